@@ -1,0 +1,88 @@
+//! Command line: parse arguments, set up logging, dispatch to one module per
+//! subcommand, and map errors to exit codes (0 ok, 1 a check found problems,
+//! 2 the tool could not do its job).
+
+mod run;
+
+use crate::error::Error;
+use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "merit",
+    version,
+    about = "Performance scoring and exact incentive payouts from a policy folder"
+)]
+pub struct Cli {
+    /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the period-end batch: scores, payouts, summary and manifest.
+    Run(run::RunArgs),
+}
+
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(2),
+            };
+        }
+    };
+    init_logging(cli.verbose);
+    let result = match cli.command {
+        Some(Command::Run(args)) => run::main(args),
+        None => run::main(run::RunArgs::default()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            report(&e);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Prints an error to stderr, one problem per paragraph.
+pub fn report(e: &Error) {
+    match e {
+        Error::Invalid(d) => {
+            eprintln!("{d}");
+            let n = d.errors().count();
+            eprintln!(
+                "merit: {n} problem{} found; nothing was written",
+                if n == 1 { "" } else { "s" }
+            );
+        }
+        other => eprintln!("merit: error: {other}"),
+    }
+}
+
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .try_init();
+}

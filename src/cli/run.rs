@@ -1,0 +1,134 @@
+//! `merit run`: the period-end batch.
+
+use crate::error::{Error, Result};
+use crate::period::Period;
+use crate::{data, engine, output, policy};
+use clap::Args;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+pub const EXAMPLE_POLICY: &str = "policies/platform-ops";
+pub const EXAMPLE_DATA: &str = "fixtures/platform-ops";
+pub const EXAMPLE_PERIOD: &str = "2026-Q3";
+pub const EXAMPLE_OUT: &str = "out";
+
+#[derive(Args, Debug, Default)]
+pub struct RunArgs {
+    /// Policy folder [default: the bundled policies/platform-ops]
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
+    /// Data folder with employees, metrics and optional tables [default: fixtures/platform-ops]
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Period: 2026-09, 2026-Q3, 2026-H2 or 2026 [default: 2026-Q3]
+    #[arg(long)]
+    pub period: Option<String>,
+    /// Output folder; must be empty or absent unless --force [default: out]
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace a non-empty output folder.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The checked configuration of a run.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub policy: PathBuf,
+    pub data: PathBuf,
+    pub period: Period,
+    pub out: PathBuf,
+    pub force: bool,
+}
+
+/// Bundled example paths: relative to the working directory, or to the
+/// source tree when merit runs from elsewhere.
+fn example(rel: &str) -> PathBuf {
+    let here = PathBuf::from(rel);
+    if here.exists() {
+        return here;
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    if src.exists() {
+        src
+    } else {
+        here
+    }
+}
+
+impl RunArgs {
+    pub fn check(self) -> Result<RunConfig> {
+        let all_default = self.policy.is_none()
+            && self.data.is_none()
+            && self.period.is_none()
+            && self.out.is_none();
+        let out = self.out.unwrap_or_else(|| PathBuf::from(EXAMPLE_OUT));
+        // The no-argument example may replace its own earlier output.
+        let force = self.force || (all_default && out.join("manifest.json").is_file());
+        Ok(RunConfig {
+            policy: self.policy.unwrap_or_else(|| example(EXAMPLE_POLICY)),
+            data: self.data.unwrap_or_else(|| example(EXAMPLE_DATA)),
+            period: Period::parse(self.period.as_deref().unwrap_or(EXAMPLE_PERIOD))
+                .map_err(Error::Usage)?,
+            out,
+            force,
+        })
+    }
+}
+
+pub fn main(args: RunArgs) -> Result<ExitCode> {
+    let cfg = args.check()?;
+    let totals = execute(&cfg)?;
+    println!(
+        "merit: {} {} → {}: {} employees, bonus {} + projects {} = total payout {} {}",
+        cfg.period,
+        cfg.policy.display(),
+        cfg.out.display(),
+        totals.headcount,
+        totals.bonus,
+        totals.project_bonus,
+        totals.total_payout,
+        totals.currency
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the whole pipeline and writes the outputs atomically.
+pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
+    output::atomic::check_target(&cfg.out, cfg.force)?;
+    let t = std::time::Instant::now();
+    let lp = policy::load(&cfg.policy)?;
+    for w in &lp.warnings {
+        eprintln!("{w}");
+    }
+    tracing::info!("policy loaded in {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    let data = data::load(&cfg.data, &lp)?;
+    tracing::info!("data loaded and checked in {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    let run = engine::compute(&lp, &data, &cfg.period)?;
+    tracing::info!(
+        "computed {} employees in {:?}",
+        run.employees.len(),
+        t.elapsed()
+    );
+
+    let files = vec![
+        output::payouts(&lp, &data, &run),
+        output::scores(&lp, &data, &run),
+        output::summary(&lp, &data, &run),
+    ];
+    let totals = output::control_totals(&lp, &run);
+    let manifest = output::manifest::build(&lp, &data, &run, &files, totals.clone());
+    let mut json =
+        serde_json::to_string_pretty(&manifest).map_err(|e| Error::Usage(e.to_string()))?;
+    json.push('\n');
+
+    let staging = output::atomic::Staging::new(&cfg.out)?;
+    for f in &files {
+        staging.write(&f.rel, &f.bytes)?;
+    }
+    staging.write("manifest.json", json.as_bytes())?;
+    staging.commit()?;
+    Ok(totals)
+}

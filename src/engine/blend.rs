@@ -1,0 +1,81 @@
+//! Stage: weights and blend, then rating — the employee's KPI scores weighed
+//! by role, blended with the manager review, and placed in a rating band.
+
+use crate::decimal::round_fixed;
+use crate::policy::{MissingReview, Policy, Role};
+use rust_decimal::Decimal;
+
+/// The manager review as used for one employee.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReviewUse {
+    /// The role does not weigh the review.
+    NotWeighed,
+    /// Rating found: its score and weight (percent).
+    Rated {
+        rating: Decimal,
+        score: Decimal,
+        weight: Decimal,
+        contribution: Decimal,
+    },
+    /// No rating; the KPI weights were scaled up to fill the review's share.
+    MissingRenormalized { review_weight: Decimal },
+}
+
+/// Multiplier applied to the role's KPI weights (1 unless re-normalised).
+pub fn weight_factor(review: &ReviewUse) -> Decimal {
+    match review {
+        ReviewUse::MissingRenormalized { review_weight } => {
+            Decimal::ONE_HUNDRED / (Decimal::ONE_HUNDRED - review_weight)
+        }
+        _ => Decimal::ONE,
+    }
+}
+
+/// Decides how the review enters the score; `Err` when the policy says a
+/// missing rating must stop the run.
+pub fn review(policy: &Policy, role: &Role, rating: Option<Decimal>) -> Result<ReviewUse, String> {
+    let weight = role.review_weight.0;
+    if weight.is_zero() {
+        return Ok(ReviewUse::NotWeighed);
+    }
+    let Some(rv) = &policy.review else {
+        return Ok(ReviewUse::NotWeighed);
+    };
+    match rating {
+        Some(r) => {
+            let step = rv.scale.iter().find(|s| s.rating.0 == r).ok_or_else(|| format!("rating {r} is not on the review scale"))?;
+            Ok(ReviewUse::Rated {
+                rating: r,
+                score: step.score.0,
+                weight,
+                contribution: step.score.0 * weight / Decimal::ONE_HUNDRED,
+            })
+        }
+        None => match rv.missing {
+            MissingReview::Fail => Err("has no manager rating for the period, and the policy's review.missing is 'fail'".into()),
+            MissingReview::Renormalize if weight == Decimal::ONE_HUNDRED => {
+                Err("has no manager rating, and the review is the role's whole weight, so nothing is left to re-normalise".into())
+            }
+            MissingReview::Renormalize => Ok(ReviewUse::MissingRenormalized { review_weight: weight }),
+        },
+    }
+}
+
+/// Final score: the sum of contributions, rounded at the policy's score places.
+pub fn final_score(contributions: impl Iterator<Item = Decimal>, policy: &Policy) -> Decimal {
+    round_fixed(
+        contributions.sum(),
+        policy.rounding.score_places,
+        policy.rounding.mode,
+    )
+}
+
+/// The first band (best first) whose `min_score` the score reaches.
+pub fn band(policy: &Policy, score: Decimal) -> &str {
+    policy
+        .rating_bands
+        .iter()
+        .find(|b| b.min_score.is_none_or(|m| score >= m.0))
+        .map(|b| b.band.as_str())
+        .unwrap_or("")
+}

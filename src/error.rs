@@ -1,0 +1,164 @@
+//! One error type for the whole tool.
+//!
+//! Problems in user input (policy files, data tables) are collected as
+//! [`Diagnostic`]s so that one invocation reports all of them, each with a
+//! `file:line:col` location. Everything else is an [`Error`] variant. The CLI
+//! maps both to exit codes; the library never prints.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One located problem in a user's file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub file: String,
+    /// 1-based line (for data tables: the CSV line, header = line 1).
+    pub line: Option<usize>,
+    /// 1-based column (for data tables: the field number).
+    pub col: Option<usize>,
+    pub message: String,
+    /// The offending source line, shown under the message with a caret.
+    pub source_line: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(file: impl AsRef<Path>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            file: file.as_ref().display().to_string(),
+            line: None,
+            col: None,
+            message: message.into(),
+            source_line: None,
+        }
+    }
+
+    pub fn warning(file: impl AsRef<Path>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(file, message)
+        }
+    }
+
+    pub fn at(mut self, line: usize, col: usize) -> Self {
+        self.line = Some(line);
+        self.col = Some(col);
+        self
+    }
+
+    pub fn with_source(mut self, text: &str) -> Self {
+        if let Some(line) = self.line {
+            self.source_line = text.lines().nth(line.saturating_sub(1)).map(str::to_owned);
+        }
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(col) = self.col {
+                write!(f, ":{col}")?;
+            }
+        }
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, ": {sev}: {}", self.message)?;
+        if let (Some(src), Some(line)) = (&self.source_line, self.line) {
+            let num = line.to_string();
+            let pad = " ".repeat(num.len());
+            let caret_at = self.col.unwrap_or(1).saturating_sub(1);
+            // Columns count characters, so the caret lines up with CJK text too.
+            let lead: String = src
+                .chars()
+                .take(caret_at)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            write!(f, "\n{pad} |\n{num} | {src}\n{pad} | {lead}^")?;
+        }
+        Ok(())
+    }
+}
+
+/// A batch of problems found in one pass.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.0.push(d);
+    }
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Diagnostic::is_error)
+    }
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.0.iter().filter(|d| d.is_error())
+    }
+    /// Errors become `Err`, warnings are kept for the caller to show.
+    pub fn into_result(self) -> Result<Vec<Diagnostic>, Error> {
+        if self.has_errors() {
+            Err(Error::Invalid(self))
+        } else {
+            Ok(self.0)
+        }
+    }
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.0.extend(other.0);
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad policy or data: the tool cannot do its job (exit 2).
+    #[error("{0}")]
+    Invalid(Diagnostics),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.as_ref().to_path_buf(),
+            source,
+        }
+    }
+    pub fn one(d: Diagnostic) -> Self {
+        Error::Invalid(Diagnostics(vec![d]))
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

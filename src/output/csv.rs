@@ -1,0 +1,82 @@
+//! A small CSV writer for outputs: RFC 4180 quoting, `\n` line ends, and
+//! protection against spreadsheet formula injection on text fields.
+
+/// Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab,
+/// carriage return at the start) gets a leading `'`, which spreadsheets show
+/// as text. Numbers are written by [`Csv::num`] and never pass through here.
+pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
+        _ => text.into(),
+    }
+}
+
+#[derive(Default)]
+pub struct Csv {
+    buf: String,
+    fields_in_row: usize,
+}
+
+impl Csv {
+    pub fn with_header(cols: &[&str]) -> Csv {
+        let mut c = Csv::default();
+        for col in cols {
+            c.raw(col);
+        }
+        c.end();
+        c
+    }
+
+    fn raw(&mut self, field: &str) {
+        if self.fields_in_row > 0 {
+            self.buf.push(',');
+        }
+        self.fields_in_row += 1;
+        if field.contains([',', '"', '\n', '\r']) {
+            self.buf.push('"');
+            self.buf.push_str(&field.replace('"', "\"\""));
+            self.buf.push('"');
+        } else {
+            self.buf.push_str(field);
+        }
+    }
+
+    /// A text field from data or policy: neutralised and quoted as needed.
+    pub fn text(&mut self, field: &str) -> &mut Self {
+        self.raw(&neutralise(field));
+        self
+    }
+
+    /// A number (or other value merit formats itself): written as is.
+    pub fn num(&mut self, field: impl std::fmt::Display) -> &mut Self {
+        self.raw(&field.to_string());
+        self
+    }
+
+    pub fn end(&mut self) {
+        self.buf.push('\n');
+        self.fields_in_row = 0;
+    }
+
+    pub fn finish(self) -> String {
+        self.buf
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_and_neutralises() {
+        let mut c = Csv::with_header(&["a", "b"]);
+        c.text("=HYPERLINK(\"http://x\",\"y\")").num("-12.50");
+        c.end();
+        c.text("x,y").text("@me");
+        c.end();
+        assert_eq!(
+            c.finish(),
+            "a,b\n\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",-12.50\n\"x,y\",'@me\n"
+        );
+    }
+}

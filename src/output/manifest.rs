@@ -1,0 +1,123 @@
+//! `manifest.json`: what a run read and wrote, with sha256 hashes, so a run
+//! can be verified and replayed. It holds no timestamp: the same inputs give
+//! the same manifest byte for byte.
+
+use super::{ControlTotals, OutFile};
+use crate::data::Data;
+use crate::engine::RunResult;
+use crate::policy::LoadedPolicy;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+pub fn sha256(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[derive(Serialize)]
+pub struct Manifest {
+    pub engine: Engine,
+    pub policy: PolicyInfo,
+    pub period: PeriodInfo,
+    pub policy_files: Vec<FileHash>,
+    pub inputs: Vec<FileHash>,
+    pub outputs: Vec<FileHash>,
+    pub control_totals: ControlTotals,
+    /// Employees in the employees table who were not employed on any day of the period.
+    pub not_in_period: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct Engine {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct PolicyInfo {
+    pub id: String,
+    pub version: String,
+    pub currency: String,
+}
+
+#[derive(Serialize)]
+pub struct PeriodInfo {
+    pub label: String,
+    pub kind: crate::period::PeriodKind,
+    pub start: String,
+    pub end: String,
+    pub days: i64,
+}
+
+#[derive(Serialize)]
+pub struct FileHash {
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<usize>,
+    pub bytes: usize,
+    pub sha256: String,
+}
+
+pub fn build(
+    lp: &LoadedPolicy,
+    data: &Data,
+    run: &RunResult,
+    outputs: &[OutFile],
+    totals: ControlTotals,
+) -> Manifest {
+    let p = &run.period;
+    Manifest {
+        engine: Engine {
+            name: "merit",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        policy: PolicyInfo {
+            id: lp.policy.id.clone(),
+            version: lp.policy.version.clone(),
+            currency: lp.policy.currency.clone(),
+        },
+        period: PeriodInfo {
+            label: p.label.clone(),
+            kind: p.kind,
+            start: p.start().to_string(),
+            end: p.end().to_string(),
+            days: p.days(),
+        },
+        policy_files: lp
+            .files
+            .iter()
+            .map(|f| FileHash {
+                path: f.rel.clone(),
+                table: None,
+                rows: None,
+                bytes: f.bytes.len(),
+                sha256: sha256(&f.bytes),
+            })
+            .collect(),
+        inputs: data
+            .files
+            .iter()
+            .map(|f| FileHash {
+                path: f.file_name.clone(),
+                table: Some(f.table),
+                rows: Some(f.rows),
+                bytes: f.bytes.len(),
+                sha256: sha256(&f.bytes),
+            })
+            .collect(),
+        outputs: outputs
+            .iter()
+            .map(|f| FileHash {
+                path: f.rel.clone(),
+                table: None,
+                rows: Some(f.rows),
+                bytes: f.bytes.len(),
+                sha256: sha256(&f.bytes),
+            })
+            .collect(),
+        control_totals: totals,
+        not_in_period: run.not_in_period.clone(),
+    }
+}

@@ -1,0 +1,227 @@
+//! Stage 9: outputs — the files finance, HR and auditors read, built in
+//! memory, then written all at once through [`atomic::Staging`].
+
+pub mod atomic;
+pub mod csv;
+pub mod manifest;
+
+use crate::data::Data;
+use crate::decimal::{plain, round_fixed};
+use crate::engine::blend::ReviewUse;
+use crate::engine::RunResult;
+use crate::policy::LoadedPolicy;
+use csv::Csv;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+/// An output file: path relative to the run folder, and its bytes.
+pub struct OutFile {
+    pub rel: String,
+    pub bytes: Vec<u8>,
+    pub rows: usize,
+}
+
+fn money(d: Decimal, lp: &LoadedPolicy) -> String {
+    round_fixed(d, lp.policy.rounding.money_places, lp.policy.rounding.mode).to_string()
+}
+
+pub fn payouts(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
+    let mut c = Csv::with_header(&[
+        "employee_id",
+        "name",
+        "department",
+        "role",
+        "period",
+        "score",
+        "rating",
+        "bonus",
+        "project_bonus",
+        "total_payout",
+        "currency",
+    ]);
+    for r in &run.employees {
+        let e = &data.employees[r.employee];
+        c.text(&e.id)
+            .text(&e.name)
+            .text(&e.department)
+            .text(&e.role)
+            .text(&run.period.label);
+        c.num(r.score)
+            .text(&r.band)
+            .num(money(r.bonus, lp))
+            .num(money(r.project_bonus, lp))
+            .num(money(r.total, lp));
+        c.text(&lp.policy.currency);
+        c.end();
+    }
+    OutFile {
+        rel: "payouts.csv".into(),
+        bytes: c.finish().into_bytes(),
+        rows: run.employees.len(),
+    }
+}
+
+pub fn scores(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
+    let mut c = Csv::with_header(&[
+        "employee_id",
+        "kpi",
+        "kpi_name",
+        "subject_id",
+        "actual",
+        "target",
+        "target_source",
+        "achievement",
+        "score",
+        "segment",
+        "weight",
+        "contribution",
+    ]);
+    let mut rows = 0;
+    for r in &run.employees {
+        let e = &data.employees[r.employee];
+        for l in &r.kpis {
+            let kpi = &lp.policy.kpis[l.kpi];
+            c.text(&e.id)
+                .text(&kpi.id)
+                .text(&kpi.name.zh)
+                .text(&l.subject);
+            c.num(plain(l.actual))
+                .num(plain(l.target))
+                .text(&l.target_source);
+            c.num(l.achievement)
+                .num(l.score)
+                .text(l.segment.as_str())
+                .num(plain(l.weight))
+                .num(plain(l.contribution));
+            c.end();
+            rows += 1;
+        }
+        if let ReviewUse::Rated {
+            rating,
+            score,
+            weight,
+            contribution,
+        } = &r.review
+        {
+            c.text(&e.id)
+                .text("manager_review")
+                .text("上级评价")
+                .text(&e.id);
+            c.num(plain(*rating))
+                .num("")
+                .text("ratings table")
+                .num("")
+                .num(plain(*score))
+                .text("review scale");
+            c.num(plain(*weight)).num(plain(*contribution));
+            c.end();
+            rows += 1;
+        }
+    }
+    OutFile {
+        rel: "scores.csv".into(),
+        bytes: c.finish().into_bytes(),
+        rows,
+    }
+}
+
+#[derive(Default)]
+struct DeptTotals {
+    headcount: usize,
+    bonus: Decimal,
+    project_bonus: Decimal,
+    total: Decimal,
+    score_sum: Decimal,
+    bands: BTreeMap<String, usize>,
+}
+
+impl DeptTotals {
+    fn add(&mut self, r: &crate::engine::EmployeeResult) {
+        self.headcount += 1;
+        self.bonus += r.bonus;
+        self.project_bonus += r.project_bonus;
+        self.total += r.total;
+        self.score_sum += r.score;
+        *self.bands.entry(r.band.clone()).or_default() += 1;
+    }
+}
+
+pub fn summary(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
+    let bands: Vec<&str> = lp
+        .policy
+        .rating_bands
+        .iter()
+        .map(|b| b.band.as_str())
+        .collect();
+    let mut header = vec![
+        "level".to_string(),
+        "department".into(),
+        "headcount".into(),
+        "bonus".into(),
+        "project_bonus".into(),
+        "total_payout".into(),
+        "average_score".into(),
+    ];
+    header.extend(bands.iter().map(|b| format!("rating_{b}")));
+    let mut c = Csv::with_header(&header.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut depts: BTreeMap<&str, DeptTotals> = BTreeMap::new();
+    let mut all = DeptTotals::default();
+    for r in &run.employees {
+        depts
+            .entry(&data.employees[r.employee].department)
+            .or_default()
+            .add(r);
+        all.add(r);
+    }
+    let r = &lp.policy.rounding;
+    let row = |c: &mut Csv, level: &str, name: &str, t: &DeptTotals| {
+        let avg = if t.headcount == 0 {
+            Decimal::ZERO
+        } else {
+            t.score_sum / Decimal::from(t.headcount)
+        };
+        c.text(level)
+            .text(name)
+            .num(t.headcount)
+            .num(money(t.bonus, lp))
+            .num(money(t.project_bonus, lp))
+            .num(money(t.total, lp));
+        c.num(round_fixed(avg, r.score_places, r.mode));
+        for b in &bands {
+            c.num(t.bands.get(*b).copied().unwrap_or(0));
+        }
+        c.end();
+    };
+    for (name, t) in &depts {
+        row(&mut c, "department", name, t);
+    }
+    row(&mut c, "company", "", &all);
+    OutFile {
+        rel: "summary.csv".into(),
+        bytes: c.finish().into_bytes(),
+        rows: depts.len() + 1,
+    }
+}
+
+/// Control totals of a run, in the policy currency.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ControlTotals {
+    pub currency: String,
+    pub headcount: usize,
+    pub bonus: String,
+    pub project_bonus: String,
+    pub total_payout: String,
+}
+
+pub fn control_totals(lp: &LoadedPolicy, run: &RunResult) -> ControlTotals {
+    let sum = |f: fn(&crate::engine::EmployeeResult) -> Decimal| {
+        run.employees.iter().map(f).sum::<Decimal>()
+    };
+    ControlTotals {
+        currency: lp.policy.currency.clone(),
+        headcount: run.employees.len(),
+        bonus: money(sum(|r| r.bonus), lp),
+        project_bonus: money(sum(|r| r.project_bonus), lp),
+        total_payout: money(sum(|r| r.total), lp),
+    }
+}

@@ -1,0 +1,180 @@
+//! Stage 1: the policy folder — load `policy.yaml`, check it, compile its
+//! scripts. Everything later in the pipeline takes a [`LoadedPolicy`] and can
+//! rely on it being consistent (KPIs referenced exist, weights sum to 100,
+//! curves are increasing, scripts compile).
+
+pub mod locate;
+pub mod model;
+mod validate;
+
+pub use model::*;
+
+use crate::error::{Diagnostic, Diagnostics, Error, Result};
+use crate::script::{CompiledScript, ScriptEngine};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const POLICY_FILE: &str = "policy.yaml";
+
+/// A file of the policy folder, kept byte for byte for hashing and archiving.
+#[derive(Debug, Clone)]
+pub struct PolicyFileBytes {
+    /// Path relative to the policy folder, with `/` separators.
+    pub rel: String,
+    pub bytes: Vec<u8>,
+}
+
+pub struct LoadedPolicy {
+    pub dir: PathBuf,
+    pub policy: Policy,
+    pub yaml_text: String,
+    pub files: Vec<PolicyFileBytes>,
+    pub engine: ScriptEngine,
+    pub bonus_script: CompiledScript,
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl LoadedPolicy {
+    pub fn yaml_path(&self) -> PathBuf {
+        self.dir.join(POLICY_FILE)
+    }
+    pub fn kpi(&self, id: &str) -> Option<&Kpi> {
+        self.policy.kpis.iter().find(|k| k.id == id)
+    }
+}
+
+/// Reads every file below `dir` (sorted by relative path).
+pub fn read_folder(dir: &Path) -> Result<Vec<PolicyFileBytes>> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<PolicyFileBytes>) -> Result<()> {
+        let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(dir, e))?;
+            let path = entry.path();
+            let ft = entry.file_type().map_err(|e| Error::io(&path, e))?;
+            if ft.is_dir() {
+                walk(root, &path, out)?;
+            } else if ft.is_file() {
+                let rel = path.strip_prefix(root).expect("below root");
+                let rel = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+                out.push(PolicyFileBytes { rel, bytes });
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out)?;
+    out.sort_by(|a, b| a.rel.cmp(&b.rel));
+    Ok(out)
+}
+
+/// Loads and checks a policy folder; every problem found is returned at once.
+pub fn load(dir: &Path) -> Result<LoadedPolicy> {
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "policy folder '{}' does not exist",
+            dir.display()
+        )));
+    }
+    let files = read_folder(dir)?;
+    let yaml_path = dir.join(POLICY_FILE);
+    let Some(yaml) = files.iter().find(|f| f.rel == POLICY_FILE) else {
+        return Err(Error::one(Diagnostic::error(
+            &yaml_path,
+            format!("a policy folder needs a {POLICY_FILE}"),
+        )));
+    };
+    let yaml_text = match String::from_utf8(yaml.bytes.clone()) {
+        Ok(t) => t,
+        Err(_) => {
+            return Err(Error::one(Diagnostic::error(
+                &yaml_path,
+                "not valid UTF-8 text",
+            )))
+        }
+    };
+    let policy: Policy = serde_yaml::from_str(&yaml_text)
+        .map_err(|e| Error::one(yaml_error(&yaml_path, &yaml_text, &e)))?;
+
+    let mut diags = Diagnostics::default();
+    let ctx = validate::Ctx {
+        path: &yaml_path,
+        text: &yaml_text,
+    };
+    validate::policy(&ctx, &policy, &mut diags);
+
+    let engine = ScriptEngine::new(&policy.rounding);
+    let script_texts: BTreeMap<&str, &[u8]> = files
+        .iter()
+        .map(|f| (f.rel.as_str(), f.bytes.as_slice()))
+        .collect();
+    let bonus_script = validate::script(
+        &ctx,
+        dir,
+        &policy.bonus.script,
+        &script_texts,
+        &engine,
+        &policy,
+        &mut diags,
+    );
+    let warnings = diags.into_result()?;
+    Ok(LoadedPolicy {
+        dir: dir.to_path_buf(),
+        policy,
+        yaml_text,
+        files,
+        engine,
+        bonus_script: bonus_script.expect("no errors means the script compiled"),
+        warnings,
+    })
+}
+
+fn yaml_error(path: &Path, text: &str, e: &serde_yaml::Error) -> Diagnostic {
+    let mut msg = e.to_string();
+    // serde_yaml appends " at line L column C"; the location goes in front instead.
+    if let Some(i) = msg.find(" at line ") {
+        msg.truncate(i);
+    }
+    let d = Diagnostic::error(path, msg);
+    match e.location() {
+        Some(loc) => d.at(loc.line(), loc.column()).with_source(text),
+        None => d,
+    }
+}
+
+/// The closest candidate to `name` by edit distance, for "did you mean".
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut cur = vec![i + 1];
+            for (j, cb) in b.iter().enumerate() {
+                let sub = prev[j] + usize::from(ca != *cb);
+                cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    }
+    candidates
+        .into_iter()
+        .map(|c| (distance(name, c), c))
+        .filter(|(d, c)| *d <= (name.len().max(c.len()) / 3).max(1))
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// ` (did you mean 'x'?)` or nothing.
+pub fn hint<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    did_you_mean(name, candidates)
+        .map(|c| format!(" (did you mean '{c}'?)"))
+        .unwrap_or_default()
+}

@@ -1,0 +1,352 @@
+//! Semantic checks of a deserialised policy. Each problem is located in
+//! `policy.yaml` and all of them are reported together.
+
+use super::hint;
+use super::locate::{locate, Seg};
+use super::model::*;
+use crate::error::{Diagnostic, Diagnostics};
+use crate::script::{CompiledScript, ScriptEngine};
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+pub(super) struct Ctx<'a> {
+    pub path: &'a Path,
+    pub text: &'a str,
+}
+
+impl Ctx<'_> {
+    pub fn error(&self, at: &[Seg], msg: impl Into<String>) -> Diagnostic {
+        self.located(Diagnostic::error(self.path, msg), at)
+    }
+    fn located(&self, d: Diagnostic, at: &[Seg]) -> Diagnostic {
+        match locate(self.text, at) {
+            Some((l, c)) => d.at(l, c).with_source(self.text),
+            None => d,
+        }
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+pub(super) fn policy(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
+    use Seg::*;
+    if p.id.trim().is_empty() {
+        diags.push(ctx.error(&[Key("id")], "the policy id must not be empty"));
+    }
+    if !(p.currency.len() == 3 && p.currency.bytes().all(|c| c.is_ascii_uppercase())) {
+        diags.push(ctx.error(
+            &[Key("currency")],
+            format!(
+                "currency '{}' is not a three-letter ISO code such as CNY",
+                p.currency
+            ),
+        ));
+    }
+    if let Some(eff) = &p.effective {
+        let mut dates = Vec::new();
+        for (key, val) in [("from", &eff.from), ("to", &eff.to)] {
+            match chrono::NaiveDate::parse_from_str(val, "%Y-%m-%d") {
+                Ok(d) => dates.push(d),
+                Err(_) => diags.push(ctx.error(
+                    &[Key("effective"), Key(key)],
+                    format!("'{val}' is not a date (YYYY-MM-DD)"),
+                )),
+            }
+        }
+        if let [from, to] = dates[..] {
+            if from > to {
+                diags.push(ctx.error(
+                    &[Key("effective"), Key("to")],
+                    "the effective range ends before it starts",
+                ));
+            }
+        }
+    }
+    for (key, places) in [
+        ("money_places", p.rounding.money_places),
+        ("actual_places", p.rounding.actual_places),
+        ("achievement_places", p.rounding.achievement_places),
+        ("score_places", p.rounding.score_places),
+    ] {
+        if places > 10 {
+            diags.push(ctx.error(
+                &[Key("rounding"), Key(key)],
+                format!("{places} decimal places is more than the 10 merit supports"),
+            ));
+        }
+    }
+
+    // KPIs
+    if p.kpis.is_empty() {
+        diags.push(ctx.error(&[Key("kpis")], "the policy has no KPIs"));
+    }
+    let mut seen = BTreeSet::new();
+    for (i, k) in p.kpis.iter().enumerate() {
+        let at = |key| [Key("kpis"), Index(i), Key(key)];
+        if !is_identifier(&k.id) {
+            diags.push(ctx.error(&at("id"), format!("KPI id '{}' must be lower-case letters, digits and _ (it is used in scripts as kpi.{})", k.id, k.id)));
+        }
+        if !seen.insert(k.id.as_str()) {
+            diags.push(ctx.error(&at("id"), format!("KPI id '{}' is defined twice", k.id)));
+        }
+        if !p.scorings.contains_key(&k.scoring) {
+            diags.push(ctx.error(
+                &at("scoring"),
+                format!(
+                    "KPI '{}' uses scoring '{}', which is not defined under scorings{}",
+                    k.id,
+                    k.scoring,
+                    hint(&k.scoring, p.scorings.keys().map(String::as_str))
+                ),
+            ));
+        }
+        if let Aggregate::Ratio {
+            numerator,
+            denominator,
+        } = &k.aggregate
+        {
+            if numerator == denominator {
+                diags.push(ctx.error(&at("aggregate"), "a ratio needs two different metrics"));
+            }
+        }
+        for m in k.aggregate.metrics() {
+            if m.trim().is_empty() {
+                diags.push(ctx.error(&at("aggregate"), "metric name must not be empty"));
+            }
+        }
+        if let TargetSource::Fixed(v) = &k.target {
+            if v.0 <= Decimal::ZERO {
+                diags.push(ctx.error(&at("target"), "a fixed target must be greater than zero"));
+            }
+        }
+    }
+
+    // Scorings
+    for (name, s) in &p.scorings {
+        let Scoring::Curve(c) = s;
+        let at =
+            |key: &'static str| vec![Key("scorings"), Key(name.as_str()), Key("curve"), Key(key)];
+        let pts = [
+            ("threshold", &c.threshold),
+            ("target", &c.target),
+            ("stretch", &c.stretch),
+        ];
+        for w in pts.windows(2) {
+            let ((_, a), (bn, b)) = (w[0], w[1]);
+            if b.achievement.0 <= a.achievement.0 {
+                diags.push(ctx.error(
+                    &at(bn),
+                    format!(
+                        "curve '{name}': {bn} achievement {} must be greater than {}",
+                        b.achievement, a.achievement
+                    ),
+                ));
+            }
+            if b.score.0 < a.score.0 {
+                diags.push(ctx.error(
+                    &at(bn),
+                    format!(
+                        "curve '{name}': {bn} score {} is lower than {}; a curve must not decrease",
+                        b.score, a.score
+                    ),
+                ));
+            }
+        }
+        if c.threshold.achievement.0 < Decimal::ZERO {
+            diags.push(ctx.error(
+                &at("threshold"),
+                format!("curve '{name}': achievement must not be negative"),
+            ));
+        }
+        if c.below_threshold.0 > c.threshold.score.0 {
+            diags.push(ctx.error(
+                &at("below_threshold"),
+                format!(
+                    "curve '{name}': the floor {} is above the threshold score {}",
+                    c.below_threshold, c.threshold.score
+                ),
+            ));
+        }
+        if let Some(cap) = c.cap {
+            if cap.0 < c.stretch.score.0 {
+                diags.push(ctx.error(
+                    &at("cap"),
+                    format!(
+                        "curve '{name}': cap {cap} is below the stretch score {}",
+                        c.stretch.score
+                    ),
+                ));
+            }
+        }
+    }
+    let used: BTreeSet<&str> = p.kpis.iter().map(|k| k.scoring.as_str()).collect();
+    for name in p.scorings.keys() {
+        if !used.contains(name.as_str()) {
+            diags.push(ctx.located(
+                Diagnostic::warning(ctx.path, format!("scoring '{name}' is not used by any KPI")),
+                &[Key("scorings"), Key(name)],
+            ));
+        }
+    }
+
+    // Roles and weights
+    let kpi_ids: Vec<&str> = p.kpis.iter().map(|k| k.id.as_str()).collect();
+    if p.roles.is_empty() {
+        diags.push(ctx.error(&[Key("roles")], "the policy defines no roles"));
+    }
+    let hundred = Decimal::from(100);
+    for (role, r) in &p.roles {
+        let mut sum = r.review_weight.0;
+        for (kpi, w) in &r.weights {
+            if !kpi_ids.contains(&kpi.as_str()) {
+                diags.push(ctx.error(
+                    &[Key("roles"), Key(role), Key("weights"), Key(kpi)],
+                    format!(
+                        "role '{role}' weighs KPI '{kpi}', which is not defined{}",
+                        hint(kpi, kpi_ids.iter().copied())
+                    ),
+                ));
+            }
+            if w.0 < Decimal::ZERO {
+                diags.push(ctx.error(
+                    &[Key("roles"), Key(role), Key("weights"), Key(kpi)],
+                    format!("weight {w} is negative"),
+                ));
+            }
+            sum += w.0;
+        }
+        if r.review_weight.0 < Decimal::ZERO || r.review_weight.0 > hundred {
+            diags.push(ctx.error(
+                &[Key("roles"), Key(role), Key("review_weight")],
+                "review_weight must be between 0 and 100",
+            ));
+        }
+        if r.review_weight.0 > Decimal::ZERO && p.review.is_none() {
+            diags.push(ctx.error(&[Key("roles"), Key(role), Key("review_weight")], format!("role '{role}' weighs the manager review, but the policy has no `review` section")));
+        }
+        if sum != hundred {
+            let parts = if r.review_weight.0.is_zero() {
+                "KPI weights"
+            } else {
+                "KPI weights plus review_weight"
+            };
+            diags.push(ctx.error(
+                &[Key("roles"), Key(role), Key("weights")],
+                format!("role '{role}': {parts} sum to {}, not 100", sum.normalize()),
+            ));
+        }
+    }
+    for k in &p.kpis {
+        let weighed = p
+            .roles
+            .values()
+            .any(|r| r.weights.get(&k.id).is_some_and(|w| !w.0.is_zero()));
+        if !weighed {
+            let i = p.kpis.iter().position(|x| x.id == k.id).unwrap_or(0);
+            diags.push(ctx.located(
+                Diagnostic::warning(
+                    ctx.path,
+                    format!("KPI '{}' has no weight in any role", k.id),
+                ),
+                &[Key("kpis"), Index(i), Key("id")],
+            ));
+        }
+    }
+
+    // Review
+    if let Some(rv) = &p.review {
+        if rv.scale.is_empty() {
+            diags.push(ctx.error(&[Key("review"), Key("scale")], "the review scale is empty"));
+        }
+        let mut seen = BTreeSet::new();
+        for (i, s) in rv.scale.iter().enumerate() {
+            if !seen.insert(s.rating.0.normalize()) {
+                diags.push(ctx.error(
+                    &[Key("review"), Key("scale"), Index(i)],
+                    format!("rating {} appears twice in the review scale", s.rating),
+                ));
+            }
+        }
+    }
+
+    // Rating bands
+    if p.rating_bands.is_empty() {
+        diags.push(ctx.error(&[Key("rating_bands")], "at least one rating band is needed"));
+    }
+    let mut names = BTreeSet::new();
+    let mut prev: Option<Decimal> = None;
+    let last = p.rating_bands.len().saturating_sub(1);
+    for (i, b) in p.rating_bands.iter().enumerate() {
+        let at = [Key("rating_bands"), Index(i)];
+        if !names.insert(b.band.as_str()) {
+            diags.push(ctx.error(&at, format!("band '{}' is listed twice", b.band)));
+        }
+        match (b.min_score, i == last) {
+            (None, false) => diags.push(ctx.error(&at, format!("band '{}' needs a min_score (only the last band catches all lower scores)", b.band))),
+            (Some(_), true) => diags.push(ctx.error(&at, format!("the last band '{}' must not have a min_score: it catches every score below the band above", b.band))),
+            (Some(m), false) => {
+                if let Some(p) = prev {
+                    if m.0 >= p {
+                        diags.push(ctx.error(&at, format!("band '{}': min_score {m} must be lower than the band above ({})", b.band, p.normalize())));
+                    }
+                }
+                prev = Some(m.0);
+            }
+            (None, true) => {}
+        }
+    }
+
+    // Bonus
+    if let Some(cap) = &p.bonus.cap {
+        if cap.target_multiple.0 <= Decimal::ZERO {
+            diags.push(ctx.error(
+                &[Key("bonus"), Key("cap"), Key("target_multiple")],
+                "the cap multiple must be greater than zero",
+            ));
+        }
+    }
+}
+
+/// Finds and compiles a script named in the policy.
+pub(super) fn script(
+    ctx: &Ctx,
+    dir: &Path,
+    name: &str,
+    files: &BTreeMap<&str, &[u8]>,
+    engine: &ScriptEngine,
+    policy: &Policy,
+    diags: &mut Diagnostics,
+) -> Option<CompiledScript> {
+    let at = [Seg::Key("bonus"), Seg::Key("script")];
+    let Some(bytes) = files.get(name) else {
+        let scripts = files.keys().copied().filter(|f| f.ends_with(".rhai"));
+        diags.push(ctx.error(
+            &at,
+            format!(
+                "script '{name}' not found in the policy folder{}",
+                hint(name, scripts)
+            ),
+        ));
+        return None;
+    };
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        diags.push(Diagnostic::error(dir.join(name), "not valid UTF-8 text"));
+        return None;
+    };
+    match engine.compile(
+        &dir.join(name),
+        text,
+        &crate::engine::bonus::compile_scope(policy),
+    ) {
+        Ok(s) => Some(s),
+        Err(d) => {
+            diags.push(d);
+            None
+        }
+    }
+}

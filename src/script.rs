@@ -1,0 +1,228 @@
+//! The Rhai sandbox. Policy scripts are untrusted text written by HR, so the
+//! engine is raw (no file access, no module import, no `eval`, no clock), every
+//! limit is set explicitly (debug and release builds behave the same), unknown
+//! variables are compile errors, a misspelt map property is a run-time error,
+//! and numbers are exact decimals (`decimal` + `no_float`: `0.1 + 0.2 == 0.3`).
+//!
+//! One engine and one AST per script are shared by all workers; each
+//! evaluation gets its own `Scope`.
+
+use crate::decimal::round_fixed;
+use crate::error::Diagnostic;
+use crate::policy::Rounding;
+use rhai::packages::{
+    ArithmeticPackage, BasicArrayPackage, BasicIteratorPackage, BasicMapPackage, BasicMathPackage,
+    BasicStringPackage, LogicPackage, MoreStringPackage, Package,
+};
+use rhai::{Dynamic, Engine, EvalAltResult, Map, ParseError, Position, Scope, AST, INT};
+use rust_decimal::Decimal;
+use std::path::{Path, PathBuf};
+
+/// Limits, documented in `docs/policy.md`.
+pub const MAX_OPERATIONS: u64 = 200_000;
+pub const MAX_STRING_SIZE: usize = 10_000;
+pub const MAX_ARRAY_SIZE: usize = 1_000;
+pub const MAX_MAP_SIZE: usize = 1_000;
+pub const MAX_CALL_LEVELS: usize = 16;
+pub const MAX_EXPR_DEPTH: usize = 64;
+pub const MAX_FN_EXPR_DEPTH: usize = 32;
+pub const MAX_VARIABLES: usize = 256;
+pub const MAX_FUNCTIONS: usize = 64;
+
+pub struct ScriptEngine {
+    engine: Engine,
+}
+
+/// A compiled policy script.
+pub struct CompiledScript {
+    pub path: PathBuf,
+    pub ast: AST,
+}
+
+const _: fn() = || {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<ScriptEngine>();
+    shareable::<CompiledScript>();
+};
+
+impl ScriptEngine {
+    pub fn new(rounding: &Rounding) -> ScriptEngine {
+        let mut e = Engine::new_raw();
+        for m in [
+            ArithmeticPackage::new().as_shared_module(),
+            LogicPackage::new().as_shared_module(),
+            BasicStringPackage::new().as_shared_module(),
+            MoreStringPackage::new().as_shared_module(),
+            BasicArrayPackage::new().as_shared_module(),
+            BasicMapPackage::new().as_shared_module(),
+            BasicMathPackage::new().as_shared_module(),
+            BasicIteratorPackage::new().as_shared_module(),
+        ] {
+            e.register_global_module(m);
+        }
+        e.set_max_operations(MAX_OPERATIONS)
+            .set_max_expr_depths(MAX_EXPR_DEPTH, MAX_FN_EXPR_DEPTH)
+            .set_max_string_size(MAX_STRING_SIZE)
+            .set_max_array_size(MAX_ARRAY_SIZE)
+            .set_max_map_size(MAX_MAP_SIZE)
+            .set_max_call_levels(MAX_CALL_LEVELS)
+            .set_max_variables(MAX_VARIABLES)
+            .set_max_functions(MAX_FUNCTIONS)
+            .set_strict_variables(true)
+            .set_fail_on_invalid_map_property(true);
+        e.disable_symbol("eval");
+        e.on_print(|s| tracing::info!(target: "merit::script", "{s}"));
+        e.on_debug(|s, src, pos| tracing::debug!(target: "merit::script", "{}{pos}: {s}", src.unwrap_or("")));
+        // Money rounding in the policy's places and mode, the same as merit's own.
+        let (places, mode) = (rounding.money_places, rounding.mode);
+        e.register_fn("round_money", move |x: Decimal| {
+            round_fixed(x, places, mode)
+        });
+        e.register_fn("round_money", move |x: INT| {
+            round_fixed(Decimal::from(x), places, mode)
+        });
+        ScriptEngine { engine: e }
+    }
+
+    /// Compiles `text`; `scope` names the variables the script may read.
+    pub fn compile(
+        &self,
+        path: &Path,
+        text: &str,
+        scope: &Scope,
+    ) -> Result<CompiledScript, Diagnostic> {
+        match self.engine.compile_with_scope(scope, text) {
+            Ok(ast) => Ok(CompiledScript {
+                path: path.to_path_buf(),
+                ast,
+            }),
+            Err(e) => Err(parse_error(path, text, &e)),
+        }
+    }
+
+    /// Runs a script that returns a number (INT or Decimal) as a Decimal.
+    pub fn eval_decimal(
+        &self,
+        script: &CompiledScript,
+        scope: &mut Scope,
+        subject: &str,
+    ) -> Result<Decimal, Diagnostic> {
+        let out = self
+            .engine
+            .eval_ast_with_scope::<Dynamic>(scope, &script.ast)
+            .map_err(|e| eval_error(script, subject, *e))?;
+        if let Ok(d) = out.as_decimal() {
+            Ok(d)
+        } else if let Ok(i) = out.as_int() {
+            Ok(Decimal::from(i))
+        } else {
+            Err(Diagnostic::error(
+                &script.path,
+                format!(
+                    "while evaluating {subject}: the script returned {} ({}), expected a number",
+                    out,
+                    out.type_name()
+                ),
+            ))
+        }
+    }
+}
+
+fn located(d: Diagnostic, pos: Position, text: Option<&str>) -> Diagnostic {
+    match pos.line() {
+        Some(line) => {
+            let d = d.at(line, pos.position().unwrap_or(1));
+            match text {
+                Some(t) => d.with_source(t),
+                None => d,
+            }
+        }
+        None => d,
+    }
+}
+
+fn parse_error(path: &Path, text: &str, e: &ParseError) -> Diagnostic {
+    located(
+        Diagnostic::error(path, e.err_type().to_string()),
+        e.position(),
+        Some(text),
+    )
+}
+
+fn eval_error(script: &CompiledScript, subject: &str, mut e: EvalAltResult) -> Diagnostic {
+    let pos = e.take_position();
+    let inner_pos = match &e {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => inner.position(),
+        _ => Position::NONE,
+    };
+    let mut msg = e.to_string();
+    if !inner_pos.is_none() {
+        msg = msg.replace(&format!(" ({inner_pos})"), "");
+    }
+    let why = match e {
+        EvalAltResult::ErrorTooManyOperations(_) => {
+            format!(" (limit: {MAX_OPERATIONS} operations; is there an endless loop?)")
+        }
+        EvalAltResult::ErrorDataTooLarge(..) => {
+            " (strings hold at most 10000 bytes, arrays and maps 1000 items)".to_string()
+        }
+        _ => String::new(),
+    };
+    let pos = if inner_pos.is_none() { pos } else { inner_pos };
+    located(
+        Diagnostic::error(
+            &script.path,
+            format!("while evaluating {subject}: {msg}{why}"),
+        ),
+        pos,
+        None,
+    )
+}
+
+/// A map from string keys, for building script inputs.
+pub fn map<I: IntoIterator<Item = (&'static str, Dynamic)>>(items: I) -> Map {
+    items.into_iter().map(|(k, v)| (k.into(), v)).collect()
+}
+
+pub fn dec(d: Decimal) -> Dynamic {
+    Dynamic::from_decimal(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(src: &str) -> Result<Decimal, Diagnostic> {
+        let e = ScriptEngine::new(&Rounding::default());
+        let scope = Scope::new();
+        let s = e.compile(Path::new("t.rhai"), src, &scope)?;
+        e.eval_decimal(&s, &mut scope.clone(), "employee E1")
+    }
+
+    #[test]
+    fn literals_are_exact_decimals() {
+        assert_eq!(
+            run("if 0.1 + 0.2 == 0.3 { 1 } else { 0 }").unwrap(),
+            Decimal::ONE
+        );
+        assert_eq!(run("0.1 + 0.2").unwrap().to_string(), "0.3");
+        assert_eq!(run("round_money(2.345)").unwrap().to_string(), "2.35");
+        assert_eq!(run("1000 * 0.15").unwrap().to_string(), "150.00");
+    }
+
+    #[test]
+    fn sandbox_rejects_eval_import_and_endless_loops() {
+        assert!(run("eval(\"1\")").unwrap_err().message.contains("eval"));
+        assert!(run("import \"x\" as y; 1").is_err());
+        let e = run("let x = 0;\nloop { x += 1; }").unwrap_err();
+        assert!(
+            e.message.contains("employee E1") && e.message.contains("operations"),
+            "{e}"
+        );
+        assert_eq!(e.line, Some(2));
+        let e = run("let s = \"x\"; loop { s += s; }").unwrap_err();
+        assert!(e.message.contains("Length of string"), "{e}");
+        let e = run("undefined_var + 1").unwrap_err();
+        assert!(e.message.contains("Undefined variable"), "{e}");
+    }
+}

@@ -1,0 +1,285 @@
+//! Contract section 5: each kind of bad input exits 2, names the file, the
+//! row and the column, and writes nothing.
+
+mod common;
+use common::*;
+
+struct Case {
+    dir: tempfile::TempDir,
+}
+
+impl Case {
+    fn new() -> Case {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&example_data(), &dir.path().join("data"));
+        Case { dir }
+    }
+    fn data(&self, file: &str) -> std::path::PathBuf {
+        self.dir.path().join("data").join(file)
+    }
+    /// Runs Q3 and checks the failure contract; returns stderr.
+    fn fails(&self, period: &str) -> String {
+        let out = self.dir.path().join("out");
+        let o = run(
+            &example_policy(),
+            &self.dir.path().join("data"),
+            period,
+            &out,
+        );
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "stderr: {err}");
+        assert!(!out.exists(), "no output folder may be written");
+        let leftovers: Vec<_> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            leftovers.len(),
+            1,
+            "no staging folder left behind: {leftovers:?}"
+        );
+        assert!(err.contains("nothing was written"), "{err}");
+        err
+    }
+}
+
+#[test]
+fn misspelt_column() {
+    let c = Case::new();
+    edit(
+        &c.data("metrics.csv"),
+        "subject_id,month,metric,value",
+        "subject_id,month,metric,valeu",
+    );
+    let err = c.fails("2026-Q3");
+    assert!(err.contains("metrics.csv:1:4: error: unknown column 'valeu' in the metrics table (did you mean 'value'?)"), "{err}");
+    assert!(err.contains("missing column 'value'"), "{err}");
+}
+
+#[test]
+fn unparseable_number() {
+    let c = Case::new();
+    // line 2 of metrics.csv is E001's first row
+    edit(
+        &c.data("metrics.csv"),
+        "E001,2026-01,registrations,",
+        "E001,2026-01,registrations,12x",
+    );
+    let err = c.fails("2026-Q3");
+    assert!(
+        err.contains("metrics.csv:2:4: error: column 'value': cannot parse '12x"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unparseable_date() {
+    let c = Case::new();
+    edit(&c.data("employees.csv"), "2023-09-17", "2023-09-31");
+    let err = c.fails("2026-Q3");
+    assert!(
+        err.contains(
+            "employees.csv:2:7: error: column 'hire_date': '2023-09-31' is not a date (YYYY-MM-DD)"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn duplicate_key() {
+    let c = Case::new();
+    edit(&c.data("employees.csv"), "E002,", "E001,");
+    let err = c.fails("2026-Q3");
+    assert!(err.contains("employees.csv:3:1: error: column 'employee_id': duplicate employee_id 'E001' (first on line 2)"), "{err}");
+}
+
+#[test]
+fn duplicate_metric_row() {
+    let c = Case::new();
+    let path = c.data("metrics.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let second = text.lines().nth(1).unwrap().to_owned();
+    std::fs::write(&path, format!("{text}{second}\n")).unwrap();
+    let last_line = text.lines().count() + 1;
+    let err = c.fails("2026-Q3");
+    assert!(err.contains(&format!("metrics.csv:{last_line}:3: error: column 'metric': duplicate row for E001, 2026-01, registrations (first on line 2)")), "{err}");
+}
+
+#[test]
+fn unknown_employee() {
+    let c = Case::new();
+    edit(&c.data("ratings.csv"), "E001,2026-Q1", "E999,2026-Q1");
+    let err = c.fails("2026-Q3");
+    assert!(
+        err.contains("ratings.csv:2:1: error: column 'employee_id': unknown employee 'E999'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_kpi() {
+    let c = Case::new();
+    edit(
+        &c.data("targets.csv"),
+        "E001,2026-01,gmv,",
+        "E001,2026-01,gmvv,",
+    );
+    let err = c.fails("2026-Q3");
+    assert!(
+        err.contains(
+            "targets.csv:3:3: error: column 'kpi': unknown KPI 'gmvv' (did you mean 'gmv'?)"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn empty_required_table() {
+    let c = Case::new();
+    let path = c.data("employees.csv");
+    let header = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    std::fs::write(&path, format!("{header}\n")).unwrap();
+    let err = c.fails("2026-Q3");
+    assert!(
+        err.contains("employees.csv: error: the employees table is empty"),
+        "{err}"
+    );
+}
+
+#[test]
+fn nan_and_infinite_values() {
+    let c = Case::new();
+    edit(
+        &c.data("metrics.csv"),
+        "E001,2026-01,registrations,",
+        "E001,2026-01,registrations,NaN\nE001,2026-01,registrations_x,",
+    );
+    edit(
+        &c.data("metrics.csv"),
+        "E001,2026-02,registrations,",
+        "E001,2026-02,registrations,inf\nE001,2026-02,registrations_x,",
+    );
+    let err = c.fails("2026-Q3");
+    assert!(
+        err.contains("metrics.csv:2:4: error: column 'value': 'NaN' is not a finite number"),
+        "{err}"
+    );
+    assert!(
+        err.contains("column 'value': 'inf' is not a finite number"),
+        "{err}"
+    );
+}
+
+#[test]
+fn negative_base_salary() {
+    let c = Case::new();
+    edit(
+        &c.data("employees.csv"),
+        "E001,刘磊平,growth,team_lead,240000",
+        "E001,刘磊平,growth,team_lead,-240000",
+    );
+    let err = c.fails("2026-Q3");
+    assert!(
+        err.contains("employees.csv:2:5: error: column 'base_salary': -240000 is negative"),
+        "{err}"
+    );
+}
+
+#[test]
+fn month_outside_the_data() {
+    let c = Case::new();
+    let err = c.fails("2027-Q1");
+    assert!(
+        err.contains("metrics.csv: error: period 2027-Q1 needs metrics for 2027-01, 2027-02, 2027-03 but the data has no rows for them (months available: 2026-01 to 2026-12)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unparseable_month() {
+    let c = Case::new();
+    edit(
+        &c.data("metrics.csv"),
+        "E001,2026-01,registrations,",
+        "E001,2026-1,registrations,",
+    );
+    let err = c.fails("2026-Q3");
+    assert!(
+        err.contains("metrics.csv:2:2: error: column 'month': '2026-1' is not a month (YYYY-MM)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn all_problems_in_one_pass() {
+    let c = Case::new();
+    edit(
+        &c.data("employees.csv"),
+        "E001,刘磊平,growth,team_lead,240000",
+        "E001,刘磊平,growth,team_lead,-240000",
+    );
+    edit(
+        &c.data("metrics.csv"),
+        "E001,2026-01,registrations,",
+        "E001,2026-01,registrations,abc",
+    );
+    edit(&c.data("ratings.csv"), "E001,2026-Q1", "E999,2026-Q1");
+    let err = c.fails("2026-Q3");
+    assert!(err.contains("employees.csv:2:5"), "{err}");
+    assert!(err.contains("metrics.csv:2:4"), "{err}");
+    assert!(err.contains("ratings.csv:2:1"), "{err}");
+    assert!(err.contains("3 problems found"), "{err}");
+}
+
+#[test]
+fn refuses_a_non_empty_out_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("keep.txt"), "paid").unwrap();
+    let o = run(&example_policy(), &example_data(), "2026-Q3", &out);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is not empty"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(out.join("keep.txt")).unwrap(),
+        "paid"
+    );
+}
+
+#[test]
+fn a_failed_forced_run_leaves_out_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("keep.txt"), "paid").unwrap();
+    let data = dir.path().join("data");
+    copy_dir(&example_data(), &data);
+    edit(
+        &data.join("metrics.csv"),
+        "E001,2026-01,registrations,",
+        "E001,2026-01,registrations,x",
+    );
+    let o = merit(&[
+        "run",
+        "--policy",
+        example_policy().to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--period",
+        "2026-Q3",
+        "--out",
+        out.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let files: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(files, vec![std::ffi::OsString::from("keep.txt")]);
+}

@@ -1,0 +1,74 @@
+#![allow(dead_code)]
+//! Helpers for integration tests that run the real `merit` binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+pub fn example_policy() -> PathBuf {
+    root().join("policies/platform-ops")
+}
+pub fn example_data() -> PathBuf {
+    root().join("fixtures/platform-ops")
+}
+
+pub fn merit(args: &[&str]) -> Output {
+    merit_env(args, &[])
+}
+
+pub fn merit_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_merit"));
+    c.args(args).env_remove("RUST_LOG");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run merit")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Replaces the first occurrence of `from` in a file (which must contain it).
+pub fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(
+        text.contains(from),
+        "{} does not contain {from:?}",
+        path.display()
+    );
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// Runs the example policy on `data` for `period` into `out`.
+pub fn run(policy: &Path, data: &Path, period: &str, out: &Path) -> Output {
+    merit(&[
+        "run",
+        "--policy",
+        policy.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--period",
+        period,
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}

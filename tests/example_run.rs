@@ -1,0 +1,127 @@
+//! The bundled example, run through the real binary: snapshots of every
+//! output file, determinism across thread counts, and the no-argument run.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+fn read(dir: &Path, file: &str) -> String {
+    std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+fn example_q3(out: &Path) {
+    let o = run(&example_policy(), &example_data(), "2026-Q3", out);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn example_quarter_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("q3");
+    example_q3(&out);
+    insta::assert_snapshot!("q3_payouts", read(&out, "payouts.csv"));
+    insta::assert_snapshot!("q3_scores", read(&out, "scores.csv"));
+    insta::assert_snapshot!("q3_summary", read(&out, "summary.csv"));
+    insta::assert_snapshot!("q3_manifest", read(&out, "manifest.json"));
+}
+
+#[test]
+fn example_month_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m9");
+    let o = run(&example_policy(), &example_data(), "2026-09", &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    insta::assert_snapshot!("m9_payouts", read(&out, "payouts.csv"));
+    insta::assert_snapshot!("m9_summary", read(&out, "summary.csv"));
+}
+
+#[test]
+fn same_outputs_on_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut runs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = dir.path().join(format!("t{threads}"));
+        let o = merit_env(
+            &[
+                "run",
+                "--policy",
+                example_policy().to_str().unwrap(),
+                "--data",
+                example_data().to_str().unwrap(),
+                "--period",
+                "2026-Q3",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &[
+                ("POLARS_MAX_THREADS", threads),
+                ("RAYON_NUM_THREADS", threads),
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        runs.push(out);
+    }
+    for f in ["payouts.csv", "scores.csv", "summary.csv", "manifest.json"] {
+        assert_eq!(
+            std::fs::read(runs[0].join(f)).unwrap(),
+            std::fs::read(runs[1].join(f)).unwrap(),
+            "{f} differs"
+        );
+    }
+}
+
+#[test]
+fn no_arguments_runs_the_example_into_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_merit"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = dir.path().join("out");
+    for f in ["payouts.csv", "scores.csv", "summary.csv", "manifest.json"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    assert!(stdout(&o).contains("2026-Q3"), "{}", stdout(&o));
+    // A second no-argument run replaces its own earlier output.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_merit"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read(&out, "payouts.csv"), {
+        let d2 = dir.path().join("again");
+        example_q3(&d2);
+        read(&d2, "payouts.csv")
+    });
+}
+
+#[test]
+fn parquet_inputs_give_the_same_payouts() {
+    // The same tables as Parquet (written by polars) must give identical payouts.
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    for entry in std::fs::read_dir(example_data()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "csv") {
+            let mut df = CsvReadOptions::default()
+                .with_infer_schema_length(Some(0))
+                .try_into_reader_with_file_path(Some(path.clone()))
+                .unwrap()
+                .finish()
+                .unwrap();
+            let target = data.join(path.with_extension("parquet").file_name().unwrap());
+            ParquetWriter::new(std::fs::File::create(target).unwrap())
+                .finish(&mut df)
+                .unwrap();
+        }
+    }
+    let (a, b) = (dir.path().join("csv"), dir.path().join("parquet"));
+    example_q3(&a);
+    let o = run(&example_policy(), &data, "2026-Q3", &b);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read(&a, "payouts.csv"), read(&b, "payouts.csv"));
+    assert_eq!(read(&a, "scores.csv"), read(&b, "scores.csv"));
+}
