@@ -212,8 +212,12 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
 
     let mut budget = Budget::new(&mut diags);
     let employees = employees(&employees_t, policy, &mut budget);
-    let ids: HashSet<&str> = employees.iter().map(|e| e.id.as_str()).collect();
-    let departments: HashSet<&str> = employees.iter().map(|e| e.department.as_str()).collect();
+    // References are checked against every id in the table, including rows
+    // with other problems, so one bad cell does not cascade.
+    let id_col = col(&employees_t, "employee_id");
+    let dept_col = col(&employees_t, "department");
+    let ids: HashSet<&str> = id_col.iter().filter_map(|c| text(*c)).collect();
+    let departments: HashSet<&str> = dept_col.iter().filter_map(|c| text(*c)).collect();
     let subject_ok = |s: &str| ids.contains(s) || departments.contains(s) || s == COMPANY;
 
     let metrics = Metrics::from_table(&metrics_t, &subject_ok, &mut |row, col, msg| {

@@ -80,7 +80,7 @@ pub struct RunResult {
     pub not_in_period: Vec<String>,
 }
 
-fn subject_of<'a>(scope: KpiScope, e: &'a Employee) -> &'a str {
+fn subject_of(scope: KpiScope, e: &Employee) -> &str {
     match scope {
         KpiScope::Individual => &e.id,
         KpiScope::Department => &e.department,
