@@ -71,6 +71,18 @@ impl ScriptEngine {
             .set_strict_variables(true)
             .set_fail_on_invalid_map_property(true);
         e.disable_symbol("eval");
+        // Integer division truncates (1 / 2 == 0), which silently loses money;
+        // overloading `/` needs the slow operator path, which checks scripts' functions first.
+        e.set_fast_operators(false);
+        e.register_fn("/", |a: INT, b: INT| -> Result<INT, Box<EvalAltResult>> {
+            if b == 0 {
+                return Err("division by zero".into());
+            }
+            if a % b != 0 {
+                return Err(format!("integer division {a} / {b} would truncate to {}; write {a}.0 / {b} for an exact decimal", a / b).into());
+            }
+            Ok(a / b)
+        });
         e.on_print(|s| tracing::info!(target: "merit::script", "{s}"));
         e.on_debug(|s, src, pos| tracing::debug!(target: "merit::script", "{}{pos}: {s}", src.unwrap_or("")));
         // Money rounding in the policy's places and mode, the same as merit's own.
@@ -100,6 +112,18 @@ impl ScriptEngine {
         }
     }
 
+    /// Runs a script and returns its value.
+    pub fn eval(
+        &self,
+        script: &CompiledScript,
+        scope: &mut Scope,
+        subject: &str,
+    ) -> Result<Dynamic, Diagnostic> {
+        self.engine
+            .eval_ast_with_scope::<Dynamic>(scope, &script.ast)
+            .map_err(|e| eval_error(script, subject, *e))
+    }
+
     /// Runs a script that returns a number (INT or Decimal) as a Decimal.
     pub fn eval_decimal(
         &self,
@@ -126,6 +150,85 @@ impl ScriptEngine {
             ))
         }
     }
+}
+
+/// Number (INT or Decimal) → Decimal.
+pub fn to_decimal(v: &Dynamic) -> Option<Decimal> {
+    v.as_decimal()
+        .ok()
+        .or_else(|| v.as_int().ok().map(Decimal::from))
+}
+
+/// Finds `INT / INT` between integer literals outside strings and comments:
+/// Rhai truncates it (`1 / 2 == 0`), which is never what a money formula means.
+pub fn literal_integer_divisions(path: &Path, text: &str) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (ln, line) in text.lines().enumerate() {
+        let code = strip_strings_and_comments(line);
+        let b = code.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'/' {
+                let left = int_literal_before(&code[..i]);
+                let right = int_literal_after(&code[i + 1..]);
+                if let (Some(l), Some(r)) = (left, right) {
+                    let col = code[..i].chars().count() + 1;
+                    out.push(
+                        Diagnostic::error(path, format!("integer division {l} / {r} truncates in Rhai; write {l}.0 / {r} for an exact decimal"))
+                            .at(ln + 1, col)
+                            .with_source(text),
+                    );
+                }
+            }
+            i += 1;
+        }
+    }
+    out
+}
+
+fn strip_strings_and_comments(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut in_str = false;
+    let mut prev = ' ';
+    for c in line.chars() {
+        if in_str {
+            if c == '"' && prev != '\\' {
+                in_str = false;
+            }
+            out.push(' ');
+        } else if c == '"' {
+            in_str = true;
+            out.push(' ');
+        } else if c == '/' && prev == '/' {
+            out.pop();
+            break;
+        } else {
+            out.push(c);
+        }
+        prev = c;
+    }
+    out
+}
+
+fn int_literal_before(s: &str) -> Option<&str> {
+    let t = s.trim_end();
+    let start = t
+        .rfind(|c: char| !c.is_ascii_digit() && c != '_')
+        .map_or(0, |i| i + 1);
+    let lit = &t[start..];
+    let before = t[..start].chars().last();
+    (!lit.is_empty() && !matches!(before, Some(c) if c == '.' || c.is_alphanumeric() || c == '_'))
+        .then_some(lit)
+}
+
+fn int_literal_after(s: &str) -> Option<&str> {
+    let t = s.trim_start();
+    let end = t
+        .find(|c: char| !c.is_ascii_digit() && c != '_')
+        .unwrap_or(t.len());
+    let lit = &t[..end];
+    let after = t[end..].chars().next();
+    (!lit.is_empty() && !matches!(after, Some(c) if c == '.' || c.is_alphanumeric())).then_some(lit)
 }
 
 fn located(d: Diagnostic, pos: Position, text: Option<&str>) -> Diagnostic {
@@ -224,5 +327,28 @@ mod tests {
         assert!(e.message.contains("Length of string"), "{e}");
         let e = run("undefined_var + 1").unwrap_err();
         assert!(e.message.contains("Undefined variable"), "{e}");
+    }
+
+    #[test]
+    fn integer_division_is_reported() {
+        // At run time: truncating division is an error, exact division is fine.
+        let e = run("let x = 1;\nlet y = 2;\nx / y").unwrap_err();
+        assert!(
+            e.message
+                .contains("integer division 1 / 2 would truncate to 0"),
+            "{e}"
+        );
+        assert_eq!(run("let x = 10; x / 2").unwrap(), Decimal::from(5));
+        assert_eq!(run("1.0 / 4").unwrap(), "0.25".parse::<Decimal>().unwrap());
+        // At check time: literals.
+        let d = literal_integer_divisions(
+            Path::new("b.rhai"),
+            "let a = 0.5;\nscore * 3 / 4 // 1 / 2 in a comment\n\"1/2\"",
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!((d[0].line, d[0].col), (Some(2), Some(11)));
+        assert!(
+            literal_integer_divisions(Path::new("b.rhai"), "x / 2; 1.5 / 3; 3 / 2.0").is_empty()
+        );
     }
 }

@@ -2,7 +2,10 @@
 //! subcommand, and map errors to exit codes (0 ok, 1 a check found problems,
 //! 2 the tool could not do its job).
 
+mod check;
 mod run;
+pub mod schema;
+mod test;
 
 use crate::error::Error;
 use clap::{Parser, Subcommand};
@@ -27,6 +30,12 @@ pub struct Cli {
 enum Command {
     /// Run the period-end batch: scores, payouts, summary and manifest.
     Run(run::RunArgs),
+    /// Check a policy (and optionally data against it) without paying anything.
+    Check(check::CheckArgs),
+    /// Run the policy's own test cases (DIR/tests/*.yaml).
+    Test(test::TestArgs),
+    /// Print the JSON Schema of policy.yaml.
+    Schema,
 }
 
 pub fn run() -> ExitCode {
@@ -45,6 +54,9 @@ pub fn run() -> ExitCode {
     init_logging(cli.verbose);
     let result = match cli.command {
         Some(Command::Run(args)) => run::main(args),
+        Some(Command::Check(args)) => check::main(args),
+        Some(Command::Test(args)) => test::main(args),
+        Some(Command::Schema) => schema::main(),
         None => run::main(run::RunArgs::default()),
     };
     match result {

@@ -172,6 +172,11 @@ impl Metrics {
         })
     }
 
+    /// Metric names present in the table.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.scales.keys().map(String::as_str)
+    }
+
     /// Every month of `period` must have metric rows.
     pub fn check_period(&self, period: &Period, file: &std::path::Path) -> Result<()> {
         let missing: Vec<String> = period

@@ -2,7 +2,7 @@
 //! by role, blended with the manager review, and placed in a rating band.
 
 use crate::decimal::round_fixed;
-use crate::policy::{MissingReview, Policy, Role};
+use crate::policy::{MissingReview, Policy};
 use rust_decimal::Decimal;
 
 /// The manager review as used for one employee.
@@ -33,8 +33,11 @@ pub fn weight_factor(review: &ReviewUse) -> Decimal {
 
 /// Decides how the review enters the score; `Err` when the policy says a
 /// missing rating must stop the run.
-pub fn review(policy: &Policy, role: &Role, rating: Option<Decimal>) -> Result<ReviewUse, String> {
-    let weight = role.review_weight.0;
+pub fn review(
+    policy: &Policy,
+    weight: Decimal,
+    rating: Option<Decimal>,
+) -> Result<ReviewUse, String> {
     if weight.is_zero() {
         return Ok(ReviewUse::NotWeighed);
     }

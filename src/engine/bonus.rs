@@ -6,27 +6,14 @@
 //! full-period target bonus) → × days employed ÷ days in period → round to
 //! the policy's money places in its mode.
 
-use super::{EmployeeResult, KpiLine};
+use super::{inputs, EmployeeResult, KpiLine};
 use crate::data::{Data, Employee};
 use crate::decimal::round_fixed;
 use crate::period::{Month, Period};
 use crate::policy::{Policy, Proration};
 use crate::script::{dec, map};
-use chrono::NaiveDate;
 use rhai::{Dynamic, Map, Scope};
 use rust_decimal::Decimal;
-
-/// The variables a bonus script can read, with placeholder values, for
-/// compiling with strict variables.
-pub fn compile_scope(_policy: &Policy) -> Scope<'static> {
-    let mut s = Scope::new();
-    for name in ["employee", "kpi", "review", "period"] {
-        s.push(name, Map::new());
-    }
-    s.push("score", Decimal::ZERO);
-    s.push("rating", String::new());
-    s
-}
 
 /// Days the employee is employed inside the period.
 pub fn days_employed(e: &Employee, period: &Period) -> i64 {
@@ -43,12 +30,6 @@ pub fn target_bonus(e: &Employee, period: &Period) -> Decimal {
         / Decimal::from(12)
 }
 
-fn date(d: Option<NaiveDate>) -> Dynamic {
-    d.map_or(Dynamic::UNIT, |d| {
-        Dynamic::from(d.format("%Y-%m-%d").to_string())
-    })
-}
-
 /// The script's inputs for one employee.
 pub fn scope(
     e: &Employee,
@@ -57,18 +38,7 @@ pub fn scope(
     kpi_ids: &[&str],
     period: &Period,
 ) -> Scope<'static> {
-    let employee = map([
-        ("id", Dynamic::from(e.id.clone())),
-        ("name", Dynamic::from(e.name.clone())),
-        ("department", Dynamic::from(e.department.clone())),
-        ("role", Dynamic::from(e.role.clone())),
-        ("base_salary", dec(e.base_salary)),
-        ("target_bonus_pct", dec(e.target_bonus_pct)),
-        ("target_bonus", dec(r.target_bonus)),
-        ("hire_date", date(Some(e.hire_date))),
-        ("termination_date", date(e.termination_date)),
-        ("days_employed", Dynamic::from(r.days_employed)),
-    ]);
+    let employee = inputs::employee_map(e, period, r.target_bonus, r.days_employed);
     let kpi: Map = lines
         .iter()
         .map(|l| {
@@ -96,22 +66,11 @@ pub fn scope(
         ])),
         _ => Dynamic::UNIT,
     };
-    let period_map = map([
-        ("label", Dynamic::from(period.label.clone())),
-        (
-            "kind",
-            Dynamic::from(format!("{:?}", period.kind).to_lowercase()),
-        ),
-        ("months", Dynamic::from(period.len as rhai::INT)),
-        ("days", Dynamic::from(period.days())),
-        ("start", date(Some(period.start()))),
-        ("end", date(Some(period.end()))),
-    ]);
     let mut s = Scope::new();
     s.push("employee", employee);
     s.push("kpi", kpi);
     s.push_dynamic("review", review);
-    s.push("period", period_map);
+    s.push("period", inputs::period_map(period));
     s.push("score", r.score);
     s.push("rating", r.band.clone());
     s

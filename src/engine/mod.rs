@@ -10,6 +10,7 @@
 
 pub mod blend;
 pub mod bonus;
+pub mod inputs;
 pub mod kpi;
 pub mod score;
 pub mod target;
@@ -67,6 +68,8 @@ pub struct EmployeeResult {
     /// Proration as days employed / days in period.
     pub proration: (Decimal, Decimal),
     pub bonus: Decimal,
+    /// Set when a bonus gate was not met: the bonus is zero, and why.
+    pub gate_failed: Option<String>,
     pub projects: Vec<(String, Decimal)>,
     pub project_bonus: Decimal,
     pub total: Decimal,
@@ -88,6 +91,118 @@ fn subject_of(scope: KpiScope, e: &Employee) -> &str {
     }
 }
 
+/// The weights that apply to one employee: (KPI index, percent) in policy
+/// order, and the review's percent.
+struct Weights {
+    kpis: Vec<(usize, Decimal)>,
+    review: Decimal,
+}
+
+fn weights(lp: &LoadedPolicy, e: &Employee, period: &Period) -> Result<Weights, Diagnostic> {
+    let policy = &lp.policy;
+    let role = &policy.roles[&e.role];
+    let Some(script) = lp.scripts.weights.get(&e.role) else {
+        let kpis = (0..policy.kpis.len())
+            .filter_map(|k| {
+                role.weights
+                    .get(&policy.kpis[k].id)
+                    .filter(|w| !w.0.is_zero())
+                    .map(|w| (k, w.0))
+            })
+            .collect();
+        return Ok(Weights {
+            kpis,
+            review: role.review_weight.0,
+        });
+    };
+    let subject = format!("employee {}", e.id);
+    let mut scope = rhai::Scope::new();
+    scope.push(
+        "employee",
+        inputs::employee_map(
+            e,
+            period,
+            bonus::target_bonus(e, period),
+            bonus::days_employed(e, period),
+        ),
+    );
+    scope.push("period", inputs::period_map(period));
+    let out = lp.engine.eval(script, &mut scope, &subject)?;
+    let fail =
+        |m: String| Diagnostic::error(&script.path, format!("while evaluating {subject}: {m}"));
+    let map = out.try_cast::<rhai::Map>().ok_or_else(|| fail("the weights script must return a map of KPI id → weight, e.g. #{ csat: 50, complaint_rate: 50 }".into()))?;
+    let mut kpis = Vec::new();
+    let mut sum = role.review_weight.0;
+    for (k, v) in &map {
+        let idx = policy
+            .kpis
+            .iter()
+            .position(|x| x.id == k.as_str())
+            .ok_or_else(|| {
+                fail(format!(
+                    "returned a weight for '{k}', which is not a KPI{}",
+                    crate::policy::hint(k, policy.kpis.iter().map(|x| x.id.as_str()))
+                ))
+            })?;
+        let w = crate::script::to_decimal(v)
+            .ok_or_else(|| fail(format!("the weight of '{k}' is {v}, not a number")))?;
+        if w < Decimal::ZERO {
+            return Err(fail(format!("the weight of '{k}' is negative")));
+        }
+        sum += w;
+        if !w.is_zero() {
+            kpis.push((idx, w));
+        }
+    }
+    if sum != Decimal::ONE_HUNDRED {
+        return Err(fail(format!(
+            "weights plus review_weight sum to {}, not 100",
+            sum.normalize()
+        )));
+    }
+    kpis.sort_by_key(|(k, _)| *k);
+    Ok(Weights {
+        kpis,
+        review: role.review_weight.0,
+    })
+}
+
+fn gate_check(
+    policy: &crate::policy::Policy,
+    evals: &HashMap<(usize, &str), &KpiEval>,
+    e: &Employee,
+) -> Option<String> {
+    for g in &policy.bonus.gates {
+        let k = policy.kpis.iter().position(|x| x.id == g.kpi)?;
+        let ev = evals.get(&(k, subject_of(policy.kpis[k].scope, e)))?;
+        if let Some(min) = g.min_actual {
+            if ev.actual < min.0 {
+                return Some(format!(
+                    "{} is {}, below the gate's minimum {}",
+                    g.kpi, ev.actual, min
+                ));
+            }
+        }
+        if let Some(below) = g.below_actual {
+            if ev.actual >= below.0 {
+                return Some(format!(
+                    "{} is {}, not below the gate's limit {}",
+                    g.kpi, ev.actual, below
+                ));
+            }
+        }
+        if let Some(min) = g.min_achievement {
+            if ev.achievement < min.0 {
+                return Some(format!(
+                    "{} achievement is {}, below the gate's minimum {}",
+                    g.kpi, ev.achievement, min
+                ));
+            }
+        }
+    }
+    None
+}
+
 pub fn compute(lp: &LoadedPolicy, data: &Data, period: &Period) -> Result<RunResult> {
     let policy = &lp.policy;
     let metrics_file = data.dir.join(
@@ -101,21 +216,38 @@ pub fn compute(lp: &LoadedPolicy, data: &Data, period: &Period) -> Result<RunRes
     let (eligible, not_in_period): (Vec<usize>, Vec<usize>) = (0..data.employees.len())
         .partition(|&i| bonus::days_employed(&data.employees[i], period) > 0);
 
-    // Which (KPI, subject) pairs are needed: each employee's weighted KPIs.
-    let weighted = |e: &Employee| -> Vec<usize> {
-        let role = &policy.roles[&e.role];
-        (0..policy.kpis.len())
-            .filter(|&k| {
-                role.weights
-                    .get(&policy.kpis[k].id)
-                    .is_some_and(|w| !w.0.is_zero())
-            })
-            .collect()
-    };
+    let mut diags = Diagnostics::default();
+    let weights: Vec<Result<Weights, Diagnostic>> = eligible
+        .par_iter()
+        .map(|&i| weights(lp, &data.employees[i], period))
+        .collect();
+    let mut ok_weights = Vec::with_capacity(weights.len());
+    for w in weights {
+        match w {
+            Ok(w) => ok_weights.push(w),
+            Err(d) => diags.push(d),
+        }
+    }
+    if diags.has_errors() {
+        return Err(Error::Invalid(diags));
+    }
+    let gate_kpis: Vec<usize> = policy
+        .bonus
+        .gates
+        .iter()
+        .filter_map(|g| policy.kpis.iter().position(|k| k.id == g.kpi))
+        .collect();
+
+    // Which (KPI, subject) pairs are needed: weighted KPIs and gate KPIs.
     let mut pairs: BTreeSet<(usize, &str)> = BTreeSet::new();
-    for &i in &eligible {
+    for (&i, w) in eligible.iter().zip(&ok_weights) {
         let e = &data.employees[i];
-        for k in weighted(e) {
+        for k in w
+            .kpis
+            .iter()
+            .map(|(k, _)| *k)
+            .chain(gate_kpis.iter().copied())
+        {
             pairs.insert((k, subject_of(policy.kpis[k].scope, e)));
         }
     }
@@ -125,33 +257,65 @@ pub fn compute(lp: &LoadedPolicy, data: &Data, period: &Period) -> Result<RunRes
         .flat_map(|k| k.aggregate.metrics())
         .collect();
     let aggs = data.metrics.aggregate(period, &metrics);
+    let by_id: HashMap<&str, &Employee> =
+        data.employees.iter().map(|e| (e.id.as_str(), e)).collect();
 
     // Evaluate each pair once.
     let pairs: Vec<(usize, &str)> = pairs.into_iter().collect();
-    let evals: Vec<Result<KpiEval, String>> = pairs
+    let evals: Vec<Result<KpiEval, Diagnostic>> = pairs
         .par_iter()
         .map(|&(k, subject)| {
             let kpi = &policy.kpis[k];
+            let err = |m: String| Diagnostic::error(&metrics_file, m);
             let actual = kpi::actual(&kpi.aggregate, subject, &aggs).map_err(|m| match m {
-                kpi::Missing::NoRows(metric) => format!("KPI '{}' of {subject}: no '{metric}' rows in {period}", kpi.id),
-                kpi::Missing::ZeroDenominator(metric) => format!("KPI '{}' of {subject}: '{metric}' sums to zero in {period}, so the ratio is undefined", kpi.id),
+                kpi::Missing::NoRows(metric) => err(format!("KPI '{}' of {subject}: no '{metric}' rows in {period}", kpi.id)),
+                kpi::Missing::ZeroDenominator(metric) => err(format!("KPI '{}' of {subject}: '{metric}' sums to zero in {period}, so the ratio is undefined", kpi.id)),
             })?;
             let actual = actual.round_dp_with_strategy(policy.rounding.actual_places, policy.rounding.mode.strategy()).normalize();
-            let target = target::target(kpi, subject, period, data)?;
+            let target = match lp.scripts.target.get(&kpi.id) {
+                Some(script) => {
+                    let mut scope = rhai::Scope::new();
+                    scope.push("subject", subject.to_owned());
+                    let employee = match (kpi.scope, by_id.get(subject)) {
+                        (KpiScope::Individual, Some(e)) => rhai::Dynamic::from_map(inputs::employee_map(e, period, bonus::target_bonus(e, period), bonus::days_employed(e, period))),
+                        _ => rhai::Dynamic::UNIT,
+                    };
+                    scope.push_dynamic("employee", employee);
+                    scope.push("period", inputs::period_map(period));
+                    let v = lp.engine.eval_decimal(script, &mut scope, &format!("KPI '{}' target of {subject}", kpi.id))?;
+                    if v <= Decimal::ZERO {
+                        return Err(Diagnostic::error(&script.path, format!("KPI '{}' target of {subject}: the script returned {v}; a target must be greater than zero", kpi.id)));
+                    }
+                    target::Target { value: v, source: format!("script {}", script.path.file_name().map(|f| f.to_string_lossy()).unwrap_or_default()) }
+                }
+                None => target::target(kpi, subject, period, data).map_err(|m| Diagnostic::error(data.dir.join("targets.csv"), m))?,
+            };
             let achievement = score::achievement(actual, target.value, kpi.direction, &policy.rounding)
-                .ok_or_else(|| format!("KPI '{}' of {subject}: the target is zero", kpi.id))?;
-            let (score, segment) = score::score(&policy.scorings[&kpi.scoring], achievement, &policy.rounding);
+                .ok_or_else(|| err(format!("KPI '{}' of {subject}: the target is zero", kpi.id)))?;
+            let rule = &policy.scorings[&kpi.scoring];
+            let (score, segment) = match score::score(rule, achievement, &policy.rounding) {
+                Some(s) => s,
+                None => {
+                    let script = &lp.scripts.scoring[&kpi.scoring];
+                    let mut scope = rhai::Scope::new();
+                    scope.push("actual", actual);
+                    scope.push("target", target.value);
+                    scope.push("achievement", achievement);
+                    scope.push("subject", subject.to_owned());
+                    let v = lp.engine.eval_decimal(script, &mut scope, &format!("KPI '{}' score of {subject}", kpi.id))?;
+                    (crate::decimal::round_fixed(v, policy.rounding.score_places, policy.rounding.mode), Segment::Script)
+                }
+            };
             Ok(KpiEval { actual, target, achievement, score, segment })
         })
         .collect();
-    let mut diags = Diagnostics::default();
     let mut table: HashMap<(usize, &str), &KpiEval> = HashMap::with_capacity(pairs.len());
     for (pair, ev) in pairs.iter().zip(&evals) {
         match ev {
             Ok(ev) => {
                 table.insert(*pair, ev);
             }
-            Err(msg) => diags.push(Diagnostic::error(&metrics_file, msg.clone())),
+            Err(d) => diags.push(d.clone()),
         }
     }
     if diags.has_errors() {
@@ -159,22 +323,22 @@ pub fn compute(lp: &LoadedPolicy, data: &Data, period: &Period) -> Result<RunRes
     }
 
     let kpi_ids: Vec<&str> = policy.kpis.iter().map(|k| k.id.as_str()).collect();
-    let script_path = lp.bonus_script.path.clone();
+    let script_path = lp.scripts.bonus.path.clone();
     let results: Vec<Result<EmployeeResult, Diagnostic>> = eligible
         .par_iter()
-        .map(|&i| {
+        .zip(ok_weights.par_iter())
+        .map(|(&i, w)| {
             let e = &data.employees[i];
-            let role = &policy.roles[&e.role];
             let rating = data.ratings.get(&(e.id.clone(), period.label.clone())).map(|r| r.rating);
-            let review = blend::review(policy, role, rating)
-                .map_err(|m| Diagnostic::error(lp.yaml_path(), format!("employee {} {m}", e.id)))?;
+            let review = blend::review(policy, w.review, rating).map_err(|m| Diagnostic::error(lp.yaml_path(), format!("employee {} {m}", e.id)))?;
             let factor = blend::weight_factor(&review);
-            let kpis: Vec<KpiLine> = weighted(e)
-                .into_iter()
-                .map(|k| {
+            let kpis: Vec<KpiLine> = w
+                .kpis
+                .iter()
+                .map(|&(k, base_weight)| {
                     let subject = subject_of(policy.kpis[k].scope, e);
                     let ev = table[&(k, subject)];
-                    let weight = role.weights[&policy.kpis[k].id].0 * factor;
+                    let weight = base_weight * factor;
                     KpiLine {
                         kpi: k,
                         subject: subject.to_owned(),
@@ -209,12 +373,17 @@ pub fn compute(lp: &LoadedPolicy, data: &Data, period: &Period) -> Result<RunRes
                 capped: false,
                 proration: (Decimal::ONE, Decimal::ONE),
                 bonus: Decimal::ZERO,
+                gate_failed: gate_check(policy, &table, e),
                 projects,
                 project_bonus,
                 total: Decimal::ZERO,
             };
-            let mut scope = bonus::scope(e, &r, &kpis, &kpi_ids, period);
-            let formula = lp.engine.eval_decimal(&lp.bonus_script, &mut scope, &format!("employee {}", e.id))?;
+            let formula = if r.gate_failed.is_some() {
+                Decimal::ZERO
+            } else {
+                let mut scope = bonus::scope(e, &r, &kpis, &kpi_ids, period);
+                lp.engine.eval_decimal(&lp.scripts.bonus, &mut scope, &format!("employee {}", e.id))?
+            };
             if formula < Decimal::ZERO {
                 return Err(Diagnostic::error(&script_path, format!("while evaluating employee {}: the bonus formula returned {formula}, a negative amount", e.id)));
             }

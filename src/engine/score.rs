@@ -2,7 +2,7 @@
 //! target in the KPI's direction; the scoring rule maps it to a score.
 
 use crate::decimal::round_fixed;
-use crate::policy::{Curve, Direction, Rounding, Scoring};
+use crate::policy::{Curve, Direction, Rounding, Scoring, TierMode, Tiers};
 use rust_decimal::Decimal;
 
 /// `higher`: actual ÷ target. `lower`: 2 − actual ÷ target, so reaching the
@@ -35,24 +35,54 @@ pub enum Segment {
     TargetToStretch,
     AboveStretch,
     Capped,
+    /// Step tier (0-based index) the achievement fell in.
+    Tier(usize),
+    Script,
 }
 
 impl Segment {
-    pub fn as_str(self) -> &'static str {
+    pub fn describe(self) -> String {
         match self {
-            Segment::BelowThreshold => "below threshold",
-            Segment::ThresholdToTarget => "threshold to target",
-            Segment::TargetToStretch => "target to stretch",
-            Segment::AboveStretch => "above stretch",
-            Segment::Capped => "capped",
+            Segment::BelowThreshold => "below threshold".into(),
+            Segment::ThresholdToTarget => "threshold to target".into(),
+            Segment::TargetToStretch => "target to stretch".into(),
+            Segment::AboveStretch => "above stretch".into(),
+            Segment::Capped => "capped".into(),
+            Segment::Tier(i) => format!("tier {}", i + 1),
+            Segment::Script => "script".into(),
         }
     }
 }
 
-pub fn score(rule: &Scoring, achievement: Decimal, r: &Rounding) -> (Decimal, Segment) {
-    let Scoring::Curve(c) = rule;
-    let (raw, seg) = curve(c, achievement);
-    (round_fixed(raw, r.score_places, r.mode), seg)
+/// The score of a curve or tier rule, rounded to `score_places`; `None`
+/// for a script rule, which the engine evaluates.
+pub fn score(rule: &Scoring, achievement: Decimal, r: &Rounding) -> Option<(Decimal, Segment)> {
+    let (raw, seg) = match rule {
+        Scoring::Curve(c) => curve(c, achievement),
+        Scoring::Tiers(t) => tiers(t, achievement),
+        Scoring::Script(_) => return None,
+    };
+    Some((round_fixed(raw, r.score_places, r.mode), seg))
+}
+
+/// Validation guarantees contiguous half-open tiers from 0 with an open last
+/// tier, and a mode.
+fn tiers(t: &Tiers, a: Decimal) -> (Decimal, Segment) {
+    let idx = t.steps.iter().rposition(|s| a >= s.from.0).unwrap_or(0);
+    let raw = match t.mode.unwrap_or(TierMode::WholeAmount) {
+        TierMode::WholeAmount => t.steps[idx].score.map_or(Decimal::ZERO, |s| s.0),
+        TierMode::Marginal => t.steps[..=idx]
+            .iter()
+            .map(|s| {
+                let upper = s.to.map_or(a, |to| a.min(to.0));
+                s.rate.map_or(Decimal::ZERO, |r| r.0) * (upper - s.from.0).max(Decimal::ZERO)
+            })
+            .sum(),
+    };
+    match t.cap {
+        Some(cap) if raw > cap.0 => (cap.0, Segment::Capped),
+        _ => (raw, Segment::Tier(idx)),
+    }
 }
 
 fn lerp(x: Decimal, (x0, y0): (Decimal, Decimal), (x1, y1): (Decimal, Decimal)) -> Decimal {
@@ -134,28 +164,72 @@ mod tests {
             below_threshold: Dec(d("0")),
             cap: Some(Dec(d("150"))),
         });
-        assert_eq!(
-            score(&c, d("0.79"), &r),
-            (d("0.00"), Segment::BelowThreshold)
-        );
-        assert_eq!(
-            score(&c, d("0.8"), &r),
-            (d("60.00"), Segment::ThresholdToTarget)
-        );
-        assert_eq!(
-            score(&c, d("0.9"), &r),
-            (d("80.00"), Segment::ThresholdToTarget)
-        );
-        assert_eq!(
-            score(&c, d("1.1"), &r),
-            (d("115.00"), Segment::TargetToStretch)
-        );
-        assert_eq!(
-            score(&c, d("1.3"), &r),
-            (d("145.00"), Segment::AboveStretch)
-        );
-        assert_eq!(score(&c, d("2"), &r), (d("150.00"), Segment::Capped));
+        let s = |a: &str| score(&c, d(a), &r).unwrap();
+        assert_eq!(s("0.79"), (d("0.00"), Segment::BelowThreshold));
+        assert_eq!(s("0.8"), (d("60.00"), Segment::ThresholdToTarget));
+        assert_eq!(s("0.9"), (d("80.00"), Segment::ThresholdToTarget));
+        assert_eq!(s("1.1"), (d("115.00"), Segment::TargetToStretch));
+        assert_eq!(s("1.3"), (d("145.00"), Segment::AboveStretch));
+        assert_eq!(s("2"), (d("150.00"), Segment::Capped));
         // 0.8333 → 60 + 0.0333 × 200 = 66.66
-        assert_eq!(score(&c, d("0.8333"), &r).0, d("66.66"));
+        assert_eq!(s("0.8333").0, d("66.66"));
+    }
+
+    fn tier(
+        from: &str,
+        to: Option<&str>,
+        score: Option<&str>,
+        rate: Option<&str>,
+    ) -> crate::policy::Tier {
+        crate::policy::Tier {
+            from: Dec(d(from)),
+            to: to.map(|t| Dec(d(t))),
+            score: score.map(|t| Dec(d(t))),
+            rate: rate.map(|t| Dec(d(t))),
+        }
+    }
+
+    #[test]
+    fn whole_amount_tiers_are_half_open() {
+        let r = Rounding::default();
+        let t = Scoring::Tiers(Tiers {
+            mode: Some(TierMode::WholeAmount),
+            steps: vec![
+                tier("0", Some("0.8"), Some("0"), None),
+                tier("0.8", Some("1"), Some("80"), None),
+                tier("1", None, Some("100"), None),
+            ],
+            cap: None,
+        });
+        let s = |a: &str| score(&t, d(a), &r).unwrap();
+        assert_eq!(s("0.7999"), (d("0.00"), Segment::Tier(0)));
+        assert_eq!(s("0.8"), (d("80.00"), Segment::Tier(1)));
+        assert_eq!(s("0.9999"), (d("80.00"), Segment::Tier(1)));
+        assert_eq!(s("1"), (d("100.00"), Segment::Tier(2)));
+        assert_eq!(s("3"), (d("100.00"), Segment::Tier(2)));
+    }
+
+    #[test]
+    fn marginal_tiers_add_up_like_tax_brackets() {
+        let r = Rounding::default();
+        // 50 points per 1.0 achievement up to 0.8, 150 from 0.8 to 1.0, 100 above; cap 130.
+        let t = Scoring::Tiers(Tiers {
+            mode: Some(TierMode::Marginal),
+            steps: vec![
+                tier("0", Some("0.8"), None, Some("50")),
+                tier("0.8", Some("1"), None, Some("150")),
+                tier("1", None, None, Some("100")),
+            ],
+            cap: Some(Dec(d("130"))),
+        });
+        let s = |a: &str| score(&t, d(a), &r).unwrap();
+        // 0.6 × 50 = 30
+        assert_eq!(s("0.6"), (d("30.00"), Segment::Tier(0)));
+        // 0.8 × 50 + 0.1 × 150 = 40 + 15 = 55
+        assert_eq!(s("0.9"), (d("55.00"), Segment::Tier(1)));
+        // 40 + 30 + 0.2 × 100 = 90
+        assert_eq!(s("1.2"), (d("90.00"), Segment::Tier(2)));
+        // 40 + 30 + 1.0 × 100 = 170 → cap 130
+        assert_eq!(s("2"), (d("130.00"), Segment::Capped));
     }
 }

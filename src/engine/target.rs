@@ -26,5 +26,7 @@ pub fn target(kpi: &Kpi, subject: &str, period: &Period, data: &Data) -> Result<
                 source: "targets table".into(),
             })
             .ok_or_else(|| format!("no target for KPI '{}', subject '{subject}', period {period} in the targets table", kpi.id)),
+        // Evaluated by the engine, which holds the compiled script.
+        TargetSource::Script(file) => Err(format!("KPI '{}': target script {file} was not compiled", kpi.id)),
     }
 }

@@ -90,7 +90,7 @@ pub fn scores(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
                 .text(&l.target_source);
             c.num(l.achievement)
                 .num(l.score)
-                .text(l.segment.as_str())
+                .text(&l.segment.describe())
                 .num(plain(l.weight))
                 .num(plain(l.contribution));
             c.end();

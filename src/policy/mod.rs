@@ -5,6 +5,7 @@
 
 pub mod locate;
 pub mod model;
+mod structure;
 mod validate;
 
 pub use model::*;
@@ -30,8 +31,19 @@ pub struct LoadedPolicy {
     pub yaml_text: String,
     pub files: Vec<PolicyFileBytes>,
     pub engine: ScriptEngine,
-    pub bonus_script: CompiledScript,
+    pub scripts: Scripts,
     pub warnings: Vec<Diagnostic>,
+}
+
+/// Every script of the policy, compiled once with the variables its use provides.
+pub struct Scripts {
+    pub bonus: CompiledScript,
+    /// By scoring name.
+    pub scoring: BTreeMap<String, CompiledScript>,
+    /// By KPI id.
+    pub target: BTreeMap<String, CompiledScript>,
+    /// By role.
+    pub weights: BTreeMap<String, CompiledScript>,
 }
 
 impl LoadedPolicy {
@@ -97,10 +109,17 @@ pub fn load(dir: &Path) -> Result<LoadedPolicy> {
             )))
         }
     };
-    let policy: Policy = serde_yaml::from_str(&yaml_text)
+    let value: serde_yaml::Value = serde_yaml::from_str(&yaml_text)
         .map_err(|e| Error::one(yaml_error(&yaml_path, &yaml_text, &e)))?;
-
     let mut diags = Diagnostics::default();
+    structure::check_parts(&yaml_path, &yaml_text, &value, &mut diags);
+    diags.0.sort_by_key(|d| (d.line, d.col));
+    if diags.has_errors() {
+        return Err(Error::Invalid(diags));
+    }
+    let policy: Policy = serde_yaml::from_str(&yaml_text)
+        .map_err(|e| Error::one(structure::improve(yaml_error(&yaml_path, &yaml_text, &e))))?;
+
     let ctx = validate::Ctx {
         path: &yaml_path,
         text: &yaml_text,
@@ -108,19 +127,56 @@ pub fn load(dir: &Path) -> Result<LoadedPolicy> {
     validate::policy(&ctx, &policy, &mut diags);
 
     let engine = ScriptEngine::new(&policy.rounding);
-    let script_texts: BTreeMap<&str, &[u8]> = files
+    let texts: BTreeMap<&str, &[u8]> = files
         .iter()
         .map(|f| (f.rel.as_str(), f.bytes.as_slice()))
         .collect();
-    let bonus_script = validate::script(
-        &ctx,
-        dir,
+    let mut compile = |at: &[locate::Seg], file: &str, purpose: crate::engine::inputs::Purpose| {
+        validate::script(&ctx, dir, at, file, &texts, &engine, purpose, &mut diags)
+    };
+    use crate::engine::inputs::Purpose;
+    use locate::Seg::{Index, Key};
+    let bonus = compile(
+        &[Key("bonus"), Key("script")],
         &policy.bonus.script,
-        &script_texts,
-        &engine,
-        &policy,
-        &mut diags,
+        Purpose::Bonus,
     );
+    let mut scoring = BTreeMap::new();
+    for (name, rule) in &policy.scorings {
+        if let Scoring::Script(file) = rule {
+            if let Some(s) = compile(
+                &[Key("scorings"), Key(name), Key("script")],
+                file,
+                Purpose::Scoring,
+            ) {
+                scoring.insert(name.clone(), s);
+            }
+        }
+    }
+    let mut target = BTreeMap::new();
+    for (i, k) in policy.kpis.iter().enumerate() {
+        if let TargetSource::Script(file) = &k.target {
+            if let Some(s) = compile(
+                &[Key("kpis"), Index(i), Key("target")],
+                file,
+                Purpose::Target,
+            ) {
+                target.insert(k.id.clone(), s);
+            }
+        }
+    }
+    let mut weights = BTreeMap::new();
+    for (role, r) in &policy.roles {
+        if let Some(file) = &r.weights_script {
+            if let Some(s) = compile(
+                &[Key("roles"), Key(role), Key("weights_script")],
+                file,
+                Purpose::Weights,
+            ) {
+                weights.insert(role.clone(), s);
+            }
+        }
+    }
     let warnings = diags.into_result()?;
     Ok(LoadedPolicy {
         dir: dir.to_path_buf(),
@@ -128,12 +184,17 @@ pub fn load(dir: &Path) -> Result<LoadedPolicy> {
         yaml_text,
         files,
         engine,
-        bonus_script: bonus_script.expect("no errors means the script compiled"),
+        scripts: Scripts {
+            bonus: bonus.expect("no errors means the script compiled"),
+            scoring,
+            target,
+            weights,
+        },
         warnings,
     })
 }
 
-fn yaml_error(path: &Path, text: &str, e: &serde_yaml::Error) -> Diagnostic {
+pub(crate) fn yaml_error(path: &Path, text: &str, e: &serde_yaml::Error) -> Diagnostic {
     let mut msg = e.to_string();
     // serde_yaml appends " at line L column C"; the location goes in front instead.
     if let Some(i) = msg.find(" at line ") {

@@ -280,56 +280,110 @@ impl Aggregate {
     }
 }
 
-/// Where a KPI's target comes from: `table` or `{ fixed: "0.40" }`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(try_from = "TargetSpec")]
+/// Where a KPI's target comes from: `table`, `{ fixed: "0.40" }` or
+/// `{ script: FILE }`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum TargetSource {
     /// The `targets` table: row with this subject, the run's period and this KPI.
     #[default]
     Table,
     /// The same value for every subject and period.
     Fixed(Dec),
+    /// A Rhai script (file in the policy folder) returning the target for a
+    /// subject; it reads `subject`, `employee` (a map, or `()` for team KPIs)
+    /// and `period`.
+    Script(String),
 }
 
-/// `table`, or a map with one key.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+/// Schema of [`TargetSource`]: `table`, or a map with one key.
+#[derive(JsonSchema)]
 #[serde(untagged)]
+#[allow(dead_code)]
 pub enum TargetSpec {
     /// `table`: the targets table.
     Name(TargetName),
     Map(TargetMap),
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[derive(JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
 pub enum TargetName {
     Table,
 }
 
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 pub struct TargetMap {
     /// The same target for every subject and period.
     pub fixed: Option<Dec>,
+    /// A Rhai script returning the target for a subject.
+    pub script: Option<String>,
 }
 
-impl TryFrom<TargetSpec> for TargetSource {
-    type Error = String;
-    fn try_from(s: TargetSpec) -> Result<Self, String> {
-        match s {
-            TargetSpec::Name(TargetName::Table) => Ok(TargetSource::Table),
-            TargetSpec::Map(TargetMap { fixed: Some(v) }) => Ok(TargetSource::Fixed(v)),
-            TargetSpec::Map(_) => Err("target needs `table` or `{ fixed: VALUE }`".into()),
-        }
+impl JsonSchema for TargetSource {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TargetSource".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        TargetSpec::json_schema(g)
     }
 }
 
-/// A scoring rule: achievement → score. Written as a one-key map (`curve: …`).
+impl<'de> Deserialize<'de> for TargetSource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = TargetSource;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("`table`, `{ fixed: VALUE }` or `{ script: FILE }`")
+            }
+            fn visit_str<E: Error>(self, v: &str) -> Result<TargetSource, E> {
+                match v {
+                    "table" => Ok(TargetSource::Table),
+                    other => Err(E::custom(format!("unknown target source '{other}'; expected `table`, `{{ fixed: VALUE }}` or `{{ script: FILE }}`"))),
+                }
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TargetSource, A::Error> {
+                let Some(key) = map.next_key::<String>()? else {
+                    return Err(A::Error::custom(
+                        "an empty target; expected `{ fixed: VALUE }` or `{ script: FILE }`",
+                    ));
+                };
+                let out = match key.as_str() {
+                    "fixed" => TargetSource::Fixed(map.next_value::<Dec>()?),
+                    "script" => TargetSource::Script(map.next_value::<String>()?),
+                    other => return Err(A::Error::unknown_field(other, &["fixed", "script"])),
+                };
+                if let Some(extra) = map.next_key::<String>()? {
+                    return Err(A::Error::custom(format!(
+                        "a target takes one key; '{extra}' is one too many"
+                    )));
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A scoring rule: achievement → score. Written as a one-key map
+/// (`curve: …`, `tiers: …` or `script: FILE`).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(try_from = "ScoringSpec")]
 pub enum Scoring {
     /// Piecewise-linear curve through threshold, target and stretch points.
     Curve(Curve),
+    /// Step tiers over achievement.
+    Tiers(Tiers),
+    /// A Rhai script returning the score; it reads `actual`, `target`,
+    /// `achievement` and `subject`.
+    Script(String),
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -337,16 +391,56 @@ pub enum Scoring {
 pub struct ScoringSpec {
     /// Piecewise-linear curve through threshold, target and stretch points.
     pub curve: Option<Curve>,
+    /// Step tiers over achievement.
+    pub tiers: Option<Tiers>,
+    /// A Rhai script (file in the policy folder) returning the score.
+    pub script: Option<String>,
 }
 
 impl TryFrom<ScoringSpec> for Scoring {
     type Error = String;
     fn try_from(s: ScoringSpec) -> Result<Self, String> {
-        match s.curve {
-            Some(c) => Ok(Scoring::Curve(c)),
-            None => Err("a scoring rule needs `curve`".into()),
+        match (s.curve, s.tiers, s.script) {
+            (Some(c), None, None) => Ok(Scoring::Curve(c)),
+            (None, Some(t), None) => Ok(Scoring::Tiers(t)),
+            (None, None, Some(f)) => Ok(Scoring::Script(f)),
+            _ => Err("a scoring rule takes exactly one of: curve, tiers, script".into()),
         }
     }
+}
+
+/// Step tiers. Ranges are half-open, `[from, to)`; the first starts at 0
+/// and the last has no `to`, so every achievement falls in exactly one tier.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Tiers {
+    /// `whole_amount`: the score of the tier the achievement falls in.
+    /// `marginal`: like tax brackets, each tier adds `rate` × the part of
+    /// the achievement inside it. There is no default: say which.
+    pub mode: Option<TierMode>,
+    pub steps: Vec<Tier>,
+    /// Highest score.
+    pub cap: Option<Dec>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TierMode {
+    WholeAmount,
+    Marginal,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Tier {
+    /// Lower bound of achievement, included.
+    pub from: Dec,
+    /// Upper bound, excluded; omitted on the last tier.
+    pub to: Option<Dec>,
+    /// `whole_amount` mode: the score of this tier.
+    pub score: Option<Dec>,
+    /// `marginal` mode: score per 1.0 of achievement inside this tier.
+    pub rate: Option<Dec>,
 }
 
 /// Below `threshold.achievement` the score is `below_threshold`; from
@@ -380,7 +474,12 @@ pub struct Role {
     /// Display names of the role.
     pub name: Option<Names>,
     /// Percent weight per KPI id. With `review_weight` they sum to 100.
+    #[serde(default)]
     pub weights: BTreeMap<String, Dec>,
+    /// Instead of `weights`: a Rhai script returning a map of KPI id → percent
+    /// weight for each employee (it reads `employee` and `period`). The
+    /// result is checked per employee: known KPIs, sum with `review_weight` = 100.
+    pub weights_script: Option<String>,
     /// Percent weight of the manager's review.
     #[serde(default)]
     pub review_weight: Dec,
@@ -434,6 +533,9 @@ pub struct Bonus {
     /// How partial periods (hire or termination inside the period) are paid.
     #[serde(default)]
     pub proration: Proration,
+    /// Conditions that must all hold for any performance bonus to be paid.
+    #[serde(default)]
+    pub gates: Vec<Gate>,
     /// Whether approved rows of the `projects` table are paid.
     #[serde(default = "yes")]
     pub project_bonuses: bool,
@@ -441,6 +543,20 @@ pub struct Bonus {
 
 fn yes() -> bool {
     true
+}
+
+/// A gate: the bonus is zero unless the KPI's value meets every bound given.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Gate {
+    /// KPI id; it is evaluated for every employee, weighted or not.
+    pub kpi: String,
+    /// The actual must be at least this.
+    pub min_actual: Option<Dec>,
+    /// The actual must be below this (half-open, like tiers).
+    pub below_actual: Option<Dec>,
+    /// The achievement must be at least this.
+    pub min_achievement: Option<Dec>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -128,60 +128,10 @@ pub(super) fn policy(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
 
     // Scorings
     for (name, s) in &p.scorings {
-        let Scoring::Curve(c) = s;
-        let at =
-            |key: &'static str| vec![Key("scorings"), Key(name.as_str()), Key("curve"), Key(key)];
-        let pts = [
-            ("threshold", &c.threshold),
-            ("target", &c.target),
-            ("stretch", &c.stretch),
-        ];
-        for w in pts.windows(2) {
-            let ((_, a), (bn, b)) = (w[0], w[1]);
-            if b.achievement.0 <= a.achievement.0 {
-                diags.push(ctx.error(
-                    &at(bn),
-                    format!(
-                        "curve '{name}': {bn} achievement {} must be greater than {}",
-                        b.achievement, a.achievement
-                    ),
-                ));
-            }
-            if b.score.0 < a.score.0 {
-                diags.push(ctx.error(
-                    &at(bn),
-                    format!(
-                        "curve '{name}': {bn} score {} is lower than {}; a curve must not decrease",
-                        b.score, a.score
-                    ),
-                ));
-            }
-        }
-        if c.threshold.achievement.0 < Decimal::ZERO {
-            diags.push(ctx.error(
-                &at("threshold"),
-                format!("curve '{name}': achievement must not be negative"),
-            ));
-        }
-        if c.below_threshold.0 > c.threshold.score.0 {
-            diags.push(ctx.error(
-                &at("below_threshold"),
-                format!(
-                    "curve '{name}': the floor {} is above the threshold score {}",
-                    c.below_threshold, c.threshold.score
-                ),
-            ));
-        }
-        if let Some(cap) = c.cap {
-            if cap.0 < c.stretch.score.0 {
-                diags.push(ctx.error(
-                    &at("cap"),
-                    format!(
-                        "curve '{name}': cap {cap} is below the stretch score {}",
-                        c.stretch.score
-                    ),
-                ));
-            }
+        match s {
+            Scoring::Curve(c) => curve(ctx, name, c, diags),
+            Scoring::Tiers(t) => tiers(ctx, name, t, diags),
+            Scoring::Script(_) => {}
         }
     }
     let used: BTreeSet<&str> = p.kpis.iter().map(|k| k.scoring.as_str()).collect();
@@ -201,6 +151,18 @@ pub(super) fn policy(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
     }
     let hundred = Decimal::from(100);
     for (role, r) in &p.roles {
+        if r.weights_script.is_some() {
+            if !r.weights.is_empty() {
+                diags.push(ctx.error(
+                    &[Key("roles"), Key(role), Key("weights_script")],
+                    format!("role '{role}' has both weights and weights_script; keep one"),
+                ));
+            }
+            if r.review_weight.0 > Decimal::ZERO && p.review.is_none() {
+                diags.push(ctx.error(&[Key("roles"), Key(role), Key("review_weight")], format!("role '{role}' weighs the manager review, but the policy has no `review` section")));
+            }
+            continue;
+        }
         let mut sum = r.review_weight.0;
         for (kpi, w) in &r.weights {
             if !kpi_ids.contains(&kpi.as_str()) {
@@ -302,6 +264,25 @@ pub(super) fn policy(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
     }
 
     // Bonus
+    for (i, g) in p.bonus.gates.iter().enumerate() {
+        let at = [Key("bonus"), Key("gates"), Index(i)];
+        if !kpi_ids.contains(&g.kpi.as_str()) {
+            diags.push(ctx.error(
+                &at,
+                format!(
+                    "gate on KPI '{}', which is not defined{}",
+                    g.kpi,
+                    hint(&g.kpi, kpi_ids.iter().copied())
+                ),
+            ));
+        }
+        if g.min_actual.is_none() && g.below_actual.is_none() && g.min_achievement.is_none() {
+            diags.push(ctx.error(
+                &at,
+                "a gate needs at least one of min_actual, below_actual, min_achievement",
+            ));
+        }
+    }
     if let Some(cap) = &p.bonus.cap {
         if cap.target_multiple.0 <= Decimal::ZERO {
             diags.push(ctx.error(
@@ -312,21 +293,138 @@ pub(super) fn policy(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
     }
 }
 
-/// Finds and compiles a script named in the policy.
+fn curve(ctx: &Ctx, name: &str, c: &Curve, diags: &mut Diagnostics) {
+    use Seg::*;
+    let at = |key: &'static str| vec![Key("scorings"), Key(name), Key("curve"), Key(key)];
+    let pts = [
+        ("threshold", &c.threshold),
+        ("target", &c.target),
+        ("stretch", &c.stretch),
+    ];
+    for w in pts.windows(2) {
+        let ((_, a), (bn, b)) = (w[0], w[1]);
+        if b.achievement.0 <= a.achievement.0 {
+            diags.push(ctx.error(
+                &at(bn),
+                format!(
+                    "curve '{name}': {bn} achievement {} must be greater than {}",
+                    b.achievement, a.achievement
+                ),
+            ));
+        }
+        if b.score.0 < a.score.0 {
+            diags.push(ctx.error(
+                &at(bn),
+                format!(
+                    "curve '{name}': {bn} score {} is lower than {}; a curve must not decrease",
+                    b.score, a.score
+                ),
+            ));
+        }
+    }
+    if c.threshold.achievement.0 < Decimal::ZERO {
+        diags.push(ctx.error(
+            &at("threshold"),
+            format!("curve '{name}': achievement must not be negative"),
+        ));
+    }
+    if c.below_threshold.0 > c.threshold.score.0 {
+        diags.push(ctx.error(
+            &at("below_threshold"),
+            format!(
+                "curve '{name}': the floor {} is above the threshold score {}",
+                c.below_threshold, c.threshold.score
+            ),
+        ));
+    }
+    if let Some(cap) = c.cap {
+        if cap.0 < c.stretch.score.0 {
+            diags.push(ctx.error(
+                &at("cap"),
+                format!(
+                    "curve '{name}': cap {cap} is below the stretch score {}",
+                    c.stretch.score
+                ),
+            ));
+        }
+    }
+}
+
+/// Tiers are half-open `[from, to)`, start at 0, end open, and touch.
+fn tiers(ctx: &Ctx, name: &str, t: &Tiers, diags: &mut Diagnostics) {
+    use Seg::*;
+    let base = [Key("scorings"), Key(name), Key("tiers")];
+    let at = |extra: &[Seg<'static>]| -> Vec<Seg> {
+        base.iter().copied().chain(extra.iter().copied()).collect()
+    };
+    let Some(mode) = t.mode else {
+        diags.push(ctx.error(&at(&[]), format!("tiers '{name}' need an explicit mode: whole_amount (the tier's score) or marginal (each tier adds rate × the part inside it)")));
+        return;
+    };
+    if t.steps.is_empty() {
+        diags.push(ctx.error(
+            &at(&[Key("steps")]),
+            format!("tiers '{name}' have no steps"),
+        ));
+        return;
+    }
+    let last = t.steps.len() - 1;
+    for (i, s) in t.steps.iter().enumerate() {
+        let here = at(&[Key("steps"), Index(i)]);
+        if i == 0 && !s.from.0.is_zero() {
+            diags.push(ctx.error(&here, format!("tiers '{name}': the first tier must start at 0, not {} (achievements below it would have no tier)", s.from)));
+        }
+        match (s.to, i == last) {
+            (None, false) => diags.push(ctx.error(&here, format!("tiers '{name}': tier {} needs `to` (only the last tier is open-ended)", i + 1))),
+            (Some(to), true) => diags.push(ctx.error(&here, format!("tiers '{name}': the last tier must be open-ended; remove `to: {to}` or add a tier from {to}"))),
+            (Some(to), false) => {
+                if to.0 <= s.from.0 {
+                    diags.push(ctx.error(&here, format!("tiers '{name}': tier {} runs from {} to {to}; breakpoints must increase", i + 1, s.from)));
+                }
+                let next = &t.steps[i + 1];
+                if next.from.0 > to.0 {
+                    diags.push(ctx.error(&at(&[Key("steps"), Index(i + 1)]), format!("tiers '{name}': gap between {to} and {} (ranges are half-open [from, to))", next.from)));
+                } else if next.from.0 < to.0 {
+                    diags.push(ctx.error(&at(&[Key("steps"), Index(i + 1)]), format!("tiers '{name}': tier {} starts at {} inside the previous tier [{}, {to})", i + 2, next.from, s.from)));
+                }
+            }
+            (None, true) => {}
+        }
+        match mode {
+            TierMode::WholeAmount if s.score.is_none() || s.rate.is_some() => {
+                diags.push(ctx.error(
+                    &here,
+                    format!(
+                        "tiers '{name}' are whole_amount: each tier needs `score` (and no `rate`)"
+                    ),
+                ))
+            }
+            TierMode::Marginal if s.rate.is_none() || s.score.is_some() => diags.push(ctx.error(
+                &here,
+                format!("tiers '{name}' are marginal: each tier needs `rate` (and no `score`)"),
+            )),
+            _ => {}
+        }
+    }
+}
+
+/// Finds and compiles a script named in the policy, with the variables of
+/// its purpose; also flags integer division between literals (`1 / 2` is 0).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn script(
     ctx: &Ctx,
     dir: &Path,
+    at: &[Seg],
     name: &str,
     files: &BTreeMap<&str, &[u8]>,
     engine: &ScriptEngine,
-    policy: &Policy,
+    purpose: crate::engine::inputs::Purpose,
     diags: &mut Diagnostics,
 ) -> Option<CompiledScript> {
-    let at = [Seg::Key("bonus"), Seg::Key("script")];
     let Some(bytes) = files.get(name) else {
         let scripts = files.keys().copied().filter(|f| f.ends_with(".rhai"));
         diags.push(ctx.error(
-            &at,
+            at,
             format!(
                 "script '{name}' not found in the policy folder{}",
                 hint(name, scripts)
@@ -334,15 +432,15 @@ pub(super) fn script(
         ));
         return None;
     };
+    let path = dir.join(name);
     let Ok(text) = std::str::from_utf8(bytes) else {
-        diags.push(Diagnostic::error(dir.join(name), "not valid UTF-8 text"));
+        diags.push(Diagnostic::error(&path, "not valid UTF-8 text"));
         return None;
     };
-    match engine.compile(
-        &dir.join(name),
-        text,
-        &crate::engine::bonus::compile_scope(policy),
-    ) {
+    for d in crate::script::literal_integer_divisions(&path, text) {
+        diags.push(d);
+    }
+    match engine.compile(&path, text, &purpose.compile_scope()) {
         Ok(s) => Some(s),
         Err(d) => {
             diags.push(d);

@@ -1,0 +1,105 @@
+//! `merit check`: validate a policy (and optionally data against it) without
+//! running a payout. Exit 1 when problems are found.
+
+use crate::error::{Diagnostic, Error, Result};
+use crate::{data, policy};
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Policy folder
+    #[arg(long)]
+    pub policy: PathBuf,
+    /// Also check a data folder against the policy
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+}
+
+pub fn main(args: CheckArgs) -> Result<ExitCode> {
+    let lp = match policy::load(&args.policy) {
+        Ok(lp) => lp,
+        Err(Error::Invalid(d)) => return Ok(problems(&d.0)),
+        Err(e) => return Err(e),
+    };
+    let mut found = lp.warnings.clone();
+    if let Some(dir) = &args.data {
+        match data::load(dir, &lp) {
+            Ok(d) => {
+                let present: Vec<&str> = d.metrics.names().collect();
+                let metrics_path = dir.join(
+                    d.files
+                        .iter()
+                        .find(|f| f.table == "metrics")
+                        .map_or("metrics.csv", |f| f.file_name.as_str()),
+                );
+                let mut needed: Vec<(&str, &str)> = lp
+                    .policy
+                    .kpis
+                    .iter()
+                    .flat_map(|k| {
+                        k.aggregate
+                            .metrics()
+                            .into_iter()
+                            .map(move |m| (m, k.id.as_str()))
+                    })
+                    .collect();
+                needed.sort();
+                needed.dedup_by_key(|(m, _)| *m);
+                for (m, kpi) in needed {
+                    if !present.contains(&m) {
+                        found.push(Diagnostic::error(
+                            &metrics_path,
+                            format!(
+                                "metric '{m}' (KPI '{kpi}') has no rows in the data{}",
+                                policy::hint(m, present.iter().copied())
+                            ),
+                        ));
+                    }
+                }
+            }
+            Err(Error::Invalid(d)) => found.extend(d.0),
+            Err(e) => return Err(e),
+        }
+    }
+    if found.iter().any(Diagnostic::is_error) {
+        return Ok(problems(&found));
+    }
+    for w in &found {
+        eprintln!("{w}");
+    }
+    let p = &lp.policy;
+    let scripts = 1 + lp.scripts.scoring.len() + lp.scripts.target.len() + lp.scripts.weights.len();
+    println!(
+        "{}: policy {} {} is valid ({} KPIs, {} roles, {} scoring rules, {} script{}{})",
+        args.policy.display(),
+        p.id,
+        p.version,
+        p.kpis.len(),
+        p.roles.len(),
+        p.scorings.len(),
+        scripts,
+        if scripts == 1 { "" } else { "s" },
+        if args.data.is_some() {
+            "; data matches it"
+        } else {
+            ""
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn problems(found: &[Diagnostic]) -> ExitCode {
+    for d in found {
+        eprintln!("{d}");
+    }
+    let errors = found.iter().filter(|d| d.is_error()).count();
+    let warnings = found.len() - errors;
+    eprintln!(
+        "merit check: {errors} error{}, {warnings} warning{}",
+        if errors == 1 { "" } else { "s" },
+        if warnings == 1 { "" } else { "s" }
+    );
+    ExitCode::from(1)
+}

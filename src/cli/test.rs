@@ -1,0 +1,362 @@
+//! `merit test`: run a policy's own test cases (`DIR/tests/*.yaml`), each a
+//! few employees with inline data and the exact results expected, through
+//! the same pipeline as `merit run`. Output follows `cargo test`.
+
+use crate::decimal::parse_decimal;
+use crate::engine::blend::ReviewUse;
+use crate::engine::{self, EmployeeResult};
+use crate::error::{Diagnostic, Error, Result};
+use crate::period::Period;
+use crate::policy::{self, LoadedPolicy};
+use crate::{data, output};
+use clap::Args;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct TestArgs {
+    /// Policy folder
+    #[arg(long)]
+    pub policy: PathBuf,
+    /// Run only cases whose name contains this text
+    #[arg(long)]
+    pub filter: Option<String>,
+}
+
+type Row = BTreeMap<String, serde_yaml::Value>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    cases: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    name: String,
+    period: String,
+    employees: Vec<Row>,
+    #[serde(default)]
+    metrics: Vec<Row>,
+    #[serde(default)]
+    targets: Vec<Row>,
+    #[serde(default)]
+    ratings: Vec<Row>,
+    #[serde(default)]
+    projects: Vec<Row>,
+    /// Employee id → expected values.
+    expect: BTreeMap<String, Expect>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Expect {
+    score: Option<serde_yaml::Value>,
+    rating: Option<String>,
+    bonus: Option<serde_yaml::Value>,
+    project_bonus: Option<serde_yaml::Value>,
+    total_payout: Option<serde_yaml::Value>,
+    /// Set to false to expect the bonus gate to block the bonus, true to expect it open.
+    gate_passed: Option<bool>,
+    /// Expect the review to be left out and the weights re-normalised.
+    review_renormalized: Option<bool>,
+    #[serde(default)]
+    kpis: BTreeMap<String, KpiExpect>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct KpiExpect {
+    actual: Option<serde_yaml::Value>,
+    target: Option<serde_yaml::Value>,
+    achievement: Option<serde_yaml::Value>,
+    score: Option<serde_yaml::Value>,
+    weight: Option<serde_yaml::Value>,
+}
+
+fn text(v: &serde_yaml::Value) -> String {
+    match v {
+        serde_yaml::Value::String(s) => s.clone(),
+        serde_yaml::Value::Null => String::new(),
+        other => serde_yaml::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
+    }
+}
+
+fn write_table(
+    dir: &Path,
+    name: &str,
+    columns: (&[&str], &[&str]),
+    rows: &[Row],
+) -> std::io::Result<()> {
+    if rows.is_empty() && !matches!(name, "employees" | "metrics") {
+        return Ok(());
+    }
+    let mut cols: Vec<&str> = columns.0.to_vec();
+    for c in columns.1 {
+        if rows.iter().any(|r| r.contains_key(*c)) {
+            cols.push(c);
+        }
+    }
+    // Unknown columns are written too, so the data checks report them.
+    let mut extra: Vec<&str> = rows
+        .iter()
+        .flat_map(|r| r.keys().map(String::as_str))
+        .filter(|k| !cols.contains(k))
+        .collect();
+    extra.sort();
+    extra.dedup();
+    cols.extend(extra);
+    let mut csv = output::csv::Csv::with_header(&cols);
+    for r in rows {
+        for c in &cols {
+            csv.num(r.get(*c).map(text).unwrap_or_default());
+        }
+        csv.end();
+    }
+    std::fs::write(dir.join(format!("{name}.csv")), csv.finish())
+}
+
+/// One comparison: a label, what was expected and what merit computed.
+struct Mismatch(String, String, String);
+
+fn same_number(expected: &serde_yaml::Value, actual: rust_decimal::Decimal) -> bool {
+    parse_decimal(&text(expected)).is_ok_and(|e| e == actual)
+}
+
+fn compare(
+    lp: &LoadedPolicy,
+    emp: &str,
+    exp: &Expect,
+    r: &EmployeeResult,
+    out: &mut Vec<Mismatch>,
+) {
+    fn num(
+        out: &mut Vec<Mismatch>,
+        label: String,
+        e: &Option<serde_yaml::Value>,
+        a: rust_decimal::Decimal,
+    ) {
+        if let Some(e) = e {
+            if !same_number(e, a) {
+                out.push(Mismatch(label, text(e), a.to_string()));
+            }
+        }
+    }
+    num(out, format!("{emp} score"), &exp.score, r.score);
+    num(out, format!("{emp} bonus"), &exp.bonus, r.bonus);
+    num(
+        out,
+        format!("{emp} project_bonus"),
+        &exp.project_bonus,
+        r.project_bonus,
+    );
+    num(
+        out,
+        format!("{emp} total_payout"),
+        &exp.total_payout,
+        r.total,
+    );
+    for (kpi, ke) in &exp.kpis {
+        let line = r.kpis.iter().find(|l| lp.policy.kpis[l.kpi].id == *kpi);
+        let Some(l) = line else {
+            out.push(Mismatch(
+                format!("{emp} kpi {kpi}"),
+                "evaluated".into(),
+                "not evaluated for this employee".into(),
+            ));
+            continue;
+        };
+        num(out, format!("{emp} {kpi}.actual"), &ke.actual, l.actual);
+        num(out, format!("{emp} {kpi}.target"), &ke.target, l.target);
+        num(
+            out,
+            format!("{emp} {kpi}.achievement"),
+            &ke.achievement,
+            l.achievement,
+        );
+        num(out, format!("{emp} {kpi}.score"), &ke.score, l.score);
+        num(out, format!("{emp} {kpi}.weight"), &ke.weight, l.weight);
+    }
+    if let Some(e) = &exp.rating {
+        if *e != r.band {
+            out.push(Mismatch(format!("{emp} rating"), e.clone(), r.band.clone()));
+        }
+    }
+    if let Some(e) = exp.gate_passed {
+        if e != r.gate_failed.is_none() {
+            out.push(Mismatch(
+                format!("{emp} gate_passed"),
+                e.to_string(),
+                r.gate_failed.clone().unwrap_or_else(|| "true".into()),
+            ));
+        }
+    }
+    if let Some(e) = exp.review_renormalized {
+        let a = matches!(r.review, ReviewUse::MissingRenormalized { .. });
+        if e != a {
+            out.push(Mismatch(
+                format!("{emp} review_renormalized"),
+                e.to_string(),
+                a.to_string(),
+            ));
+        }
+    }
+}
+
+enum Outcome {
+    Ok,
+    Failed(Vec<Mismatch>),
+    Error(String),
+}
+
+fn run_case(lp: &LoadedPolicy, case: &Case, scratch: &Path) -> Outcome {
+    let period = match Period::parse(&case.period) {
+        Ok(p) => p,
+        Err(m) => return Outcome::Error(m),
+    };
+    let _ = std::fs::remove_dir_all(scratch);
+    let written = std::fs::create_dir_all(scratch)
+        .and_then(|_| write_table(scratch, "employees", data::EMPLOYEES, &case.employees))
+        .and_then(|_| write_table(scratch, "metrics", data::METRICS, &case.metrics))
+        .and_then(|_| write_table(scratch, "targets", data::TARGETS, &case.targets))
+        .and_then(|_| write_table(scratch, "ratings", data::RATINGS, &case.ratings))
+        .and_then(|_| write_table(scratch, "projects", data::PROJECTS, &case.projects));
+    if let Err(e) = written {
+        return Outcome::Error(format!("cannot write the case's tables: {e}"));
+    }
+    let result =
+        data::load(scratch, lp).and_then(|d| engine::compute(lp, &d, &period).map(|r| (d, r)));
+    let _ = std::fs::remove_dir_all(scratch);
+    let (d, run) = match result {
+        Ok(x) => x,
+        Err(Error::Invalid(diags)) => return Outcome::Error(diags.to_string()),
+        Err(e) => return Outcome::Error(e.to_string()),
+    };
+    let mut mismatches = Vec::new();
+    for (emp, exp) in &case.expect {
+        match run
+            .employees
+            .iter()
+            .find(|r| d.employees[r.employee].id == *emp)
+        {
+            Some(r) => compare(lp, emp, exp, r, &mut mismatches),
+            None => mismatches.push(Mismatch(
+                emp.to_string(),
+                "a result".into(),
+                "no result (not in the case or not employed in the period)".into(),
+            )),
+        }
+    }
+    if mismatches.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::Failed(mismatches)
+    }
+}
+
+pub fn main(args: TestArgs) -> Result<ExitCode> {
+    let lp = match policy::load(&args.policy) {
+        Ok(lp) => lp,
+        Err(Error::Invalid(d)) => {
+            eprintln!("{d}");
+            eprintln!("merit test: the policy has errors; no case ran");
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(e),
+    };
+    let mut files: Vec<&policy::PolicyFileBytes> = lp
+        .files
+        .iter()
+        .filter(|f| {
+            f.rel.starts_with("tests/") && (f.rel.ends_with(".yaml") || f.rel.ends_with(".yml"))
+        })
+        .collect();
+    files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    let scratch = std::env::temp_dir().join(format!("merit-test-{}", std::process::id()));
+    let (mut passed, mut failed) = (0usize, 0usize);
+    let mut failures: Vec<(String, String)> = Vec::new();
+    let mut lines = Vec::new();
+    for f in &files {
+        let path = lp.dir.join(&f.rel);
+        let text = String::from_utf8_lossy(&f.bytes);
+        let cases: CaseFile = match serde_yaml::from_str(&text) {
+            Ok(c) => c,
+            Err(e) => {
+                let d: Diagnostic = policy::yaml_error(&path, &text, &e);
+                failures.push((f.rel.clone(), d.to_string()));
+                lines.push(format!("test {} ... FAILED", f.rel));
+                failed += 1;
+                continue;
+            }
+        };
+        for case in &cases.cases {
+            let name = format!("{}::{}", f.rel.trim_start_matches("tests/"), case.name);
+            if args
+                .filter
+                .as_ref()
+                .is_some_and(|flt| !name.contains(flt.as_str()))
+            {
+                continue;
+            }
+            match run_case(&lp, case, &scratch) {
+                Outcome::Ok => {
+                    passed += 1;
+                    lines.push(format!("test {name} ... ok"));
+                }
+                Outcome::Failed(m) => {
+                    failed += 1;
+                    lines.push(format!("test {name} ... FAILED"));
+                    let width = m.iter().map(|x| x.0.chars().count()).max().unwrap_or(0);
+                    let detail = m
+                        .iter()
+                        .map(|x| format!("  {:width$}  expected {:>14}   actual {}", x.0, x.1, x.2))
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    failures.push((name, detail));
+                }
+                Outcome::Error(e) => {
+                    failed += 1;
+                    lines.push(format!("test {name} ... FAILED"));
+                    failures.push((name, format!("  the case could not run:\n{e}")));
+                }
+            }
+        }
+    }
+    println!(
+        "\nrunning {} case{} from {}",
+        passed + failed,
+        if passed + failed == 1 { "" } else { "s" },
+        lp.dir.join("tests").display()
+    );
+    for l in &lines {
+        println!("{l}");
+    }
+    if !failures.is_empty() {
+        println!("\nfailures:");
+        for (name, detail) in &failures {
+            println!("\n---- {name} ----\n{detail}");
+        }
+    }
+    let ok = failed == 0 && passed > 0;
+    println!(
+        "\ntest result: {}. {passed} passed; {failed} failed",
+        if ok { "ok" } else { "FAILED" }
+    );
+    if passed + failed == 0 {
+        eprintln!(
+            "merit test: no case ran (add cases to {}/tests/*.yaml or change --filter)",
+            lp.dir.display()
+        );
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
