@@ -83,7 +83,7 @@ impl<'de> Deserialize<'de> for Dec {
                 let significant = significant.trim_end_matches('0');
                 if !v.is_finite() || significant.len() > 15 || text.contains('e') {
                     return Err(E::custom(format!(
-                        "the number {v} cannot be read exactly; write it in quotes, e.g. \"{v}\""
+                        "the number (read as {v}) has more digits than YAML can carry exactly; write it in quotes so every digit is kept"
                     )));
                 }
                 parse_decimal(&text).map(Dec).map_err(E::custom)
@@ -211,6 +211,10 @@ mod tests {
             ["0.1", "0.2", "100", "2.675"]
         );
         let e = serde_yaml::from_str::<Vec<Dec>>("[12345678901234567.89]").unwrap_err();
-        assert!(e.to_string().contains("write it in quotes"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("write it in quotes so every digit is kept"),
+            "{e}"
+        );
     }
 }

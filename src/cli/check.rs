@@ -91,7 +91,9 @@ pub fn main(args: CheckArgs) -> Result<ExitCode> {
 }
 
 fn problems(found: &[Diagnostic]) -> ExitCode {
-    for d in found {
+    let mut found = found.to_vec();
+    found.sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
+    for d in &found {
         eprintln!("{d}");
     }
     let errors = found.iter().filter(|d| d.is_error()).count();

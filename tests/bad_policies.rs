@@ -1,0 +1,36 @@
+//! The bad-policy corpus: every folder under tests/bad_policies holds one
+//! mistake (made by tests/bad_policies/make.py from a valid policy);
+//! `merit check` must exit 1 with located diagnostics, snapshotted here.
+
+use std::process::Command;
+
+#[test]
+fn every_bad_policy_is_reported_with_a_location() {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_policies");
+    let mut names: Vec<String> = std::fs::read_dir(&corpus)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("policy.yaml").is_file())
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 25, "only {} bad policies", names.len());
+    for name in &names {
+        let o = Command::new(env!("CARGO_BIN_EXE_merit"))
+            .args(["check", "--policy", name])
+            .current_dir(&corpus)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(o.status.code(), Some(1), "{name}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{name}/")) && stderr.contains(": error: "),
+            "{name}: {stderr}"
+        );
+        // every error line carries a location (file:line:col or a file-level message)
+        for line in stderr.lines().filter(|l| l.contains(": error: ")) {
+            assert!(line.starts_with(name), "{name}: {line}");
+        }
+        insta::assert_snapshot!(name.as_str(), stderr);
+    }
+}

@@ -1,0 +1,260 @@
+//! HR's tools: `merit check`, `merit test`, `merit schema`, and the policy
+//! documentation kept in step with the schema.
+
+mod common;
+use common::*;
+
+fn policy_json(dir: &std::path::Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("policy.yaml")).unwrap();
+    let yaml: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    serde_json::to_value(yaml).unwrap()
+}
+
+fn examples() -> Vec<std::path::PathBuf> {
+    ["platform-ops", "customer-service"]
+        .iter()
+        .map(|p| root().join("policies").join(p))
+        .collect()
+}
+
+#[test]
+fn schema_output_is_the_committed_file_and_validates_the_examples() {
+    let o = merit(&["schema"]);
+    assert!(o.status.success());
+    let printed = stdout(&o);
+    let committed = std::fs::read_to_string(root().join("docs/policy.schema.json")).unwrap();
+    assert_eq!(
+        printed, committed,
+        "docs/policy.schema.json is stale: run `merit schema > docs/policy.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&printed).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for dir in examples() {
+        let doc = policy_json(&dir);
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{} at {}", e, e.instance_path))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", dir.display());
+        let first = std::fs::read_to_string(dir.join("policy.yaml"))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            first,
+            "# yaml-language-server: $schema=../../docs/policy.schema.json"
+        );
+    }
+    // and the schema rejects what merit rejects
+    let mut bad = policy_json(&examples()[0]);
+    bad["kpis"][0]["scorin"] = serde_json::json!("standard");
+    assert!(!validator.is_valid(&bad));
+}
+
+#[test]
+fn every_schema_key_is_documented() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("docs/policy.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let doc = std::fs::read_to_string(root().join("docs/policy.md")).unwrap();
+    let mut keys = std::collections::BTreeSet::new();
+    fn walk(v: &serde_json::Value, keys: &mut std::collections::BTreeSet<String>) {
+        match v {
+            serde_json::Value::Object(o) => {
+                if let Some(serde_json::Value::Object(props)) = o.get("properties") {
+                    keys.extend(props.keys().cloned());
+                }
+                if let Some(serde_json::Value::Array(values)) = o.get("enum") {
+                    keys.extend(values.iter().filter_map(|v| v.as_str().map(str::to_owned)));
+                }
+                if let Some(serde_json::Value::String(c)) = o.get("const") {
+                    keys.insert(c.clone());
+                }
+                o.values().for_each(|v| walk(v, keys));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, keys)),
+            _ => {}
+        }
+    }
+    walk(&schema, &mut keys);
+    assert!(keys.len() > 50, "{keys:?}");
+    let missing: Vec<&String> = keys
+        .iter()
+        .filter(|k| !doc.contains(&format!("`{k}`")) && !doc.contains(&format!("`{k}:")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "keys not documented in docs/policy.md: {missing:?}"
+    );
+}
+
+#[test]
+fn check_accepts_the_examples_with_their_data() {
+    for (policy, data) in [
+        ("platform-ops", "platform-ops"),
+        ("customer-service", "customer-service"),
+    ] {
+        let p = root().join("policies").join(policy);
+        let d = root().join("fixtures").join(data);
+        let o = merit(&[
+            "check",
+            "--policy",
+            p.to_str().unwrap(),
+            "--data",
+            d.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(stdout(&o).contains("is valid"), "{}", stdout(&o));
+        assert_eq!(stderr(&o), "", "no warnings on the examples");
+    }
+}
+
+#[test]
+fn check_with_data_reports_missing_metrics_and_unweighted_roles() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    copy_dir(&example_data(), &data);
+    let metrics = std::fs::read_to_string(data.join("metrics.csv")).unwrap();
+    std::fs::write(
+        data.join("metrics.csv"),
+        metrics.replace(",complaints,", ",complaint,"),
+    )
+    .unwrap();
+    edit(
+        &data.join("employees.csv"),
+        ",growth,user_growth,",
+        ",growth,growth_hacker,",
+    );
+    let o = merit(&[
+        "check",
+        "--policy",
+        example_policy().to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("column 'role': role 'growth_hacker' has no weights in the policy"),
+        "{err}"
+    );
+    // the data is checked in the same pass as the roles
+    assert!(err.contains("employees.csv:3:4"), "{err}");
+}
+
+#[test]
+fn check_reports_a_metric_the_data_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    copy_dir(&example_data(), &data);
+    let metrics = std::fs::read_to_string(data.join("metrics.csv")).unwrap();
+    std::fs::write(
+        data.join("metrics.csv"),
+        metrics.replace(",complaints,", ",complaint,"),
+    )
+    .unwrap();
+    let o = merit(&[
+        "check",
+        "--policy",
+        example_policy().to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("error: metric 'complaints' (KPI 'complaint_rate') has no rows in the data (did you mean 'complaint'?)"), "{err}");
+}
+
+#[test]
+fn policy_tests_pass_for_both_examples() {
+    for dir in examples() {
+        let o = merit(&["test", "--policy", dir.to_str().unwrap()]);
+        let out = stdout(&o);
+        assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
+        assert!(
+            out.contains("test result: ok.") && !out.contains("FAILED"),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn policy_test_failures_show_expected_and_actual() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("p");
+    copy_dir(&example_policy(), &p);
+    edit(
+        &p.join("tests/cases.yaml"),
+        "bonus: \"1270.50\"",
+        "bonus: \"1270.51\"",
+    );
+    let o = merit(&["test", "--policy", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("test cases.yaml::band A ... FAILED"), "{out}");
+    assert!(
+        out.contains("L1 bonus  expected        1270.51   actual 1270.50"),
+        "{out}"
+    );
+    assert!(
+        out.contains("test result: FAILED. 6 passed; 1 failed"),
+        "{out}"
+    );
+    // --filter narrows; no case at all is a failure too
+    let o = merit(&[
+        "test",
+        "--policy",
+        p.to_str().unwrap(),
+        "--filter",
+        "conversion",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("1 passed; 0 failed"));
+    let o = merit(&[
+        "test",
+        "--policy",
+        p.to_str().unwrap(),
+        "--filter",
+        "no such case",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no case ran"));
+}
+
+#[test]
+fn sandbox_failures_at_check_time() {
+    for (script, expect) in [
+        ("import \"x\" as y;\n1", "bonus.rhai:1:1: error: 'import' is a reserved keyword"),
+        ("let x = eval(\"1\");\nx", "bonus.rhai:1:9: error: reserved keyword 'eval' is disabled"),
+        ("employee.target_bonus * scor / 100", "bonus.rhai:1:25: error: Undefined variable: scor"),
+        ("employee.target_bonus * score * 1 / 2", "bonus.rhai:1:35: error: integer division 1 / 2 truncates in Rhai; write 1.0 / 2 for an exact decimal"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("p");
+        copy_dir(&example_policy(), &p);
+        std::fs::write(p.join("bonus.rhai"), script).unwrap();
+        let o = merit(&["check", "--policy", p.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{script}");
+        assert!(stderr(&o).contains(expect), "{script}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn a_huge_string_stops_with_script_line_and_employee() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("p");
+    copy_dir(&example_policy(), &p);
+    std::fs::write(p.join("bonus.rhai"), "let s = \"x\";\nloop { s += s; }\n1").unwrap();
+    let o = run(&p, &example_data(), "2026-Q3", &dir.path().join("out"));
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("bonus.rhai:2:")
+            && err.contains("while evaluating employee E001")
+            && err.contains("Length of string"),
+        "{err}"
+    );
+}
