@@ -118,6 +118,33 @@ impl<'a> Budget<'a> {
     }
 }
 
+/// A decimal cell that must not be negative (or must be positive with
+/// `positive`); problems go to the budget and give `None`.
+fn amount(
+    t: &Table,
+    row: usize,
+    column: &str,
+    cell: Option<&str>,
+    positive: bool,
+    b: &mut Budget,
+) -> Option<Decimal> {
+    match parse_decimal(cell.unwrap_or("")) {
+        Ok(d) if positive && d <= Decimal::ZERO => {
+            b.cell(t, row, column, format!("{d} must be greater than zero"));
+            None
+        }
+        Ok(d) if d < Decimal::ZERO => {
+            b.cell(t, row, column, format!("{d} is negative"));
+            None
+        }
+        Ok(d) => Some(d),
+        Err(m) => {
+            b.cell(t, row, column, m);
+            None
+        }
+    }
+}
+
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .map_err(|_| format!("'{s}' is not a date (YYYY-MM-DD)"))
@@ -336,23 +363,9 @@ fn employees(t: &Table, policy: &LoadedPolicy, b: &mut Budget) -> Vec<Employee> 
             );
             ok = false;
         }
-        let mut dec = |column: &str, v: Option<&str>, b: &mut Budget| -> Decimal {
-            match parse_decimal(v.unwrap_or("")) {
-                Ok(d) if d < Decimal::ZERO => {
-                    b.cell(t, row, column, format!("{d} is negative"));
-                    ok = false;
-                    d
-                }
-                Ok(d) => d,
-                Err(m) => {
-                    b.cell(t, row, column, m);
-                    ok = false;
-                    Decimal::ZERO
-                }
-            }
-        };
-        let base_salary = dec("base_salary", salary[row], b);
-        let target_bonus_pct = dec("target_bonus_pct", pct[row], b);
+        let base_salary = amount(t, row, "base_salary", salary[row], false, b);
+        let target_bonus_pct = amount(t, row, "target_bonus_pct", pct[row], false, b);
+        ok &= base_salary.is_some() && target_bonus_pct.is_some();
         let hire_date = match parse_date(hire[row].unwrap_or("")) {
             Ok(d) => Some(d),
             Err(m) => {
@@ -393,8 +406,8 @@ fn employees(t: &Table, policy: &LoadedPolicy, b: &mut Budget) -> Vec<Employee> 
                 name: e_name,
                 department: e_dept,
                 role: e_role,
-                base_salary,
-                target_bonus_pct,
+                base_salary: base_salary.unwrap_or_default(),
+                target_bonus_pct: target_bonus_pct.unwrap_or_default(),
                 hire_date,
                 termination_date,
                 manager_id: text(mgr[row]).map(str::to_owned),
@@ -458,22 +471,7 @@ fn targets(
             );
             ok = false;
         }
-        let v = match parse_decimal(val[row].unwrap_or("")) {
-            Ok(v) if v <= Decimal::ZERO => {
-                b.cell(
-                    t,
-                    row,
-                    "target",
-                    format!("target {v} must be greater than zero"),
-                );
-                None
-            }
-            Ok(v) => Some(v),
-            Err(m) => {
-                b.cell(t, row, "target", m);
-                None
-            }
-        };
+        let v = amount(t, row, "target", val[row], true, b);
         let key = (s.to_owned(), p.to_owned(), k.to_owned());
         if let Some(first) = first_line.insert(key.clone(), row) {
             b.push(
@@ -594,17 +592,7 @@ fn projects(t: &Table, ids: &HashSet<&str>, b: &mut Budget) -> Vec<Project> {
             b.cell(t, row, "project", "empty value where one is required");
             ok = false;
         }
-        let amount = match parse_decimal(amt[row].unwrap_or("")) {
-            Ok(v) if v < Decimal::ZERO => {
-                b.cell(t, row, "amount", format!("{v} is negative"));
-                None
-            }
-            Ok(v) => Some(v),
-            Err(m) => {
-                b.cell(t, row, "amount", m);
-                None
-            }
-        };
+        let amount = amount(t, row, "amount", amt[row], false, b);
         let approved = parse_bool(appr[row].unwrap_or(""))
             .map_err(|m| b.cell(t, row, "approved", m))
             .ok();
