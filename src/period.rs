@@ -110,6 +110,39 @@ impl Period {
         })
     }
 
+    /// The period of the same kind `k` periods later (negative: earlier).
+    pub fn shifted(&self, k: i32) -> Period {
+        let first = Month(self.first.0 + k * self.len);
+        let (y, m) = (first.year(), first.month());
+        let label = match self.kind {
+            PeriodKind::Month => first.to_string(),
+            PeriodKind::Quarter => format!("{y:04}-Q{}", (m - 1) / 3 + 1),
+            PeriodKind::Half => format!("{y:04}-H{}", (m - 1) / 6 + 1),
+            PeriodKind::Year => format!("{y:04}"),
+        };
+        Period {
+            label,
+            kind: self.kind,
+            first,
+            len: self.len,
+        }
+    }
+
+    /// The quarters of a year (or half), in order.
+    pub fn quarters(&self) -> Vec<Period> {
+        (0..self.len / 3)
+            .map(|i| {
+                let first = Month(self.first.0 + 3 * i);
+                Period {
+                    label: format!("{:04}-Q{}", first.year(), (first.month() - 1) / 3 + 1),
+                    kind: PeriodKind::Quarter,
+                    first,
+                    len: 3,
+                }
+            })
+            .collect()
+    }
+
     pub fn months(&self) -> impl Iterator<Item = Month> + '_ {
         (0..self.len).map(|i| Month(self.first.0 + i))
     }

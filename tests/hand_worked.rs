@@ -39,7 +39,7 @@ fn q3() -> Run {
             .collect(),
         scores: rows("scores.csv")
             .into_iter()
-            .map(|r| ((r[0].clone(), r[1].clone()), r))
+            .map(|r| ((r[0].clone(), r[2].clone()), r))
             .collect(),
         _dir: dir,
     }
@@ -49,7 +49,7 @@ impl Run {
     /// (actual, target, achievement, score, weight, contribution) of one KPI line.
     fn kpi(&self, emp: &str, kpi: &str) -> [&str; 6] {
         let r = &self.scores[&(emp.to_owned(), kpi.to_owned())];
-        [&r[4], &r[5], &r[7], &r[8], &r[10], &r[11]]
+        [&r[5], &r[6], &r[8], &r[9], &r[11], &r[12]]
     }
     /// (score, rating, bonus, project_bonus, total_payout)
     fn payout(&self, emp: &str) -> [&str; 5] {

@@ -35,6 +35,8 @@ pub struct Employee {
     pub termination_date: Option<NaiveDate>,
     pub manager_id: Option<String>,
     pub currency: Option<String>,
+    /// Extra columns the policy reads (cascade share columns), as text.
+    pub extra: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +76,8 @@ pub struct Data {
     /// (employee, period) → rating.
     pub ratings: BTreeMap<(String, String), Rating>,
     pub projects: Vec<Project>,
+    /// (kpi, period) → market reference value.
+    pub benchmarks: BTreeMap<(String, String), Decimal>,
     pub files: Vec<InputFile>,
 }
 
@@ -181,6 +185,7 @@ pub const METRICS: (&[&str], &[&str]) = (&["subject_id", "month", "metric", "val
 pub const TARGETS: (&[&str], &[&str]) = (&["subject_id", "period", "kpi", "target"], &[]);
 pub const RATINGS: (&[&str], &[&str]) =
     (&["employee_id", "period", "rating"], &["rater", "comment"]);
+pub const BENCHMARKS: (&[&str], &[&str]) = (&["kpi", "period", "value"], &[]);
 pub const PROJECTS: (&[&str], &[&str]) = (
     &["employee_id", "period", "project", "amount", "approved"],
     &[],
@@ -213,14 +218,19 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
     let targets_t = read("targets", false)?;
     let ratings_t = read("ratings", false)?;
     let projects_t = read("projects", false)?;
+    let benchmarks_t = read("benchmarks", false)?;
+    let extra_columns = policy.policy.employee_columns();
+    let mut employee_optional: Vec<&str> = EMPLOYEES.1.to_vec();
+    employee_optional.extend(extra_columns.iter().map(String::as_str));
 
     let mut columns_ok = true;
     for (t, (req, opt)) in [
-        (&employees_t, EMPLOYEES),
+        (&employees_t, (EMPLOYEES.0, employee_optional.as_slice())),
         (&metrics_t, METRICS),
         (&targets_t, TARGETS),
         (&ratings_t, RATINGS),
         (&projects_t, PROJECTS),
+        (&benchmarks_t, BENCHMARKS),
     ] {
         if let Some(t) = t {
             columns_ok &= t.check_columns(req, opt, &mut diags);
@@ -258,6 +268,10 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
         .as_ref()
         .map(|t| ratings(t, policy, &ids, &mut budget))
         .unwrap_or_default();
+    let benchmarks = benchmarks_t
+        .as_ref()
+        .map(|t| benchmarks(t, policy, &mut budget))
+        .unwrap_or_default();
     let projects = projects_t
         .as_ref()
         .map(|t| projects(t, &ids, &mut budget))
@@ -269,6 +283,7 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
         targets_t.as_ref(),
         ratings_t.as_ref(),
         projects_t.as_ref(),
+        benchmarks_t.as_ref(),
     ]
     .into_iter()
     .flatten()
@@ -298,6 +313,7 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
         targets,
         ratings,
         projects,
+        benchmarks,
         files,
     })
 }
@@ -317,6 +333,15 @@ fn employees(t: &Table, policy: &LoadedPolicy, b: &mut Budget) -> Vec<Employee> 
         c("target_bonus_pct"),
         c("hire_date"),
     );
+    let extra_cols: Vec<(String, Vec<Option<&str>>)> = policy
+        .policy
+        .employee_columns()
+        .into_iter()
+        .map(|c| {
+            let cells = col(t, &c);
+            (c, cells)
+        })
+        .collect();
     let (term, mgr, cur) = (c("termination_date"), c("manager_id"), c("currency"));
     let roles = &policy.policy.roles;
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
@@ -412,6 +437,15 @@ fn employees(t: &Table, policy: &LoadedPolicy, b: &mut Budget) -> Vec<Employee> 
                 termination_date,
                 manager_id: text(mgr[row]).map(str::to_owned),
                 currency,
+                extra: extra_cols
+                    .iter()
+                    .map(|(name, cells)| {
+                        (
+                            name.clone(),
+                            text(cells[row]).unwrap_or_default().to_owned(),
+                        )
+                    })
+                    .collect(),
             });
         }
     }
@@ -617,5 +651,43 @@ fn projects(t: &Table, ids: &HashSet<&str>, b: &mut Budget) -> Vec<Project> {
     out.sort_by(|a, b| {
         (&a.employee_id, &a.period, &a.project).cmp(&(&b.employee_id, &b.period, &b.project))
     });
+    out
+}
+
+fn benchmarks(
+    t: &Table,
+    policy: &LoadedPolicy,
+    b: &mut Budget,
+) -> BTreeMap<(String, String), Decimal> {
+    let (kpi, per, val) = (col(t, "kpi"), col(t, "period"), col(t, "value"));
+    let kpis: Vec<&str> = policy.policy.kpis.iter().map(|k| k.id.as_str()).collect();
+    let mut out = BTreeMap::new();
+    for row in 0..t.rows() {
+        let (k, p) = (text(kpi[row]).unwrap_or(""), text(per[row]).unwrap_or(""));
+        let mut ok = true;
+        if !kpis.contains(&k) {
+            b.cell(
+                t,
+                row,
+                "kpi",
+                format!("unknown KPI '{k}'{}", hint(k, kpis.iter().copied())),
+            );
+            ok = false;
+        }
+        if let Err(m) = Period::parse(p) {
+            b.cell(t, row, "period", m);
+            ok = false;
+        }
+        let v = amount(t, row, "value", val[row], true, b);
+        if let (true, Some(v)) = (ok, v) {
+            if out.insert((k.to_owned(), p.to_owned()), v).is_some() {
+                b.push(
+                    t,
+                    "kpi",
+                    t.row_error(row, format!("duplicate benchmark for {k} in {p}")),
+                );
+            }
+        }
+    }
     out
 }

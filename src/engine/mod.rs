@@ -10,11 +10,13 @@
 
 pub mod blend;
 pub mod bonus;
+pub mod calibrate;
 pub mod inputs;
 pub mod kpi;
 pub mod score;
 pub mod target;
 
+use crate::data::metrics::Aggs;
 use crate::data::{Data, Employee, COMPANY};
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::period::Period;
@@ -40,6 +42,8 @@ pub struct KpiEval {
 pub struct KpiLine {
     /// Index into the policy's KPIs.
     pub kpi: usize,
+    /// The period evaluated (a quarter when a year combines quarters).
+    pub period: String,
     pub subject: String,
     pub actual: Decimal,
     pub target: Decimal,
@@ -49,6 +53,7 @@ pub struct KpiLine {
     pub segment: Segment,
     /// Percent weight as applied (after any re-normalisation).
     pub weight: Decimal,
+    /// Points this line adds to the final score.
     pub contribution: Decimal,
 }
 
@@ -58,8 +63,12 @@ pub struct EmployeeResult {
     pub employee: usize,
     pub kpis: Vec<KpiLine>,
     pub review: ReviewUse,
+    /// When a year combines quarters: (quarter, its final score, its weight in percent).
+    pub quarter_scores: Vec<(String, Decimal, Decimal)>,
     pub score: Decimal,
     pub band: String,
+    /// The band before calibration, when calibration moved the employee.
+    pub calibrated_from: Option<String>,
     pub days_employed: i64,
     pub target_bonus: Decimal,
     pub formula_bonus: Decimal,
@@ -203,7 +212,37 @@ fn gate_check(
     None
 }
 
-pub fn compute(lp: &LoadedPolicy, data: &Data, period: &Period) -> Result<RunResult> {
+/// An employee scored for one period, before calibration and bonus.
+struct Scored {
+    employee: usize,
+    kpis: Vec<KpiLine>,
+    review: ReviewUse,
+    quarter_scores: Vec<(String, Decimal, Decimal)>,
+    score: Decimal,
+    band: String,
+    calibrated_from: Option<String>,
+    gate_failed: Option<String>,
+}
+
+fn collect<T>(results: Vec<Result<T, Diagnostic>>, diags: &mut Diagnostics) -> Vec<T> {
+    let mut ok = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Ok(v) => ok.push(v),
+            Err(d) => diags.push(d),
+        }
+    }
+    ok
+}
+
+/// KPI values → targets → scores → weights and blend → band, for the
+/// `eligible` employees over `period`.
+fn evaluate(
+    lp: &LoadedPolicy,
+    data: &Data,
+    period: &Period,
+    eligible: &[usize],
+) -> Result<Vec<Scored>> {
     let policy = &lp.policy;
     let metrics_file = data.dir.join(
         data.files
@@ -211,23 +250,14 @@ pub fn compute(lp: &LoadedPolicy, data: &Data, period: &Period) -> Result<RunRes
             .find(|f| f.table == "metrics")
             .map_or("metrics.csv", |f| f.file_name.as_str()),
     );
-    data.metrics.check_period(period, &metrics_file)?;
-
-    let (eligible, not_in_period): (Vec<usize>, Vec<usize>) = (0..data.employees.len())
-        .partition(|&i| bonus::days_employed(&data.employees[i], period) > 0);
-
     let mut diags = Diagnostics::default();
-    let weights: Vec<Result<Weights, Diagnostic>> = eligible
-        .par_iter()
-        .map(|&i| weights(lp, &data.employees[i], period))
-        .collect();
-    let mut ok_weights = Vec::with_capacity(weights.len());
-    for w in weights {
-        match w {
-            Ok(w) => ok_weights.push(w),
-            Err(d) => diags.push(d),
-        }
-    }
+    let weights = collect(
+        eligible
+            .par_iter()
+            .map(|&i| weights(lp, &data.employees[i], period))
+            .collect(),
+        &mut diags,
+    );
     if diags.has_errors() {
         return Err(Error::Invalid(diags));
     }
@@ -240,7 +270,7 @@ pub fn compute(lp: &LoadedPolicy, data: &Data, period: &Period) -> Result<RunRes
 
     // Which (KPI, subject) pairs are needed: weighted KPIs and gate KPIs.
     let mut pairs: BTreeSet<(usize, &str)> = BTreeSet::new();
-    for (&i, w) in eligible.iter().zip(&ok_weights) {
+    for (&i, w) in eligible.iter().zip(&weights) {
         let e = &data.employees[i];
         for k in w
             .kpis
@@ -257,8 +287,39 @@ pub fn compute(lp: &LoadedPolicy, data: &Data, period: &Period) -> Result<RunRes
         .flat_map(|k| k.aggregate.metrics())
         .collect();
     let aggs = data.metrics.aggregate(period, &metrics);
+
+    // Past periods for history targets, aggregated once each.
+    let mut depth = 0;
+    for k in &policy.kpis {
+        k.target.walk(&mut |s| {
+            if let crate::policy::TargetSource::History(h) = s {
+                depth = depth.max(h.periods);
+            }
+        });
+    }
+    let history: HashMap<String, Aggs> = target::history_periods(period, depth)
+        .into_par_iter()
+        .map(|p| {
+            let a = data.metrics.aggregate(&p, &metrics);
+            (p.label, a)
+        })
+        .collect();
     let by_id: HashMap<&str, &Employee> =
         data.employees.iter().map(|e| (e.id.as_str(), e)).collect();
+    let mut members: HashMap<&str, Vec<&Employee>> = HashMap::new();
+    for &i in eligible {
+        let e = &data.employees[i];
+        members.entry(e.department.as_str()).or_default().push(e);
+        members.entry(COMPANY).or_default().push(e);
+    }
+    let ctx = target::Ctx {
+        lp,
+        data,
+        period,
+        history: &history,
+        members: &members,
+        by_id: &by_id,
+    };
 
     // Evaluate each pair once.
     let pairs: Vec<(usize, &str)> = pairs.into_iter().collect();
@@ -272,24 +333,10 @@ pub fn compute(lp: &LoadedPolicy, data: &Data, period: &Period) -> Result<RunRes
                 kpi::Missing::ZeroDenominator(metric) => err(format!("KPI '{}' of {subject}: '{metric}' sums to zero in {period}, so the ratio is undefined", kpi.id)),
             })?;
             let actual = actual.round_dp_with_strategy(policy.rounding.actual_places, policy.rounding.mode.strategy()).normalize();
-            let target = match lp.scripts.target.get(&kpi.id) {
-                Some(script) => {
-                    let mut scope = rhai::Scope::new();
-                    scope.push("subject", subject.to_owned());
-                    let employee = match (kpi.scope, by_id.get(subject)) {
-                        (KpiScope::Individual, Some(e)) => rhai::Dynamic::from_map(inputs::employee_map(e, period, bonus::target_bonus(e, period), bonus::days_employed(e, period))),
-                        _ => rhai::Dynamic::UNIT,
-                    };
-                    scope.push_dynamic("employee", employee);
-                    scope.push("period", inputs::period_map(period));
-                    let v = lp.engine.eval_decimal(script, &mut scope, &format!("KPI '{}' target of {subject}", kpi.id))?;
-                    if v <= Decimal::ZERO {
-                        return Err(Diagnostic::error(&script.path, format!("KPI '{}' target of {subject}: the script returned {v}; a target must be greater than zero", kpi.id)));
-                    }
-                    target::Target { value: v, source: format!("script {}", script.path.file_name().map(|f| f.to_string_lossy()).unwrap_or_default()) }
-                }
-                None => target::target(kpi, subject, period, data).map_err(|m| Diagnostic::error(data.dir.join("targets.csv"), m))?,
-            };
+            let target = target::target(&ctx, kpi, &kpi.target, subject).map_err(|m| Diagnostic::error(lp.yaml_path(), m))?;
+            if target.value <= Decimal::ZERO {
+                return Err(Diagnostic::error(lp.yaml_path(), format!("KPI '{}' of {subject}: the target ({}) is {}; a target must be greater than zero", kpi.id, target.source, target.value)));
+            }
             let achievement = score::achievement(actual, target.value, kpi.direction, &policy.rounding)
                 .ok_or_else(|| err(format!("KPI '{}' of {subject}: the target is zero", kpi.id)))?;
             let rule = &policy.scorings[&kpi.scoring];
@@ -322,15 +369,17 @@ pub fn compute(lp: &LoadedPolicy, data: &Data, period: &Period) -> Result<RunRes
         return Err(Error::Invalid(diags));
     }
 
-    let kpi_ids: Vec<&str> = policy.kpis.iter().map(|k| k.id.as_str()).collect();
-    let script_path = lp.scripts.bonus.path.clone();
-    let results: Vec<Result<EmployeeResult, Diagnostic>> = eligible
+    let scored: Vec<Result<Scored, Diagnostic>> = eligible
         .par_iter()
-        .zip(ok_weights.par_iter())
+        .zip(weights.par_iter())
         .map(|(&i, w)| {
             let e = &data.employees[i];
-            let rating = data.ratings.get(&(e.id.clone(), period.label.clone())).map(|r| r.rating);
-            let review = blend::review(policy, w.review, rating).map_err(|m| Diagnostic::error(lp.yaml_path(), format!("employee {} {m}", e.id)))?;
+            let rating = data
+                .ratings
+                .get(&(e.id.clone(), period.label.clone()))
+                .map(|r| r.rating);
+            let review = blend::review(policy, w.review, rating)
+                .map_err(|m| Diagnostic::error(lp.yaml_path(), format!("employee {} {m}", e.id)))?;
             let factor = blend::weight_factor(&review);
             let kpis: Vec<KpiLine> = w
                 .kpis
@@ -341,6 +390,7 @@ pub fn compute(lp: &LoadedPolicy, data: &Data, period: &Period) -> Result<RunRes
                     let weight = base_weight * factor;
                     KpiLine {
                         kpi: k,
+                        period: period.label.clone(),
                         subject: subject.to_owned(),
                         actual: ev.actual,
                         target: ev.target.value,
@@ -357,15 +407,160 @@ pub fn compute(lp: &LoadedPolicy, data: &Data, period: &Period) -> Result<RunRes
                 ReviewUse::Rated { contribution, .. } => Some(*contribution),
                 _ => None,
             };
-            let score = blend::final_score(kpis.iter().map(|l| l.contribution).chain(review_part), policy);
-            let band = blend::band(policy, score).to_owned();
+            let score = blend::final_score(
+                kpis.iter().map(|l| l.contribution).chain(review_part),
+                policy,
+            );
+            Ok(Scored {
+                employee: i,
+                kpis,
+                review,
+                quarter_scores: Vec::new(),
+                band: blend::band(policy, score).to_owned(),
+                score,
+                calibrated_from: None,
+                gate_failed: gate_check(policy, &table, e),
+            })
+        })
+        .collect();
+    let scored = collect(scored, &mut diags);
+    if diags.has_errors() {
+        return Err(Error::Invalid(diags));
+    }
+    Ok(scored)
+}
+
+/// A year scored as the weighted sum of its quarters' final scores; people
+/// employed in only some quarters have the weights of those re-normalised.
+fn evaluate_by_quarters(
+    lp: &LoadedPolicy,
+    data: &Data,
+    period: &Period,
+    eligible: &[usize],
+    weights: &[crate::decimal::Dec],
+) -> Result<Vec<Scored>> {
+    let policy = &lp.policy;
+    let mut per_quarter: Vec<(Period, Decimal, HashMap<usize, Scored>)> = Vec::new();
+    for (q, w) in period.quarters().into_iter().zip(weights) {
+        let in_q: Vec<usize> = eligible
+            .iter()
+            .copied()
+            .filter(|&i| bonus::days_employed(&data.employees[i], &q) > 0)
+            .collect();
+        let scored = evaluate(lp, data, &q, &in_q)?;
+        per_quarter.push((
+            q,
+            w.0,
+            scored.into_iter().map(|s| (s.employee, s)).collect(),
+        ));
+    }
+    Ok(eligible
+        .iter()
+        .map(|&i| {
+            let present: Vec<&(Period, Decimal, HashMap<usize, Scored>)> = per_quarter
+                .iter()
+                .filter(|(_, _, m)| m.contains_key(&i))
+                .collect();
+            let total_w: Decimal = present.iter().map(|(_, w, _)| *w).sum();
+            let mut kpis = Vec::new();
+            let mut quarter_scores = Vec::new();
+            let mut raw = Decimal::ZERO;
+            let mut gate_failed = None;
+            for (q, w, m) in &present {
+                let s = &m[&i];
+                let share = if total_w.is_zero() {
+                    Decimal::ZERO
+                } else {
+                    *w / total_w
+                };
+                raw += s.score * share;
+                quarter_scores.push((q.label.clone(), s.score, share * Decimal::ONE_HUNDRED));
+                kpis.extend(s.kpis.iter().cloned().map(|mut l| {
+                    l.contribution *= share;
+                    l
+                }));
+                if gate_failed.is_none() {
+                    gate_failed = s.gate_failed.as_ref().map(|g| format!("{}: {g}", q.label));
+                }
+            }
+            let score = crate::decimal::round_fixed(
+                raw,
+                policy.rounding.score_places,
+                policy.rounding.mode,
+            );
+            Scored {
+                employee: i,
+                kpis,
+                review: ReviewUse::NotWeighed,
+                quarter_scores,
+                band: blend::band(policy, score).to_owned(),
+                score,
+                calibrated_from: None,
+                gate_failed,
+            }
+        })
+        .collect())
+}
+
+pub fn compute(lp: &LoadedPolicy, data: &Data, period: &Period) -> Result<RunResult> {
+    let policy = &lp.policy;
+    let metrics_file = data.dir.join(
+        data.files
+            .iter()
+            .find(|f| f.table == "metrics")
+            .map_or("metrics.csv", |f| f.file_name.as_str()),
+    );
+    data.metrics.check_period(period, &metrics_file)?;
+
+    let (eligible, not_in_period): (Vec<usize>, Vec<usize>) = (0..data.employees.len())
+        .partition(|&i| bonus::days_employed(&data.employees[i], period) > 0);
+
+    let mut scored = match (&policy.evaluation.year_from_quarters, period.kind) {
+        (Some(w), crate::period::PeriodKind::Year) => {
+            evaluate_by_quarters(lp, data, period, &eligible, w)?
+        }
+        _ => evaluate(lp, data, period, &eligible)?,
+    };
+    if let Some(c) = &policy.calibration {
+        let mut view: Vec<calibrate::Member> = scored
+            .iter()
+            .map(|s| {
+                let e = &data.employees[s.employee];
+                calibrate::Member {
+                    group: if c.scope == KpiScope::Company {
+                        COMPANY.to_owned()
+                    } else {
+                        e.department.clone()
+                    },
+                    id: e.id.clone(),
+                    score: s.score,
+                    band: s.band.clone(),
+                    moved_from: None,
+                }
+            })
+            .collect();
+        calibrate::apply(policy, c, &mut view);
+        for (s, m) in scored.iter_mut().zip(view) {
+            s.band = m.band;
+            s.calibrated_from = m.moved_from;
+        }
+    }
+
+    let kpi_ids: Vec<&str> = policy.kpis.iter().map(|k| k.id.as_str()).collect();
+    let script_path = lp.scripts.bonus.path.clone();
+    let results: Vec<Result<EmployeeResult, Diagnostic>> = scored
+        .into_par_iter()
+        .map(|s| {
+            let e = &data.employees[s.employee];
             let (project_bonus, projects) = bonus::projects(policy, data, e, period);
             let mut r = EmployeeResult {
-                employee: i,
+                employee: s.employee,
                 kpis: Vec::new(),
-                review,
-                score,
-                band,
+                review: s.review,
+                quarter_scores: s.quarter_scores,
+                score: s.score,
+                band: s.band,
+                calibrated_from: s.calibrated_from,
                 days_employed: bonus::days_employed(e, period),
                 target_bonus: bonus::target_bonus(e, period),
                 formula_bonus: Decimal::ZERO,
@@ -373,7 +568,7 @@ pub fn compute(lp: &LoadedPolicy, data: &Data, period: &Period) -> Result<RunRes
                 capped: false,
                 proration: (Decimal::ONE, Decimal::ONE),
                 bonus: Decimal::ZERO,
-                gate_failed: gate_check(policy, &table, e),
+                gate_failed: s.gate_failed,
                 projects,
                 project_bonus,
                 total: Decimal::ZERO,
@@ -381,7 +576,10 @@ pub fn compute(lp: &LoadedPolicy, data: &Data, period: &Period) -> Result<RunRes
             let formula = if r.gate_failed.is_some() {
                 Decimal::ZERO
             } else {
-                let mut scope = bonus::scope(e, &r, &kpis, &kpi_ids, period);
+                // With quarters combined, `kpi.*` holds the last quarter's lines.
+                let last_period = s.kpis.last().map(|l| l.period.clone()).unwrap_or_default();
+                let lines: Vec<KpiLine> = s.kpis.iter().filter(|l| l.period == last_period).cloned().collect();
+                let mut scope = bonus::scope(e, &r, &lines, &kpi_ids, period);
                 lp.engine.eval_decimal(&lp.scripts.bonus, &mut scope, &format!("employee {}", e.id))?
             };
             if formula < Decimal::ZERO {
@@ -389,17 +587,12 @@ pub fn compute(lp: &LoadedPolicy, data: &Data, period: &Period) -> Result<RunRes
             }
             bonus::finish(policy, formula, &mut r, period);
             r.total = r.bonus + r.project_bonus;
-            r.kpis = kpis;
+            r.kpis = s.kpis;
             Ok(r)
         })
         .collect();
-    let mut employees = Vec::with_capacity(results.len());
-    for r in results {
-        match r {
-            Ok(r) => employees.push(r),
-            Err(d) => diags.push(d),
-        }
-    }
+    let mut diags = Diagnostics::default();
+    let employees = collect(results, &mut diags);
     if diags.has_errors() {
         return Err(Error::Invalid(diags));
     }

@@ -1,9 +1,17 @@
-//! Stage: targets — the value each KPI is measured against, per subject.
+//! Stage: targets — the value each KPI is measured against, per subject:
+//! from the targets table, fixed, a script, the subject's history, market
+//! benchmarks, a parent's target cascaded by share, or the max/min of these.
+//! Derived targets (history, benchmark × factor, cascade) are rounded to the
+//! policy's `actual_places`, like the actuals they are compared with.
 
-use crate::data::Data;
+use super::{bonus, inputs, kpi};
+use crate::data::metrics::Aggs;
+use crate::data::{Data, Employee, COMPANY};
+use crate::decimal::parse_decimal;
 use crate::period::Period;
-use crate::policy::{Kpi, TargetSource};
+use crate::policy::{Kpi, KpiScope, LoadedPolicy, Share, Statistic, TargetSource};
 use rust_decimal::Decimal;
+use std::collections::HashMap;
 
 /// A target and where it came from (shown in statements and explain).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,13 +20,40 @@ pub struct Target {
     pub source: String,
 }
 
-pub fn target(kpi: &Kpi, subject: &str, period: &Period, data: &Data) -> Result<Target, String> {
-    match &kpi.target {
+/// What target sources read besides the KPI and subject.
+pub struct Ctx<'a> {
+    pub lp: &'a LoadedPolicy,
+    pub data: &'a Data,
+    pub period: &'a Period,
+    /// Aggregates of past periods of the same length, by label.
+    pub history: &'a HashMap<String, Aggs>,
+    /// Employees employed in the period, by department id and under `company`.
+    pub members: &'a HashMap<&'a str, Vec<&'a Employee>>,
+    pub by_id: &'a HashMap<&'a str, &'a Employee>,
+}
+
+impl Ctx<'_> {
+    fn round(&self, v: Decimal) -> Decimal {
+        let r = &self.lp.policy.rounding;
+        v.round_dp_with_strategy(r.actual_places, r.mode.strategy())
+            .normalize()
+    }
+}
+
+/// The past periods a history source of `n` periods reads, oldest first.
+pub fn history_periods(period: &Period, n: u32) -> Vec<Period> {
+    (1..=n as i32).rev().map(|k| period.shifted(-k)).collect()
+}
+
+pub fn target(ctx: &Ctx, kpi: &Kpi, src: &TargetSource, subject: &str) -> Result<Target, String> {
+    let period = ctx.period;
+    match src {
         TargetSource::Fixed(v) => Ok(Target {
             value: v.0,
-            source: "policy (fixed)".into(),
+            source: "fixed in the policy".into(),
         }),
-        TargetSource::Table => data
+        TargetSource::Table => ctx
+            .data
             .targets
             .get(&(subject.to_owned(), period.label.clone(), kpi.id.clone()))
             .map(|v| Target {
@@ -26,7 +61,163 @@ pub fn target(kpi: &Kpi, subject: &str, period: &Period, data: &Data) -> Result<
                 source: "targets table".into(),
             })
             .ok_or_else(|| format!("no target for KPI '{}', subject '{subject}', period {period} in the targets table", kpi.id)),
-        // Evaluated by the engine, which holds the compiled script.
-        TargetSource::Script(file) => Err(format!("KPI '{}': target script {file} was not compiled", kpi.id)),
+        TargetSource::Script(file) => {
+            let script = ctx.lp.scripts.target.get(file).ok_or_else(|| format!("target script {file} is not compiled"))?;
+            let mut scope = rhai::Scope::new();
+            scope.push("subject", subject.to_owned());
+            let employee = match (kpi.scope, ctx.by_id.get(subject)) {
+                (KpiScope::Individual, Some(e)) => rhai::Dynamic::from_map(inputs::employee_map(
+                    e,
+                    period,
+                    bonus::target_bonus(e, period),
+                    bonus::days_employed(e, period),
+                )),
+                _ => rhai::Dynamic::UNIT,
+            };
+            scope.push_dynamic("employee", employee);
+            scope.push("period", inputs::period_map(period));
+            let v = ctx
+                .lp
+                .engine
+                .eval_decimal(script, &mut scope, &format!("KPI '{}' target of {subject}", kpi.id))
+                .map_err(|d| d.to_string())?;
+            Ok(Target {
+                value: v,
+                source: format!("script {file}"),
+            })
+        }
+        TargetSource::History(h) => {
+            let past = history_periods(period, h.periods);
+            let mut values = Vec::with_capacity(past.len());
+            let mut missing = Vec::new();
+            for p in &past {
+                let in_data = p.months().all(|m| ctx.data.metrics.months.contains(&m));
+                match ctx.history.get(&p.label).filter(|_| in_data).map(|aggs| kpi::actual(&kpi.aggregate, subject, aggs)) {
+                    Some(Ok(v)) => values.push(v),
+                    _ => missing.extend(p.months().map(|m| m.to_string())),
+                }
+            }
+            if !missing.is_empty() {
+                return match &h.fallback {
+                    Some(fb) => {
+                        let t = target(ctx, kpi, fb, subject)?;
+                        Ok(Target {
+                            source: format!("{} (fallback: history incomplete)", t.source),
+                            ..t
+                        })
+                    }
+                    None => Err(format!(
+                        "KPI '{}' of {subject}: the history target needs {} past period{} ({} to {}) but has no data for {}; add the data or a `fallback`",
+                        kpi.id,
+                        h.periods,
+                        if h.periods == 1 { "" } else { "s" },
+                        past[0].label,
+                        past[past.len() - 1].label,
+                        missing.join(", ")
+                    )),
+                };
+            }
+            let stat = match h.statistic {
+                Statistic::Mean => values.iter().sum::<Decimal>() / Decimal::from(values.len()),
+                Statistic::Max => values.iter().copied().max().unwrap_or_default(),
+                Statistic::Median => {
+                    values.sort();
+                    let n = values.len();
+                    if n % 2 == 1 {
+                        values[n / 2]
+                    } else {
+                        (values[n / 2 - 1] + values[n / 2]) / Decimal::TWO
+                    }
+                }
+            };
+            Ok(Target {
+                value: ctx.round(stat * (Decimal::ONE + h.growth.0)),
+                source: format!(
+                    "history: {:?} of {} to {} × (1 + {})",
+                    h.statistic,
+                    past[0].label,
+                    past[past.len() - 1].label,
+                    h.growth
+                )
+                .to_lowercase(),
+            })
+        }
+        TargetSource::Benchmark(b) => {
+            let v = ctx
+                .data
+                .benchmarks
+                .get(&(kpi.id.clone(), period.label.clone()))
+                .ok_or_else(|| format!("KPI '{}': no benchmark for period {period} in the benchmarks table", kpi.id))?;
+            Ok(Target {
+                value: ctx.round(*v * b.factor.0),
+                source: format!("benchmark {} × {}", v.normalize(), b.factor),
+            })
+        }
+        TargetSource::Cascade(c) => {
+            let e = ctx.by_id.get(subject).ok_or_else(|| format!("KPI '{}': a cascaded target needs an employee, not '{subject}'", kpi.id))?;
+            let parent = match c.from {
+                KpiScope::Company => COMPANY,
+                _ => e.department.as_str(),
+            };
+            let parent_target = ctx
+                .data
+                .targets
+                .get(&(parent.to_owned(), period.label.clone(), kpi.id.clone()))
+                .ok_or_else(|| format!("KPI '{}': no target for '{parent}' in {period} to cascade to {subject}", kpi.id))?;
+            let members = ctx.members.get(parent).map(Vec::as_slice).unwrap_or_default();
+            let share_of = |m: &Employee| -> Result<Decimal, String> {
+                match &c.share {
+                    Share::Equal => Ok(Decimal::ONE / Decimal::from(members.len().max(1))),
+                    Share::BaseSalary => {
+                        let total: Decimal = members.iter().map(|m| m.base_salary).sum();
+                        if total.is_zero() {
+                            return Err(format!("KPI '{}': the base salaries of '{parent}' sum to zero", kpi.id));
+                        }
+                        Ok(m.base_salary / total)
+                    }
+                    Share::Column(col) => parse_decimal(m.extra.get(col).map(String::as_str).unwrap_or(""))
+                        .map_err(|why| format!("KPI '{}': employee {} has no usable '{col}' share: {why}", kpi.id, m.id)),
+                }
+            };
+            if let Share::Column(col) = &c.share {
+                let mut total = Decimal::ZERO;
+                for m in members {
+                    total += share_of(m)?;
+                }
+                if total != Decimal::ONE {
+                    return Err(format!(
+                        "KPI '{}': the '{col}' shares of the {} members of '{parent}' employed in {period} sum to {}, not 1",
+                        kpi.id,
+                        members.len(),
+                        total.normalize()
+                    ));
+                }
+            }
+            let share = share_of(e)?;
+            let how = match &c.share {
+                Share::Equal => format!("equal share 1/{}", members.len()),
+                Share::BaseSalary => format!("base-salary share {}", ctx.round(share)),
+                Share::Column(col) => format!("'{col}' share {}", share.normalize()),
+            };
+            Ok(Target {
+                value: ctx.round(*parent_target * share),
+                source: format!("cascade: {parent} target {} × {how}", parent_target.normalize()),
+            })
+        }
+        TargetSource::Max(srcs) | TargetSource::Min(srcs) => {
+            let is_max = matches!(src, TargetSource::Max(_));
+            let all: Vec<Target> = srcs.iter().map(|s| target(ctx, kpi, s, subject)).collect::<Result<_, _>>()?;
+            let pick = if is_max {
+                all.iter().max_by(|a, b| a.value.cmp(&b.value))
+            } else {
+                all.iter().min_by(|a, b| a.value.cmp(&b.value))
+            }
+            .expect("validation requires two sources");
+            let list = all.iter().map(|t| format!("{} = {}", t.source, t.value.normalize())).collect::<Vec<_>>().join("; ");
+            Ok(Target {
+                value: pick.value,
+                source: format!("{} of [{list}]", if is_max { "max" } else { "min" }),
+            })
+        }
     }
 }

@@ -64,6 +64,7 @@ pub fn payouts(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
 pub fn scores(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
     let mut c = Csv::with_header(&[
         "employee_id",
+        "period",
         "kpi",
         "kpi_name",
         "subject_id",
@@ -82,6 +83,7 @@ pub fn scores(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
         for l in &r.kpis {
             let kpi = &lp.policy.kpis[l.kpi];
             c.text(&e.id)
+                .text(&l.period)
                 .text(&kpi.id)
                 .text(&kpi.name.zh)
                 .text(&l.subject);
@@ -104,6 +106,7 @@ pub fn scores(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
         } = &r.review
         {
             c.text(&e.id)
+                .text(&run.period.label)
                 .text("manager_review")
                 .text("上级评价")
                 .text(&e.id);

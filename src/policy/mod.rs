@@ -40,7 +40,7 @@ pub struct Scripts {
     pub bonus: CompiledScript,
     /// By scoring name.
     pub scoring: BTreeMap<String, CompiledScript>,
-    /// By KPI id.
+    /// By file name (target scripts may be nested in max/min/fallback).
     pub target: BTreeMap<String, CompiledScript>,
     /// By role.
     pub weights: BTreeMap<String, CompiledScript>,
@@ -155,13 +155,21 @@ pub fn load(dir: &Path) -> Result<LoadedPolicy> {
     }
     let mut target = BTreeMap::new();
     for (i, k) in policy.kpis.iter().enumerate() {
-        if let TargetSource::Script(file) = &k.target {
-            if let Some(s) = compile(
-                &[Key("kpis"), Index(i), Key("target")],
-                file,
-                Purpose::Target,
-            ) {
-                target.insert(k.id.clone(), s);
+        let mut files = Vec::new();
+        k.target.walk(&mut |s| {
+            if let TargetSource::Script(file) = s {
+                files.push(file.clone());
+            }
+        });
+        for file in files {
+            if !target.contains_key(&file) {
+                if let Some(s) = compile(
+                    &[Key("kpis"), Index(i), Key("target")],
+                    &file,
+                    Purpose::Target,
+                ) {
+                    target.insert(file, s);
+                }
             }
         }
     }

@@ -41,6 +41,70 @@ pub struct Policy {
     pub rating_bands: Vec<RatingBand>,
     /// The performance bonus.
     pub bonus: Bonus,
+    /// How long periods are evaluated.
+    #[serde(default)]
+    pub evaluation: Evaluation,
+    /// Forced distribution: at most a share of a group in a band.
+    pub calibration: Option<Calibration>,
+}
+
+impl Policy {
+    /// Extra employees-table columns the policy reads (cascade share columns).
+    pub fn employee_columns(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for k in &self.kpis {
+            k.target.walk(&mut |s| {
+                if let TargetSource::Cascade(CascadeTarget {
+                    share: Share::Column(c),
+                    ..
+                }) = s
+                {
+                    out.push(c.clone());
+                }
+            });
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+impl TargetSource {
+    /// Visits this source and every source nested in it.
+    pub fn walk(&self, f: &mut dyn FnMut(&TargetSource)) {
+        f(self);
+        match self {
+            TargetSource::Max(v) | TargetSource::Min(v) => v.iter().for_each(|s| s.walk(f)),
+            TargetSource::History(h) => {
+                if let Some(fb) = &h.fallback {
+                    fb.walk(f);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Long-term evaluation.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Evaluation {
+    /// For a year run: the final score is the weighted sum of the four
+    /// quarters' final scores (weights in percent, Q1 to Q4, summing to 100)
+    /// instead of one evaluation of the whole year's aggregates.
+    pub year_from_quarters: Option<Vec<Dec>>,
+}
+
+/// Forced distribution, applied after banding: within each group, people
+/// are ranked by score (ties by employee id) and those beyond a band's cap
+/// move down one band, lowest-ranked first. Moves are recorded.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Calibration {
+    /// The group: `department` or `company`.
+    pub scope: KpiScope,
+    /// Band → the largest percent of the group that may hold it (rounded down to whole people).
+    pub max_percent: BTreeMap<String, Dec>,
 }
 
 /// A display name in Chinese and English.
@@ -280,8 +344,8 @@ impl Aggregate {
     }
 }
 
-/// Where a KPI's target comes from: `table`, `{ fixed: "0.40" }` or
-/// `{ script: FILE }`.
+/// Where a KPI's target comes from: `table`, or a one-key map
+/// (`fixed`, `script`, `history`, `benchmark`, `cascade`, `max`, `min`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum TargetSource {
     /// The `targets` table: row with this subject, the run's period and this KPI.
@@ -293,6 +357,76 @@ pub enum TargetSource {
     /// subject; it reads `subject`, `employee` (a map, or `()` for team KPIs)
     /// and `period`.
     Script(String),
+    /// From the subject's own past results.
+    History(HistoryTarget),
+    /// From the `benchmarks` table (market reference values).
+    Benchmark(BenchmarkTarget),
+    /// A department or company target split among its members.
+    Cascade(CascadeTarget),
+    /// The larger of several sources.
+    Max(Vec<TargetSource>),
+    /// The smaller of several sources.
+    Min(Vec<TargetSource>),
+}
+
+/// The N periods of the same length before the evaluated one; the KPI's
+/// actual in each (by its own aggregation), reduced by `statistic`, times
+/// `1 + growth`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryTarget {
+    /// How many past periods (e.g. 4 quarters before 2026-Q3: 2025-Q3 … 2026-Q2).
+    pub periods: u32,
+    /// `mean`, `median` or `max` of the past values.
+    pub statistic: Statistic,
+    /// Growth over the statistic, e.g. "0.05" for +5%.
+    #[serde(default)]
+    pub growth: Dec,
+    /// Used when a subject lacks enough history (e.g. new hires); without
+    /// it, missing history is an error naming the KPI, subject and months.
+    pub fallback: Option<Box<TargetSource>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Statistic {
+    Mean,
+    Median,
+    Max,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BenchmarkTarget {
+    /// Multiplier on the benchmark value (default 1).
+    #[serde(default = "one")]
+    pub factor: Dec,
+}
+
+fn one() -> Dec {
+    Dec(rust_decimal::Decimal::ONE)
+}
+
+/// The parent's target comes from the `targets` table (subject = the
+/// department id or `company`, same period and KPI) and is split among the
+/// parent's members employed in the period.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CascadeTarget {
+    /// `department` or `company`.
+    pub from: KpiScope,
+    /// How the parent's target is shared.
+    pub share: Share,
+}
+
+/// `equal`, `base_salary`, or `{ column: NAME }` — a column of the
+/// employees table holding each member's share (shares of a parent must sum to 1).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Share {
+    Equal,
+    BaseSalary,
+    Column(String),
 }
 
 /// Schema of [`TargetSource`]: `table`, or a map with one key.
@@ -320,6 +454,16 @@ pub struct TargetMap {
     pub fixed: Option<Dec>,
     /// A Rhai script returning the target for a subject.
     pub script: Option<String>,
+    /// From the subject's own past results.
+    pub history: Option<HistoryTarget>,
+    /// From the benchmarks table.
+    pub benchmark: Option<BenchmarkTarget>,
+    /// A parent's target split among its members.
+    pub cascade: Option<CascadeTarget>,
+    /// The larger of several sources.
+    pub max: Option<Vec<TargetSource>>,
+    /// The smaller of several sources.
+    pub min: Option<Vec<TargetSource>>,
 }
 
 impl JsonSchema for TargetSource {
@@ -334,16 +478,27 @@ impl JsonSchema for TargetSource {
 impl<'de> Deserialize<'de> for TargetSource {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::Error;
+        const KEYS: &[&str] = &[
+            "fixed",
+            "script",
+            "history",
+            "benchmark",
+            "cascade",
+            "max",
+            "min",
+        ];
         struct V;
         impl<'de> serde::de::Visitor<'de> for V {
             type Value = TargetSource;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("`table`, `{ fixed: VALUE }` or `{ script: FILE }`")
+                f.write_str("`table` or a map with one of: fixed, script, history, benchmark, cascade, max, min")
             }
             fn visit_str<E: Error>(self, v: &str) -> Result<TargetSource, E> {
                 match v {
                     "table" => Ok(TargetSource::Table),
-                    other => Err(E::custom(format!("unknown target source '{other}'; expected `table`, `{{ fixed: VALUE }}` or `{{ script: FILE }}`"))),
+                    other => Err(E::custom(format!(
+                        "unknown target source '{other}'; expected `table` or a map with one of: fixed, script, history, benchmark, cascade, max, min"
+                    ))),
                 }
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
@@ -351,14 +506,17 @@ impl<'de> Deserialize<'de> for TargetSource {
                 mut map: A,
             ) -> Result<TargetSource, A::Error> {
                 let Some(key) = map.next_key::<String>()? else {
-                    return Err(A::Error::custom(
-                        "an empty target; expected `{ fixed: VALUE }` or `{ script: FILE }`",
-                    ));
+                    return Err(A::Error::custom("an empty target; expected one of: fixed, script, history, benchmark, cascade, max, min"));
                 };
                 let out = match key.as_str() {
-                    "fixed" => TargetSource::Fixed(map.next_value::<Dec>()?),
-                    "script" => TargetSource::Script(map.next_value::<String>()?),
-                    other => return Err(A::Error::unknown_field(other, &["fixed", "script"])),
+                    "fixed" => TargetSource::Fixed(map.next_value()?),
+                    "script" => TargetSource::Script(map.next_value()?),
+                    "history" => TargetSource::History(map.next_value()?),
+                    "benchmark" => TargetSource::Benchmark(map.next_value()?),
+                    "cascade" => TargetSource::Cascade(map.next_value()?),
+                    "max" => TargetSource::Max(map.next_value()?),
+                    "min" => TargetSource::Min(map.next_value()?),
+                    other => return Err(A::Error::unknown_field(other, KEYS)),
                 };
                 if let Some(extra) = map.next_key::<String>()? {
                     return Err(A::Error::custom(format!(

@@ -119,10 +119,20 @@ pub(super) fn policy(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
                 diags.push(ctx.error(&at("aggregate"), "metric name must not be empty"));
             }
         }
-        if let TargetSource::Fixed(v) = &k.target {
-            if v.0 <= Decimal::ZERO {
-                diags.push(ctx.error(&at("target"), "a fixed target must be greater than zero"));
+        let mut problems = Vec::new();
+        k.target.walk(&mut |src| match src {
+            TargetSource::Fixed(v) if v.0 <= Decimal::ZERO => problems.push("a fixed target must be greater than zero".to_string()),
+            TargetSource::History(h) if h.periods == 0 => problems.push("a history target needs at least one past period".into()),
+            TargetSource::Benchmark(b) if b.factor.0 <= Decimal::ZERO => problems.push("a benchmark factor must be greater than zero".into()),
+            TargetSource::Cascade(c) if k.scope != KpiScope::Individual => {
+                problems.push(format!("a cascaded target splits a {:?} target among people, so the KPI's scope must be individual", c.from).to_lowercase())
             }
+            TargetSource::Cascade(c) if c.from == KpiScope::Individual => problems.push("a cascade comes from `department` or `company`".into()),
+            TargetSource::Max(v) | TargetSource::Min(v) if v.len() < 2 => problems.push("max and min need at least two sources".into()),
+            _ => {}
+        });
+        for m in problems {
+            diags.push(ctx.error(&at("target"), format!("KPI '{}': {m}", k.id)));
         }
     }
 
@@ -260,6 +270,45 @@ pub(super) fn policy(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
                 prev = Some(m.0);
             }
             (None, true) => {}
+        }
+    }
+
+    // Long-term evaluation and calibration
+    if let Some(w) = &p.evaluation.year_from_quarters {
+        let sum: Decimal = w.iter().map(|x| x.0).sum();
+        if w.len() != 4 || sum != hundred || w.iter().any(|x| x.0 < Decimal::ZERO) {
+            diags.push(ctx.error(&[Key("evaluation"), Key("year_from_quarters")], format!("year_from_quarters needs four non-negative weights (Q1–Q4) summing to 100; got {} summing to {}", w.len(), sum.normalize())));
+        }
+    }
+    if let Some(c) = &p.calibration {
+        if c.scope == KpiScope::Individual {
+            diags.push(ctx.error(
+                &[Key("calibration"), Key("scope")],
+                "calibration groups are `department` or `company`",
+            ));
+        }
+        for (band, pct) in &c.max_percent {
+            if !p.rating_bands.iter().any(|b| &b.band == band) {
+                diags.push(ctx.error(
+                    &[Key("calibration"), Key("max_percent"), Key(band)],
+                    format!(
+                        "band '{band}' is not a rating band{}",
+                        hint(band, p.rating_bands.iter().map(|b| b.band.as_str()))
+                    ),
+                ));
+            }
+            if p.rating_bands.last().is_some_and(|b| &b.band == band) {
+                diags.push(ctx.error(
+                    &[Key("calibration"), Key("max_percent"), Key(band)],
+                    format!("band '{band}' is the lowest band; nobody can move below it"),
+                ));
+            }
+            if pct.0 < Decimal::ZERO || pct.0 > hundred {
+                diags.push(ctx.error(
+                    &[Key("calibration"), Key("max_percent"), Key(band)],
+                    "a percent between 0 and 100",
+                ));
+            }
         }
     }
 
