@@ -162,13 +162,10 @@ pub fn load(dir: &Path) -> Result<LoadedPolicy> {
             }
         });
         for file in files {
-            if !target.contains_key(&file) {
-                if let Some(s) = compile(
-                    &[Key("kpis"), Index(i), Key("target")],
-                    &file,
-                    Purpose::Target,
-                ) {
-                    target.insert(file, s);
+            if let std::collections::btree_map::Entry::Vacant(slot) = target.entry(file) {
+                let at = [Key("kpis"), Index(i), Key("target")];
+                if let Some(s) = compile(&at, slot.key(), Purpose::Target) {
+                    slot.insert(s);
                 }
             }
         }
