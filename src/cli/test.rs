@@ -47,6 +47,8 @@ struct Case {
     ratings: Vec<Row>,
     #[serde(default)]
     projects: Vec<Row>,
+    #[serde(default)]
+    benchmarks: Vec<Row>,
     /// Employee id → expected values.
     expect: BTreeMap<String, Expect>,
 }
@@ -63,6 +65,8 @@ struct Expect {
     gate_passed: Option<bool>,
     /// Expect the review to be left out and the weights re-normalised.
     review_renormalized: Option<bool>,
+    /// The band before calibration moved the employee (`none` if not moved).
+    calibrated_from: Option<String>,
     #[serde(default)]
     kpis: BTreeMap<String, KpiExpect>,
 }
@@ -197,6 +201,12 @@ fn compare(
             ));
         }
     }
+    if let Some(e) = &exp.calibrated_from {
+        let a = r.calibrated_from.clone().unwrap_or_else(|| "none".into());
+        if *e != a {
+            out.push(Mismatch(format!("{emp} calibrated_from"), e.clone(), a));
+        }
+    }
     if let Some(e) = exp.review_renormalized {
         let a = matches!(r.review, ReviewUse::MissingRenormalized { .. });
         if e != a {
@@ -226,7 +236,8 @@ fn run_case(lp: &LoadedPolicy, case: &Case, scratch: &Path) -> Outcome {
         .and_then(|_| write_table(scratch, "metrics", data::METRICS, &case.metrics))
         .and_then(|_| write_table(scratch, "targets", data::TARGETS, &case.targets))
         .and_then(|_| write_table(scratch, "ratings", data::RATINGS, &case.ratings))
-        .and_then(|_| write_table(scratch, "projects", data::PROJECTS, &case.projects));
+        .and_then(|_| write_table(scratch, "projects", data::PROJECTS, &case.projects))
+        .and_then(|_| write_table(scratch, "benchmarks", data::BENCHMARKS, &case.benchmarks));
     if let Err(e) = written {
         return Outcome::Error(format!("cannot write the case's tables: {e}"));
     }

@@ -133,13 +133,12 @@ pub fn target(ctx: &Ctx, kpi: &Kpi, src: &TargetSource, subject: &str) -> Result
             Ok(Target {
                 value: ctx.round(stat * (Decimal::ONE + h.growth.0)),
                 source: format!(
-                    "history: {:?} of {} to {} × (1 + {})",
-                    h.statistic,
+                    "history: {} of {} to {} × (1 + {})",
+                    format!("{:?}", h.statistic).to_lowercase(),
                     past[0].label,
                     past[past.len() - 1].label,
                     h.growth
-                )
-                .to_lowercase(),
+                ),
             })
         }
         TargetSource::Benchmark(b) => {

@@ -421,12 +421,87 @@ pub struct CascadeTarget {
 
 /// `equal`, `base_salary`, or `{ column: NAME }` — a column of the
 /// employees table holding each member's share (shares of a parent must sum to 1).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Share {
     Equal,
     BaseSalary,
     Column(String),
+}
+
+/// Schema of [`Share`].
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum ShareSpec {
+    Name(ShareName),
+    Column(ShareColumn),
+}
+
+#[derive(JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum ShareName {
+    Equal,
+    BaseSalary,
+}
+
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ShareColumn {
+    /// A column of the employees table with each member's share.
+    column: String,
+}
+
+impl JsonSchema for Share {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Share".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        ShareSpec::json_schema(g)
+    }
+}
+
+impl<'de> Deserialize<'de> for Share {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Share;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("`equal`, `base_salary` or `{ column: NAME }`")
+            }
+            fn visit_str<E: Error>(self, v: &str) -> Result<Share, E> {
+                match v {
+                    "equal" => Ok(Share::Equal),
+                    "base_salary" => Ok(Share::BaseSalary),
+                    other => Err(E::unknown_variant(
+                        other,
+                        &["equal", "base_salary", "{ column: NAME }"],
+                    )),
+                }
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Share, A::Error> {
+                match map.next_key::<String>()?.as_deref() {
+                    Some("column") => {
+                        let c = Share::Column(map.next_value()?);
+                        if map.next_key::<String>()?.is_some() {
+                            return Err(A::Error::custom("a share takes one key, `column`"));
+                        }
+                        Ok(c)
+                    }
+                    Some(other) => Err(A::Error::unknown_field(other, &["column"])),
+                    None => Err(A::Error::custom(
+                        "an empty share; expected `{ column: NAME }`",
+                    )),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// Schema of [`TargetSource`]: `table`, or a map with one key.
