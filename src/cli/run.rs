@@ -29,6 +29,10 @@ pub struct RunArgs {
     /// Replace a non-empty output folder.
     #[arg(long)]
     pub force: bool,
+    /// An earlier run of the same period that was paid: write adjustments.csv
+    /// (new minus paid; overpayments carried as balances). Only read.
+    #[arg(long)]
+    pub previous: Option<PathBuf>,
 }
 
 /// The checked configuration of a run.
@@ -39,6 +43,7 @@ pub struct RunConfig {
     pub period: Period,
     pub out: PathBuf,
     pub force: bool,
+    pub previous: Option<PathBuf>,
 }
 
 /// Bundled example paths: relative to the working directory, or to the
@@ -72,6 +77,7 @@ impl RunArgs {
                 .map_err(Error::Usage)?,
             out,
             force,
+            previous: self.previous,
         })
     }
 }
@@ -90,6 +96,19 @@ pub fn main(args: RunArgs) -> Result<ExitCode> {
         totals.total_payout,
         totals.currency
     );
+    println!("control totals:");
+    for (dept, t) in &totals.by_department {
+        println!(
+            "  department {dept:<16} {:>6} people  {:>16} {}",
+            t.headcount, t.total_payout, totals.currency
+        );
+    }
+    for (cur, t) in &totals.by_currency {
+        println!(
+            "  paid in {cur:<18} {:>6} people  {:>16} {cur}",
+            t.headcount, t.total_payout
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -103,22 +122,34 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
     }
     tracing::info!("policy loaded in {:?}", t.elapsed());
     let t = std::time::Instant::now();
-    let data = data::load(&cfg.data, &lp)?;
+    let mut data = data::load(&cfg.data, &lp)?;
     tracing::info!("data loaded and checked in {:?}", t.elapsed());
     let t = std::time::Instant::now();
-    let run = engine::compute(&lp, &data, &cfg.period)?;
+    let run = engine::compute(&lp, &mut data, &cfg.period)?;
     tracing::info!(
         "computed {} employees in {:?}",
         run.employees.len(),
         t.elapsed()
     );
 
-    let files = vec![
+    let previous = match &cfg.previous {
+        Some(dir) => Some(output::adjust::read_previous(dir, &cfg.period.label)?),
+        None => None,
+    };
+    let mut files = vec![
         output::payouts(&lp, &data, &run),
         output::scores(&lp, &data, &run),
         output::summary(&lp, &data, &run),
     ];
-    let totals = output::control_totals(&lp, &run);
+    let totals = output::control_totals(&lp, &data, &run);
+    if let Some(prev) = &previous {
+        files.push(output::adjust::build(&lp, &data, &run, prev));
+    }
+    files.push(output::OutFile {
+        rel: "payouts.xlsx".into(),
+        bytes: output::workbook::build(&lp, &data, &run, &totals)?,
+        rows: run.employees.len(),
+    });
     let manifest = output::manifest::build(&lp, &data, &run, &files, totals.clone());
     let mut json =
         serde_json::to_string_pretty(&manifest).map_err(|e| Error::Usage(e.to_string()))?;

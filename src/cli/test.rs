@@ -241,8 +241,8 @@ fn run_case(lp: &LoadedPolicy, case: &Case, scratch: &Path) -> Outcome {
     if let Err(e) = written {
         return Outcome::Error(format!("cannot write the case's tables: {e}"));
     }
-    let result =
-        data::load(scratch, lp).and_then(|d| engine::compute(lp, &d, &period).map(|r| (d, r)));
+    let result = data::load(scratch, lp)
+        .and_then(|mut d| engine::compute(lp, &mut d, &period).map(|r| (d, r)));
     let _ = std::fs::remove_dir_all(scratch);
     let (d, run) = match result {
         Ok(x) => x,

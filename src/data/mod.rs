@@ -7,7 +7,7 @@ pub mod table;
 
 use crate::decimal::parse_decimal;
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
-use crate::period::Period;
+use crate::period::{Month, Period};
 use crate::policy::{hint, LoadedPolicy};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -37,6 +37,11 @@ pub struct Employee {
     pub currency: Option<String>,
     /// Extra columns the policy reads (cascade share columns), as text.
     pub extra: BTreeMap<String, String>,
+    /// Units of the policy currency per unit of the employee's currency
+    /// (1 when paid in the policy currency); set by [`Data::apply_fx`].
+    pub fx_rate: Decimal,
+    /// The base salary as written, in the employee's currency.
+    pub base_salary_local: Decimal,
 }
 
 #[derive(Debug, Clone)]
@@ -78,7 +83,68 @@ pub struct Data {
     pub projects: Vec<Project>,
     /// (kpi, period) → market reference value.
     pub benchmarks: BTreeMap<(String, String), Decimal>,
+    /// (subject, period) → bonus pool budget in the policy currency.
+    pub budgets: BTreeMap<(String, String), Decimal>,
+    /// (currency, month) → value of one unit in the policy currency.
+    pub fx_rates: BTreeMap<(String, Month), Decimal>,
     pub files: Vec<InputFile>,
+}
+
+impl Data {
+    /// Converts the base salaries of employees paid in another currency to
+    /// the policy currency at the period's rate (period end or average).
+    pub fn apply_fx(&mut self, policy: &crate::policy::Policy, period: &Period) -> Result<()> {
+        let Some(conv) = &policy.currency_conversion else {
+            return Ok(());
+        };
+        let file = self.dir.join(
+            self.files
+                .iter()
+                .find(|f| f.table == "fx_rates")
+                .map_or("fx_rates.csv", |f| f.file_name.as_str()),
+        );
+        let mut diags = Diagnostics::default();
+        let mut rates: BTreeMap<String, Decimal> = BTreeMap::new();
+        for e in &mut self.employees {
+            let Some(cur) = e.currency.clone().filter(|c| *c != policy.currency) else {
+                continue;
+            };
+            if !rates.contains_key(&cur) {
+                let months: Vec<Month> = match conv.rate {
+                    crate::policy::FxRateRule::PeriodEnd => vec![period.last()],
+                    crate::policy::FxRateRule::PeriodAverage => period.months().collect(),
+                };
+                let missing: Vec<String> = months
+                    .iter()
+                    .filter(|m| !self.fx_rates.contains_key(&(cur.clone(), **m)))
+                    .map(|m| m.to_string())
+                    .collect();
+                if !missing.is_empty() {
+                    diags.push(Diagnostic::error(
+                        &file,
+                        format!(
+                            "no {cur} rate for {} (needed to pay employee {} in {cur})",
+                            missing.join(", "),
+                            e.id
+                        ),
+                    ));
+                    rates.insert(cur.clone(), Decimal::ONE);
+                    continue;
+                }
+                let sum: Decimal = months
+                    .iter()
+                    .map(|m| self.fx_rates[&(cur.clone(), *m)])
+                    .sum();
+                rates.insert(cur.clone(), sum / Decimal::from(months.len()));
+            }
+            e.fx_rate = rates[&cur];
+            e.base_salary = e.base_salary_local * e.fx_rate;
+        }
+        if diags.has_errors() {
+            return Err(Error::Invalid(diags));
+        }
+        Ok(())
+    }
 }
 
 /// Counts problems per column so a broken column does not flood the screen.
@@ -186,6 +252,8 @@ pub const TARGETS: (&[&str], &[&str]) = (&["subject_id", "period", "kpi", "targe
 pub const RATINGS: (&[&str], &[&str]) =
     (&["employee_id", "period", "rating"], &["rater", "comment"]);
 pub const BENCHMARKS: (&[&str], &[&str]) = (&["kpi", "period", "value"], &[]);
+pub const BUDGETS: (&[&str], &[&str]) = (&["subject_id", "period", "budget"], &[]);
+pub const FX_RATES: (&[&str], &[&str]) = (&["currency", "month", "rate_to_policy_currency"], &[]);
 pub const PROJECTS: (&[&str], &[&str]) = (
     &["employee_id", "period", "project", "amount", "approved"],
     &[],
@@ -219,6 +287,8 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
     let ratings_t = read("ratings", false)?;
     let projects_t = read("projects", false)?;
     let benchmarks_t = read("benchmarks", false)?;
+    let budgets_t = read("budgets", false)?;
+    let fx_t = read("fx_rates", false)?;
     let extra_columns = policy.policy.employee_columns();
     let mut employee_optional: Vec<&str> = EMPLOYEES.1.to_vec();
     employee_optional.extend(extra_columns.iter().map(String::as_str));
@@ -231,6 +301,8 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
         (&ratings_t, RATINGS),
         (&projects_t, PROJECTS),
         (&benchmarks_t, BENCHMARKS),
+        (&budgets_t, BUDGETS),
+        (&fx_t, FX_RATES),
     ] {
         if let Some(t) = t {
             columns_ok &= t.check_columns(req, opt, &mut diags);
@@ -268,6 +340,14 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
         .as_ref()
         .map(|t| ratings(t, policy, &ids, &mut budget))
         .unwrap_or_default();
+    let budgets = budgets_t
+        .as_ref()
+        .map(|t| budgets(t, &subject_ok, &mut budget))
+        .unwrap_or_default();
+    let fx_rates = fx_t
+        .as_ref()
+        .map(|t| fx_rates(t, &mut budget))
+        .unwrap_or_default();
     let benchmarks = benchmarks_t
         .as_ref()
         .map(|t| benchmarks(t, policy, &mut budget))
@@ -284,6 +364,8 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
         ratings_t.as_ref(),
         projects_t.as_ref(),
         benchmarks_t.as_ref(),
+        budgets_t.as_ref(),
+        fx_t.as_ref(),
     ]
     .into_iter()
     .flatten()
@@ -314,6 +396,8 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
         ratings,
         projects,
         benchmarks,
+        budgets,
+        fx_rates,
         files,
     })
 }
@@ -420,8 +504,8 @@ fn employees(t: &Table, policy: &LoadedPolicy, b: &mut Budget) -> Vec<Employee> 
         };
         let currency = text(cur[row]).map(str::to_owned);
         if let Some(c) = &currency {
-            if c != &policy.policy.currency {
-                b.cell(t, row, "currency", format!("paid in {c}, but this version of merit pays only in the policy currency {}", policy.policy.currency));
+            if c != &policy.policy.currency && policy.policy.currency_conversion.is_none() {
+                b.cell(t, row, "currency", format!("paid in {c}, but the policy pays in {} and has no currency_conversion section", policy.policy.currency));
                 ok = false;
             }
         }
@@ -437,6 +521,8 @@ fn employees(t: &Table, policy: &LoadedPolicy, b: &mut Budget) -> Vec<Employee> 
                 termination_date,
                 manager_id: text(mgr[row]).map(str::to_owned),
                 currency,
+                fx_rate: Decimal::ONE,
+                base_salary_local: base_salary.unwrap_or_default(),
                 extra: extra_cols
                     .iter()
                     .map(|(name, cells)| {
@@ -685,6 +771,89 @@ fn benchmarks(
                     t,
                     "kpi",
                     t.row_error(row, format!("duplicate benchmark for {k} in {p}")),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn budgets(
+    t: &Table,
+    subject_ok: &dyn Fn(&str) -> bool,
+    b: &mut Budget,
+) -> BTreeMap<(String, String), Decimal> {
+    let (subj, per, val) = (col(t, "subject_id"), col(t, "period"), col(t, "budget"));
+    let mut out = BTreeMap::new();
+    for row in 0..t.rows() {
+        let (s, p) = (text(subj[row]).unwrap_or(""), text(per[row]).unwrap_or(""));
+        let mut ok = true;
+        if !subject_ok(s) {
+            b.cell(
+                t,
+                row,
+                "subject_id",
+                format!("unknown subject '{s}' (not a department or '{COMPANY}')"),
+            );
+            ok = false;
+        }
+        if let Err(m) = Period::parse(p) {
+            b.cell(t, row, "period", m);
+            ok = false;
+        }
+        let v = amount(t, row, "budget", val[row], false, b);
+        if let (true, Some(v)) = (ok, v) {
+            if out.insert((s.to_owned(), p.to_owned()), v).is_some() {
+                b.push(
+                    t,
+                    "subject_id",
+                    t.row_error(row, format!("duplicate budget for {s} in {p}")),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn fx_rates(t: &Table, b: &mut Budget) -> BTreeMap<(String, Month), Decimal> {
+    let (cur, mon, val) = (
+        col(t, "currency"),
+        col(t, "month"),
+        col(t, "rate_to_policy_currency"),
+    );
+    let mut out = BTreeMap::new();
+    for row in 0..t.rows() {
+        let c = text(cur[row]).unwrap_or("");
+        let mut ok = true;
+        if !(c.len() == 3 && c.bytes().all(|x| x.is_ascii_uppercase())) {
+            b.cell(
+                t,
+                row,
+                "currency",
+                format!("'{c}' is not a three-letter currency code"),
+            );
+            ok = false;
+        }
+        let m = Month::parse(text(mon[row]).unwrap_or(""));
+        if m.is_none() {
+            b.cell(
+                t,
+                row,
+                "month",
+                format!(
+                    "'{}' is not a month (YYYY-MM)",
+                    text(mon[row]).unwrap_or("")
+                ),
+            );
+            ok = false;
+        }
+        let v = amount(t, row, "rate_to_policy_currency", val[row], true, b);
+        if let (true, Some(m), Some(v)) = (ok, m, v) {
+            if out.insert((c.to_owned(), m), v).is_some() {
+                b.push(
+                    t,
+                    "currency",
+                    t.row_error(row, format!("duplicate rate for {c} in {m}")),
                 );
             }
         }

@@ -13,6 +13,7 @@ pub mod bonus;
 pub mod calibrate;
 pub mod inputs;
 pub mod kpi;
+pub mod pool;
 pub mod score;
 pub mod target;
 
@@ -79,9 +80,25 @@ pub struct EmployeeResult {
     pub bonus: Decimal,
     /// Set when a bonus gate was not met: the bonus is zero, and why.
     pub gate_failed: Option<String>,
+    /// Set when a bonus pool scaled the bonus.
+    pub pool: Option<PoolUse>,
     pub projects: Vec<(String, Decimal)>,
     pub project_bonus: Decimal,
     pub total: Decimal,
+    /// The payout in the employee's currency: (currency, rate, amount).
+    pub local: Option<(String, Decimal, Decimal)>,
+}
+
+/// How a pool changed one bonus.
+#[derive(Debug, Clone)]
+pub struct PoolUse {
+    /// The pool's subject (department id or `company`).
+    pub pool: String,
+    pub budget: Decimal,
+    /// The sum of the pool's bonuses before scaling.
+    pub requested: Decimal,
+    /// This employee's bonus before scaling.
+    pub before: Decimal,
 }
 
 pub struct RunResult {
@@ -502,8 +519,10 @@ fn evaluate_by_quarters(
         .collect())
 }
 
-pub fn compute(lp: &LoadedPolicy, data: &Data, period: &Period) -> Result<RunResult> {
+pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<RunResult> {
     let policy = &lp.policy;
+    data.apply_fx(policy, period)?;
+    let data: &Data = data;
     let metrics_file = data.dir.join(
         data.files
             .iter()
@@ -569,9 +588,11 @@ pub fn compute(lp: &LoadedPolicy, data: &Data, period: &Period) -> Result<RunRes
                 proration: (Decimal::ONE, Decimal::ONE),
                 bonus: Decimal::ZERO,
                 gate_failed: s.gate_failed,
+                pool: None,
                 projects,
                 project_bonus,
                 total: Decimal::ZERO,
+                local: None,
             };
             let formula = if r.gate_failed.is_some() {
                 Decimal::ZERO
@@ -592,9 +613,21 @@ pub fn compute(lp: &LoadedPolicy, data: &Data, period: &Period) -> Result<RunRes
         })
         .collect();
     let mut diags = Diagnostics::default();
-    let employees = collect(results, &mut diags);
+    let mut employees = collect(results, &mut diags);
     if diags.has_errors() {
         return Err(Error::Invalid(diags));
+    }
+    if let Some(pool) = &policy.bonus.pool {
+        apply_pools(policy, pool, data, period, &mut employees)?;
+    }
+    let r = &policy.rounding;
+    for er in &mut employees {
+        er.total = er.bonus + er.project_bonus;
+        let e = &data.employees[er.employee];
+        if let Some(cur) = e.currency.as_ref().filter(|c| **c != policy.currency) {
+            let local = crate::decimal::round_fixed(er.total / e.fx_rate, r.money_places, r.mode);
+            er.local = Some((cur.clone(), e.fx_rate, local));
+        }
     }
     Ok(RunResult {
         period: period.clone(),
@@ -604,4 +637,68 @@ pub fn compute(lp: &LoadedPolicy, data: &Data, period: &Period) -> Result<RunRes
             .map(|i| data.employees[i].id.clone())
             .collect(),
     })
+}
+
+fn apply_pools(
+    policy: &crate::policy::Policy,
+    pool: &crate::policy::Pool,
+    data: &Data,
+    period: &Period,
+    employees: &mut [EmployeeResult],
+) -> Result<()> {
+    let mut groups: std::collections::BTreeMap<String, Vec<usize>> =
+        std::collections::BTreeMap::new();
+    for (i, r) in employees.iter().enumerate() {
+        let e = &data.employees[r.employee];
+        let key = if pool.scope == KpiScope::Company {
+            COMPANY.to_owned()
+        } else {
+            e.department.clone()
+        };
+        groups.entry(key).or_default().push(i);
+    }
+    let mut diags = Diagnostics::default();
+    let budgets_file = data.dir.join(
+        data.files
+            .iter()
+            .find(|f| f.table == "budgets")
+            .map_or("budgets.csv", |f| f.file_name.as_str()),
+    );
+    for (subject, idx) in groups {
+        let Some(&budget) = data.budgets.get(&(subject.clone(), period.label.clone())) else {
+            diags.push(Diagnostic::error(
+                &budgets_file,
+                format!("no bonus pool budget for '{subject}' in {period}"),
+            ));
+            continue;
+        };
+        let amounts: Vec<Decimal> = idx.iter().map(|&i| employees[i].bonus).collect();
+        let requested: Decimal = amounts.iter().sum();
+        let scale = match pool.scale {
+            crate::policy::PoolScale::DownOnly => requested > budget,
+            crate::policy::PoolScale::Both => requested != budget,
+        };
+        if !scale {
+            continue;
+        }
+        let ids: Vec<&str> = idx
+            .iter()
+            .map(|&i| data.employees[employees[i].employee].id.as_str())
+            .collect();
+        let pooled = pool::allocate(&ids, &amounts, budget, policy.rounding.money_places);
+        for (&i, v) in idx.iter().zip(pooled) {
+            let r = &mut employees[i];
+            r.pool = Some(PoolUse {
+                pool: subject.clone(),
+                budget,
+                requested,
+                before: r.bonus,
+            });
+            r.bonus = v;
+        }
+    }
+    if diags.has_errors() {
+        return Err(Error::Invalid(diags));
+    }
+    Ok(())
 }

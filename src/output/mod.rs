@@ -1,9 +1,11 @@
 //! Stage 9: outputs — the files finance, HR and auditors read, built in
 //! memory, then written all at once through [`atomic::Staging`].
 
+pub mod adjust;
 pub mod atomic;
 pub mod csv;
 pub mod manifest;
+pub mod workbook;
 
 use crate::data::Data;
 use crate::decimal::{plain, round_fixed};
@@ -38,6 +40,9 @@ pub fn payouts(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
         "project_bonus",
         "total_payout",
         "currency",
+        "payout_currency",
+        "fx_rate",
+        "payout_in_currency",
     ]);
     for r in &run.employees {
         let e = &data.employees[r.employee];
@@ -52,6 +57,8 @@ pub fn payouts(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
             .num(money(r.project_bonus, lp))
             .num(money(r.total, lp));
         c.text(&lp.policy.currency);
+        let (cur, rate, local) = local_payout(lp, r);
+        c.text(&cur).num(plain(rate)).num(money(local, lp));
         c.end();
     }
     OutFile {
@@ -199,14 +206,57 @@ pub fn summary(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
         row(&mut c, "department", name, t);
     }
     row(&mut c, "company", "", &all);
+    // What payroll pays, per payout currency.
+    let mut curs: BTreeMap<String, (usize, Decimal)> = BTreeMap::new();
+    for r in &run.employees {
+        let (cur, _, local) = local_payout(lp, r);
+        let e = curs.entry(cur).or_default();
+        e.0 += 1;
+        e.1 += local;
+    }
+    for (cur, (n, total)) in &curs {
+        c.text("currency")
+            .text(cur)
+            .num(n)
+            .num("")
+            .num("")
+            .num(money(*total, lp))
+            .num("");
+        for _ in &bands {
+            c.num("");
+        }
+        c.end();
+    }
     OutFile {
         rel: "summary.csv".into(),
         bytes: c.finish().into_bytes(),
-        rows: depts.len() + 1,
+        rows: depts.len() + 1 + curs.len(),
     }
 }
 
-/// Control totals of a run, in the policy currency.
+/// The payout in the currency the employee is paid in: (currency, units of
+/// the policy currency per unit, amount). Rate 1 for the policy currency.
+pub fn local_payout(
+    lp: &LoadedPolicy,
+    r: &crate::engine::EmployeeResult,
+) -> (String, Decimal, Decimal) {
+    match &r.local {
+        Some((c, rate, amount)) => (c.clone(), *rate, *amount),
+        None => (lp.policy.currency.clone(), Decimal::ONE, r.total),
+    }
+}
+
+/// Totals of one group, money as fixed-place text.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct GroupTotals {
+    pub headcount: usize,
+    pub bonus: String,
+    pub project_bonus: String,
+    pub total_payout: String,
+}
+
+/// Control totals of a run: in the policy currency, per department, and per
+/// payout currency (the amounts payroll pays).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ControlTotals {
     pub currency: String,
@@ -214,17 +264,63 @@ pub struct ControlTotals {
     pub bonus: String,
     pub project_bonus: String,
     pub total_payout: String,
+    pub by_department: BTreeMap<String, GroupTotals>,
+    /// Payout currency → headcount and total paid in it (`bonus` and
+    /// `project_bonus` are left empty: they are computed in the policy currency).
+    pub by_currency: BTreeMap<String, GroupTotals>,
 }
 
-pub fn control_totals(lp: &LoadedPolicy, run: &RunResult) -> ControlTotals {
+pub fn control_totals(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> ControlTotals {
     let sum = |f: fn(&crate::engine::EmployeeResult) -> Decimal| {
         run.employees.iter().map(f).sum::<Decimal>()
     };
+    let mut depts: BTreeMap<String, (usize, Decimal, Decimal, Decimal)> = BTreeMap::new();
+    let mut curs: BTreeMap<String, (usize, Decimal)> = BTreeMap::new();
+    for r in &run.employees {
+        let d = depts
+            .entry(data.employees[r.employee].department.clone())
+            .or_default();
+        d.0 += 1;
+        d.1 += r.bonus;
+        d.2 += r.project_bonus;
+        d.3 += r.total;
+        let (cur, _, local) = local_payout(lp, r);
+        let c = curs.entry(cur).or_default();
+        c.0 += 1;
+        c.1 += local;
+    }
     ControlTotals {
         currency: lp.policy.currency.clone(),
         headcount: run.employees.len(),
         bonus: money(sum(|r| r.bonus), lp),
         project_bonus: money(sum(|r| r.project_bonus), lp),
         total_payout: money(sum(|r| r.total), lp),
+        by_department: depts
+            .into_iter()
+            .map(|(k, (n, b, p, t))| {
+                (
+                    k,
+                    GroupTotals {
+                        headcount: n,
+                        bonus: money(b, lp),
+                        project_bonus: money(p, lp),
+                        total_payout: money(t, lp),
+                    },
+                )
+            })
+            .collect(),
+        by_currency: curs
+            .into_iter()
+            .map(|(k, (n, t))| {
+                (
+                    k,
+                    GroupTotals {
+                        headcount: n,
+                        total_payout: money(t, lp),
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect(),
     }
 }

@@ -46,6 +46,26 @@ pub struct Policy {
     pub evaluation: Evaluation,
     /// Forced distribution: at most a share of a group in a band.
     pub calibration: Option<Calibration>,
+    /// Paying employees whose `currency` differs from the policy's.
+    pub currency_conversion: Option<CurrencyConversion>,
+}
+
+/// Employees paid in another currency: their base salary is converted to
+/// the policy currency with the `fx_rates` table, everything is computed in
+/// the policy currency, and the payout is converted back for payroll.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CurrencyConversion {
+    /// `period_end`: the rate of the period's last month; `period_average`:
+    /// the mean of the period's monthly rates (every month needed).
+    pub rate: FxRateRule,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FxRateRule {
+    PeriodEnd,
+    PeriodAverage,
 }
 
 impl Policy {
@@ -769,6 +789,9 @@ pub struct Bonus {
     /// Conditions that must all hold for any performance bonus to be paid.
     #[serde(default)]
     pub gates: Vec<Gate>,
+    /// A bonus pool: formula bonuses scaled to a budget from the `budgets`
+    /// table and allocated exactly to the cent.
+    pub pool: Option<Pool>,
     /// Whether approved rows of the `projects` table are paid.
     #[serde(default = "yes")]
     pub project_bonuses: bool,
@@ -776,6 +799,30 @@ pub struct Bonus {
 
 fn yes() -> bool {
     true
+}
+
+/// Performance bonuses of a department (or the company) scaled to the
+/// budget in the `budgets` table (subject = department id or `company`, the
+/// run's period). Allocation is exact: each share is cut to the cent and the
+/// cents left over go to the largest remainders, ties by employee id, so
+/// the pool pays exactly its budget.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Pool {
+    /// `department` or `company`.
+    pub scope: KpiScope,
+    /// `down_only` (default): scale only when bonuses exceed the budget;
+    /// `both`: always pay exactly the budget.
+    #[serde(default)]
+    pub scale: PoolScale,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PoolScale {
+    #[default]
+    DownOnly,
+    Both,
 }
 
 /// A gate: the bonus is zero unless the KPI's value meets every bound given.

@@ -1,0 +1,104 @@
+//! Stage: bonus pools — scale a group's bonuses to its budget and allocate
+//! exactly to the cent by the largest-remainder method.
+
+use rust_decimal::Decimal;
+
+/// Scales `amounts` (already rounded to `places`) so they sum exactly to
+/// `budget`: each gets ⌊amount × budget ÷ total⌋ at `places`, and the units
+/// left over go one each to the largest remainders, ties broken by the order
+/// of `ids` (callers pass them sorted by employee id). Returns the amounts
+/// unchanged when the total is zero.
+pub fn allocate(ids: &[&str], amounts: &[Decimal], budget: Decimal, places: u32) -> Vec<Decimal> {
+    let total: Decimal = amounts.iter().sum();
+    if total.is_zero() {
+        return amounts.to_vec();
+    }
+    let unit = Decimal::new(1, places);
+    let mut shares: Vec<(Decimal, Decimal)> = amounts
+        .iter()
+        .map(|a| {
+            let exact = *a * budget / total;
+            let floor =
+                exact.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::ToZero);
+            (floor, exact - floor)
+        })
+        .collect();
+    let allocated: Decimal = shares.iter().map(|(f, _)| *f).sum();
+    // The remainders sum to exactly `left` units, each below one unit, so
+    // `left` is smaller than the number of people with a remainder.
+    let left = ((budget - allocated) / unit).round().mantissa().max(0) as usize;
+    let mut order: Vec<usize> = (0..amounts.len()).collect();
+    order.sort_by(|&a, &b| {
+        shares[b]
+            .1
+            .cmp(&shares[a].1)
+            .then_with(|| ids[a].cmp(ids[b]))
+    });
+    for &i in order.iter().take(left) {
+        shares[i].0 += unit;
+    }
+    shares
+        .into_iter()
+        .map(|(mut v, _)| {
+            v.rescale(places);
+            v
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn hand_worked_pool() {
+        // Three bonuses 1000.00, 2000.00, 3000.00 (total 6000) into a 5000.00 budget:
+        // exact shares 833.333…, 1666.666…, 2500; floors 833.33, 1666.66, 2500.00 = 4999.99;
+        // one cent left goes to the largest remainder, 0.00666… (B) → 833.33, 1666.67, 2500.00.
+        let got = allocate(
+            &["A", "B", "C"],
+            &[d("1000.00"), d("2000.00"), d("3000.00")],
+            d("5000.00"),
+            2,
+        );
+        assert_eq!(got, vec![d("833.33"), d("1666.67"), d("2500.00")]);
+        assert_eq!(got.iter().sum::<Decimal>(), d("5000.00"));
+        // Equal remainders: ties go by employee id.
+        let got = allocate(&["E1", "E2", "E3"], &[d("1"), d("1"), d("1")], d("1.00"), 2);
+        assert_eq!(got, vec![d("0.34"), d("0.33"), d("0.33")]);
+    }
+
+    fn cents() -> impl Strategy<Value = Decimal> {
+        (0i64..5_000_000).prop_map(|c| Decimal::new(c, 2))
+    }
+
+    proptest! {
+        #[test]
+        fn pools_sum_exactly_to_the_budget(amounts in proptest::collection::vec(cents(), 1..40), budget in (1i64..100_000_000).prop_map(|c| Decimal::new(c, 2))) {
+            let ids: Vec<String> = (0..amounts.len()).map(|i| format!("E{i:03}")).collect();
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let total: Decimal = amounts.iter().sum();
+            let got = allocate(&ids, &amounts, budget, 2);
+            if total.is_zero() {
+                prop_assert_eq!(&got, &amounts);
+            } else {
+                prop_assert_eq!(got.iter().sum::<Decimal>(), budget);
+                for (i, (a, g)) in amounts.iter().zip(&got).enumerate() {
+                    prop_assert!(*g >= Decimal::ZERO);
+                    prop_assert_eq!(g.scale(), 2);
+                    // scaling down never raises anyone; scaling up never lowers anyone
+                    if budget <= total { prop_assert!(g <= a, "{} {} {}", i, a, g); } else { prop_assert!(g >= a); }
+                    // a larger bonus never ends with a smaller share
+                    for (b, h) in amounts.iter().zip(&got) {
+                        if a > b { prop_assert!(g >= h, "{} > {} but {} < {}", a, b, g, h); }
+                    }
+                }
+            }
+        }
+    }
+}

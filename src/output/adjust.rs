@@ -1,0 +1,208 @@
+//! Prior-period adjustments: a re-run of a period that was already paid.
+//! What was paid is never edited; `adjustments.csv` says what to pay now
+//! (new minus paid) and carries an overpayment as a balance instead of
+//! negative pay. The earlier run folder is only read.
+
+use super::csv::Csv;
+use super::OutFile;
+use crate::data::table::Table;
+use crate::data::Data;
+use crate::decimal::{parse_decimal, round_fixed};
+use crate::engine::RunResult;
+use crate::error::{Diagnostic, Error, Result};
+use crate::policy::LoadedPolicy;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// What an earlier run of the period paid.
+pub struct Previous {
+    pub dir: PathBuf,
+    /// Employee → total paid so far for the period (all earlier runs).
+    pub paid: BTreeMap<String, Decimal>,
+    /// Employee → (score, rating, bonus, project_bonus) as paid.
+    pub rows: BTreeMap<String, [String; 4]>,
+    /// Policy and input file → sha256, from the earlier manifest.
+    pub hashes: BTreeMap<String, String>,
+    pub manifest_sha256: String,
+}
+
+fn hashes(manifest: &serde_json::Value) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (section, prefix) in [("policy_files", "policy/"), ("inputs", "data/")] {
+        for f in manifest[section].as_array().into_iter().flatten() {
+            if let (Some(p), Some(h)) = (f["path"].as_str(), f["sha256"].as_str()) {
+                out.insert(format!("{prefix}{p}"), h.to_owned());
+            }
+        }
+    }
+    out
+}
+
+pub fn current_hashes(lp: &LoadedPolicy, data: &Data) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for f in &lp.files {
+        out.insert(
+            format!("policy/{}", f.rel),
+            super::manifest::sha256(&f.bytes),
+        );
+    }
+    for f in &data.files {
+        out.insert(
+            format!("data/{}", f.file_name),
+            super::manifest::sha256(&f.bytes),
+        );
+    }
+    out
+}
+
+pub fn read_previous(dir: &Path, period: &str) -> Result<Previous> {
+    let manifest_path = dir.join("manifest.json");
+    let bytes = std::fs::read(&manifest_path).map_err(|e| Error::io(&manifest_path, e))?;
+    let manifest: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+        Error::one(Diagnostic::error(
+            &manifest_path,
+            format!("not a merit manifest: {e}"),
+        ))
+    })?;
+    let prev_period = manifest["period"]["label"].as_str().unwrap_or_default();
+    if prev_period != period {
+        return Err(Error::Usage(format!(
+            "--previous {} is a run of {prev_period}, not {period}; adjustments compare runs of the same period",
+            dir.display()
+        )));
+    }
+    let mut paid = BTreeMap::new();
+    let mut rows = BTreeMap::new();
+    let payouts = Table::read("payouts", &dir.join("payouts.csv"))?;
+    fn col<'t>(t: &'t Table, n: &str) -> Vec<Option<&'t str>> {
+        t.column(n).unwrap_or_default()
+    }
+    let (ids, totals) = (col(&payouts, "employee_id"), col(&payouts, "total_payout"));
+    let (score, rating, bonus, project) = (
+        col(&payouts, "score"),
+        col(&payouts, "rating"),
+        col(&payouts, "bonus"),
+        col(&payouts, "project_bonus"),
+    );
+    let cell = |v: &Vec<Option<&str>>, i: usize| {
+        v.get(i).copied().flatten().unwrap_or_default().to_owned()
+    };
+    for i in 0..payouts.rows() {
+        let id = cell(&ids, i);
+        let total = parse_decimal(&cell(&totals, i))
+            .map_err(|m| Error::one(payouts.cell_error(i, "total_payout", m)))?;
+        paid.insert(id.clone(), total);
+        rows.insert(
+            id,
+            [
+                cell(&score, i),
+                cell(&rating, i),
+                cell(&bonus, i),
+                cell(&project, i),
+            ],
+        );
+    }
+    // An earlier re-run: paid so far = what it found paid plus what it paid.
+    let adj_path = dir.join("adjustments.csv");
+    if adj_path.is_file() {
+        let adj = Table::read("adjustments", &adj_path)?;
+        let (ids, before, now) = (
+            col(&adj, "employee_id"),
+            col(&adj, "paid_before"),
+            col(&adj, "paid_now"),
+        );
+        for i in 0..adj.rows() {
+            let b = parse_decimal(&cell(&before, i))
+                .map_err(|m| Error::one(adj.cell_error(i, "paid_before", m)))?;
+            let n = parse_decimal(&cell(&now, i))
+                .map_err(|m| Error::one(adj.cell_error(i, "paid_now", m)))?;
+            paid.insert(cell(&ids, i), b + n);
+        }
+    }
+    Ok(Previous {
+        dir: dir.to_path_buf(),
+        paid,
+        rows,
+        hashes: hashes(&manifest),
+        manifest_sha256: super::manifest::sha256(&bytes),
+    })
+}
+
+pub fn build(lp: &LoadedPolicy, data: &Data, run: &RunResult, prev: &Previous) -> OutFile {
+    let r = &lp.policy.rounding;
+    let m = |d: Decimal| round_fixed(d, r.money_places, r.mode);
+    let now = current_hashes(lp, data);
+    let keys: BTreeSet<&String> = now.keys().chain(prev.hashes.keys()).collect();
+    let changed_files: Vec<&str> = keys
+        .into_iter()
+        .filter(|k| now.get(*k) != prev.hashes.get(*k))
+        .map(|k| k.as_str())
+        .collect();
+    let changed_files = changed_files.join("; ");
+    let mut c = Csv::with_header(&[
+        "employee_id",
+        "period",
+        "paid_before",
+        "recomputed",
+        "difference",
+        "paid_now",
+        "balance_after",
+        "changes",
+        "changed_files",
+    ]);
+    let mut current: BTreeMap<&str, &crate::engine::EmployeeResult> = BTreeMap::new();
+    for e in &run.employees {
+        current.insert(&data.employees[e.employee].id, e);
+    }
+    let ids: BTreeSet<&str> = current
+        .keys()
+        .copied()
+        .chain(prev.paid.keys().map(String::as_str))
+        .collect();
+    let mut rows = 0;
+    for id in ids {
+        let paid = prev.paid.get(id).copied().unwrap_or_default();
+        let new = current.get(id).map_or(Decimal::ZERO, |e| e.total);
+        let diff = new - paid;
+        let (paid_now, balance) = if diff >= Decimal::ZERO {
+            (diff, Decimal::ZERO)
+        } else {
+            (Decimal::ZERO, diff)
+        };
+        let changes = match (current.get(id), prev.rows.get(id)) {
+            (None, _) => "no longer in the run".to_owned(),
+            (Some(_), None) => "new in the run".to_owned(),
+            (Some(e), Some(old)) => {
+                let new = [
+                    e.score.to_string(),
+                    e.band.clone(),
+                    m(e.bonus).to_string(),
+                    m(e.project_bonus).to_string(),
+                ];
+                ["score", "rating", "bonus", "project_bonus"]
+                    .iter()
+                    .zip(old.iter().zip(&new))
+                    .filter(|(_, (a, b))| a != b)
+                    .map(|(n, (a, b))| format!("{n} {a} → {b}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            }
+        };
+        c.text(id)
+            .text(&run.period.label)
+            .num(m(paid))
+            .num(m(new))
+            .num(m(diff))
+            .num(m(paid_now))
+            .num(m(balance));
+        c.text(&changes).text(&changed_files);
+        c.end();
+        rows += 1;
+    }
+    OutFile {
+        rel: "adjustments.csv".into(),
+        bytes: c.finish().into_bytes(),
+        rows,
+    }
+}
