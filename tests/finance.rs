@@ -1,0 +1,404 @@
+//! Issue 5: pools exact to the cent, currencies, prior-period adjustments,
+//! the payroll workbook and formula-injection protection — end to end.
+
+mod common;
+use common::*;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+struct Setup {
+    dir: tempfile::TempDir,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&example_policy(), &dir.path().join("policy"));
+        copy_dir(&example_data(), &dir.path().join("data"));
+        Setup { dir }
+    }
+    fn policy(&self) -> PathBuf {
+        self.dir.path().join("policy")
+    }
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+    fn out(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    fn run(&self, name: &str, extra: &[&str]) -> std::process::Output {
+        let (out, policy, data) = (self.out(name), self.policy(), self.data());
+        let mut args = vec![
+            "run",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--period",
+            "2026-Q3",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        merit(&args)
+    }
+}
+
+/// employee_id → full payouts.csv row (fields split on commas; the example has none in names)
+fn payouts(out: &Path) -> BTreeMap<String, Vec<String>> {
+    std::fs::read_to_string(out.join("payouts.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let r: Vec<String> = l.split(',').map(str::to_owned).collect();
+            (r[0].clone(), r)
+        })
+        .collect()
+}
+
+fn dec(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+#[test]
+fn department_pools_pay_exactly_their_budget() {
+    let s = Setup::new();
+    let base = s.run("base", &[]);
+    assert!(base.status.success(), "{}", stderr(&base));
+    let before = payouts(&s.out("base"));
+    edit(
+        &s.policy().join("policy.yaml"),
+        "  proration: days\n",
+        "  proration: days\n  pool: { scope: department, scale: down_only }\n",
+    );
+    // commerce asks for 98389.14 in Q3 and gets 50000.00; the others are within budget
+    std::fs::write(
+        s.data().join("budgets.csv"),
+        "subject_id,period,budget\ncommerce,2026-Q3,50000.00\ngrowth,2026-Q3,200000.00\ncontent,2026-Q3,140934.98\ncommunity,2026-Q3,100000\n",
+    )
+    .unwrap();
+    let o = s.run("pooled", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let after = payouts(&s.out("pooled"));
+    let dept_sum = |rows: &BTreeMap<String, Vec<String>>, d: &str| {
+        rows.values()
+            .filter(|r| r[2] == d)
+            .map(|r| dec(&r[7]))
+            .sum::<Decimal>()
+    };
+    assert_eq!(dept_sum(&before, "commerce"), dec("98389.14"));
+    assert_eq!(dept_sum(&after, "commerce"), dec("50000.00"));
+    for d in ["growth", "content", "community"] {
+        assert_eq!(
+            dept_sum(&after, d),
+            dept_sum(&before, d),
+            "{d} is within budget and unchanged"
+        );
+    }
+    // E012: 22257.80 × 50000 / 98389.14 = 11311.1060… → floor 11311.10; its remainder 0.0060…
+    // is among the largest in commerce, so it takes one of the leftover cents → 11311.11
+    assert_eq!(after["E012"][7], "11311.11");
+    // project bonuses are not pooled
+    assert_eq!(after["E012"][8], "8000.00");
+    let summary = std::fs::read_to_string(s.out("pooled").join("summary.csv")).unwrap();
+    assert!(
+        summary.contains("department,commerce,10,50000.00,8000.00,58000.00,"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_missing_budget_is_an_error() {
+    let s = Setup::new();
+    edit(
+        &s.policy().join("policy.yaml"),
+        "  proration: days\n",
+        "  proration: days\n  pool: { scope: company }\n",
+    );
+    let o = s.run("out", &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("budgets.csv: error: no bonus pool budget for 'company' in 2026-Q3"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+fn with_usd(s: &Setup, rates: &str) {
+    edit(
+        &s.policy().join("policy.yaml"),
+        "rounding:\n",
+        "currency_conversion: { rate: period_end }\nrounding:\n",
+    );
+    // E022 is paid in USD with a base salary of 50000 USD
+    let path = s.data().join("employees.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("E022,") {
+                let mut f: Vec<&str> = l.split(',').collect();
+                f[4] = "50000";
+                f[9] = "USD";
+                f.join(",")
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&path, text + "\n").unwrap();
+    std::fs::write(
+        s.data().join("fx_rates.csv"),
+        format!("currency,month,rate_to_policy_currency\n{rates}"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn an_employee_paid_in_another_currency() {
+    let s = Setup::new();
+    with_usd(&s, "USD,2026-07,7.10\nUSD,2026-08,7.20\nUSD,2026-09,7.25\n");
+    let o = s.run("usd", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let usd = payouts(&s.out("usd"));
+    // The same person with a CNY salary of 50000 × 7.25 (the period-end rate) = 362500 earns the same CNY amount.
+    let t = Setup::new();
+    let path = t.data().join("employees.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("E022,") {
+                let mut f: Vec<&str> = l.split(',').collect();
+                f[4] = "362500";
+                f.join(",")
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&path, text + "\n").unwrap();
+    assert!(t.run("cny", &[]).status.success());
+    let cny = payouts(&t.out("cny"));
+    assert_eq!(usd["E022"][9], cny["E022"][9], "total_payout in CNY");
+    let total = dec(&usd["E022"][9]);
+    // paid in USD: total ÷ 7.25, rounded to cents
+    let local = (total / dec("7.25"))
+        .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    assert_eq!(
+        &usd["E022"][11..],
+        &["USD".to_string(), "7.25".to_string(), format!("{local:.2}")]
+    );
+    assert_eq!(
+        &usd["E001"][11..],
+        &["CNY".to_string(), "1".to_string(), usd["E001"][9].clone()]
+    );
+    let summary = std::fs::read_to_string(s.out("usd").join("summary.csv")).unwrap();
+    assert!(
+        summary.contains(&format!("currency,USD,1,,,{local:.2},")),
+        "{summary}"
+    );
+    assert!(summary.contains("currency,CNY,38,"), "{summary}");
+    let manifest = std::fs::read_to_string(s.out("usd").join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"USD\": {"), "{manifest}");
+}
+
+#[test]
+fn a_missing_rate_names_currency_and_month() {
+    let s = Setup::new();
+    with_usd(&s, "USD,2026-07,7.10\nUSD,2026-08,7.20\n");
+    let o = s.run("out", &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(
+            "fx_rates.csv: error: no USD rate for 2026-09 (needed to pay employee E022 in USD)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
+fn hashes(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_corrected_rerun_adds_adjustments_and_never_edits_what_was_paid() {
+    let s = Setup::new();
+    assert!(s.run("paid", &[]).status.success());
+    let paid_files = hashes(&s.out("paid"));
+    // After payment, two metrics are corrected: E001's August GMV up, E002's registrations down.
+    edit(
+        &s.data().join("metrics.csv"),
+        "E001,2026-08,gmv,325699.56",
+        "E001,2026-08,gmv,395699.56",
+    );
+    let metrics = std::fs::read_to_string(s.data().join("metrics.csv")).unwrap();
+    let metrics: String = metrics
+        .lines()
+        .map(|l| {
+            if l.starts_with("E002,2026-0")
+                && l.contains(",registrations,")
+                && (l.contains("2026-07") || l.contains("2026-08") || l.contains("2026-09"))
+            {
+                let v: Vec<&str> = l.split(',').collect();
+                format!(
+                    "E002,{},registrations,{}",
+                    v[1],
+                    v[3].parse::<u32>().unwrap() / 2
+                )
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(s.data().join("metrics.csv"), metrics + "\n").unwrap();
+    let o = s.run("rerun", &["--previous", s.out("paid").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        hashes(&s.out("paid")),
+        paid_files,
+        "the earlier run is untouched"
+    );
+    let adj = std::fs::read_to_string(s.out("rerun").join("adjustments.csv")).unwrap();
+    let changed: Vec<&str> = adj
+        .lines()
+        .filter(|l| !l.contains(",0.00,0.00,0.00,"))
+        .collect();
+    insta::assert_snapshot!("corrected_rerun_adjustments", changed.join("\n"));
+    // E001 is owed more; E002 was overpaid: nothing now, a balance carried forward
+    let row = |id: &str| {
+        adj.lines()
+            .find(|l| l.starts_with(id))
+            .unwrap()
+            .split(',')
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let (e1, e2) = (row("E001,"), row("E002,"));
+    assert!(
+        dec(&e1[4]) > Decimal::ZERO && e1[5] == e1[4] && e1[6] == "0.00",
+        "{e1:?}"
+    );
+    assert!(
+        dec(&e2[4]) < Decimal::ZERO && e2[5] == "0.00" && e2[6] == e2[4],
+        "{e2:?}"
+    );
+    assert!(e1[8].contains("data/metrics.csv"), "{e1:?}");
+    // A second correction run against the re-run counts what the re-run paid.
+    let o = s.run("rerun2", &["--previous", s.out("rerun").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let adj2 = std::fs::read_to_string(s.out("rerun2").join("adjustments.csv")).unwrap();
+    let r1 = adj2.lines().find(|l| l.starts_with("E001,")).unwrap();
+    assert!(
+        r1.contains(&format!(",{},{},0.00,0.00,0.00,", e1[3], e1[3])),
+        "paid before = first payment + adjustment: {r1}"
+    );
+}
+
+#[test]
+fn previous_run_of_another_period_is_refused() {
+    let s = Setup::new();
+    let out = s.out("m9");
+    assert!(merit(&[
+        "run",
+        "--policy",
+        s.policy().to_str().unwrap(),
+        "--data",
+        s.data().to_str().unwrap(),
+        "--period",
+        "2026-09",
+        "--out",
+        out.to_str().unwrap()
+    ])
+    .status
+    .success());
+    let o = s.run("q3", &["--previous", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("is a run of 2026-09, not 2026-Q3"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+fn xlsx_entry(path: &Path, name: &str) -> String {
+    let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut s = String::new();
+    z.by_name(name).unwrap().read_to_string(&mut s).unwrap();
+    s
+}
+
+/// The numeric value of a cell (e.g. "J2") in a worksheet's XML.
+fn cell(sheet: &str, r: &str) -> Option<String> {
+    let at = sheet.find(&format!("r=\"{r}\""))?;
+    let rest = &sheet[at..];
+    let end = rest.find("</c>")?;
+    let v = rest[..end].find("<v>")?;
+    Some(rest[v + 3..rest[..end].find("</v>")?].to_owned())
+}
+
+#[test]
+fn the_workbook_has_the_same_numbers_as_the_csv() {
+    let s = Setup::new();
+    assert!(s.run("out", &[]).status.success());
+    let sheet = xlsx_entry(
+        &s.out("out").join("payouts.xlsx"),
+        "xl/worksheets/sheet1.xml",
+    );
+    let rows = payouts(&s.out("out"));
+    for (i, (_, r)) in rows.iter().enumerate() {
+        let n = i + 2;
+        for (col, idx) in [("F", 5), ("H", 7), ("I", 8), ("J", 9), ("N", 13)] {
+            let v = cell(&sheet, &format!("{col}{n}")).unwrap_or_else(|| panic!("{col}{n}"));
+            assert_eq!(dec(&v), dec(&r[idx]), "{col}{n}");
+        }
+    }
+    // money cells carry a money format
+    let styles = xlsx_entry(&s.out("out").join("payouts.xlsx"), "xl/styles.xml");
+    assert!(styles.contains("#,##0.00"), "{styles}");
+    let core = xlsx_entry(&s.out("out").join("payouts.xlsx"), "docProps/core.xml");
+    assert!(
+        core.contains(">2026-07-01T00:00:00Z</dcterms:created>"),
+        "{core}"
+    );
+}
+
+#[test]
+fn formula_injection_is_neutralised_in_csv_and_xlsx() {
+    let s = Setup::new();
+    edit(
+        &s.data().join("employees.csv"),
+        "E001,刘磊平,",
+        "E001,\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",",
+    );
+    assert!(s.run("out", &[]).status.success());
+    let csv = std::fs::read_to_string(s.out("out").join("payouts.csv")).unwrap();
+    assert!(
+        csv.contains("E001,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",growth"),
+        "{csv}"
+    );
+    let strings = xlsx_entry(&s.out("out").join("payouts.xlsx"), "xl/sharedStrings.xml");
+    assert!(strings.contains("'=HYPERLINK("), "{strings}");
+    let sheet = xlsx_entry(
+        &s.out("out").join("payouts.xlsx"),
+        "xl/worksheets/sheet1.xml",
+    );
+    assert!(!sheet.contains("<f>"), "no formula cells");
+}
