@@ -2,7 +2,11 @@
 //! subcommand, and map errors to exit codes (0 ok, 1 a check found problems,
 //! 2 the tool could not do its job).
 
+mod diff;
+mod explain;
+mod replay;
 mod run;
+mod runfolder;
 
 use crate::error::Error;
 use clap::{Parser, Subcommand};
@@ -27,6 +31,12 @@ pub struct Cli {
 enum Command {
     /// Run the period-end batch: scores, payouts, summary and manifest.
     Run(run::RunArgs),
+    /// Re-run an archived run from its archive/ alone and compare every output byte for byte.
+    Replay(replay::ReplayArgs),
+    /// One employee's calculation step by step, from the run's trace.
+    Explain(explain::ExplainArgs),
+    /// Per-employee and per-department differences between two runs.
+    Diff(diff::DiffArgs),
 }
 
 pub fn run() -> ExitCode {
@@ -45,6 +55,9 @@ pub fn run() -> ExitCode {
     init_logging(cli.verbose);
     let result = match cli.command {
         Some(Command::Run(args)) => run::main(args),
+        Some(Command::Replay(args)) => replay::main(args),
+        Some(Command::Explain(args)) => explain::main(args),
+        Some(Command::Diff(args)) => diff::main(args),
         None => run::main(run::RunArgs::default()),
     };
     match result {

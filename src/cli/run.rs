@@ -117,6 +117,7 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
         output::payouts(&lp, &data, &run),
         output::scores(&lp, &data, &run),
         output::summary(&lp, &data, &run),
+        output::trace::trace(&lp, &data, &run),
     ];
     let totals = output::control_totals(&lp, &run);
     let manifest = output::manifest::build(&lp, &data, &run, &files, totals.clone());
@@ -129,6 +130,7 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
         staging.write(&f.rel, &f.bytes)?;
     }
     staging.write("manifest.json", json.as_bytes())?;
+    output::archive::write(&staging, &lp, &data)?;
     staging.commit()?;
     Ok(totals)
 }

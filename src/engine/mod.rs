@@ -78,6 +78,8 @@ pub struct RunResult {
     pub employees: Vec<EmployeeResult>,
     /// Employees not employed on any day of the period (listed in the manifest).
     pub not_in_period: Vec<String>,
+    /// The aggregated metrics the KPI actuals were computed from (for the trace).
+    pub aggs: crate::data::metrics::Aggs,
 }
 
 fn subject_of(scope: KpiScope, e: &Employee) -> &str {
@@ -241,5 +243,6 @@ pub fn compute(lp: &LoadedPolicy, data: &Data, period: &Period) -> Result<RunRes
             .into_iter()
             .map(|i| data.employees[i].id.clone())
             .collect(),
+        aggs,
     })
 }

@@ -1,9 +1,11 @@
 //! Stage 9: outputs — the files finance, HR and auditors read, built in
 //! memory, then written all at once through [`atomic::Staging`].
 
+pub mod archive;
 pub mod atomic;
 pub mod csv;
 pub mod manifest;
+pub mod trace;
 
 use crate::data::Data;
 use crate::decimal::{plain, round_fixed};
