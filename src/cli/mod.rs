@@ -3,7 +3,11 @@
 //! 2 the tool could not do its job).
 
 mod check;
+mod diff;
+mod explain;
+mod replay;
 mod run;
+mod runfolder;
 pub mod schema;
 mod test;
 
@@ -36,6 +40,12 @@ enum Command {
     Test(test::TestArgs),
     /// Print the JSON Schema of policy.yaml.
     Schema,
+    /// Re-run an archived run from its archive/ alone and compare every output byte for byte.
+    Replay(replay::ReplayArgs),
+    /// One employee's calculation step by step, from the run's trace.
+    Explain(explain::ExplainArgs),
+    /// Per-employee and per-department differences between two runs.
+    Diff(diff::DiffArgs),
 }
 
 pub fn run() -> ExitCode {
@@ -57,6 +67,9 @@ pub fn run() -> ExitCode {
         Some(Command::Check(args)) => check::main(args),
         Some(Command::Test(args)) => test::main(args),
         Some(Command::Schema) => schema::main(),
+        Some(Command::Replay(args)) => replay::main(args),
+        Some(Command::Explain(args)) => explain::main(args),
+        Some(Command::Diff(args)) => diff::main(args),
         None => run::main(run::RunArgs::default()),
     };
     match result {

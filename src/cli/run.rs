@@ -140,6 +140,7 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
         output::payouts(&lp, &data, &run),
         output::scores(&lp, &data, &run),
         output::summary(&lp, &data, &run),
+        output::trace::trace(&lp, &data, &run),
     ];
     let totals = output::control_totals(&lp, &data, &run);
     if let Some(prev) = &previous {
@@ -160,6 +161,7 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
         staging.write(&f.rel, &f.bytes)?;
     }
     staging.write("manifest.json", json.as_bytes())?;
+    output::archive::write(&staging, &lp, &data)?;
     staging.commit()?;
     Ok(totals)
 }

@@ -281,3 +281,136 @@ fn zip3(df: &DataFrame) -> Vec<(String, i32, String)> {
         _ => Vec::new(),
     }
 }
+
+/// One monthly row of a metric, as read, for the audit trace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthRow {
+    pub month: Month,
+    pub value: Decimal,
+    /// 0-based data row in the metrics table.
+    pub row: usize,
+}
+
+/// The period's rows of some metrics, sorted by (subject, metric, month) so
+/// one subject's rows are found by binary search without a per-key map.
+pub struct MonthlyRows {
+    subject: StringChunked,
+    metric: StringChunked,
+    month: Vec<i32>,
+    value: Vec<i64>,
+    row: Vec<IdxSize>,
+    scales: BTreeMap<String, u32>,
+}
+
+impl Metrics {
+    /// The rows of `metrics` inside `period`, for tracing which input rows
+    /// made each KPI actual. Same filter as [`Metrics::aggregate`].
+    pub fn monthly_rows(&self, period: &Period, metrics: &BTreeSet<&str>) -> MonthlyRows {
+        let wanted = metrics
+            .iter()
+            .fold(lit(false), |acc, m| acc.or(col("metric").eq(lit(*m))));
+        let out = self
+            .df
+            .clone()
+            .lazy()
+            .with_row_index("row", None)
+            .filter(
+                col("month")
+                    .gt_eq(lit(period.first.0))
+                    .and(col("month").lt_eq(lit(period.last().0)))
+                    .and(wanted),
+            )
+            .sort(
+                ["subject", "metric", "month"],
+                SortMultipleOptions::default().with_maintain_order(true),
+            )
+            .collect()
+            .expect("filter and sort over known columns");
+        let c = |n: &str| out.column(n).expect("selected column");
+        MonthlyRows {
+            subject: c("subject").str().expect("str").rechunk().into_owned(),
+            metric: c("metric").str().expect("str").rechunk().into_owned(),
+            month: c("month").i32().expect("i32").into_no_null_iter().collect(),
+            value: c("value").i64().expect("i64").into_no_null_iter().collect(),
+            row: c("row").idx().expect("idx").into_no_null_iter().collect(),
+            scales: self.scales.clone(),
+        }
+    }
+}
+
+impl MonthlyRows {
+    fn key(&self, i: usize) -> (&str, &str) {
+        (
+            self.subject.get(i).unwrap_or_default(),
+            self.metric.get(i).unwrap_or_default(),
+        )
+    }
+
+    /// The rows of one subject's metric, by month.
+    pub fn get(&self, subject: &str, metric: &str) -> Vec<MonthRow> {
+        let want = (subject, metric);
+        let (mut lo, mut hi) = (0, self.month.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.key(mid) < want {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let scale = self.scales.get(metric).copied().unwrap_or(0);
+        (lo..self.month.len())
+            .take_while(|&i| self.key(i) == want)
+            .map(|i| MonthRow {
+                month: Month(self.month[i]),
+                value: Decimal::from_i128_with_scale(self.value[i] as i128, scale),
+                row: self.row[i] as usize,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod monthly_rows_tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_found_by_subject_and_metric_in_month_order() {
+        // Mixed case, digits and CJK subjects: polars' sort must agree with
+        // Rust's byte order for the binary search.
+        let csv = "subject_id,month,metric,value\n\
+                   运营,2026-08,gmv,2.5\n\
+                   b,2026-07,gmv,1\n\
+                   B,2026-07,gmv,3\n\
+                   运营,2026-07,gmv,1.25\n\
+                   a1,2026-07,uv,9\n\
+                   运营,2026-07,uv,7\n\
+                   运营,2026-10,gmv,100\n";
+        let dir = std::env::temp_dir().join(format!("merit-monthly-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("metrics.csv");
+        std::fs::write(&path, csv).unwrap();
+        let t = Table::read("metrics", &path).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let m = Metrics::from_table(&t, &|_| true, &mut |_, _, msg| panic!("{msg}")).unwrap();
+        let q3 = Period::parse("2026-Q3").unwrap();
+        let rows = m.monthly_rows(&q3, &["gmv", "uv"].into_iter().collect());
+        let got: Vec<(String, String, usize)> = rows
+            .get("运营", "gmv")
+            .into_iter()
+            .map(|r| (r.month.to_string(), r.value.to_string(), r.row))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("2026-07".to_string(), "1.25".to_string(), 3),
+                ("2026-08".to_string(), "2.50".to_string(), 0)
+            ]
+        );
+        assert_eq!(rows.get("B", "gmv")[0].value.to_string(), "3.00");
+        assert_eq!(rows.get("b", "gmv")[0].row, 1);
+        assert_eq!(rows.get("运营", "uv")[0].value.to_string(), "7");
+        assert!(rows.get("a1", "gmv").is_empty());
+        assert!(rows.get("zz", "gmv").is_empty());
+    }
+}

@@ -107,6 +107,8 @@ pub struct RunResult {
     pub employees: Vec<EmployeeResult>,
     /// Employees not employed on any day of the period (listed in the manifest).
     pub not_in_period: Vec<String>,
+    /// The aggregated metrics the KPI actuals were computed from (for the trace).
+    pub aggs: crate::data::metrics::Aggs,
 }
 
 fn subject_of(scope: KpiScope, e: &Employee) -> &str {
@@ -259,7 +261,7 @@ fn evaluate(
     data: &Data,
     period: &Period,
     eligible: &[usize],
-) -> Result<Vec<Scored>> {
+) -> Result<(Vec<Scored>, Aggs)> {
     let policy = &lp.policy;
     let metrics_file = data.dir.join(
         data.files
@@ -444,7 +446,10 @@ fn evaluate(
     if diags.has_errors() {
         return Err(Error::Invalid(diags));
     }
-    Ok(scored)
+    drop(ctx);
+    drop(table);
+    drop(evals);
+    Ok((scored, aggs))
 }
 
 /// A year scored as the weighted sum of its quarters' final scores; people
@@ -464,7 +469,7 @@ fn evaluate_by_quarters(
             .copied()
             .filter(|&i| bonus::days_employed(&data.employees[i], &q) > 0)
             .collect();
-        let scored = evaluate(lp, data, &q, &in_q)?;
+        let (scored, _) = evaluate(lp, data, &q, &in_q)?;
         per_quarter.push((
             q,
             w.0,
@@ -534,9 +539,17 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
     let (eligible, not_in_period): (Vec<usize>, Vec<usize>) = (0..data.employees.len())
         .partition(|&i| bonus::days_employed(&data.employees[i], period) > 0);
 
-    let mut scored = match (&policy.evaluation.year_from_quarters, period.kind) {
+    let (mut scored, aggs) = match (&policy.evaluation.year_from_quarters, period.kind) {
         (Some(w), crate::period::PeriodKind::Year) => {
-            evaluate_by_quarters(lp, data, period, &eligible, w)?
+            let metrics: BTreeSet<&str> = policy
+                .kpis
+                .iter()
+                .flat_map(|k| k.aggregate.metrics())
+                .collect();
+            (
+                evaluate_by_quarters(lp, data, period, &eligible, w)?,
+                data.metrics.aggregate(period, &metrics),
+            )
         }
         _ => evaluate(lp, data, period, &eligible)?,
     };
@@ -636,6 +649,7 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
             .into_iter()
             .map(|i| data.employees[i].id.clone())
             .collect(),
+        aggs,
     })
 }
 

@@ -1,5 +1,7 @@
 //! `manifest.json`: what a run read and wrote, with sha256 hashes, so a run
-//! can be verified and replayed. It holds no timestamp: the same inputs give
+//! can be verified and replayed. It holds no timestamp. `invocation` (the
+//! command line and working folder) is the one field that depends on how
+//! merit was called; `merit replay` ignores it, and the same command gives
 //! the same manifest byte for byte.
 
 use super::{ControlTotals, OutFile};
@@ -25,6 +27,38 @@ pub struct Manifest {
     pub control_totals: ControlTotals,
     /// Employees in the employees table who were not employed on any day of the period.
     pub not_in_period: Vec<String>,
+    /// Where the copies of the policy files and inputs are kept.
+    pub archive: ArchiveInfo,
+    /// How merit was called; ignored by replay.
+    pub invocation: Invocation,
+}
+
+#[derive(Serialize)]
+pub struct ArchiveInfo {
+    pub policy: &'static str,
+    pub data: &'static str,
+}
+
+/// The name of the manifest field that replay ignores.
+pub const INVOCATION: &str = "invocation";
+
+#[derive(Serialize)]
+pub struct Invocation {
+    pub command_line: Vec<String>,
+    pub working_dir: String,
+}
+
+impl Invocation {
+    pub fn current() -> Invocation {
+        Invocation {
+            command_line: std::env::args_os()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect(),
+            working_dir: std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -119,5 +153,10 @@ pub fn build(
             .collect(),
         control_totals: totals,
         not_in_period: run.not_in_period.clone(),
+        archive: ArchiveInfo {
+            policy: super::archive::POLICY_DIR,
+            data: super::archive::DATA_DIR,
+        },
+        invocation: Invocation::current(),
     }
 }

@@ -2,9 +2,11 @@
 //! memory, then written all at once through [`atomic::Staging`].
 
 pub mod adjust;
+pub mod archive;
 pub mod atomic;
 pub mod csv;
 pub mod manifest;
+pub mod trace;
 pub mod workbook;
 
 use crate::data::Data;

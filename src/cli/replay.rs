@@ -1,0 +1,409 @@
+//! `merit replay DIR`: re-runs an archived run from its `archive/` alone and
+//! compares every output byte for byte.
+//!
+//! Order: (1) every archived file must match the manifest's sha256 and the
+//! archive must hold nothing the manifest does not list — otherwise the
+//! archive was tampered with and is not replayed; (2) the run folder's
+//! outputs are checked against the manifest (an edited output is named, and
+//! the replay shows how it differs); (3) the same pipeline as `merit run`
+//! runs on `archive/policy` and `archive/data` into a temporary folder;
+//! (4) each output and the manifest (without `invocation`) are compared.
+
+use super::run::{execute, RunArgs};
+use super::runfolder::{file_sha256, safe_join, walk, Keyed, RunFolder, MANIFEST};
+use crate::error::{Error, Result};
+use crate::output::archive::{DATA_DIR, POLICY_DIR};
+use crate::output::manifest::INVOCATION;
+use clap::Args;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    /// The run folder (as written by `merit run`, possibly moved or copied).
+    pub dir: PathBuf,
+}
+
+/// One file whose check failed, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: String,
+    pub why: String,
+}
+
+/// An output compared with its replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compared {
+    pub file: String,
+    /// Empty when identical; otherwise what differs.
+    pub differences: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub archived_engine: String,
+    /// Archive files that do not match the manifest (not replayed then).
+    pub tampered_archive: Vec<Problem>,
+    /// Outputs in the run folder that no longer match the manifest.
+    pub tampered_outputs: Vec<Problem>,
+    pub compared: Vec<Compared>,
+}
+
+impl Outcome {
+    pub fn identical(&self) -> bool {
+        self.tampered_archive.is_empty()
+            && self.tampered_outputs.is_empty()
+            && self.compared.iter().all(|c| c.differences.is_empty())
+    }
+}
+
+pub fn main(args: ReplayArgs) -> Result<ExitCode> {
+    let outcome = replay(&args.dir)?;
+    print!("{}", render(&args.dir, &outcome));
+    Ok(if outcome.identical() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Checks one archive folder against a manifest list: each listed file
+/// present with its hash, and no file that is not listed.
+fn check_archive(run: &RunFolder, key: &str, sub: &str, out: &mut Vec<Problem>) -> Result<()> {
+    let listed = run.listed(key)?;
+    let base = run.dir.join(sub);
+    for f in &listed {
+        let shown = format!("{sub}/{}", f.path);
+        let Some(path) = safe_join(&base, &f.path) else {
+            out.push(Problem {
+                file: shown,
+                why: "the manifest names a path outside the archive".into(),
+            });
+            continue;
+        };
+        match file_sha256(&path) {
+            None => out.push(Problem {
+                file: shown,
+                why: "missing from the archive".into(),
+            }),
+            Some(h) if h != f.sha256 => out.push(Problem {
+                file: shown,
+                why: format!("sha256 {h} does not match the manifest's {}", f.sha256),
+            }),
+            Some(_) => {}
+        }
+    }
+    for rel in walk(&base) {
+        if !listed.iter().any(|f| f.path == rel) {
+            out.push(Problem {
+                file: format!("{sub}/{rel}"),
+                why: "not listed in the manifest (added after the run)".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A temporary folder removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Result<TempDir> {
+        let base = std::env::temp_dir();
+        for n in 0..1000u32 {
+            let p = base.join(format!("merit-replay-{}-{n}", std::process::id()));
+            match std::fs::create_dir(&p) {
+                Ok(()) => return Ok(TempDir(p)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(Error::io(&p, e)),
+            }
+        }
+        Err(Error::Usage(format!(
+            "cannot create a temporary folder in {}",
+            base.display()
+        )))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn replay(dir: &Path) -> Result<Outcome> {
+    let run = RunFolder::open(dir)?;
+    let mut outcome = Outcome {
+        archived_engine: run.engine_version()?.to_owned(),
+        ..Outcome::default()
+    };
+    let period = run.period()?.to_owned();
+    for sub in [POLICY_DIR, DATA_DIR] {
+        if !run.dir.join(sub).is_dir() {
+            return Err(Error::Usage(format!(
+                "'{}' has no {sub}/ folder, so it cannot be replayed (runs made before merit kept archives have none)",
+                dir.display()
+            )));
+        }
+    }
+    check_archive(
+        &run,
+        "policy_files",
+        POLICY_DIR,
+        &mut outcome.tampered_archive,
+    )?;
+    check_archive(&run, "inputs", DATA_DIR, &mut outcome.tampered_archive)?;
+    let outputs = run.listed("outputs")?;
+    for f in &outputs {
+        let sha = run.file(&f.path).and_then(|p| file_sha256(&p));
+        match sha {
+            None => outcome.tampered_outputs.push(Problem {
+                file: f.path.clone(),
+                why: "missing from the run folder".into(),
+            }),
+            Some(h) if h != f.sha256 => outcome.tampered_outputs.push(Problem {
+                file: f.path.clone(),
+                why: format!(
+                    "modified after the run: sha256 {h} does not match the manifest's {}",
+                    f.sha256
+                ),
+            }),
+            Some(_) => {}
+        }
+    }
+    if !outcome.tampered_archive.is_empty() {
+        return Ok(outcome);
+    }
+
+    let tmp = TempDir::new()?;
+    let out = tmp.0.join("run");
+    let cfg = RunArgs {
+        policy: Some(run.dir.join(POLICY_DIR)),
+        data: Some(run.dir.join(DATA_DIR)),
+        period: Some(period),
+        out: Some(out.clone()),
+        ..RunArgs::default()
+    }
+    .check()?;
+    execute(&cfg)?;
+    let again = RunFolder::open(&out)?;
+
+    // Every output either run lists, in the original's order, then new ones.
+    let mut files: Vec<String> = outputs.iter().map(|f| f.path.clone()).collect();
+    for f in again.listed("outputs")? {
+        if !files.contains(&f.path) {
+            files.push(f.path);
+        }
+    }
+    for file in files {
+        let a = run.file(&file).and_then(|p| std::fs::read(p).ok());
+        let b = again.file(&file).and_then(|p| std::fs::read(p).ok());
+        let differences = match (a, b) {
+            (Some(a), Some(b)) if a == b => Vec::new(),
+            (Some(a), Some(b)) => describe(&file, &a, &b),
+            (None, Some(_)) => vec!["missing from the run folder; the replay writes it".into()],
+            (Some(_), None) => vec!["the replay does not write this file".into()],
+            (None, None) => vec!["missing from both".into()],
+        };
+        outcome.compared.push(Compared { file, differences });
+    }
+    outcome.compared.push(Compared {
+        file: MANIFEST.into(),
+        differences: manifest_differences(&run.manifest, &again.manifest),
+    });
+    Ok(outcome)
+}
+
+/// Top-level manifest keys whose values differ, ignoring `invocation` and
+/// the engine version (reported on its own line).
+fn manifest_differences(a: &serde_json::Value, b: &serde_json::Value) -> Vec<String> {
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        v.as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    let mut all = keys(a);
+    for k in keys(b) {
+        if !all.contains(&k) {
+            all.push(k);
+        }
+    }
+    all.into_iter()
+        .filter(|k| k != INVOCATION && k != "engine")
+        .filter(|k| a.get(k) != b.get(k))
+        .map(|k| format!("field '{k}' differs"))
+        .collect()
+}
+
+const MAX_LISTED: usize = 50;
+
+/// What differs between two versions of an output: for payouts each
+/// employee and amount, for other text files the lines.
+fn describe(file: &str, a: &[u8], b: &[u8]) -> Vec<String> {
+    let (Ok(a), Ok(b)) = (std::str::from_utf8(a), std::str::from_utf8(b)) else {
+        return vec![format!(
+            "{} bytes archived, {} bytes replayed",
+            a.len(),
+            b.len()
+        )];
+    };
+    let mut out = if file == "payouts.csv" {
+        payout_differences(a, b)
+    } else {
+        line_differences(a, b)
+    };
+    if out.is_empty() {
+        out.push("the bytes differ (line ends or encoding)".into());
+    }
+    if out.len() > MAX_LISTED {
+        let more = out.len() - MAX_LISTED;
+        out.truncate(MAX_LISTED);
+        out.push(format!("… and {more} more"));
+    }
+    out
+}
+
+/// Employees added, removed or changed, with each changed column as
+/// `archived → replayed`.
+pub fn payout_differences(a: &str, b: &str) -> Vec<String> {
+    let (a, b) = (Keyed::parse(a), Keyed::parse(b));
+    let mut out = Vec::new();
+    if a.header != b.header {
+        out.push(format!(
+            "columns: {} → {}",
+            a.header.join(","),
+            b.header.join(",")
+        ));
+    }
+    for (id, ra) in &a.rows {
+        match b.rows.get(id) {
+            None => out.push(format!("{id}: in the run, not in the replay")),
+            Some(rb) if ra == rb => {}
+            Some(rb) => {
+                let changes: Vec<String> = a
+                    .header
+                    .iter()
+                    .filter(|h| a.get(ra, h) != b.get(rb, h))
+                    .map(|h| format!("{h} {} → {}", a.get(ra, h), b.get(rb, h)))
+                    .collect();
+                out.push(format!("{id}: {}", changes.join(", ")));
+            }
+        }
+    }
+    for id in b.rows.keys().filter(|id| !a.rows.contains_key(*id)) {
+        out.push(format!("{id}: in the replay, not in the run"));
+    }
+    out
+}
+
+fn line_differences(a: &str, b: &str) -> Vec<String> {
+    let (la, lb): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    let mut out = Vec::new();
+    if la.len() != lb.len() {
+        out.push(format!(
+            "{} lines archived, {} replayed",
+            la.len(),
+            lb.len()
+        ));
+    }
+    for (i, (x, y)) in la.iter().zip(&lb).enumerate() {
+        if x != y {
+            out.push(format!("line {} differs", i + 1));
+        }
+    }
+    out
+}
+
+pub fn render(dir: &Path, o: &Outcome) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let this = env!("CARGO_PKG_VERSION");
+    let _ = writeln!(s, "merit replay {}", dir.display());
+    if o.archived_engine == this {
+        let _ = writeln!(s, "engine: merit {this}, as archived");
+    } else {
+        let _ = writeln!(
+            s,
+            "engine: the run was made by merit {}, this is merit {this}; differences may come from the engine",
+            o.archived_engine
+        );
+    }
+    for p in &o.tampered_archive {
+        let _ = writeln!(s, "tampered: {}: {}", p.file, p.why);
+    }
+    if !o.tampered_archive.is_empty() {
+        let n = o.tampered_archive.len();
+        let _ = writeln!(
+            s,
+            "tampered: {n} archive file{} do{} not match the manifest; not replayed",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "es" } else { "" }
+        );
+        return s;
+    }
+    let _ = writeln!(
+        s,
+        "archive: every policy file and input matches the manifest"
+    );
+    for p in &o.tampered_outputs {
+        let _ = writeln!(s, "tampered: {}: {}", p.file, p.why);
+    }
+    let width = o.compared.iter().map(|c| c.file.len()).max().unwrap_or(0);
+    for c in &o.compared {
+        if c.differences.is_empty() {
+            let _ = writeln!(s, "  {:width$}  identical", c.file);
+        } else {
+            let _ = writeln!(s, "  {:width$}  DIFFERS", c.file);
+            for d in &c.differences {
+                let _ = writeln!(s, "      {d}");
+            }
+        }
+    }
+    let differing = o
+        .compared
+        .iter()
+        .filter(|c| !c.differences.is_empty())
+        .count();
+    if o.identical() {
+        let _ = writeln!(
+            s,
+            "identical: {} files replayed byte for byte",
+            o.compared.len()
+        );
+    } else if differing > 0 {
+        let _ = writeln!(s, "differs: {differing} of {} files", o.compared.len());
+    } else {
+        let _ = writeln!(
+            s,
+            "differs: the replay is identical to the manifest, but the run folder's outputs were modified"
+        );
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payout_differences_name_employee_and_amount() {
+        let a = "employee_id,name,bonus,total_payout\nE1,A,10.00,10.00\nE2,B,5.00,5.00\nE3,C,1.00,1.00\n";
+        let b = "employee_id,name,bonus,total_payout\nE1,A,10.00,10.00\nE2,B,6.50,6.50\nE4,D,2.00,2.00\n";
+        assert_eq!(
+            payout_differences(a, b),
+            [
+                "E2: bonus 5.00 → 6.50, total_payout 5.00 → 6.50",
+                "E3: in the run, not in the replay",
+                "E4: in the replay, not in the run",
+            ]
+        );
+    }
+
+    #[test]
+    fn manifest_comparison_ignores_invocation_and_engine() {
+        let a = serde_json::json!({"engine": {"version": "0.1.0"}, "outputs": [1], "invocation": {"command_line": ["a"]}});
+        let b = serde_json::json!({"engine": {"version": "0.2.0"}, "outputs": [2], "invocation": {"command_line": ["b"]}});
+        assert_eq!(manifest_differences(&a, &b), ["field 'outputs' differs"]);
+        assert!(manifest_differences(&a, &a).is_empty());
+    }
+}

@@ -1,0 +1,248 @@
+//! Reading a finished run folder (manifest, output CSVs) for replay,
+//! explain and diff. A run folder is read as data: every missing or
+//! malformed piece is an error naming the file, never a panic.
+
+use crate::error::{Diagnostic, Error, Result};
+use crate::output::manifest::sha256;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const MANIFEST: &str = "manifest.json";
+
+/// A file listed in the manifest with its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub path: String,
+    pub sha256: String,
+}
+
+pub struct RunFolder {
+    pub dir: PathBuf,
+    pub manifest: Value,
+}
+
+impl RunFolder {
+    pub fn open(dir: &Path) -> Result<RunFolder> {
+        if !dir.is_dir() {
+            return Err(Error::Usage(format!(
+                "run folder '{}' does not exist",
+                dir.display()
+            )));
+        }
+        let path = dir.join(MANIFEST);
+        if !path.is_file() {
+            return Err(Error::Usage(format!(
+                "'{}' is not a run folder: it has no {MANIFEST}",
+                dir.display()
+            )));
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let manifest: Value = serde_json::from_str(&text).map_err(|e| {
+            Error::one(
+                Diagnostic::error(&path, format!("not a valid manifest: {e}"))
+                    .at(e.line(), e.column()),
+            )
+        })?;
+        if !manifest.is_object() {
+            return Err(Error::one(Diagnostic::error(
+                &path,
+                "not a valid manifest: expected a JSON object",
+            )));
+        }
+        Ok(RunFolder {
+            dir: dir.to_path_buf(),
+            manifest,
+        })
+    }
+
+    fn manifest_path(&self) -> PathBuf {
+        self.dir.join(MANIFEST)
+    }
+
+    fn bad(&self, what: &str) -> Error {
+        Error::one(Diagnostic::error(
+            self.manifest_path(),
+            format!("not a valid manifest: {what}"),
+        ))
+    }
+
+    /// A string at a `/`-separated path of object keys.
+    pub fn str_at(&self, pointer: &str) -> Result<&str> {
+        self.manifest
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .ok_or_else(|| self.bad(&format!("no text at '{pointer}'")))
+    }
+
+    /// The entries of a file list (`policy_files`, `inputs`, `outputs`).
+    pub fn listed(&self, key: &str) -> Result<Vec<Listed>> {
+        let items = self
+            .manifest
+            .get(key)
+            .and_then(Value::as_array)
+            .ok_or_else(|| self.bad(&format!("no '{key}' list")))?;
+        items
+            .iter()
+            .map(|it| {
+                let get = |k: &str| it.get(k).and_then(Value::as_str).map(str::to_owned);
+                match (get("path"), get("sha256")) {
+                    (Some(path), Some(sha256)) => Ok(Listed { path, sha256 }),
+                    _ => Err(self.bad(&format!("an entry of '{key}' lacks path or sha256"))),
+                }
+            })
+            .collect()
+    }
+
+    pub fn engine_version(&self) -> Result<&str> {
+        self.str_at("/engine/version")
+    }
+
+    pub fn period(&self) -> Result<&str> {
+        self.str_at("/period/label")
+    }
+
+    /// A file inside the run folder, refusing paths that would leave it
+    /// (a manifest is data and may have been edited).
+    pub fn file(&self, rel: &str) -> Option<PathBuf> {
+        safe_join(&self.dir, rel)
+    }
+
+    pub fn read_text(&self, rel: &str) -> Result<String> {
+        let path = self
+            .file(rel)
+            .ok_or_else(|| self.bad(&format!("unsafe path '{rel}'")))?;
+        std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))
+    }
+}
+
+/// `base/rel` when `rel` is a plain relative path (no `..`, not absolute).
+pub fn safe_join(base: &Path, rel: &str) -> Option<PathBuf> {
+    let p = Path::new(rel);
+    let plain = !rel.is_empty()
+        && p.components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+    plain.then(|| base.join(p))
+}
+
+/// sha256 of a file, `None` when it cannot be read.
+pub fn file_sha256(path: &Path) -> Option<String> {
+    std::fs::read(path).ok().map(|b| sha256(&b))
+}
+
+/// Every file below `dir`, as `/`-separated paths relative to it, sorted.
+pub fn walk(dir: &Path) -> Vec<String> {
+    fn go(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                go(root, &path, out);
+            } else if let Ok(rel) = path.strip_prefix(root) {
+                out.push(
+                    rel.components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/"),
+                );
+            }
+        }
+    }
+    let mut out = Vec::new();
+    go(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// Parses CSV as merit writes it (RFC 4180 quoting, `\n` line ends).
+pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, '\r') => {}
+            (false, c) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        rows.push(row);
+    }
+    rows
+}
+
+/// A CSV output keyed by its first column, with its header.
+pub struct Keyed {
+    pub header: Vec<String>,
+    pub rows: BTreeMap<String, Vec<String>>,
+}
+
+impl Keyed {
+    pub fn parse(text: &str) -> Keyed {
+        let mut all = parse_csv(text).into_iter();
+        let header = all.next().unwrap_or_default();
+        let rows = all
+            .filter(|r| !r.is_empty())
+            .map(|r| (r[0].clone(), r))
+            .collect();
+        Keyed { header, rows }
+    }
+
+    pub fn col(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+
+    /// The cell of `row` in column `name` ("" when absent).
+    pub fn get<'a>(&self, row: &'a [String], name: &str) -> &'a str {
+        self.col(name)
+            .and_then(|i| row.get(i))
+            .map_or("", String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_round_trips_merit_quoting() {
+        let rows = parse_csv("a,b\n\"x,y\",'@me\n\"say \"\"hi\"\"\",\n");
+        assert_eq!(
+            rows,
+            vec![
+                vec!["a".to_string(), "b".into()],
+                vec!["x,y".into(), "'@me".into()],
+                vec!["say \"hi\"".into(), "".into()],
+            ]
+        );
+    }
+
+    #[test]
+    fn paths_cannot_leave_the_run_folder() {
+        let base = Path::new("/runs/q3");
+        assert_eq!(
+            safe_join(base, "archive/data/metrics.csv"),
+            Some(PathBuf::from("/runs/q3/archive/data/metrics.csv"))
+        );
+        for bad in ["../x", "/etc/passwd", "a/../../b", ""] {
+            assert_eq!(safe_join(base, bad), None, "{bad}");
+        }
+    }
+}
