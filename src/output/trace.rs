@@ -9,7 +9,9 @@
 //! source, achievement, curve segment, score, weight and contribution; the
 //! review blend; final score and band; the bonus script's inputs and result;
 //! cap, proration, rounding, projects and the total payout. Numbers are
-//! decimal text; nothing depends on time or thread order.
+//! decimal text; nothing depends on time, thread order or the engine
+//! version (that is in the manifest), so a replay by a later merit that
+//! computes the same numbers writes the same trace.
 
 use super::{money, OutFile};
 use crate::data::metrics::MonthlyRows;
@@ -42,7 +44,6 @@ pub struct Sourced {
 pub struct RunRecord {
     pub record: String,
     pub trace_version: u32,
-    pub engine: String,
     pub policy: PolicyRef,
     pub period: PeriodRef,
     pub rounding: RoundingRef,
@@ -450,7 +451,6 @@ fn run_record(lp: &LoadedPolicy, run: &RunResult, metrics_file: &str) -> RunReco
     RunRecord {
         record: "run".into(),
         trace_version: TRACE_VERSION,
-        engine: format!("merit {}", env!("CARGO_PKG_VERSION")),
         policy: PolicyRef {
             id: p.id.clone(),
             version: p.version.clone(),
@@ -680,6 +680,7 @@ fn employee_record(c: &Ctx, r: &EmployeeResult) -> EmployeeRecord {
 
 /// Builds `trace.jsonl` for a computed run.
 pub fn trace(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
+    let started = std::time::Instant::now();
     let metrics_input = data.files.iter().find(|f| f.table == "metrics");
     let metrics_file = metrics_input.map_or("metrics.csv".to_string(), |f| f.file_name.clone());
     let is_csv = metrics_file.ends_with(".csv");
@@ -717,6 +718,12 @@ pub fn trace(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
         out.push_str(l);
         out.push('\n');
     }
+    tracing::info!(
+        "trace of {} employees ({} bytes) built in {:?}",
+        lines.len(),
+        out.len(),
+        started.elapsed()
+    );
     OutFile {
         rel: TRACE_FILE.into(),
         bytes: out.into_bytes(),
