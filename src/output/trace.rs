@@ -531,8 +531,19 @@ struct Ctx<'a> {
     run: &'a RunResult,
     rows: MonthlyRows,
     kpi_ids: Vec<&'a str>,
-    /// How a metrics row is cited: `metrics.csv:LINE` or `metrics.parquet row N`.
-    cite: Box<dyn Fn(usize) -> String + Send + Sync + 'a>,
+    metrics_file: String,
+}
+
+impl Ctx<'_> {
+    /// How a metrics row is cited: `metrics.csv:LINE` (the header is line
+    /// 1) or `metrics.parquet row N`.
+    fn cite(&self, row: usize) -> String {
+        if self.metrics_file.ends_with(".csv") {
+            format!("{}:{}", self.metrics_file, row + 2)
+        } else {
+            format!("{} row {}", self.metrics_file, row + 1)
+        }
+    }
 }
 
 fn kpi_trace(c: &Ctx, r: &EmployeeResult, line: &crate::engine::KpiLine) -> KpiTrace {
@@ -547,7 +558,7 @@ fn kpi_trace(c: &Ctx, r: &EmployeeResult, line: &crate::engine::KpiLine) -> KpiT
                 metric: (*m).to_owned(),
                 month: row.month.to_string(),
                 value: plain(row.value),
-                at: (c.cite)(row.row),
+                at: c.cite(row.row),
             })
         })
         .collect();
@@ -683,28 +694,19 @@ pub fn trace(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
     let started = std::time::Instant::now();
     let metrics_input = data.files.iter().find(|f| f.table == "metrics");
     let metrics_file = metrics_input.map_or("metrics.csv".to_string(), |f| f.file_name.clone());
-    let is_csv = metrics_file.ends_with(".csv");
     let wanted: BTreeSet<&str> = lp
         .policy
         .kpis
         .iter()
         .flat_map(|k| k.aggregate.metrics())
         .collect();
-    let file = metrics_file.clone();
     let ctx = Ctx {
         lp,
         data,
         run,
         rows: data.metrics.monthly_rows(&run.period, &wanted),
         kpi_ids: lp.policy.kpis.iter().map(|k| k.id.as_str()).collect(),
-        // CSV: header is line 1, so data row r is line r + 2.
-        cite: Box::new(move |row| {
-            if is_csv {
-                format!("{file}:{}", row + 2)
-            } else {
-                format!("{file} row {}", row + 1)
-            }
-        }),
+        metrics_file: metrics_file.clone(),
     };
     let head = run_record(lp, run, &metrics_file);
     let lines: Vec<String> = run
@@ -712,21 +714,22 @@ pub fn trace(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
         .par_iter()
         .map(|r| serde_json::to_string(&employee_record(&ctx, r)).expect("trace serialises"))
         .collect();
+    let rows = lines.len();
     let mut out = serde_json::to_string(&head).expect("trace serialises");
+    out.reserve(lines.iter().map(|l| l.len() + 1).sum());
     out.push('\n');
-    for l in &lines {
-        out.push_str(l);
+    for l in lines {
+        out.push_str(&l);
         out.push('\n');
     }
     tracing::info!(
-        "trace of {} employees ({} bytes) built in {:?}",
-        lines.len(),
+        "trace of {rows} employees ({} bytes) built in {:?}",
         out.len(),
         started.elapsed()
     );
     OutFile {
         rel: TRACE_FILE.into(),
         bytes: out.into_bytes(),
-        rows: lines.len(),
+        rows,
     }
 }
