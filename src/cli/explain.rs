@@ -36,6 +36,8 @@ pub enum Format {
 
 /// What the trace holds about one employee.
 pub struct Found {
+    /// The engine version from the manifest.
+    pub engine: String,
     pub head: RunRecord,
     /// `None`: in the employees table, but not employed during the period.
     pub employee: Option<EmployeeRecord>,
@@ -51,11 +53,15 @@ pub fn main(args: ExplainArgs) -> Result<ExitCode> {
         }
         Err(Problem::Error(e)) => return Err(e),
     };
-    let Found { head, employee } = found;
+    let Found {
+        engine,
+        head,
+        employee,
+    } = found;
     match (employee, args.format) {
-        (Some(e), Format::Text) => print!("{}", render(&head, &e)),
+        (Some(e), Format::Text) => print!("{}", render(&engine, &head, &e)),
         (e, Format::Json) => {
-            let v = serde_json::json!({ "run": head, "employee": e });
+            let v = serde_json::json!({ "engine": engine, "run": head, "employee": e });
             println!("{}", serde_json::to_string_pretty(&v).expect("json"));
         }
         (None, Format::Text) => println!(
@@ -121,6 +127,7 @@ pub fn find(run: &RunFolder, id: &str) -> Result<Found, Problem> {
         if line.starts_with(&prefix) {
             let emp: EmployeeRecord = serde_json::from_str(&line).map_err(|e| bad(n + 2, &e))?;
             return Ok(Found {
+                engine: run.engine_version()?.to_owned(),
                 head,
                 employee: Some(emp),
             });
@@ -137,6 +144,7 @@ pub fn find(run: &RunFolder, id: &str) -> Result<Found, Problem> {
     }
     if head.not_in_period.iter().any(|e| e == id) {
         return Ok(Found {
+            engine: run.engine_version()?.to_owned(),
             head,
             employee: None,
         });
@@ -286,7 +294,7 @@ fn input_lines(inputs: &[ScriptInput]) -> Vec<String> {
 }
 
 /// The statement printed by `merit explain`.
-pub fn render(head: &RunRecord, e: &EmployeeRecord) -> String {
+pub fn render(engine: &str, head: &RunRecord, e: &EmployeeRecord) -> String {
     let mut s = String::new();
     let r = &head.rounding;
     let mode = &r.mode.value;
@@ -298,8 +306,8 @@ pub fn render(head: &RunRecord, e: &EmployeeRecord) -> String {
     );
     let _ = writeln!(
         s,
-        "policy {} version {} · computed by {} · every number below is read from {TRACE_FILE}",
-        head.policy.id, head.policy.version, head.engine
+        "policy {} version {} · computed by merit {engine} · every number below is read from {TRACE_FILE}",
+        head.policy.id, head.policy.version
     );
     let role = head.roles.iter().find(|x| x.id == e.role);
     let renormalized = match &e.review {

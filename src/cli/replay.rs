@@ -250,7 +250,7 @@ fn describe(file: &str, a: &[u8], b: &[u8]) -> Vec<String> {
     let mut out = if file == "payouts.csv" {
         payout_differences(a, b)
     } else {
-        line_differences(a, b)
+        line_differences(file, a, b)
     };
     if out.is_empty() {
         out.push("the bytes differ (line ends or encoding)".into());
@@ -296,7 +296,9 @@ pub fn payout_differences(a: &str, b: &str) -> Vec<String> {
     out
 }
 
-fn line_differences(a: &str, b: &str) -> Vec<String> {
+/// Differing lines, each named by its key when the file has one: the
+/// first CSV field, or a trace line's employee id.
+fn line_differences(file: &str, a: &str, b: &str) -> Vec<String> {
     let (la, lb): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
     let mut out = Vec::new();
     if la.len() != lb.len() {
@@ -306,9 +308,22 @@ fn line_differences(a: &str, b: &str) -> Vec<String> {
             lb.len()
         ));
     }
+    let key = |line: &str| -> Option<String> {
+        if file.ends_with(".csv") {
+            super::runfolder::parse_csv(line).first()?.first().cloned()
+        } else if file.ends_with(".jsonl") {
+            let v: serde_json::Value = serde_json::from_str(line).ok()?;
+            v.get("employee_id")?.as_str().map(str::to_owned)
+        } else {
+            None
+        }
+    };
     for (i, (x, y)) in la.iter().zip(&lb).enumerate() {
         if x != y {
-            out.push(format!("line {} differs", i + 1));
+            match key(x).filter(|_| i > 0) {
+                Some(k) => out.push(format!("line {} ({k}) differs", i + 1)),
+                None => out.push(format!("line {} differs", i + 1)),
+            }
         }
     }
     out
@@ -396,6 +411,22 @@ mod tests {
                 "E3: in the run, not in the replay",
                 "E4: in the replay, not in the run",
             ]
+        );
+    }
+
+    #[test]
+    fn differing_lines_are_named_by_their_key() {
+        let a = "employee_id,kpi,score\nE1,gmv,100\nE2,gmv,90\n";
+        let b = "employee_id,kpi,score\nE1,gmv,100\nE2,gmv,91\n";
+        assert_eq!(
+            line_differences("scores.csv", a, b),
+            ["line 3 (E2) differs"]
+        );
+        let a = "{\"record\":\"run\"}\n{\"record\":\"employee\",\"employee_id\":\"E1\",\"score\":\"1\"}\n";
+        let b = "{\"record\":\"run\",\"x\":1}\n{\"record\":\"employee\",\"employee_id\":\"E1\",\"score\":\"2\"}\n";
+        assert_eq!(
+            line_differences("trace.jsonl", a, b),
+            ["line 1 differs", "line 2 (E1) differs"]
         );
     }
 

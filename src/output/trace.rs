@@ -9,7 +9,9 @@
 //! source, achievement, curve segment, score, weight and contribution; the
 //! review blend; final score and band; the bonus script's inputs and result;
 //! cap, proration, rounding, projects and the total payout. Numbers are
-//! decimal text; nothing depends on time or thread order.
+//! decimal text; nothing depends on time, thread order or the engine
+//! version (that is in the manifest), so a replay by a later merit that
+//! computes the same numbers writes the same trace.
 
 use super::{money, OutFile};
 use crate::data::metrics::MonthlyRows;
@@ -42,7 +44,6 @@ pub struct Sourced {
 pub struct RunRecord {
     pub record: String,
     pub trace_version: u32,
-    pub engine: String,
     pub policy: PolicyRef,
     pub period: PeriodRef,
     pub rounding: RoundingRef,
@@ -483,7 +484,6 @@ fn run_record(lp: &LoadedPolicy, run: &RunResult, metrics_file: &str) -> RunReco
     RunRecord {
         record: "run".into(),
         trace_version: TRACE_VERSION,
-        engine: format!("merit {}", env!("CARGO_PKG_VERSION")),
         policy: PolicyRef {
             id: p.id.clone(),
             version: p.version.clone(),
@@ -564,8 +564,19 @@ struct Ctx<'a> {
     run: &'a RunResult,
     rows: MonthlyRows,
     kpi_ids: Vec<&'a str>,
-    /// How a metrics row is cited: `metrics.csv:LINE` or `metrics.parquet row N`.
-    cite: Box<dyn Fn(usize) -> String + Send + Sync + 'a>,
+    metrics_file: String,
+}
+
+impl Ctx<'_> {
+    /// How a metrics row is cited: `metrics.csv:LINE` (the header is line
+    /// 1) or `metrics.parquet row N`.
+    fn cite(&self, row: usize) -> String {
+        if self.metrics_file.ends_with(".csv") {
+            format!("{}:{}", self.metrics_file, row + 2)
+        } else {
+            format!("{} row {}", self.metrics_file, row + 1)
+        }
+    }
 }
 
 fn kpi_trace(c: &Ctx, r: &EmployeeResult, line: &crate::engine::KpiLine) -> KpiTrace {
@@ -580,7 +591,7 @@ fn kpi_trace(c: &Ctx, r: &EmployeeResult, line: &crate::engine::KpiLine) -> KpiT
                 metric: (*m).to_owned(),
                 month: row.month.to_string(),
                 value: plain(row.value),
-                at: (c.cite)(row.row),
+                at: c.cite(row.row),
             })
         })
         .collect();
@@ -713,30 +724,22 @@ fn employee_record(c: &Ctx, r: &EmployeeResult) -> EmployeeRecord {
 
 /// Builds `trace.jsonl` for a computed run.
 pub fn trace(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
+    let started = std::time::Instant::now();
     let metrics_input = data.files.iter().find(|f| f.table == "metrics");
     let metrics_file = metrics_input.map_or("metrics.csv".to_string(), |f| f.file_name.clone());
-    let is_csv = metrics_file.ends_with(".csv");
     let wanted: BTreeSet<&str> = lp
         .policy
         .kpis
         .iter()
         .flat_map(|k| k.aggregate.metrics())
         .collect();
-    let file = metrics_file.clone();
     let ctx = Ctx {
         lp,
         data,
         run,
         rows: data.metrics.monthly_rows(&run.period, &wanted),
         kpi_ids: lp.policy.kpis.iter().map(|k| k.id.as_str()).collect(),
-        // CSV: header is line 1, so data row r is line r + 2.
-        cite: Box::new(move |row| {
-            if is_csv {
-                format!("{file}:{}", row + 2)
-            } else {
-                format!("{file} row {}", row + 1)
-            }
-        }),
+        metrics_file: metrics_file.clone(),
     };
     let head = run_record(lp, run, &metrics_file);
     let lines: Vec<String> = run
@@ -744,15 +747,22 @@ pub fn trace(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
         .par_iter()
         .map(|r| serde_json::to_string(&employee_record(&ctx, r)).expect("trace serialises"))
         .collect();
+    let rows = lines.len();
     let mut out = serde_json::to_string(&head).expect("trace serialises");
+    out.reserve(lines.iter().map(|l| l.len() + 1).sum());
     out.push('\n');
-    for l in &lines {
-        out.push_str(l);
+    for l in lines {
+        out.push_str(&l);
         out.push('\n');
     }
+    tracing::info!(
+        "trace of {rows} employees ({} bytes) built in {:?}",
+        out.len(),
+        started.elapsed()
+    );
     OutFile {
         rel: TRACE_FILE.into(),
         bytes: out.into_bytes(),
-        rows: lines.len(),
+        rows,
     }
 }
