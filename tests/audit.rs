@@ -126,7 +126,7 @@ fn replay_of_a_moved_run_is_identical() {
     }
     assert!(out.contains("engine: merit 0.1.0, as archived"), "{out}");
     assert!(
-        out.ends_with("identical: 5 files replayed byte for byte\n"),
+        out.ends_with("identical: 6 files replayed byte for byte\n"),
         "{out}"
     );
     // The replay leaves the run folder as it was.
@@ -157,7 +157,7 @@ fn replay_with_another_thread_count_is_identical() {
         &[("POLARS_MAX_THREADS", "1"), ("RAYON_NUM_THREADS", "1")],
     );
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
-    assert!(stdout(&o).contains("identical: 5 files"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("identical: 6 files"), "{}", stdout(&o));
 }
 
 #[test]
@@ -228,7 +228,7 @@ fn an_edited_payout_is_named_with_employee_and_amount() {
         "{text}"
     );
     assert!(text.contains("  scores.csv     identical"), "{text}");
-    assert!(text.ends_with("differs: 1 of 5 files\n"), "{text}");
+    assert!(text.ends_with("differs: 1 of 6 files\n"), "{text}");
 }
 
 #[test]
@@ -295,7 +295,7 @@ fn explain_accounts_for_every_payout_and_score_line() {
     let payouts = rows(&out.join("payouts.csv"));
     let mut scores: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for r in rows(&out.join("scores.csv")) {
-        scores.insert((r[0].clone(), r[1].clone()), r);
+        scores.insert((r[0].clone(), r[2].clone()), r);
     }
     assert_eq!(payouts.len(), 39);
     for p in &payouts {
@@ -337,12 +337,12 @@ fn explain_accounts_for_every_payout_and_score_line() {
                     ks("contribution")
                 ],
                 [
-                    line[4].clone(),
                     line[5].clone(),
-                    line[7].clone(),
+                    line[6].clone(),
                     line[8].clone(),
-                    line[10].clone(),
-                    line[11].clone()
+                    line[9].clone(),
+                    line[11].clone(),
+                    line[12].clone()
                 ],
                 "{} {}",
                 p[0],

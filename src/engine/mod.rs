@@ -446,9 +446,6 @@ fn evaluate(
     if diags.has_errors() {
         return Err(Error::Invalid(diags));
     }
-    drop(ctx);
-    drop(table);
-    drop(evals);
     Ok((scored, aggs))
 }
 
