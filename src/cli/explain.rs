@@ -510,6 +510,9 @@ pub fn render(engine: &str, head: &RunRecord, e: &EmployeeRecord) -> String {
         "Rounding         {} → {} (money, {} places, {mode})",
         b.prorated, b.bonus, r.money_places
     );
+    for n in &b.notes {
+        let _ = writeln!(s, "{n}");
+    }
     if e.projects.is_empty() {
         let _ = writeln!(s, "Projects         none approved for {}", p.label);
     } else {
@@ -528,7 +531,14 @@ pub fn render(engine: &str, head: &RunRecord, e: &EmployeeRecord) -> String {
     let _ = writeln!(
         s,
         "Total payout     bonus {} + project bonus {} = {} {}",
-        b.bonus, e.project_bonus, e.total_payout, head.policy.currency
+        if b.paid_bonus.is_empty() {
+            &b.bonus
+        } else {
+            &b.paid_bonus
+        },
+        e.project_bonus,
+        e.total_payout,
+        head.policy.currency
     );
     s
 }

@@ -261,7 +261,15 @@ pub struct BonusTrace {
     pub proration: [String; 2],
     /// After cap and proration, before rounding.
     pub prorated: String,
+    /// Rounded, before any pool.
     pub bonus: String,
+    /// Steps after rounding that changed or explain the bonus: a shut gate,
+    /// calibration, pool scaling, currency conversion.
+    #[serde(default)]
+    pub notes: Vec<String>,
+    /// The bonus paid (after any pool).
+    #[serde(default)]
+    pub paid_bonus: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -707,7 +715,9 @@ fn employee_record(c: &Ctx, r: &EmployeeResult) -> EmployeeRecord {
             days_employed: r.days_employed,
             proration: [plain(num), plain(den)],
             prorated: (after_cap * num / den).to_string(),
-            bonus: money(r.bonus, lp),
+            bonus: money(r.pool.as_ref().map_or(r.bonus, |p| p.before), lp),
+            notes: notes(lp, r),
+            paid_bonus: money(r.bonus, lp),
         },
         projects: r
             .projects
@@ -720,6 +730,48 @@ fn employee_record(c: &Ctx, r: &EmployeeResult) -> EmployeeRecord {
         project_bonus: money(r.project_bonus, lp),
         total_payout: money(r.total, lp),
     }
+}
+
+fn notes(lp: &LoadedPolicy, r: &crate::engine::EmployeeResult) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(g) = &r.gate_failed {
+        out.push(format!(
+            "Gate             shut: {g}; the performance bonus is 0"
+        ));
+    }
+    if let Some(from) = &r.calibrated_from {
+        out.push(format!(
+            "Calibration      band {from} → {} (forced distribution; the score is unchanged)",
+            r.band
+        ));
+    }
+    for (q, score, weight) in &r.quarter_scores {
+        out.push(format!(
+            "Quarter          {q}: score {score} × {}% of the year",
+            weight.normalize()
+        ));
+    }
+    if let Some(p) = &r.pool {
+        out.push(format!(
+            "Pool             '{}': bonuses {} against budget {}; {} × {} ÷ {} allocated to the cent (largest remainder) = {}",
+            p.pool,
+            money(p.requested, lp),
+            money(p.budget, lp),
+            money(p.before, lp),
+            money(p.budget, lp),
+            money(p.requested, lp),
+            money(r.bonus, lp)
+        ));
+    }
+    if let Some((cur, rate, amount)) = &r.local {
+        out.push(format!(
+            "Currency         paid in {cur}: {} ÷ rate {} = {} {cur}",
+            money(r.total, lp),
+            rate.normalize(),
+            money(*amount, lp)
+        ));
+    }
+    out
 }
 
 /// Builds `trace.jsonl` for a computed run.
