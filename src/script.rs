@@ -100,6 +100,18 @@ impl ScriptEngine {
         }
     }
 
+    /// Runs a script and returns its value as is.
+    pub fn eval_dynamic(
+        &self,
+        script: &CompiledScript,
+        scope: &mut Scope,
+        subject: &str,
+    ) -> Result<Dynamic, Diagnostic> {
+        self.engine
+            .eval_ast_with_scope::<Dynamic>(scope, &script.ast)
+            .map_err(|e| eval_error(script, subject, *e))
+    }
+
     /// Runs a script that returns a number (INT or Decimal) as a Decimal.
     pub fn eval_decimal(
         &self,
@@ -107,10 +119,7 @@ impl ScriptEngine {
         scope: &mut Scope,
         subject: &str,
     ) -> Result<Decimal, Diagnostic> {
-        let out = self
-            .engine
-            .eval_ast_with_scope::<Dynamic>(scope, &script.ast)
-            .map_err(|e| eval_error(script, subject, *e))?;
+        let out = self.eval_dynamic(script, scope, subject)?;
         if let Ok(d) = out.as_decimal() {
             Ok(d)
         } else if let Ok(i) = out.as_int() {

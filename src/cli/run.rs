@@ -29,6 +29,9 @@ pub struct RunArgs {
     /// Replace a non-empty output folder.
     #[arg(long)]
     pub force: bool,
+    /// Language of statements and report [default: the policy's `language`]
+    #[arg(long, value_parser = ["zh-CN", "en"])]
+    pub lang: Option<String>,
 }
 
 /// The checked configuration of a run.
@@ -39,6 +42,8 @@ pub struct RunConfig {
     pub period: Period,
     pub out: PathBuf,
     pub force: bool,
+    /// Overrides the policy's language.
+    pub lang: Option<policy::Language>,
 }
 
 /// Bundled example paths: relative to the working directory, or to the
@@ -72,6 +77,7 @@ impl RunArgs {
                 .map_err(Error::Usage)?,
             out,
             force,
+            lang: self.lang.as_deref().and_then(policy::Language::parse),
         })
     }
 }
@@ -113,13 +119,21 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
         t.elapsed()
     );
 
-    let files = vec![
+    let feedback = engine::recognition::evaluate(&lp, &data, &run)?;
+    let lang = cfg.lang.unwrap_or(lp.policy.language);
+    let mut files = vec![
         output::payouts(&lp, &data, &run),
         output::scores(&lp, &data, &run),
         output::summary(&lp, &data, &run),
+        output::feedback::recognition_csv(&lp, &data, &run, &feedback),
+        output::report::report(&lp, &data, &run, &feedback, lang),
     ];
+    files.extend(output::feedback::statements(
+        &lp, &data, &run, &feedback, lang,
+    )?);
     let totals = output::control_totals(&lp, &run);
-    let manifest = output::manifest::build(&lp, &data, &run, &files, totals.clone());
+    let mut manifest = output::manifest::build(&lp, &data, &run, &files, totals.clone());
+    manifest.language = Some(lang.code());
     let mut json =
         serde_json::to_string_pretty(&manifest).map_err(|e| Error::Usage(e.to_string()))?;
     json.push('\n');

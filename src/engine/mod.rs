@@ -11,6 +11,7 @@
 pub mod blend;
 pub mod bonus;
 pub mod kpi;
+pub mod recognition;
 pub mod score;
 pub mod target;
 

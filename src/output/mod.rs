@@ -3,7 +3,10 @@
 
 pub mod atomic;
 pub mod csv;
+pub mod display;
+pub mod feedback;
 pub mod manifest;
+pub mod report;
 
 use crate::data::Data;
 use crate::decimal::{plain, round_fixed};

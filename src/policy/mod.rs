@@ -3,10 +3,14 @@
 //! rely on it being consistent (KPIs referenced exist, weights sum to 100,
 //! curves are increasing, scripts compile).
 
+pub mod feedback;
 pub mod locate;
 pub mod model;
 mod validate;
 
+pub use feedback::{
+    AwardKind, CompiledFeedback, Condition, Feedback, RecognitionRule, SuggestedAction,
+};
 pub use model::*;
 
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
@@ -31,6 +35,8 @@ pub struct LoadedPolicy {
     pub files: Vec<PolicyFileBytes>,
     pub engine: ScriptEngine,
     pub bonus_script: CompiledScript,
+    /// Recognition rules, suggested actions and statement templates.
+    pub feedback: CompiledFeedback,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -121,6 +127,7 @@ pub fn load(dir: &Path) -> Result<LoadedPolicy> {
         &policy,
         &mut diags,
     );
+    let feedback = feedback::compile(&ctx, dir, &policy, &files, &engine, &mut diags);
     let warnings = diags.into_result()?;
     Ok(LoadedPolicy {
         dir: dir.to_path_buf(),
@@ -129,6 +136,7 @@ pub fn load(dir: &Path) -> Result<LoadedPolicy> {
         files,
         engine,
         bonus_script: bonus_script.expect("no errors means the script compiled"),
+        feedback,
         warnings,
     })
 }

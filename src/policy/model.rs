@@ -41,6 +41,12 @@ pub struct Policy {
     pub rating_bands: Vec<RatingBand>,
     /// The performance bonus.
     pub bonus: Bonus,
+    /// Non-material incentives awarded by rules (docs/feedback.md).
+    #[serde(default)]
+    pub recognition: Vec<super::feedback::RecognitionRule>,
+    /// What statements list besides the numbers (docs/feedback.md).
+    #[serde(default)]
+    pub feedback: super::feedback::Feedback,
 }
 
 /// A display name in Chinese and English.
