@@ -131,10 +131,7 @@ impl ScriptEngine {
         scope: &mut Scope,
         subject: &str,
     ) -> Result<Decimal, Diagnostic> {
-        let out = self
-            .engine
-            .eval_ast_with_scope::<Dynamic>(scope, &script.ast)
-            .map_err(|e| eval_error(script, subject, *e))?;
+        let out = self.eval(script, scope, subject)?;
         if let Ok(d) = out.as_decimal() {
             Ok(d)
         } else if let Ok(i) = out.as_int() {

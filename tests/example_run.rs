@@ -73,12 +73,35 @@ fn same_outputs_on_one_and_two_threads() {
         assert!(o.status.success(), "{}", stderr(&o));
         runs.push(out);
     }
-    for f in ["payouts.csv", "scores.csv", "summary.csv", "trace.jsonl"] {
-        assert_eq!(
-            std::fs::read(runs[0].join(f)).unwrap(),
-            std::fs::read(runs[1].join(f)).unwrap(),
-            "{f} differs"
-        );
+    // Every file, statements and report included.
+    let files = |dir: &Path| -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        for sub in ["", "feedback"] {
+            for e in std::fs::read_dir(dir.join(sub)).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_file() {
+                    let name = p.strip_prefix(dir).unwrap().display().to_string();
+                    out.push((name, std::fs::read(&p).unwrap()));
+                }
+            }
+        }
+        out.sort();
+        out
+    };
+    let (a, b) = (files(&runs[0]), files(&runs[1]));
+    // manifest.json differs only in `invocation` (the --out paths), compared below
+    let a: Vec<_> = a
+        .into_iter()
+        .filter(|(n, _)| n != "manifest.json")
+        .collect();
+    let b: Vec<_> = b
+        .into_iter()
+        .filter(|(n, _)| n != "manifest.json")
+        .collect();
+    assert_eq!(a.len(), 7 + 78);
+    for ((fa, ba), (fb, bb)) in a.iter().zip(&b) {
+        assert_eq!(fa, fb);
+        assert!(ba == bb, "{fa} differs");
     }
     assert_eq!(
         without_invocation(&read(&runs[0], "manifest.json")),

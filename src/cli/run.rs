@@ -33,6 +33,9 @@ pub struct RunArgs {
     /// (new minus paid; overpayments carried as balances). Only read.
     #[arg(long)]
     pub previous: Option<PathBuf>,
+    /// Language of statements and report [default: the policy's `language`]
+    #[arg(long, value_parser = ["zh-CN", "en"])]
+    pub lang: Option<String>,
 }
 
 /// The checked configuration of a run.
@@ -44,6 +47,8 @@ pub struct RunConfig {
     pub out: PathBuf,
     pub force: bool,
     pub previous: Option<PathBuf>,
+    /// Overrides the policy's language.
+    pub lang: Option<policy::Language>,
 }
 
 /// Bundled example paths: relative to the working directory, or to the
@@ -78,6 +83,7 @@ impl RunArgs {
             out,
             force,
             previous: self.previous,
+            lang: self.lang.as_deref().and_then(policy::Language::parse),
         })
     }
 }
@@ -136,12 +142,19 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
         Some(dir) => Some(output::adjust::read_previous(dir, &cfg.period.label)?),
         None => None,
     };
+    let feedback = engine::recognition::evaluate(&lp, &data, &run)?;
+    let lang = cfg.lang.unwrap_or(lp.policy.language);
     let mut files = vec![
         output::payouts(&lp, &data, &run),
         output::scores(&lp, &data, &run),
         output::summary(&lp, &data, &run),
         output::trace::trace(&lp, &data, &run),
+        output::feedback::recognition_csv(&lp, &data, &run, &feedback),
+        output::report::report(&lp, &data, &run, &feedback, lang),
     ];
+    files.extend(output::feedback::statements(
+        &lp, &data, &run, &feedback, lang,
+    )?);
     let totals = output::control_totals(&lp, &data, &run);
     if let Some(prev) = &previous {
         files.push(output::adjust::build(&lp, &data, &run, prev));
@@ -151,7 +164,8 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
         bytes: output::workbook::build(&lp, &data, &run, &totals)?,
         rows: run.employees.len(),
     });
-    let manifest = output::manifest::build(&lp, &data, &run, &files, totals.clone());
+    let mut manifest = output::manifest::build(&lp, &data, &run, &files, totals.clone());
+    manifest.language = Some(lang.code());
     let mut json =
         serde_json::to_string_pretty(&manifest).map_err(|e| Error::Usage(e.to_string()))?;
     json.push('\n');

@@ -14,6 +14,7 @@ pub mod calibrate;
 pub mod inputs;
 pub mod kpi;
 pub mod pool;
+pub mod recognition;
 pub mod score;
 pub mod target;
 

@@ -21,6 +21,9 @@ pub struct Manifest {
     pub engine: Engine,
     pub policy: PolicyInfo,
     pub period: PeriodInfo,
+    /// Language of statements and report (`merit run --lang` or the policy's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<&'static str>,
     pub policy_files: Vec<FileHash>,
     pub inputs: Vec<FileHash>,
     pub outputs: Vec<FileHash>,
@@ -119,6 +122,7 @@ pub fn build(
             end: p.end().to_string(),
             days: p.days(),
         },
+        language: None,
         policy_files: lp
             .files
             .iter()

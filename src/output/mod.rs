@@ -5,7 +5,10 @@ pub mod adjust;
 pub mod archive;
 pub mod atomic;
 pub mod csv;
+pub mod display;
+pub mod feedback;
 pub mod manifest;
+pub mod report;
 pub mod trace;
 pub mod workbook;
 

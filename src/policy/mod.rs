@@ -3,11 +3,15 @@
 //! rely on it being consistent (KPIs referenced exist, weights sum to 100,
 //! curves are increasing, scripts compile).
 
+pub mod feedback;
 pub mod locate;
 pub mod model;
 mod structure;
 mod validate;
 
+pub use feedback::{
+    AwardKind, CompiledFeedback, Condition, Feedback, RecognitionRule, SuggestedAction,
+};
 pub use model::*;
 
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
@@ -32,6 +36,8 @@ pub struct LoadedPolicy {
     pub files: Vec<PolicyFileBytes>,
     pub engine: ScriptEngine,
     pub scripts: Scripts,
+    /// Recognition rules, suggested actions and statement templates.
+    pub feedback: CompiledFeedback,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -182,6 +188,7 @@ pub fn load(dir: &Path) -> Result<LoadedPolicy> {
             }
         }
     }
+    let feedback = feedback::compile(&ctx, dir, &policy, &files, &engine, &mut diags);
     let warnings = diags.into_result()?;
     Ok(LoadedPolicy {
         dir: dir.to_path_buf(),
@@ -195,6 +202,7 @@ pub fn load(dir: &Path) -> Result<LoadedPolicy> {
             target,
             weights,
         },
+        feedback,
         warnings,
     })
 }

@@ -48,6 +48,12 @@ pub struct Policy {
     pub calibration: Option<Calibration>,
     /// Paying employees whose `currency` differs from the policy's.
     pub currency_conversion: Option<CurrencyConversion>,
+    /// Non-material incentives awarded by rules (docs/policy.md).
+    #[serde(default)]
+    pub recognition: Vec<super::feedback::RecognitionRule>,
+    /// What statements list besides the numbers (docs/policy.md).
+    #[serde(default)]
+    pub feedback: super::feedback::Feedback,
 }
 
 /// Employees paid in another currency: their base salary is converted to

@@ -1,0 +1,175 @@
+//! Numbers and text as people read them in statements and the report:
+//! grouped digits, percentages, values in their KPI's unit, HTML escaping.
+//! Display rounding uses the policy's mode; the exact values are in the CSVs.
+
+use crate::decimal::{round_fixed, RoundingMode};
+use crate::policy::{Direction, Language, LoadedPolicy};
+use rust_decimal::Decimal;
+use std::borrow::Cow;
+
+/// `1234567.891` at 2 places → `1,234,567.89`.
+pub fn grouped(d: Decimal, places: u32, mode: RoundingMode) -> String {
+    let text = round_fixed(d, places, mode).to_string();
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.as_str()),
+    };
+    let (int, frac) = match digits.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (digits, None),
+    };
+    let mut out = String::with_capacity(text.len() + int.len() / 3);
+    out.push_str(sign);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+/// A fraction as a percentage with two places: `1.0425` → `104.25%`.
+pub fn percent(fraction: Decimal, mode: RoundingMode) -> String {
+    format!("{}%", grouped(fraction * Decimal::ONE_HUNDRED, 2, mode))
+}
+
+/// A number without trailing zeros, rounded to at most `places`.
+pub fn trimmed(d: Decimal, places: u32, mode: RoundingMode) -> String {
+    d.round_dp_with_strategy(places, mode.strategy())
+        .normalize()
+        .to_string()
+}
+
+fn is_ratio(unit: &str) -> bool {
+    matches!(unit, "ratio" | "rate")
+}
+
+/// A KPI value in its unit: ratios as percentages, money in the policy's
+/// places, counts grouped (two places when not whole).
+pub fn value(d: Decimal, unit: &str, lp: &LoadedPolicy) -> String {
+    let r = &lp.policy.rounding;
+    if is_ratio(unit) {
+        percent(d, r.mode)
+    } else if unit == lp.policy.currency {
+        grouped(d, r.money_places, r.mode)
+    } else if d.fract().is_zero() {
+        grouped(d, 0, r.mode)
+    } else {
+        grouped(d, 2, r.mode)
+    }
+}
+
+/// How far an actual is from its target in the better direction (positive
+/// when the target is not reached), in the KPI's unit; ratios in
+/// percentage points.
+pub fn gap(
+    actual: Decimal,
+    target: Decimal,
+    direction: Direction,
+    unit: &str,
+    lang: Language,
+    lp: &LoadedPolicy,
+) -> String {
+    let g = match direction {
+        Direction::Higher => target - actual,
+        Direction::Lower => actual - target,
+    };
+    if is_ratio(unit) {
+        let pp = grouped(g * Decimal::ONE_HUNDRED, 2, lp.policy.rounding.mode);
+        match lang {
+            Language::ZhCn => format!("{pp} 个百分点"),
+            Language::En => format!("{pp} pp"),
+        }
+    } else {
+        value(g, unit, lp)
+    }
+}
+
+/// Money in the policy's places, grouped.
+pub fn money(d: Decimal, lp: &LoadedPolicy) -> String {
+    grouped(d, lp.policy.rounding.money_places, lp.policy.rounding.mode)
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn esc(s: &str) -> Cow<'_, str> {
+    if !s.contains(['<', '>', '&', '"', '\'']) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Escapes text for Markdown: a backslash before every character that
+/// Markdown or inline HTML would interpret.
+pub fn md_escape(s: &str) -> Cow<'_, str> {
+    const SPECIAL: &[char] = &[
+        '\\', '`', '*', '_', '[', ']', '<', '>', '|', '#', '~', '!', '&',
+    ];
+    if !s.contains(SPECIAL) && !s.contains('\n') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c == '\n' || c == '\r' {
+            out.push(' ');
+            continue;
+        }
+        if SPECIAL.contains(&c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn groups_digits_and_rounds_in_the_policy_mode() {
+        let m = RoundingMode::HalfUp;
+        assert_eq!(grouped(d("1234567.891"), 2, m), "1,234,567.89");
+        assert_eq!(grouped(d("-1234.5"), 2, m), "-1,234.50");
+        assert_eq!(grouped(d("999"), 0, m), "999");
+        assert_eq!(grouped(d("100000"), 0, m), "100,000");
+        assert_eq!(grouped(d("0.005"), 2, m), "0.01");
+        assert_eq!(
+            grouped(d("0.005"), 2, RoundingMode::HalfEven),
+            "0.00",
+            "banker's rounding"
+        );
+        assert_eq!(percent(d("1.04255"), m), "104.26%");
+        assert_eq!(trimmed(d("37.500"), 2, m), "37.5");
+    }
+
+    #[test]
+    fn escapes_html_and_markdown() {
+        assert_eq!(
+            esc("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+        assert_eq!(esc("刘磊平"), "刘磊平");
+        assert_eq!(md_escape("a|b <i>*x*</i>"), "a\\|b \\<i\\>\\*x\\*\\</i\\>");
+        assert_eq!(md_escape("line\nbreak"), "line break");
+    }
+}
