@@ -119,6 +119,7 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
         t.elapsed()
     );
 
+    let t = std::time::Instant::now();
     let feedback = engine::recognition::evaluate(&lp, &data, &run)?;
     let lang = cfg.lang.unwrap_or(lp.policy.language);
     let mut files = vec![
@@ -131,6 +132,10 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
     files.extend(output::feedback::statements(
         &lp, &data, &run, &feedback, lang,
     )?);
+    tracing::info!(
+        "recognition, statements and report built in {:?}",
+        t.elapsed()
+    );
     let totals = output::control_totals(&lp, &run);
     let mut manifest = output::manifest::build(&lp, &data, &run, &files, totals.clone());
     manifest.language = Some(lang.code());
