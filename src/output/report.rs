@@ -219,8 +219,8 @@ pub fn report(
     }
     let _ = writeln!(
         h,
-        "</div>\n<p class=\"note\">{} {}</p>\n</section>",
-        t(lang, "金额单位：", "Amounts in"),
+        "</div>\n<p class=\"note\">{}{}</p>\n</section>",
+        t(lang, "金额单位：", "Amounts in "),
         esc(&p.currency)
     );
 
