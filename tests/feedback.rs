@@ -444,3 +444,17 @@ fn template_errors_are_located_and_stop_the_run() {
         "{err}"
     );
 }
+
+#[test]
+fn unknown_language_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = run_lang(&example_policy(), &example_data(), &out, Some("fr"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("invalid value 'fr' for '--lang"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+}

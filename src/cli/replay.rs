@@ -182,6 +182,8 @@ pub fn replay(dir: &Path) -> Result<Outcome> {
         data: Some(run.dir.join(DATA_DIR)),
         period: Some(period),
         out: Some(out.clone()),
+        // statements and the report are reproduced in the archived run's language
+        lang: run.str_at("/language").ok().map(str::to_owned),
         ..RunArgs::default()
     }
     .check()?;

@@ -142,6 +142,7 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
         Some(dir) => Some(output::adjust::read_previous(dir, &cfg.period.label)?),
         None => None,
     };
+    let t = std::time::Instant::now();
     let feedback = engine::recognition::evaluate(&lp, &data, &run)?;
     let lang = cfg.lang.unwrap_or(lp.policy.language);
     let mut files = vec![
@@ -155,6 +156,10 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
     files.extend(output::feedback::statements(
         &lp, &data, &run, &feedback, lang,
     )?);
+    tracing::info!(
+        "recognition, statements and report built in {:?}",
+        t.elapsed()
+    );
     let totals = output::control_totals(&lp, &data, &run);
     if let Some(prev) = &previous {
         files.push(output::adjust::build(&lp, &data, &run, prev));

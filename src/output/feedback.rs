@@ -529,7 +529,20 @@ pub fn statement(
             days_employed: r.days_employed,
             period_days: run.period.days(),
             prorated: num != den,
-            pool: None,
+            pool: r.pool.as_ref().map(|p| PoolInfo {
+                pool: p.pool.clone(),
+                factor: if p.requested.is_zero() {
+                    "1".into()
+                } else {
+                    (p.budget / p.requested).round_dp(6).normalize().to_string()
+                },
+                before: crate::decimal::round_fixed(
+                    p.before,
+                    lp.policy.rounding.money_places,
+                    lp.policy.rounding.mode,
+                )
+                .to_string(),
+            }),
             bonus: money(r.bonus, lp),
             projects: r
                 .projects

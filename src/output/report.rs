@@ -124,6 +124,8 @@ const STYLE: &str = r#"
   th { background: #f4f6f8; font-size: 12px; color: #3e4c59; }
   td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
   tr.total td { font-weight: 700; border-top: 2px solid #9aa5b1; }
+  table.heat { table-layout: fixed; }
+  table.heat th.n { white-space: normal; text-align: center; vertical-align: bottom; }
   table.heat td.n { text-align: center; }
   .legend { display: flex; flex-wrap: wrap; gap: 14px; font-size: 12px; color: #3e4c59; margin: 4px 0; }
   .legend i { display: inline-block; width: 12px; height: 12px; border-radius: 2px; vertical-align: -1px; margin-right: 4px; }
@@ -217,8 +219,8 @@ pub fn report(
     }
     let _ = writeln!(
         h,
-        "</div>\n<p class=\"note\">{} {}</p>\n</section>",
-        t(lang, "金额单位：", "Amounts in"),
+        "</div>\n<p class=\"note\">{}{}</p>\n</section>",
+        t(lang, "金额单位：", "Amounts in "),
         esc(&p.currency)
     );
 
@@ -407,7 +409,7 @@ fn score_distribution(h: &mut String, lp: &LoadedPolicy, run: &RunResult, lang: 
             );
             let _ = writeln!(
                 h,
-                "  <text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{n}</text>",
+                "  <text x=\"{}\" y=\"{}\" text-anchor=\"middle\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{n}</text>",
                 px(x + bin_w / d(2)),
                 px(d(top + plot_h) - bh - d(4)),
             );
