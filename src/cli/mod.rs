@@ -5,6 +5,7 @@
 mod check;
 mod diff;
 mod explain;
+mod gen;
 mod replay;
 mod run;
 mod runfolder;
@@ -40,6 +41,8 @@ enum Command {
     Test(test::TestArgs),
     /// Print the JSON Schema of policy.yaml.
     Schema,
+    /// Write a realistic synthetic data folder for a policy (benchmarks, demos).
+    Gen(gen::GenArgs),
     /// Re-run an archived run from its archive/ alone and compare every output byte for byte.
     Replay(replay::ReplayArgs),
     /// One employee's calculation step by step, from the run's trace.
@@ -67,6 +70,7 @@ pub fn run() -> ExitCode {
         Some(Command::Check(args)) => check::main(args),
         Some(Command::Test(args)) => test::main(args),
         Some(Command::Schema) => schema::main(),
+        Some(Command::Gen(args)) => gen::main(args),
         Some(Command::Replay(args)) => replay::main(args),
         Some(Command::Explain(args)) => explain::main(args),
         Some(Command::Diff(args)) => diff::main(args),
