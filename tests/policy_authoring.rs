@@ -11,7 +11,7 @@ fn policy_json(dir: &std::path::Path) -> serde_json::Value {
 }
 
 fn examples() -> Vec<std::path::PathBuf> {
-    ["platform-ops", "customer-service"]
+    ["platform-ops", "customer-service", "growth-targets"]
         .iter()
         .map(|p| root().join("policies").join(p))
         .collect()
@@ -96,6 +96,7 @@ fn check_accepts_the_examples_with_their_data() {
     for (policy, data) in [
         ("platform-ops", "platform-ops"),
         ("customer-service", "customer-service"),
+        ("growth-targets", "growth-targets"),
     ] {
         let p = root().join("policies").join(policy);
         let d = root().join("fixtures").join(data);
