@@ -145,40 +145,44 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
     let t = std::time::Instant::now();
     let feedback = engine::recognition::evaluate(&lp, &data, &run)?;
     let lang = cfg.lang.unwrap_or(lp.policy.language);
-    let mut files = vec![
-        output::payouts(&lp, &data, &run),
-        output::scores(&lp, &data, &run),
-        output::summary(&lp, &data, &run),
-        output::trace::trace(&lp, &data, &run),
-        output::feedback::recognition_csv(&lp, &data, &run, &feedback),
-        output::report::report(&lp, &data, &run, &feedback, lang),
-    ];
-    files.extend(output::feedback::statements(
-        &lp, &data, &run, &feedback, lang,
-    )?);
+    // Each output goes to the staging folder as soon as it is built; a
+    // failure drops the staging folder, so --out is still all or nothing.
+    let staging = output::atomic::Staging::new(&cfg.out)?;
+    let mut written = Vec::new();
+    let mut put = |f: output::OutFile| -> Result<()> {
+        written.push(output::manifest::write(&staging, f)?);
+        Ok(())
+    };
+    put(output::payouts(&lp, &data, &run))?;
+    put(output::scores(&lp, &data, &run))?;
+    put(output::summary(&lp, &data, &run))?;
+    put(output::trace::trace(&lp, &data, &run))?;
+    put(output::feedback::recognition_csv(
+        &lp, &data, &run, &feedback,
+    ))?;
+    put(output::report::report(&lp, &data, &run, &feedback, lang))?;
+    for f in output::feedback::statements(&lp, &data, &run, &feedback, lang)? {
+        put(f)?;
+    }
     tracing::info!(
-        "recognition, statements and report built in {:?}",
+        "outputs, recognition, statements and report written in {:?}",
         t.elapsed()
     );
     let totals = output::control_totals(&lp, &data, &run);
     if let Some(prev) = &previous {
-        files.push(output::adjust::build(&lp, &data, &run, prev));
+        put(output::adjust::build(&lp, &data, &run, prev))?;
     }
-    files.push(output::OutFile {
+    put(output::OutFile {
         rel: "payouts.xlsx".into(),
         bytes: output::workbook::build(&lp, &data, &run, &totals)?,
         rows: run.employees.len(),
-    });
-    let mut manifest = output::manifest::build(&lp, &data, &run, &files, totals.clone());
+    })?;
+    let mut manifest = output::manifest::build(&lp, &data, &run, written, totals.clone());
     manifest.language = Some(lang.code());
     let mut json =
         serde_json::to_string_pretty(&manifest).map_err(|e| Error::Usage(e.to_string()))?;
     json.push('\n');
 
-    let staging = output::atomic::Staging::new(&cfg.out)?;
-    for f in &files {
-        staging.write(&f.rel, &f.bytes)?;
-    }
     staging.write("manifest.json", json.as_bytes())?;
     output::archive::write(&staging, &lp, &data)?;
     staging.commit()?;

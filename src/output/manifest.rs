@@ -97,11 +97,24 @@ pub struct FileHash {
     pub sha256: String,
 }
 
+/// Writes an output into the staging folder and keeps only its hash, so a
+/// large run never holds every output in memory at once.
+pub fn write(staging: &super::atomic::Staging, f: OutFile) -> crate::error::Result<FileHash> {
+    staging.write(&f.rel, &f.bytes)?;
+    Ok(FileHash {
+        sha256: sha256(&f.bytes),
+        bytes: f.bytes.len(),
+        rows: Some(f.rows),
+        table: None,
+        path: f.rel,
+    })
+}
+
 pub fn build(
     lp: &LoadedPolicy,
     data: &Data,
     run: &RunResult,
-    outputs: &[OutFile],
+    outputs: Vec<FileHash>,
     totals: ControlTotals,
 ) -> Manifest {
     let p = &run.period;
@@ -145,16 +158,7 @@ pub fn build(
                 sha256: sha256(&f.bytes),
             })
             .collect(),
-        outputs: outputs
-            .iter()
-            .map(|f| FileHash {
-                path: f.rel.clone(),
-                table: None,
-                rows: Some(f.rows),
-                bytes: f.bytes.len(),
-                sha256: sha256(&f.bytes),
-            })
-            .collect(),
+        outputs,
         control_totals: totals,
         not_in_period: run.not_in_period.clone(),
         archive: ArchiveInfo {
