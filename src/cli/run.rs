@@ -148,15 +148,19 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
     // Each output goes to the staging folder as soon as it is built; a
     // failure drops the staging folder, so --out is still all or nothing.
     let staging = output::atomic::Staging::new(&cfg.out)?;
-    let mut written = Vec::new();
-    let mut put = |f: output::OutFile| -> Result<()> {
-        written.push(output::manifest::write(&staging, f)?);
+    let written = std::cell::RefCell::new(Vec::new());
+    let put = |f: output::OutFile| -> Result<()> {
+        written
+            .borrow_mut()
+            .push(output::manifest::write(&staging, f)?);
         Ok(())
     };
     put(output::payouts(&lp, &data, &run))?;
     put(output::scores(&lp, &data, &run))?;
     put(output::summary(&lp, &data, &run))?;
-    put(output::trace::trace(&lp, &data, &run))?;
+    written
+        .borrow_mut()
+        .push(output::trace::trace(&lp, &data, &run, &staging)?);
     put(output::feedback::recognition_csv(
         &lp, &data, &run, &feedback,
     ))?;
@@ -177,7 +181,8 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
         bytes: output::workbook::build(&lp, &data, &run, &totals)?,
         rows: run.employees.len(),
     })?;
-    let mut manifest = output::manifest::build(&lp, &data, &run, written, totals.clone());
+    let mut manifest =
+        output::manifest::build(&lp, &data, &run, written.into_inner(), totals.clone());
     manifest.language = Some(lang.code());
     let mut json =
         serde_json::to_string_pretty(&manifest).map_err(|e| Error::Usage(e.to_string()))?;

@@ -71,6 +71,16 @@ impl Staging {
         std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))
     }
 
+    /// Creates `rel` inside the staging folder for streaming writes.
+    pub fn create(&self, rel: &str) -> Result<(PathBuf, std::fs::File)> {
+        let path = self.tmp.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        let f = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+        Ok((path, f))
+    }
+
     /// Puts the staged folder in place of `out`.
     pub fn commit(mut self) -> Result<()> {
         let old = sibling(&self.out, "old");

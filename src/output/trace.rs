@@ -13,7 +13,7 @@
 //! version (that is in the manifest), so a replay by a later merit that
 //! computes the same numbers writes the same trace.
 
-use super::{money, OutFile};
+use super::money;
 use crate::data::metrics::MonthlyRows;
 use crate::data::Data;
 use crate::decimal::plain;
@@ -775,7 +775,14 @@ fn notes(lp: &LoadedPolicy, r: &crate::engine::EmployeeResult) -> Vec<String> {
 }
 
 /// Builds `trace.jsonl` for a computed run.
-pub fn trace(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
+pub fn trace(
+    lp: &LoadedPolicy,
+    data: &Data,
+    run: &RunResult,
+    staging: &super::atomic::Staging,
+) -> crate::error::Result<super::manifest::FileHash> {
+    use sha2::{Digest, Sha256};
+    use std::io::Write;
     let started = std::time::Instant::now();
     let metrics_input = data.files.iter().find(|f| f.table == "metrics");
     let metrics_file = metrics_input.map_or("metrics.csv".to_string(), |f| f.file_name.clone());
@@ -794,27 +801,45 @@ pub fn trace(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
         metrics_file: metrics_file.clone(),
     };
     let head = run_record(lp, run, &metrics_file);
-    let lines: Vec<String> = run
-        .employees
-        .par_iter()
-        .map(|r| serde_json::to_string(&employee_record(&ctx, r)).expect("trace serialises"))
-        .collect();
-    let rows = lines.len();
-    let mut out = serde_json::to_string(&head).expect("trace serialises");
-    out.reserve(lines.iter().map(|l| l.len() + 1).sum());
-    out.push('\n');
-    for l in lines {
-        out.push_str(&l);
-        out.push('\n');
+    // Streamed in chunks: a million employees' trace never sits in memory whole.
+    let (path, file) = staging.create(TRACE_FILE)?;
+    let io = |e: std::io::Error| crate::error::Error::io(&path, e);
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+    let mut hash = Sha256::new();
+    let mut bytes = 0usize;
+    let mut emit = |text: &str, w: &mut std::io::BufWriter<std::fs::File>| -> std::io::Result<()> {
+        hash.update(text.as_bytes());
+        bytes += text.len();
+        w.write_all(text.as_bytes())
+    };
+    let mut first = serde_json::to_string(&head).expect("trace serialises");
+    first.push('\n');
+    emit(&first, &mut w).map_err(io)?;
+    for chunk in run.employees.chunks(10_000) {
+        let lines: Vec<String> = chunk
+            .par_iter()
+            .map(|r| {
+                let mut l =
+                    serde_json::to_string(&employee_record(&ctx, r)).expect("trace serialises");
+                l.push('\n');
+                l
+            })
+            .collect();
+        for l in &lines {
+            emit(l, &mut w).map_err(io)?;
+        }
     }
+    w.flush().map_err(io)?;
+    let rows = run.employees.len();
     tracing::info!(
-        "trace of {rows} employees ({} bytes) built in {:?}",
-        out.len(),
+        "trace of {rows} employees ({bytes} bytes) written in {:?}",
         started.elapsed()
     );
-    OutFile {
-        rel: TRACE_FILE.into(),
-        bytes: out.into_bytes(),
-        rows,
-    }
+    Ok(super::manifest::FileHash {
+        path: TRACE_FILE.into(),
+        table: None,
+        rows: Some(rows),
+        bytes,
+        sha256: hash.finalize().iter().map(|b| format!("{b:02x}")).collect(),
+    })
 }
