@@ -165,9 +165,7 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
         &lp, &data, &run, &feedback,
     ))?;
     put(output::report::report(&lp, &data, &run, &feedback, lang))?;
-    for f in output::feedback::statements(&lp, &data, &run, &feedback, lang)? {
-        put(f)?;
-    }
+    output::feedback::statements(&lp, &data, &run, &feedback, lang, &mut |f| put(f))?;
     tracing::info!(
         "outputs, recognition, statements and report written in {:?}",
         t.elapsed()

@@ -580,52 +580,60 @@ pub fn statement(
 
 /// Every employee's statements, `feedback/ID.md` and `feedback/ID.html`,
 /// in employee order.
+/// Renders every statement and hands each file to `sink` as soon as its
+/// chunk of employees is rendered, so a large run never holds them all.
 pub fn statements(
     lp: &LoadedPolicy,
     data: &Data,
     run: &RunResult,
     feedback: &[EmployeeFeedback],
     lang: Language,
-) -> Result<Vec<OutFile>> {
+    sink: &mut dyn FnMut(OutFile) -> Result<()>,
+) -> Result<()> {
     let templates = &lp.feedback.templates;
     let names: Vec<(Format, String)> = Format::ALL
         .iter()
         .map(|&f| (f, templates.pick(lang, f)))
         .collect();
-    let rendered: Vec<std::result::Result<Vec<OutFile>, Diagnostic>> = run
-        .employees
-        .par_iter()
-        .zip(feedback)
-        .map(|(r, fb)| {
-            let st = statement(lp, data, run, r, fb, lang);
-            let subject = format!("the statement of employee {}", st.employee.id);
-            names
-                .iter()
-                .map(|(format, name)| {
-                    let text = templates.render(name, &st, &subject)?;
-                    Ok(OutFile {
-                        rel: format!("feedback/{}.{}", st.employee.id, format.ext()),
-                        bytes: text.into_bytes(),
-                        rows: 1,
-                    })
-                })
-                .collect()
-        })
-        .collect();
-    let mut files = Vec::with_capacity(rendered.len() * 2);
     let mut diags = Diagnostics::default();
-    for r in rendered {
-        match r {
-            Ok(f) => files.extend(f),
-            // One template error usually hits every employee: report it once.
-            Err(d) if diags.0.iter().any(|x| x.line == d.line && x.file == d.file) => {}
-            Err(d) => diags.push(d),
+    for (employees, fbs) in run.employees.chunks(5_000).zip(feedback.chunks(5_000)) {
+        let rendered: Vec<std::result::Result<Vec<OutFile>, Diagnostic>> = employees
+            .par_iter()
+            .zip(fbs)
+            .map(|(r, fb)| {
+                let st = statement(lp, data, run, r, fb, lang);
+                let subject = format!("the statement of employee {}", st.employee.id);
+                names
+                    .iter()
+                    .map(|(format, name)| {
+                        let text = templates.render(name, &st, &subject)?;
+                        Ok(OutFile {
+                            rel: format!("feedback/{}.{}", st.employee.id, format.ext()),
+                            bytes: text.into_bytes(),
+                            rows: 1,
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        for r in rendered {
+            match r {
+                Ok(files) if !diags.has_errors() => {
+                    for f in files {
+                        sink(f)?;
+                    }
+                }
+                Ok(_) => {}
+                // One template error usually hits every employee: report it once.
+                Err(d) if diags.0.iter().any(|x| x.line == d.line && x.file == d.file) => {}
+                Err(d) => diags.push(d),
+            }
         }
     }
     if diags.has_errors() {
         return Err(Error::Invalid(diags));
     }
-    Ok(files)
+    Ok(())
 }
 
 /// `recognition.csv`: one row per award, by employee then rule order.
