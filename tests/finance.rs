@@ -127,6 +127,25 @@ fn a_missing_budget_is_an_error() {
     );
 }
 
+/// Sets fields (by index) of the CSV row starting with `prefix`.
+fn set_fields(path: &Path, prefix: &str, fields: &[(usize, &str)]) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let text: Vec<String> = text
+        .lines()
+        .map(|l| {
+            if !l.starts_with(prefix) {
+                return l.to_owned();
+            }
+            let mut f: Vec<&str> = l.split(',').collect();
+            for (i, v) in fields {
+                f[*i] = v;
+            }
+            f.join(",")
+        })
+        .collect();
+    std::fs::write(path, text.join("\n") + "\n").unwrap();
+}
+
 fn with_usd(s: &Setup, rates: &str) {
     edit(
         &s.policy().join("policy.yaml"),
@@ -134,23 +153,11 @@ fn with_usd(s: &Setup, rates: &str) {
         "currency_conversion: { rate: period_end }\nrounding:\n",
     );
     // E022 is paid in USD with a base salary of 50000 USD
-    let path = s.data().join("employees.csv");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let text: String = text
-        .lines()
-        .map(|l| {
-            if l.starts_with("E022,") {
-                let mut f: Vec<&str> = l.split(',').collect();
-                f[4] = "50000";
-                f[9] = "USD";
-                f.join(",")
-            } else {
-                l.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    std::fs::write(&path, text + "\n").unwrap();
+    set_fields(
+        &s.data().join("employees.csv"),
+        "E022,",
+        &[(4, "50000"), (9, "USD")],
+    );
     std::fs::write(
         s.data().join("fx_rates.csv"),
         format!("currency,month,rate_to_policy_currency\n{rates}"),
@@ -167,22 +174,7 @@ fn an_employee_paid_in_another_currency() {
     let usd = payouts(&s.out("usd"));
     // The same person with a CNY salary of 50000 × 7.25 (the period-end rate) = 362500 earns the same CNY amount.
     let t = Setup::new();
-    let path = t.data().join("employees.csv");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let text: String = text
-        .lines()
-        .map(|l| {
-            if l.starts_with("E022,") {
-                let mut f: Vec<&str> = l.split(',').collect();
-                f[4] = "362500";
-                f.join(",")
-            } else {
-                l.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    std::fs::write(&path, text + "\n").unwrap();
+    set_fields(&t.data().join("employees.csv"), "E022,", &[(4, "362500")]);
     assert!(t.run("cny", &[]).status.success());
     let cny = payouts(&t.out("cny"));
     assert_eq!(usd["E022"][9], cny["E022"][9], "total_payout in CNY");

@@ -32,23 +32,26 @@ fn money(d: Decimal, lp: &LoadedPolicy) -> String {
     round_fixed(d, lp.policy.rounding.money_places, lp.policy.rounding.mode).to_string()
 }
 
+/// Columns of `payouts.csv` and of the workbook's Payouts sheet.
+pub const PAYOUT_COLUMNS: [&str; 14] = [
+    "employee_id",
+    "name",
+    "department",
+    "role",
+    "period",
+    "score",
+    "rating",
+    "bonus",
+    "project_bonus",
+    "total_payout",
+    "currency",
+    "payout_currency",
+    "fx_rate",
+    "payout_in_currency",
+];
+
 pub fn payouts(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
-    let mut c = Csv::with_header(&[
-        "employee_id",
-        "name",
-        "department",
-        "role",
-        "period",
-        "score",
-        "rating",
-        "bonus",
-        "project_bonus",
-        "total_payout",
-        "currency",
-        "payout_currency",
-        "fx_rate",
-        "payout_in_currency",
-    ]);
+    let mut c = Csv::with_header(&PAYOUT_COLUMNS);
     for r in &run.employees {
         let e = &data.employees[r.employee];
         c.text(&e.id)

@@ -52,23 +52,7 @@ pub fn build(
 
     let ws = wb.add_worksheet();
     ws.set_name("Payouts").map_err(xlsx_err)?;
-    let cols = [
-        "employee_id",
-        "name",
-        "department",
-        "role",
-        "period",
-        "score",
-        "rating",
-        "bonus",
-        "project_bonus",
-        "total_payout",
-        "currency",
-        "payout_currency",
-        "fx_rate",
-        "payout_in_currency",
-    ];
-    header(ws, &cols)?;
+    header(ws, &super::PAYOUT_COLUMNS)?;
     for (i, r) in run.employees.iter().enumerate() {
         let row = i as u32 + 1;
         let e = &data.employees[r.employee];
