@@ -28,12 +28,7 @@ pub fn main(args: CheckArgs) -> Result<ExitCode> {
         match data::load(dir, &lp) {
             Ok(d) => {
                 let present: Vec<&str> = d.metrics.names().collect();
-                let metrics_path = dir.join(
-                    d.files
-                        .iter()
-                        .find(|f| f.table == "metrics")
-                        .map_or("metrics.csv", |f| f.file_name.as_str()),
-                );
+                let metrics_path = d.file_path("metrics");
                 let mut needed: Vec<(&str, &str)> = lp
                     .policy
                     .kpis

@@ -91,18 +91,24 @@ pub struct Data {
 }
 
 impl Data {
+    /// Where a table was read from (or would be, as `<table>.csv`), for messages.
+    pub fn file_path(&self, table: &str) -> std::path::PathBuf {
+        let name = self
+            .files
+            .iter()
+            .find(|f| f.table == table)
+            .map(|f| f.file_name.clone());
+        self.dir
+            .join(name.unwrap_or_else(|| format!("{table}.csv")))
+    }
+
     /// Converts the base salaries of employees paid in another currency to
     /// the policy currency at the period's rate (period end or average).
     pub fn apply_fx(&mut self, policy: &crate::policy::Policy, period: &Period) -> Result<()> {
         let Some(conv) = &policy.currency_conversion else {
             return Ok(());
         };
-        let file = self.dir.join(
-            self.files
-                .iter()
-                .find(|f| f.table == "fx_rates")
-                .map_or("fx_rates.csv", |f| f.file_name.as_str()),
-        );
+        let file = self.file_path("fx_rates");
         let mut diags = Diagnostics::default();
         let mut rates: BTreeMap<String, Decimal> = BTreeMap::new();
         for e in &mut self.employees {

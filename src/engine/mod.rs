@@ -264,12 +264,7 @@ fn evaluate(
     eligible: &[usize],
 ) -> Result<(Vec<Scored>, Aggs)> {
     let policy = &lp.policy;
-    let metrics_file = data.dir.join(
-        data.files
-            .iter()
-            .find(|f| f.table == "metrics")
-            .map_or("metrics.csv", |f| f.file_name.as_str()),
-    );
+    let metrics_file = data.file_path("metrics");
     let mut diags = Diagnostics::default();
     let weights = collect(
         eligible
@@ -526,12 +521,7 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
     let policy = &lp.policy;
     data.apply_fx(policy, period)?;
     let data: &Data = data;
-    let metrics_file = data.dir.join(
-        data.files
-            .iter()
-            .find(|f| f.table == "metrics")
-            .map_or("metrics.csv", |f| f.file_name.as_str()),
-    );
+    let metrics_file = data.file_path("metrics");
     data.metrics.check_period(period, &metrics_file)?;
 
     let (eligible, not_in_period): (Vec<usize>, Vec<usize>) = (0..data.employees.len())
@@ -670,12 +660,7 @@ fn apply_pools(
         groups.entry(key).or_default().push(i);
     }
     let mut diags = Diagnostics::default();
-    let budgets_file = data.dir.join(
-        data.files
-            .iter()
-            .find(|f| f.table == "budgets")
-            .map_or("budgets.csv", |f| f.file_name.as_str()),
-    );
+    let budgets_file = data.file_path("budgets");
     for (subject, idx) in groups {
         let Some(&budget) = data.budgets.get(&(subject.clone(), period.label.clone())) else {
             diags.push(Diagnostic::error(
