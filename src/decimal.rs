@@ -18,19 +18,19 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     if t.is_empty() {
         return Err("empty value where a number is required".into());
     }
-    let lower = t.to_ascii_lowercase();
-    if matches!(
-        lower.trim_start_matches(['+', '-']),
-        "nan" | "inf" | "infinity"
-    ) {
-        return Err(format!("'{t}' is not a finite number"));
-    }
     let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
     let ok = !digits.is_empty()
         && digits.bytes().all(|c| c.is_ascii_digit() || c == b'.')
         && digits.bytes().filter(|&c| c == b'.').count() <= 1
         && digits.bytes().any(|c| c.is_ascii_digit());
     if !ok {
+        let lower = t.to_ascii_lowercase();
+        if matches!(
+            lower.trim_start_matches(['+', '-']),
+            "nan" | "inf" | "infinity"
+        ) {
+            return Err(format!("'{t}' is not a finite number"));
+        }
         return Err(format!("cannot parse '{t}' as a decimal number"));
     }
     Decimal::from_str(t).map_err(|e| format!("cannot parse '{t}' as a decimal number: {e}"))
@@ -149,6 +149,70 @@ pub fn plain(d: Decimal) -> String {
     d.normalize().to_string()
 }
 
+/// Appends `d` exactly as its `Display` writes it (`-0.50`, `0.05`, `12`),
+/// without the formatting machinery: outputs write tens of millions.
+pub fn push_decimal(buf: &mut String, d: Decimal) {
+    let scale = d.scale() as usize;
+    // Digits from the right, then sign, point and leading zero, into one
+    // stack buffer (at most 29 digits, a point, a zero and a sign).
+    let mut out = [0u8; 40];
+    let mut at = out.len();
+    let mut put = |c: u8| {
+        at -= 1;
+        out[at] = c;
+    };
+    let mut n = 0;
+    let a = d.mantissa().unsigned_abs();
+    let mut digit = |c: u8, n: &mut usize| {
+        if *n == scale && scale > 0 {
+            put(b'.');
+        }
+        put(c);
+        *n += 1;
+    };
+    if let Ok(mut a) = u64::try_from(a) {
+        while a > 0 {
+            digit(b'0' + (a % 10) as u8, &mut n);
+            a /= 10;
+        }
+    } else {
+        let mut a = a;
+        while a > 0 {
+            digit(b'0' + (a % 10) as u8, &mut n);
+            a /= 10;
+        }
+    }
+    while n < scale {
+        digit(b'0', &mut n);
+    }
+    if n == scale {
+        digit(b'0', &mut n);
+    }
+    if d.is_sign_negative() {
+        at -= 1;
+        out[at] = b'-';
+    }
+    buf.push_str(std::str::from_utf8(&out[at..]).expect("ascii digits"));
+}
+
+/// Appends [`plain`] text of `d`: its digits without trailing fraction zeros.
+pub fn push_plain(buf: &mut String, d: Decimal) {
+    if d.is_zero() {
+        // normalize() also drops the sign of a negative zero
+        buf.push('0');
+        return;
+    }
+    let start = buf.len();
+    push_decimal(buf, d);
+    if d.scale() > 0 {
+        let trimmed = buf[start..]
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .len();
+        buf.truncate(start + trimmed);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +265,48 @@ mod tests {
             round_fixed(d("10"), 2, RoundingMode::HalfUp).to_string(),
             "10.00"
         );
+    }
+
+    #[test]
+    fn fast_text_is_display_text() {
+        let mut r = crate::gen::rng::Rng::stream(1, 2, 3);
+        let mut cases: Vec<Decimal> = [
+            "0",
+            "-0",
+            "0.00",
+            "-0.50",
+            "0.05",
+            "12",
+            "-12.340",
+            "79228162514264337593543950335",
+            "-0.0000000000000000000000000001",
+        ]
+        .iter()
+        .map(|s| d(s))
+        .collect();
+        for _ in 0..20_000 {
+            let hi = if r.chance(100) {
+                r.next_u64() as u32
+            } else {
+                0
+            };
+            let v = Decimal::from_parts(
+                r.next_u64() as u32,
+                (r.next_u64() >> r.below(64)) as u32,
+                hi,
+                r.chance(500),
+                r.below(29) as u32,
+            );
+            cases.push(v);
+        }
+        for v in cases {
+            let mut fast = String::new();
+            push_decimal(&mut fast, v);
+            assert_eq!(fast, v.to_string(), "{v:?}");
+            let mut fast = String::new();
+            push_plain(&mut fast, v);
+            assert_eq!(fast, plain(v), "{v:?}");
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn gen(policy: &Path, out: &Path, format: &str, seed: &str) {
     let o = merit(&[
@@ -52,6 +52,28 @@ fn same_seed_same_bytes_other_seed_other_data() {
     gen(&example_policy(), &c, "csv", "8");
     assert_eq!(files(&a), files(&b));
     assert_ne!(files(&a), files(&c));
+    // Another thread count must not change a byte.
+    let one = dir.path().join("one-thread");
+    let o = merit_env(
+        &[
+            "gen",
+            "--policy",
+            example_policy().to_str().unwrap(),
+            "--employees",
+            "300",
+            "--months",
+            "12",
+            "--out",
+            one.to_str().unwrap(),
+            "--format",
+            "csv",
+            "--seed",
+            "7",
+        ],
+        &[("RAYON_NUM_THREADS", "1"), ("POLARS_MAX_THREADS", "1")],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(files(&a), files(&one));
     let names: Vec<String> = files(&a).into_iter().map(|(n, _)| n).collect();
     for t in ["employees.csv", "metrics.csv", "targets.csv", "ratings.csv"] {
         assert!(names.iter().any(|n| n == t), "{names:?}");
@@ -94,4 +116,104 @@ fn generated_data_runs_for_every_example_policy_and_parquet_equals_csv() {
             "{policy}: most of the 300 people are paid"
         );
     }
+}
+
+fn gen_args(policy: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "gen",
+        "--policy",
+        policy.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    merit(&args)
+}
+
+fn gen_ok(policy: &Path, out: &Path, extra: &[&str]) {
+    let o = gen_args(policy, out, extra);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+fn run_ok(policy: &Path, data: &Path, period: &str, out: &Path) {
+    let o = run(policy, data, period, out);
+    assert!(o.status.success(), "{period}: {}", stderr(&o));
+}
+
+#[test]
+fn baseline_computes_the_same_payouts() {
+    // cargo test builds the examples next to the binary.
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_merit"));
+    let baseline = bin.parent().unwrap().join("examples").join("baseline");
+    assert!(
+        baseline.is_file(),
+        "{} missing: build it with cargo build --release --examples",
+        baseline.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    gen_ok(
+        &root().join("bench/policy"),
+        &data,
+        &[
+            "--employees",
+            "500",
+            "--months",
+            "12",
+            "--format",
+            "parquet",
+            "--periods",
+            "quarter,year",
+        ],
+    );
+    for period in ["2026-Q3", "2026"] {
+        let out = dir.path().join(format!("out-{period}"));
+        run_ok(&root().join("bench/policy"), &data, period, &out);
+        let csv = dir.path().join(format!("baseline-{period}.csv"));
+        let o = std::process::Command::new(&baseline)
+            .args([data.to_str().unwrap(), period, csv.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        // The baseline writes the contract's first 11 columns.
+        let m: String = std::fs::read_to_string(out.join("payouts.csv"))
+            .unwrap()
+            .lines()
+            .map(|l| l.split(',').take(11).collect::<Vec<_>>().join(",") + "\n")
+            .collect();
+        let b = std::fs::read_to_string(csv).unwrap();
+        assert!(m.len() > 10_000);
+        assert!(m == b, "{period}: merit and the baseline disagree");
+    }
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = gen_args(
+        &example_policy(),
+        &dir.path().join("x"),
+        &["--employees", "0", "--months", "3"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--employees and --months must be at least 1"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.path().join("x").exists(), "nothing is written");
+    // A non-empty folder is refused without --force.
+    let full = dir.path().join("full");
+    gen_ok(
+        &example_policy(),
+        &full,
+        &["--employees", "5", "--months", "1"],
+    );
+    let o = gen_args(
+        &example_policy(),
+        &full,
+        &["--employees", "5", "--months", "1"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is not empty"), "{}", stderr(&o));
 }

@@ -4,18 +4,22 @@
 
 pub mod metrics;
 pub mod table;
+pub mod targets;
 
 use crate::decimal::parse_decimal;
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::period::{Month, Period};
 use crate::policy::{hint, LoadedPolicy};
 use chrono::NaiveDate;
+use polars::prelude::{PlHashMap, PlIndexSet};
+use rayon::prelude::*;
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use table::Table;
 
 pub use metrics::Metrics;
+pub use targets::Targets;
 
 /// The subject id of company-wide metrics and targets.
 pub const COMPANY: &str = "company";
@@ -76,8 +80,10 @@ pub struct Data {
     /// Sorted by employee id.
     pub employees: Vec<Employee>,
     pub metrics: Metrics,
+    /// Every id a metric or target row may name.
+    pub subjects: Subjects,
     /// (subject, period, kpi) → target.
-    pub targets: BTreeMap<(String, String, String), Decimal>,
+    pub targets: Targets,
     /// (employee, period) → rating.
     pub ratings: BTreeMap<(String, String), Rating>,
     pub projects: Vec<Project>,
@@ -153,6 +159,43 @@ impl Data {
     }
 }
 
+/// The ids that metric and target rows may name: every employee id in the
+/// employees table (rows with other problems included, so one bad cell does
+/// not cascade), every department, and `company`, each with a dense index.
+/// The employees of [`Data::employees`] come first: employee `i` is subject `i`.
+#[derive(Default)]
+pub struct Subjects {
+    names: PlIndexSet<String>,
+    /// Subjects before this index are employee ids.
+    employee_ids: usize,
+}
+
+impl Subjects {
+    fn add(&mut self, name: &str) {
+        if self.names.get_index_of(name).is_none() {
+            self.names.insert(name.to_owned());
+        }
+    }
+    pub fn get(&self, name: &str) -> Option<u32> {
+        self.names.get_index_of(name).map(|i| i as u32)
+    }
+    pub fn name(&self, index: u32) -> &str {
+        &self.names[index as usize]
+    }
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+    /// Whether `name` is an id in the employees table.
+    pub fn is_employee(&self, name: &str) -> bool {
+        self.names
+            .get_index_of(name)
+            .is_some_and(|i| i < self.employee_ids)
+    }
+}
+
 /// Counts problems per column so a broken column does not flood the screen.
 struct Budget<'a> {
     diags: &'a mut Diagnostics,
@@ -174,8 +217,21 @@ impl<'a> Budget<'a> {
         }
     }
     fn cell(&mut self, t: &Table, row: usize, column: &str, msg: impl std::fmt::Display) {
-        let d = t.cell_error(row, column, msg);
-        self.push(t, column, d);
+        let n = self
+            .counts
+            .get(&(t.name, column.to_owned()))
+            .copied()
+            .unwrap_or(0);
+        if n < MAX_PROBLEMS_PER_COLUMN {
+            let d = t.cell_error(row, column, msg);
+            self.push(t, column, d);
+        } else {
+            self.more(t, column, 1);
+        }
+    }
+    /// `n` more problems in a column, counted but not listed.
+    fn more(&mut self, t: &Table, column: &str, n: usize) {
+        *self.counts.entry((t.name, column.to_owned())).or_default() += n;
     }
     fn finish(self, tables: &[&Table]) {
         for ((name, column), n) in self.counts {
@@ -195,7 +251,17 @@ impl<'a> Budget<'a> {
 }
 
 /// A decimal cell that must not be negative (or must be positive with
-/// `positive`); problems go to the budget and give `None`.
+/// `positive`).
+fn amount_value(cell: Option<&str>, positive: bool) -> std::result::Result<Decimal, String> {
+    match parse_decimal(cell.unwrap_or("")) {
+        Ok(d) if positive && d <= Decimal::ZERO => Err(format!("{d} must be greater than zero")),
+        Ok(d) if d < Decimal::ZERO => Err(format!("{d} is negative")),
+        Ok(d) => Ok(d),
+        Err(m) => Err(m),
+    }
+}
+
+/// [`amount_value`] with problems going to the budget.
 fn amount(
     t: &Table,
     row: usize,
@@ -204,24 +270,27 @@ fn amount(
     positive: bool,
     b: &mut Budget,
 ) -> Option<Decimal> {
-    match parse_decimal(cell.unwrap_or("")) {
-        Ok(d) if positive && d <= Decimal::ZERO => {
-            b.cell(t, row, column, format!("{d} must be greater than zero"));
-            None
-        }
-        Ok(d) if d < Decimal::ZERO => {
-            b.cell(t, row, column, format!("{d} is negative"));
-            None
-        }
-        Ok(d) => Some(d),
-        Err(m) => {
-            b.cell(t, row, column, m);
-            None
-        }
-    }
+    amount_value(cell, positive)
+        .map_err(|m| b.cell(t, row, column, m))
+        .ok()
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    let t = s.trim().as_bytes();
+    // The common exact form without the format parser; anything else takes it.
+    if t.len() == 10
+        && t[4] == b'-'
+        && t[7] == b'-'
+        && t.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    {
+        let n =
+            |r: std::ops::Range<usize>| t[r].iter().fold(0u32, |a, c| a * 10 + u32::from(c - b'0'));
+        if let Some(d) = NaiveDate::from_ymd_opt(n(0..4) as i32, n(5..7), n(8..10)) {
+            return Ok(d);
+        }
+    }
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .map_err(|_| format!("'{s}' is not a date (YYYY-MM-DD)"))
 }
@@ -276,6 +345,7 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
     let mut diags = Diagnostics::default();
     let mut read = |name: &'static str, required: bool| -> Result<Option<Table>> {
         match table::find(dir, name)? {
+            Some(path) if name == "metrics" => Table::open_batched(name, &path).map(Some),
             Some(path) => Table::read(name, &path).map(Some),
             None if required => {
                 diags.push(Diagnostic::error(
@@ -287,6 +357,7 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
             None => Ok(None),
         }
     };
+    let stage = crate::progress::Stage::work("open tables", 0);
     let employees_t = read("employees", true)?;
     let metrics_t = read("metrics", true)?;
     let targets_t = read("targets", false)?;
@@ -298,6 +369,7 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
     let extra_columns = policy.policy.employee_columns();
     let mut employee_optional: Vec<&str> = EMPLOYEES.1.to_vec();
     employee_optional.extend(extra_columns.iter().map(String::as_str));
+    stage.finish();
 
     let mut columns_ok = true;
     for (t, (req, opt)) in [
@@ -326,29 +398,63 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
     };
 
     let mut budget = Budget::new(&mut diags);
+    let stage = crate::progress::Stage::work("read employees", employees_t.rows() as u64);
     let employees = employees(&employees_t, policy, &mut budget);
     // References are checked against every id in the table, including rows
     // with other problems, so one bad cell does not cascade.
     let id_col = col(&employees_t, "employee_id");
     let dept_col = col(&employees_t, "department");
-    let ids: HashSet<&str> = id_col.iter().filter_map(|c| text(*c)).collect();
-    let departments: HashSet<&str> = dept_col.iter().filter_map(|c| text(*c)).collect();
-    let subject_ok = |s: &str| ids.contains(s) || departments.contains(s) || s == COMPANY;
+    // Valid employees first, so employee i of `Data::employees` is subject i.
+    let mut subjects = Subjects {
+        names: PlIndexSet::with_capacity_and_hasher(employees.len() + 1024, Default::default()),
+        employee_ids: 0,
+    };
+    for e in &employees {
+        subjects.names.insert(e.id.clone());
+    }
+    for c in &id_col {
+        if let Some(s) = text(*c) {
+            subjects.add(s);
+        }
+    }
+    subjects.employee_ids = subjects.len();
+    for c in &dept_col {
+        if let Some(s) = text(*c) {
+            subjects.add(s);
+        }
+    }
+    subjects.add(COMPANY);
+    drop(dept_col);
+    stage.finish();
 
-    let metrics = Metrics::from_table(&metrics_t, &subject_ok, &mut |row, col, msg| {
-        budget.cell(&metrics_t, row, col, msg);
-    });
+    let metrics = Metrics::read(&metrics_t, &subjects, &mut budget)?;
+    if metrics_t.rows() == 0 {
+        budget.diags.push(Diagnostic::error(
+            &metrics_t.path,
+            "the metrics table is empty",
+        ));
+    }
+    let stage = crate::progress::Stage::work(
+        "read targets",
+        targets_t.as_ref().map_or(0, |t| t.rows() as u64),
+    );
     let targets = targets_t
         .as_ref()
-        .map(|t| targets(t, policy, &subject_ok, &mut budget))
+        .map(|t| Targets::read(t, policy, &subjects, &mut budget))
         .unwrap_or_default();
+    stage.finish();
+    let stage = crate::progress::Stage::work(
+        "read ratings",
+        ratings_t.as_ref().map_or(0, |t| t.rows() as u64),
+    );
     let ratings = ratings_t
         .as_ref()
-        .map(|t| ratings(t, policy, &ids, &mut budget))
+        .map(|t| ratings(t, policy, &subjects, &mut budget))
         .unwrap_or_default();
+    stage.finish();
     let budgets = budgets_t
         .as_ref()
-        .map(|t| budgets(t, &subject_ok, &mut budget))
+        .map(|t| budgets(t, &subjects, &mut budget))
         .unwrap_or_default();
     let fx_rates = fx_t
         .as_ref()
@@ -360,8 +466,9 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
         .unwrap_or_default();
     let projects = projects_t
         .as_ref()
-        .map(|t| projects(t, &ids, &mut budget))
+        .map(|t| projects(t, &subjects, &mut budget))
         .unwrap_or_default();
+    drop(id_col);
 
     let all: Vec<&Table> = [
         Some(&employees_t),
@@ -381,23 +488,35 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
         return Err(Error::Invalid(diags));
     }
     let metrics = metrics.expect("no errors means metrics were built");
-    let files = all
-        .iter()
-        .map(|t| InputFile {
-            table: t.name,
-            file_name: t
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            bytes: t.bytes.clone(),
-            rows: t.rows(),
-        })
-        .collect();
+    drop(all);
+    let files = [
+        Some(employees_t),
+        Some(metrics_t),
+        targets_t,
+        ratings_t,
+        projects_t,
+        benchmarks_t,
+        budgets_t,
+        fx_t,
+    ]
+    .into_iter()
+    .flatten()
+    .map(|t| InputFile {
+        table: t.name,
+        file_name: t
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        rows: t.rows(),
+        bytes: t.bytes,
+    })
+    .collect();
     Ok(Data {
         dir: dir.to_path_buf(),
         employees,
         metrics,
+        subjects,
         targets,
         ratings,
         projects,
@@ -412,209 +531,208 @@ fn col<'t>(t: &'t Table, name: &str) -> Vec<Option<&'t str>> {
     t.column(name).unwrap_or_else(|| vec![None; t.rows()])
 }
 
+/// One employees row checked on its own (everything but duplicates).
+struct EmployeeRow {
+    /// Problems in column order; the duplicate check goes before `dup_at`'s problem.
+    problems: Vec<(&'static str, String)>,
+    dup_at: usize,
+    employee: Option<Employee>,
+}
+
+fn employee_row(
+    c: &[Vec<Option<&str>>],
+    extra: &[(String, Vec<Option<&str>>)],
+    row: usize,
+    policy: &LoadedPolicy,
+) -> EmployeeRow {
+    let roles = &policy.policy.roles;
+    let mut problems: Vec<(&'static str, String)> = Vec::new();
+    let mut ok = true;
+    let mut need = |column: &'static str, v: Option<&str>, problems: &mut Vec<_>| -> String {
+        match text(v) {
+            Some(s) => s.to_owned(),
+            None => {
+                problems.push((column, "empty value where one is required".to_owned()));
+                ok = false;
+                String::new()
+            }
+        }
+    };
+    let e_id = need("employee_id", c[0][row], &mut problems);
+    let e_name = need("name", c[1][row], &mut problems);
+    let e_dept = need("department", c[2][row], &mut problems);
+    let e_role = need("role", c[3][row], &mut problems);
+    let dup_at = problems.len();
+    if !e_role.is_empty() && !roles.contains_key(&e_role) {
+        problems.push((
+            "role",
+            format!(
+                "role '{e_role}' has no weights in the policy{}",
+                hint(&e_role, roles.keys().map(String::as_str))
+            ),
+        ));
+        ok = false;
+    }
+    let mut dec = |column: &'static str, v: Option<&str>, problems: &mut Vec<_>| -> Decimal {
+        match amount_value(v, false) {
+            Ok(d) => d,
+            Err(m) => {
+                problems.push((column, m));
+                ok = false;
+                Decimal::ZERO
+            }
+        }
+    };
+    let base_salary = dec("base_salary", c[4][row], &mut problems);
+    let target_bonus_pct = dec("target_bonus_pct", c[5][row], &mut problems);
+    let hire_date = match parse_date(c[6][row].unwrap_or("")) {
+        Ok(d) => Some(d),
+        Err(m) => {
+            problems.push(("hire_date", m));
+            None
+        }
+    };
+    let termination_date = match text(c[7][row]).map(parse_date) {
+        None => None,
+        Some(Ok(d)) => {
+            if hire_date.is_some_and(|h| d < h) {
+                problems.push(("termination_date", format!("{d} is before the hire date")));
+                ok = false;
+            }
+            Some(d)
+        }
+        Some(Err(m)) => {
+            problems.push(("termination_date", m));
+            ok = false;
+            None
+        }
+    };
+    let currency = text(c[9][row]).map(str::to_owned);
+    if let Some(cur) = &currency {
+        if cur != &policy.policy.currency && policy.policy.currency_conversion.is_none() {
+            problems.push((
+                "currency",
+                format!(
+                    "paid in {cur}, but the policy pays in {} and has no currency_conversion section",
+                    policy.policy.currency
+                ),
+            ));
+            ok = false;
+        }
+    }
+    let employee = match (ok, hire_date) {
+        (true, Some(hire_date)) => Some(Employee {
+            id: e_id,
+            name: e_name,
+            department: e_dept,
+            role: e_role,
+            base_salary,
+            target_bonus_pct,
+            hire_date,
+            termination_date,
+            manager_id: text(c[8][row]).map(str::to_owned),
+            currency,
+            fx_rate: Decimal::ONE,
+            base_salary_local: base_salary,
+            extra: extra
+                .iter()
+                .map(|(name, cells)| {
+                    (
+                        name.clone(),
+                        text(cells[row]).unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect(),
+        }),
+        _ => None,
+    };
+    EmployeeRow {
+        problems,
+        dup_at,
+        employee,
+    }
+}
+
 fn employees(t: &Table, policy: &LoadedPolicy, b: &mut Budget) -> Vec<Employee> {
-    let c = |n| col(t, n);
-    let (id, name, dept, role, salary, pct, hire) = (
-        c("employee_id"),
-        c("name"),
-        c("department"),
-        c("role"),
-        c("base_salary"),
-        c("target_bonus_pct"),
-        c("hire_date"),
-    );
-    let extra_cols: Vec<(String, Vec<Option<&str>>)> = policy
+    let cols: Vec<Vec<Option<&str>>> = [
+        "employee_id",
+        "name",
+        "department",
+        "role",
+        "base_salary",
+        "target_bonus_pct",
+        "hire_date",
+        "termination_date",
+        "manager_id",
+        "currency",
+    ]
+    .into_iter()
+    .map(|n| col(t, n))
+    .collect();
+    // Extra columns the policy reads (cascade share columns).
+    let extra: Vec<(String, Vec<Option<&str>>)> = policy
         .policy
         .employee_columns()
         .into_iter()
-        .map(|c| {
-            let cells = col(t, &c);
-            (c, cells)
+        .map(|n| {
+            let cells = col(t, &n);
+            (n, cells)
         })
         .collect();
-    let (term, mgr, cur) = (c("termination_date"), c("manager_id"), c("currency"));
-    let roles = &policy.policy.roles;
-    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    let (id, mgr) = (&cols[0], &cols[8]);
+    let mut seen: PlHashMap<&str, usize> =
+        PlHashMap::with_capacity_and_hasher(t.rows(), Default::default());
     let mut out = Vec::with_capacity(t.rows());
-    for row in 0..t.rows() {
-        let mut ok = true;
-        let mut need = |column: &str, v: Option<&str>, b: &mut Budget| -> String {
-            match text(v) {
-                Some(s) => s.to_owned(),
-                None => {
-                    b.cell(t, row, column, "empty value where one is required");
-                    ok = false;
-                    String::new()
+    // Rows are checked in parallel parts; duplicates and problems are then
+    // taken in row order.
+    const PART: usize = 1 << 15;
+    let parts: Vec<std::ops::Range<usize>> = (0..t.rows().div_ceil(PART))
+        .map(|i| i * PART..((i + 1) * PART).min(t.rows()))
+        .collect();
+    for group in parts.chunks(4 * rayon::current_num_threads()) {
+        let parsed: Vec<Vec<EmployeeRow>> = group
+            .par_iter()
+            .map(|r| {
+                r.clone()
+                    .map(|row| employee_row(&cols, &extra, row, policy))
+                    .collect()
+            })
+            .collect();
+        for (range, rows) in group.iter().zip(parsed) {
+            for (row, mut er) in range.clone().zip(rows) {
+                let rest = er.problems.split_off(er.dup_at);
+                for (column, msg) in er.problems {
+                    b.cell(t, row, column, msg);
+                }
+                if let Some(e_id) = text(id[row]) {
+                    if let Some(first) = seen.insert(e_id, row) {
+                        b.cell(
+                            t,
+                            row,
+                            "employee_id",
+                            format!(
+                                "duplicate employee_id '{e_id}' (first on line {})",
+                                first + 2
+                            ),
+                        );
+                        er.employee = None;
+                    }
+                }
+                for (column, msg) in rest {
+                    b.cell(t, row, column, msg);
+                }
+                if let Some(e) = er.employee {
+                    out.push(e);
                 }
             }
-        };
-        let e_id = need("employee_id", id[row], b);
-        let e_name = need("name", name[row], b);
-        let e_dept = need("department", dept[row], b);
-        let e_role = need("role", role[row], b);
-        if !e_id.is_empty() {
-            if let Some(first) = seen.insert(id[row].unwrap_or_default().trim(), row) {
-                b.cell(
-                    t,
-                    row,
-                    "employee_id",
-                    format!(
-                        "duplicate employee_id '{e_id}' (first on line {})",
-                        first + 2
-                    ),
-                );
-                ok = false;
-            }
-        }
-        if !e_role.is_empty() && !roles.contains_key(&e_role) {
-            b.cell(
-                t,
-                row,
-                "role",
-                format!(
-                    "role '{e_role}' has no weights in the policy{}",
-                    hint(&e_role, roles.keys().map(String::as_str))
-                ),
-            );
-            ok = false;
-        }
-        let base_salary = amount(t, row, "base_salary", salary[row], false, b);
-        let target_bonus_pct = amount(t, row, "target_bonus_pct", pct[row], false, b);
-        ok &= base_salary.is_some() && target_bonus_pct.is_some();
-        let hire_date = match parse_date(hire[row].unwrap_or("")) {
-            Ok(d) => Some(d),
-            Err(m) => {
-                b.cell(t, row, "hire_date", m);
-                None
-            }
-        };
-        let termination_date = match text(term[row]).map(parse_date) {
-            None => None,
-            Some(Ok(d)) => {
-                if hire_date.is_some_and(|h| d < h) {
-                    b.cell(
-                        t,
-                        row,
-                        "termination_date",
-                        format!("{d} is before the hire date"),
-                    );
-                    ok = false;
-                }
-                Some(d)
-            }
-            Some(Err(m)) => {
-                b.cell(t, row, "termination_date", m);
-                ok = false;
-                None
-            }
-        };
-        let currency = text(cur[row]).map(str::to_owned);
-        if let Some(c) = &currency {
-            if c != &policy.policy.currency && policy.policy.currency_conversion.is_none() {
-                b.cell(t, row, "currency", format!("paid in {c}, but the policy pays in {} and has no currency_conversion section", policy.policy.currency));
-                ok = false;
-            }
-        }
-        if let (true, Some(hire_date)) = (ok, hire_date) {
-            out.push(Employee {
-                id: e_id,
-                name: e_name,
-                department: e_dept,
-                role: e_role,
-                base_salary: base_salary.unwrap_or_default(),
-                target_bonus_pct: target_bonus_pct.unwrap_or_default(),
-                hire_date,
-                termination_date,
-                manager_id: text(mgr[row]).map(str::to_owned),
-                currency,
-                fx_rate: Decimal::ONE,
-                base_salary_local: base_salary.unwrap_or_default(),
-                extra: extra_cols
-                    .iter()
-                    .map(|(name, cells)| {
-                        (
-                            name.clone(),
-                            text(cells[row]).unwrap_or_default().to_owned(),
-                        )
-                    })
-                    .collect(),
-            });
         }
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));
-    let ids: HashSet<&str> = out.iter().map(|e| e.id.as_str()).collect();
     for (row, m) in mgr.iter().enumerate() {
         if let Some(m) = text(*m) {
-            if !ids.contains(m) && !seen.contains_key(m) {
+            if !seen.contains_key(m) {
                 b.cell(t, row, "manager_id", format!("unknown employee '{m}'"));
             }
-        }
-    }
-    out
-}
-
-fn targets(
-    t: &Table,
-    policy: &LoadedPolicy,
-    subject_ok: &dyn Fn(&str) -> bool,
-    b: &mut Budget,
-) -> BTreeMap<(String, String, String), Decimal> {
-    let (subj, per, kpi, val) = (
-        col(t, "subject_id"),
-        col(t, "period"),
-        col(t, "kpi"),
-        col(t, "target"),
-    );
-    let kpis: Vec<&str> = policy.policy.kpis.iter().map(|k| k.id.as_str()).collect();
-    let mut out = BTreeMap::new();
-    let mut first_line = BTreeMap::new();
-    for row in 0..t.rows() {
-        let (s, p, k) = (
-            text(subj[row]).unwrap_or(""),
-            text(per[row]).unwrap_or(""),
-            text(kpi[row]).unwrap_or(""),
-        );
-        let mut ok = true;
-        if !subject_ok(s) {
-            b.cell(
-                t,
-                row,
-                "subject_id",
-                format!("unknown subject '{s}' (not an employee, a department or '{COMPANY}')"),
-            );
-            ok = false;
-        }
-        if let Err(m) = Period::parse(p) {
-            b.cell(t, row, "period", m);
-            ok = false;
-        }
-        if !kpis.contains(&k) {
-            b.cell(
-                t,
-                row,
-                "kpi",
-                format!("unknown KPI '{k}'{}", hint(k, kpis.iter().copied())),
-            );
-            ok = false;
-        }
-        let v = amount(t, row, "target", val[row], true, b);
-        let key = (s.to_owned(), p.to_owned(), k.to_owned());
-        if let Some(first) = first_line.insert(key.clone(), row) {
-            b.push(
-                t,
-                "subject_id",
-                t.row_error(
-                    row,
-                    format!(
-                        "duplicate target for {s}, {p}, {k} (first on line {})",
-                        first + 2
-                    ),
-                ),
-            );
-            ok = false;
-        }
-        if let (true, Some(v)) = (ok, v) {
-            out.insert(key, v);
         }
     }
     out
@@ -623,73 +741,105 @@ fn targets(
 fn ratings(
     t: &Table,
     policy: &LoadedPolicy,
-    ids: &HashSet<&str>,
+    subjects: &Subjects,
     b: &mut Budget,
 ) -> BTreeMap<(String, String), Rating> {
-    let (emp, per, val, rater, comment) = (
-        col(t, "employee_id"),
-        col(t, "period"),
-        col(t, "rating"),
-        col(t, "rater"),
-        col(t, "comment"),
-    );
+    let cols: Vec<Vec<Option<&str>>> = ["employee_id", "period", "rating", "rater", "comment"]
+        .into_iter()
+        .map(|n| col(t, n))
+        .collect();
     let scale: BTreeSet<Decimal> = policy
         .policy
         .review
         .iter()
         .flat_map(|r| r.scale.iter().map(|s| s.rating.0.normalize()))
         .collect();
-    let mut out = BTreeMap::new();
-    for row in 0..t.rows() {
-        let (e, p) = (text(emp[row]).unwrap_or(""), text(per[row]).unwrap_or(""));
+    type Kept = ((String, String), Rating, usize);
+    type Problems = Vec<(usize, &'static str, String)>;
+    // Rows are checked in parallel parts, problems taken in row order.
+    let check = |row: usize, problems: &mut Problems| -> Option<Kept> {
+        let (e, p) = (
+            text(cols[0][row]).unwrap_or(""),
+            text(cols[1][row]).unwrap_or(""),
+        );
         let mut ok = true;
-        if !ids.contains(e) {
-            b.cell(t, row, "employee_id", format!("unknown employee '{e}'"));
+        if !subjects.is_employee(e) {
+            problems.push((row, "employee_id", format!("unknown employee '{e}'")));
             ok = false;
         }
         if let Err(m) = Period::parse(p) {
-            b.cell(t, row, "period", m);
+            problems.push((row, "period", m));
             ok = false;
         }
-        let rating = match parse_decimal(val[row].unwrap_or("")) {
+        let rating = match parse_decimal(cols[2][row].unwrap_or("")) {
             Ok(v) if !scale.is_empty() && !scale.contains(&v.normalize()) => {
                 let allowed: Vec<String> = scale.iter().map(|s| s.to_string()).collect();
-                b.cell(
-                    t,
+                problems.push((
                     row,
                     "rating",
                     format!(
                         "rating {v} is not on the policy's review scale ({})",
                         allowed.join(", ")
                     ),
-                );
+                ));
                 None
             }
             Ok(v) => Some(v),
             Err(m) => {
-                b.cell(t, row, "rating", m);
+                problems.push((row, "rating", m));
                 None
             }
         };
-        if let (true, Some(rating)) = (ok, rating) {
-            let r = Rating {
-                rating,
-                rater: text(rater[row]).map(str::to_owned),
-                comment: text(comment[row]).map(str::to_owned),
-            };
-            if out.insert((e.to_owned(), p.to_owned()), r).is_some() {
-                b.push(
-                    t,
-                    "employee_id",
-                    t.row_error(row, format!("duplicate rating for {e} in {p}")),
-                );
-            }
+        let rating = rating.filter(|_| ok)?;
+        let r = Rating {
+            rating,
+            rater: text(cols[3][row]).map(str::to_owned),
+            comment: text(cols[4][row]).map(str::to_owned),
+        };
+        Some(((e.to_owned(), p.to_owned()), r, row))
+    };
+    const PART: usize = 1 << 15;
+    let n = t.rows();
+    let parts: Vec<(Problems, Vec<Kept>)> = (0..n.div_ceil(PART))
+        .into_par_iter()
+        .map(|i| {
+            let mut problems = Vec::new();
+            let kept = (i * PART..((i + 1) * PART).min(n))
+                .filter_map(|row| check(row, &mut problems))
+                .collect();
+            (problems, kept)
+        })
+        .collect();
+    let mut kept = Vec::with_capacity(t.rows());
+    for (problems, k) in parts {
+        for (row, column, msg) in problems {
+            b.cell(t, row, column, msg);
+        }
+        kept.extend(k);
+    }
+    // Sorted by key, rows in order within a key: later rows are duplicates.
+    kept.par_sort_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)));
+    let mut dups = Vec::new();
+    let mut unique: Vec<((String, String), Rating)> = Vec::with_capacity(kept.len());
+    for (key, r, row) in kept {
+        if unique.last().is_some_and(|(k, _)| *k == key) {
+            dups.push((row, key));
+        } else {
+            unique.push((key, r));
         }
     }
-    out
+    dups.sort_by_key(|d| d.0);
+    for (row, (e, p)) in dups {
+        b.push(
+            t,
+            "employee_id",
+            t.row_error(row, format!("duplicate rating for {e} in {p}")),
+        );
+    }
+    unique.into_iter().collect()
 }
 
-fn projects(t: &Table, ids: &HashSet<&str>, b: &mut Budget) -> Vec<Project> {
+fn projects(t: &Table, subjects: &Subjects, b: &mut Budget) -> Vec<Project> {
     let (emp, per, proj, amt, appr) = (
         col(t, "employee_id"),
         col(t, "period"),
@@ -706,7 +856,7 @@ fn projects(t: &Table, ids: &HashSet<&str>, b: &mut Budget) -> Vec<Project> {
             text(proj[row]).unwrap_or(""),
         );
         let mut ok = true;
-        if !ids.contains(e) {
+        if !subjects.is_employee(e) {
             b.cell(t, row, "employee_id", format!("unknown employee '{e}'"));
             ok = false;
         }
@@ -784,17 +934,13 @@ fn benchmarks(
     out
 }
 
-fn budgets(
-    t: &Table,
-    subject_ok: &dyn Fn(&str) -> bool,
-    b: &mut Budget,
-) -> BTreeMap<(String, String), Decimal> {
+fn budgets(t: &Table, subjects: &Subjects, b: &mut Budget) -> BTreeMap<(String, String), Decimal> {
     let (subj, per, val) = (col(t, "subject_id"), col(t, "period"), col(t, "budget"));
     let mut out = BTreeMap::new();
     for row in 0..t.rows() {
         let (s, p) = (text(subj[row]).unwrap_or(""), text(per[row]).unwrap_or(""));
         let mut ok = true;
-        if !subject_ok(s) {
+        if subjects.get(s).is_none() {
             b.cell(
                 t,
                 row,

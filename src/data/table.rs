@@ -11,10 +11,19 @@ pub struct Table {
     pub name: &'static str,
     pub path: PathBuf,
     pub is_csv: bool,
+    /// Every row; for a table opened with [`Table::open_batched`], only the columns.
     pub df: DataFrame,
     /// Raw bytes of the file, for hashing and archiving.
     pub bytes: Vec<u8>,
+    /// Data rows (counted while reading batches for a batched CSV table).
+    rows: std::cell::Cell<usize>,
+    batched: bool,
 }
+
+/// Rows per batch when a large table is read in parts.
+const BATCH_ROWS: usize = 1 << 20;
+/// Bytes per batch of a CSV table read in parts.
+const BATCH_BYTES: usize = 64 << 20;
 
 /// Finds `<name>.csv` or `<name>.parquet` in `dir`; both present is an error.
 pub fn find(dir: &Path, name: &str) -> Result<Option<PathBuf>> {
@@ -36,11 +45,7 @@ impl Table {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         let is_csv = path.extension().is_some_and(|e| e == "csv");
         let df = if is_csv {
-            CsvReadOptions::default()
-                .with_has_header(true)
-                .with_infer_schema_length(Some(0))
-                .into_reader_with_file_handle(std::io::Cursor::new(bytes.as_slice()))
-                .finish()
+            read_csv(&bytes, true, None)
         } else {
             ParquetReader::new(std::io::Cursor::new(bytes.as_slice()))
                 .finish()
@@ -52,17 +57,133 @@ impl Table {
                 format!("cannot read {name} table: {e}"),
             ))
         })?;
+        let rows = std::cell::Cell::new(df.height());
         Ok(Table {
             name,
             path: path.to_path_buf(),
             is_csv,
             df,
             bytes,
+            rows,
+            batched: false,
         })
     }
 
+    /// Opens a large table: reads its bytes and columns now, its rows in
+    /// parts through [`Table::batches`], so the text of every cell is never
+    /// in memory at once.
+    pub fn open_batched(name: &'static str, path: &Path) -> Result<Table> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let is_csv = path.extension().is_some_and(|e| e == "csv");
+        let cannot = |e: PolarsError| {
+            Error::one(Diagnostic::error(
+                path,
+                format!("cannot read {name} table: {e}"),
+            ))
+        };
+        let (df, rows) = if is_csv {
+            let end = csv_header_end(&bytes);
+            let df = read_csv(&bytes[..end], true, None).map_err(cannot)?;
+            let has_rows = bytes[end..].iter().any(|b| !b.is_ascii_whitespace());
+            (df, usize::from(has_rows))
+        } else {
+            let mut r = ParquetReader::new(std::io::Cursor::new(bytes.as_slice()));
+            let rows = r.num_rows().map_err(cannot)?;
+            let df = r.with_slice(Some((0, 0))).finish().map_err(cannot)?;
+            (df, rows)
+        };
+        Ok(Table {
+            name,
+            path: path.to_path_buf(),
+            is_csv,
+            df,
+            bytes,
+            rows: std::cell::Cell::new(rows),
+            batched: true,
+        })
+    }
+
+    /// Calls `f(first_row, rows)` for consecutive parts of a batched table
+    /// (the whole table for one read with [`Table::read`]), every column as text.
+    pub fn batches(&self, f: &mut dyn FnMut(usize, &DataFrame) -> Result<()>) -> Result<()> {
+        self.batches_of(BATCH_ROWS, BATCH_BYTES, f)
+    }
+
+    fn batches_of(
+        &self,
+        batch_rows: usize,
+        batch_bytes: usize,
+        f: &mut dyn FnMut(usize, &DataFrame) -> Result<()>,
+    ) -> Result<()> {
+        if !self.batched {
+            return f(0, &self.df);
+        }
+        let cannot = |e: PolarsError| {
+            Error::one(Diagnostic::error(
+                &self.path,
+                format!("cannot read {} table: {e}", self.name),
+            ))
+        };
+        let mut first = 0;
+        if self.is_csv {
+            let schema: Schema = self
+                .df
+                .get_column_names()
+                .iter()
+                .map(|c| Field::new((*c).clone(), DataType::String))
+                .collect();
+            let schema = Arc::new(schema);
+            let mut start = csv_header_end(&self.bytes);
+            while start < self.bytes.len() {
+                let end = csv_record_boundary(&self.bytes, start, batch_bytes);
+                let df = read_csv(&self.bytes[start..end], false, Some(schema.clone()))
+                    .map_err(cannot)?;
+                f(first, &df)?;
+                first += df.height();
+                start = end;
+            }
+            self.rows.set(first);
+        } else {
+            let mut r = ParquetReader::new(std::io::Cursor::new(self.bytes.as_slice()));
+            let md = r.get_metadata().map_err(cannot)?.clone();
+            // Whole row groups per batch, about `batch_rows` rows each.
+            let mut groups = md.row_groups.iter().map(|g| g.num_rows()).peekable();
+            while groups.peek().is_some() {
+                let mut len = 0;
+                while let Some(n) = groups.peek() {
+                    if len > 0 && len + n > batch_rows {
+                        break;
+                    }
+                    len += n;
+                    groups.next();
+                }
+                let mut r = ParquetReader::new(std::io::Cursor::new(self.bytes.as_slice()));
+                r.set_metadata(md.clone());
+                let df = r
+                    .with_slice(Some((first, len)))
+                    .finish()
+                    .and_then(all_text)
+                    .map_err(cannot)?;
+                f(first, &df)?;
+                first += len;
+            }
+        }
+        Ok(())
+    }
+
     pub fn rows(&self) -> usize {
-        self.df.height()
+        self.rows.get()
+    }
+
+    /// Data rows, estimated for a batched CSV table not yet read (from the
+    /// line lengths of its first megabyte), for progress bars.
+    pub fn rows_estimate(&self) -> usize {
+        if !(self.batched && self.is_csv) {
+            return self.rows();
+        }
+        let head = &self.bytes[..self.bytes.len().min(1 << 20)];
+        let lines = head.iter().filter(|&&b| b == b'\n').count().max(1);
+        self.bytes.len() / head.len().div_ceil(lines).max(1)
     }
 
     /// A problem with one cell. `row` is 0-based among data rows.
@@ -157,6 +278,36 @@ impl Table {
     }
 }
 
+/// Every column as text.
+fn read_csv(bytes: &[u8], header: bool, schema: Option<SchemaRef>) -> PolarsResult<DataFrame> {
+    CsvReadOptions::default()
+        .with_has_header(header)
+        .with_infer_schema_length(Some(0))
+        .with_schema(schema)
+        .into_reader_with_file_handle(std::io::Cursor::new(bytes))
+        .finish()
+}
+
+/// The byte after the header line.
+fn csv_header_end(bytes: &[u8]) -> usize {
+    csv_record_boundary(bytes, 0, 0)
+}
+
+/// The first record boundary (after a line break outside quotes) at least
+/// `min_len` bytes after `start`, or the end of `bytes`.
+fn csv_record_boundary(bytes: &[u8], start: usize, min_len: usize) -> usize {
+    let floor = start.saturating_add(min_len).min(bytes.len());
+    let mut quotes = bytes[start..floor].iter().filter(|&&b| b == b'"').count();
+    for (i, &b) in bytes.iter().enumerate().skip(floor) {
+        match b {
+            b'"' => quotes += 1,
+            b'\n' if quotes % 2 == 0 => return i + 1,
+            _ => {}
+        }
+    }
+    bytes.len()
+}
+
 /// Parquet columns of any type become text, so one validation path serves
 /// both formats. Exact decimals survive: polars prints them in full.
 fn all_text(df: DataFrame) -> PolarsResult<DataFrame> {
@@ -166,4 +317,113 @@ fn all_text(df: DataFrame) -> PolarsResult<DataFrame> {
         .map(|c| c.cast(&DataType::String))
         .collect::<PolarsResult<Vec<_>>>()?;
     DataFrame::new(df.height(), cols)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows_of(t: &Table, batch_bytes: usize) -> Vec<(usize, Vec<String>)> {
+        let mut out = Vec::new();
+        t.batches_of(1, batch_bytes, &mut |first, df| {
+            let c = df.column("comment").unwrap().str().unwrap();
+            for (i, v) in c.iter().enumerate() {
+                out.push((first + i, vec![v.unwrap_or("").to_owned()]));
+            }
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn csv_batches_split_between_records_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        // The second record's quoted field holds a line break and a quote.
+        let text = "id,comment\n1,plain\n2,\"two\nlines, \"\"quoted\"\"\"\n3,last\n4,x";
+        std::fs::write(&path, text).unwrap();
+        let t = Table::open_batched("ratings", &path).unwrap();
+        let whole = rows_of(&t, usize::MAX);
+        assert_eq!(
+            whole,
+            [
+                (0, vec!["plain".to_owned()]),
+                (1, vec!["two\nlines, \"quoted\"".to_owned()]),
+                (2, vec!["last".to_owned()]),
+                (3, vec!["x".to_owned()]),
+            ]
+        );
+        // One record per batch, whatever the cut: the same rows, numbered alike.
+        for size in [1, 5, 12] {
+            assert_eq!(rows_of(&t, size), whole, "batches of {size} bytes");
+        }
+        assert_eq!(t.rows(), 4);
+        assert_eq!(csv_header_end(text.as_bytes()), 11);
+    }
+
+    #[test]
+    fn parquet_batches_are_whole_row_groups_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let ids: Vec<String> = (0..7).map(|i| format!("E{i}")).collect();
+        let mut df = DataFrame::new(
+            7,
+            vec![
+                Column::new("id".into(), ids.clone()),
+                Column::new(
+                    "comment".into(),
+                    ids.iter().map(|i| format!("c{i}")).collect::<Vec<_>>(),
+                ),
+            ],
+        )
+        .unwrap();
+        ParquetWriter::new(std::fs::File::create(&path).unwrap())
+            .with_row_group_size(Some(3))
+            .finish(&mut df)
+            .unwrap();
+        let t = Table::open_batched("ratings", &path).unwrap();
+        assert_eq!(t.rows(), 7);
+        let mut firsts = Vec::new();
+        let rows: Vec<(usize, Vec<String>)> = {
+            let mut out = Vec::new();
+            t.batches_of(1, 0, &mut |first, df| {
+                firsts.push((first, df.height()));
+                for (i, v) in df
+                    .column("comment")
+                    .unwrap()
+                    .str()
+                    .unwrap()
+                    .iter()
+                    .enumerate()
+                {
+                    out.push((first + i, vec![v.unwrap().to_owned()]));
+                }
+                Ok(())
+            })
+            .unwrap();
+            out
+        };
+        // One batch per row group (the writer chose their sizes), in order.
+        let mut r = ParquetReader::new(std::fs::File::open(&path).unwrap());
+        let groups: Vec<usize> = r
+            .get_metadata()
+            .unwrap()
+            .row_groups
+            .iter()
+            .map(|g| g.num_rows())
+            .collect();
+        assert!(groups.len() > 1, "{groups:?}");
+        let expected: Vec<(usize, usize)> = groups
+            .iter()
+            .scan(0, |at, n| {
+                let first = *at;
+                *at += n;
+                Some((first, *n))
+            })
+            .collect();
+        assert_eq!(firsts, expected);
+        assert_eq!(rows, rows_of(&t, 0).into_iter().collect::<Vec<_>>());
+        assert_eq!(rows[6], (6, vec!["cE6".to_owned()]));
+    }
 }

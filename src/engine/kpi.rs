@@ -1,7 +1,7 @@
 //! Stage: KPI values — a KPI's actual for one subject from the aggregated
 //! monthly metrics, by the KPI's aggregation rule.
 
-use crate::data::metrics::{Agg, Aggs};
+use crate::data::metrics::Agg;
 use crate::policy::Aggregate;
 use rust_decimal::Decimal;
 
@@ -14,11 +14,11 @@ pub enum Missing {
     ZeroDenominator(String),
 }
 
-pub fn actual(rule: &Aggregate, subject: &str, aggs: &Aggs) -> Result<Decimal, Missing> {
-    let get = |m: &str| -> Result<&Agg, Missing> {
-        aggs.get(&(subject.to_owned(), m.to_owned()))
-            .ok_or_else(|| Missing::NoRows(m.to_owned()))
-    };
+/// The actual of a KPI by its rule; `agg(metric)` gives the subject's
+/// aggregate of a metric over the period, if it has rows.
+pub fn actual(rule: &Aggregate, agg: impl Fn(&str) -> Option<Agg>) -> Result<Decimal, Missing> {
+    let get =
+        |m: &str| -> Result<Agg, Missing> { agg(m).ok_or_else(|| Missing::NoRows(m.to_owned())) };
     Ok(match rule {
         Aggregate::Sum(m) => get(m)?.sum,
         // The mean of the months that have a row; exact to 28 digits.
@@ -45,6 +45,7 @@ pub fn actual(rule: &Aggregate, subject: &str, aggs: &Aggs) -> Result<Decimal, M
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     fn agg(sum: &str, count: u32) -> Agg {
         let d: Decimal = sum.parse().unwrap();
@@ -61,23 +62,24 @@ mod tests {
     fn ratio_of_sums_is_not_mean_of_ratios() {
         // Month 1: 10 orders / 100 visitors (10%); month 2: 90 / 300 (30%).
         // Ratio of sums: 100 / 400 = 25%; the mean of monthly ratios would be 20%.
-        let mut aggs = Aggs::new();
-        aggs.insert(("e1".into(), "orders".into()), agg("100", 2));
-        aggs.insert(("e1".into(), "uv".into()), agg("400", 2));
+        let mut aggs: HashMap<(&str, &str), Agg> = HashMap::new();
+        aggs.insert(("e1", "orders"), agg("100", 2));
+        aggs.insert(("e1", "uv"), agg("400", 2));
+        let get = |m: &str| aggs.get(&("e1", m)).cloned();
         let rule = Aggregate::Ratio {
             numerator: "orders".into(),
             denominator: "uv".into(),
         };
         assert_eq!(
-            actual(&rule, "e1", &aggs).unwrap(),
+            actual(&rule, get).unwrap(),
             "0.25".parse::<Decimal>().unwrap()
         );
         assert_eq!(
-            actual(&Aggregate::Mean("uv".into()), "e1", &aggs).unwrap(),
+            actual(&Aggregate::Mean("uv".into()), get).unwrap(),
             Decimal::from(200)
         );
         assert_eq!(
-            actual(&Aggregate::Sum("gmv".into()), "e1", &aggs),
+            actual(&Aggregate::Sum("gmv".into()), get),
             Err(Missing::NoRows("gmv".into()))
         );
     }

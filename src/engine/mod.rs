@@ -255,6 +255,22 @@ fn collect<T>(results: Vec<Result<T, Diagnostic>>, diags: &mut Diagnostics) -> V
     ok
 }
 
+/// Every metric the policy's KPIs read, aggregated over `period`.
+fn aggregate(lp: &LoadedPolicy, data: &Data, period: &Period) -> Aggs {
+    let kpis = &lp.policy.kpis;
+    let metrics: BTreeSet<&str> = kpis.iter().flat_map(|k| k.aggregate.metrics()).collect();
+    let extremes = kpis.iter().any(|k| {
+        matches!(
+            k.aggregate,
+            crate::policy::Aggregate::Max(_)
+                | crate::policy::Aggregate::Min(_)
+                | crate::policy::Aggregate::Last(_)
+        )
+    });
+    data.metrics
+        .aggregate(period, &metrics, extremes, data.subjects.len())
+}
+
 /// KPI values → targets → scores → weights and blend → band, for the
 /// `eligible` employees over `period`.
 fn evaluate(
@@ -296,12 +312,7 @@ fn evaluate(
             pairs.insert((k, subject_of(policy.kpis[k].scope, e)));
         }
     }
-    let metrics: BTreeSet<&str> = policy
-        .kpis
-        .iter()
-        .flat_map(|k| k.aggregate.metrics())
-        .collect();
-    let aggs = data.metrics.aggregate(period, &metrics);
+    let aggs = aggregate(lp, data, period);
 
     // Past periods for history targets, aggregated once each.
     let mut depth = 0;
@@ -315,7 +326,7 @@ fn evaluate(
     let history: HashMap<String, Aggs> = target::history_periods(period, depth)
         .into_par_iter()
         .map(|p| {
-            let a = data.metrics.aggregate(&p, &metrics);
+            let a = aggregate(lp, data, &p);
             (p.label, a)
         })
         .collect();
@@ -343,7 +354,8 @@ fn evaluate(
         .map(|&(k, subject)| {
             let kpi = &policy.kpis[k];
             let err = |m: String| Diagnostic::error(&metrics_file, m);
-            let actual = kpi::actual(&kpi.aggregate, subject, &aggs).map_err(|m| match m {
+            let ix = data.subjects.get(subject);
+            let actual = kpi::actual(&kpi.aggregate, |m| aggs.get(ix, m)).map_err(|m| match m {
                 kpi::Missing::NoRows(metric) => err(format!("KPI '{}' of {subject}: no '{metric}' rows in {period}", kpi.id)),
                 kpi::Missing::ZeroDenominator(metric) => err(format!("KPI '{}' of {subject}: '{metric}' sums to zero in {period}, so the ratio is undefined", kpi.id)),
             })?;
@@ -528,17 +540,10 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
         .partition(|&i| bonus::days_employed(&data.employees[i], period) > 0);
 
     let (mut scored, aggs) = match (&policy.evaluation.year_from_quarters, period.kind) {
-        (Some(w), crate::period::PeriodKind::Year) => {
-            let metrics: BTreeSet<&str> = policy
-                .kpis
-                .iter()
-                .flat_map(|k| k.aggregate.metrics())
-                .collect();
-            (
-                evaluate_by_quarters(lp, data, period, &eligible, w)?,
-                data.metrics.aggregate(period, &metrics),
-            )
-        }
+        (Some(w), crate::period::PeriodKind::Year) => (
+            evaluate_by_quarters(lp, data, period, &eligible, w)?,
+            aggregate(lp, data, period),
+        ),
         _ => evaluate(lp, data, period, &eligible)?,
     };
     if let Some(c) = &policy.calibration {

@@ -55,9 +55,9 @@ pub fn target(ctx: &Ctx, kpi: &Kpi, src: &TargetSource, subject: &str) -> Result
         TargetSource::Table => ctx
             .data
             .targets
-            .get(&(subject.to_owned(), period.label.clone(), kpi.id.clone()))
+            .get(&ctx.data.subjects, subject, &period.label, &kpi.id)
             .map(|v| Target {
-                value: *v,
+                value: v,
                 source: "targets table".into(),
             })
             .ok_or_else(|| format!("no target for KPI '{}', subject '{subject}', period {period} in the targets table", kpi.id)),
@@ -92,7 +92,7 @@ pub fn target(ctx: &Ctx, kpi: &Kpi, src: &TargetSource, subject: &str) -> Result
             let mut missing = Vec::new();
             for p in &past {
                 let in_data = p.months().all(|m| ctx.data.metrics.months.contains(&m));
-                match ctx.history.get(&p.label).filter(|_| in_data).map(|aggs| kpi::actual(&kpi.aggregate, subject, aggs)) {
+                match ctx.history.get(&p.label).filter(|_| in_data).map(|aggs| kpi::actual(&kpi.aggregate, |m| aggs.get(ctx.data.subjects.get(subject), m))) {
                     Some(Ok(v)) => values.push(v),
                     _ => missing.extend(p.months().map(|m| m.to_string())),
                 }
@@ -161,7 +161,7 @@ pub fn target(ctx: &Ctx, kpi: &Kpi, src: &TargetSource, subject: &str) -> Result
             let parent_target = ctx
                 .data
                 .targets
-                .get(&(parent.to_owned(), period.label.clone(), kpi.id.clone()))
+                .get(&ctx.data.subjects, parent, &period.label, &kpi.id)
                 .ok_or_else(|| format!("KPI '{}': no target for '{parent}' in {period} to cascade to {subject}", kpi.id))?;
             let members = ctx.members.get(parent).map(Vec::as_slice).unwrap_or_default();
             let share_of = |m: &Employee| -> Result<Decimal, String> {
@@ -199,7 +199,7 @@ pub fn target(ctx: &Ctx, kpi: &Kpi, src: &TargetSource, subject: &str) -> Result
                 Share::Column(col) => format!("'{col}' share {}", share.normalize()),
             };
             Ok(Target {
-                value: ctx.round(*parent_target * share),
+                value: ctx.round(parent_target * share),
                 source: format!("cascade: {parent} target {} × {how}", parent_target.normalize()),
             })
         }

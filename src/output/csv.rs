@@ -11,6 +11,23 @@ pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+fn push_quoted(buf: &mut String, field: &str) {
+    if field.contains([',', '"', '\n', '\r']) {
+        buf.push('"');
+        buf.push_str(&field.replace('"', "\"\""));
+        buf.push('"');
+    } else {
+        buf.push_str(field);
+    }
+}
+
+/// A text field as [`Csv::text`] writes it.
+pub fn escaped(field: &str) -> String {
+    let mut s = String::new();
+    push_quoted(&mut s, &neutralise(field));
+    s
+}
+
 #[derive(Default)]
 pub struct Csv {
     buf: String,
@@ -28,17 +45,15 @@ impl Csv {
     }
 
     fn raw(&mut self, field: &str) {
-        if self.fields_in_row > 0 {
-            self.buf.push(',');
-        }
-        self.fields_in_row += 1;
-        if field.contains([',', '"', '\n', '\r']) {
-            self.buf.push('"');
-            self.buf.push_str(&field.replace('"', "\"\""));
-            self.buf.push('"');
-        } else {
-            self.buf.push_str(field);
-        }
+        self.sep();
+        push_quoted(&mut self.buf, field);
+    }
+
+    /// A field already made safe by [`escaped`], for text repeated on many rows.
+    pub fn pre(&mut self, escaped: &str) -> &mut Self {
+        self.sep();
+        self.buf.push_str(escaped);
+        self
     }
 
     /// A text field from data or policy: neutralised and quoted as needed.
@@ -51,6 +66,46 @@ impl Csv {
     pub fn num(&mut self, field: impl std::fmt::Display) -> &mut Self {
         self.raw(&field.to_string());
         self
+    }
+
+    /// A decimal as its `Display` writes it.
+    pub fn dec(&mut self, d: rust_decimal::Decimal) -> &mut Self {
+        self.sep();
+        crate::decimal::push_decimal(&mut self.buf, d);
+        self
+    }
+
+    /// A decimal without trailing zeros ([`crate::decimal::plain`]).
+    pub fn plain(&mut self, d: rust_decimal::Decimal) -> &mut Self {
+        self.sep();
+        crate::decimal::push_plain(&mut self.buf, d);
+        self
+    }
+
+    fn sep(&mut self) {
+        if self.fields_in_row > 0 {
+            self.buf.push(',');
+        }
+        self.fields_in_row += 1;
+    }
+
+    /// Empties the buffer, keeping its memory for the next rows.
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.fields_in_row = 0;
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.buf
+    }
+
+    /// Bytes written so far.
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
     }
 
     pub fn end(&mut self) {

@@ -591,11 +591,12 @@ fn kpi_trace(c: &Ctx, r: &EmployeeResult, line: &crate::engine::KpiLine) -> KpiT
     let policy = &c.lp.policy;
     let k = &policy.kpis[line.kpi];
     let subject = line.subject.as_str();
+    let ix = c.data.subjects.get(subject);
     let metrics = k.aggregate.metrics();
     let rows = metrics
         .iter()
         .flat_map(|m| {
-            c.rows.get(subject, m).into_iter().map(|row| InputRow {
+            c.rows.get(ix, m).into_iter().map(|row| InputRow {
                 metric: (*m).to_owned(),
                 month: row.month.to_string(),
                 value: plain(row.value),
@@ -606,7 +607,7 @@ fn kpi_trace(c: &Ctx, r: &EmployeeResult, line: &crate::engine::KpiLine) -> KpiT
     let aggregates = metrics
         .iter()
         .filter_map(|m| {
-            let a = c.run.aggs.get(&(subject.to_owned(), (*m).to_owned()))?;
+            let a = c.run.aggs.get(ix, m)?;
             let (stat, value) = match &k.aggregate {
                 Aggregate::Sum(_) | Aggregate::Mean(_) | Aggregate::Ratio { .. } => ("sum", a.sum),
                 Aggregate::Last(_) => ("last", a.last),
@@ -622,7 +623,7 @@ fn kpi_trace(c: &Ctx, r: &EmployeeResult, line: &crate::engine::KpiLine) -> KpiT
         })
         .collect();
     // The same function the engine ran, on the same aggregates.
-    let raw_actual = kpi::actual(&k.aggregate, subject, &c.run.aggs)
+    let raw_actual = kpi::actual(&k.aggregate, |m| c.run.aggs.get(ix, m))
         .map(plain)
         .unwrap_or_default();
     let role_weight = policy.roles[&c.data.employees[r.employee].role]

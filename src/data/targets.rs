@@ -1,0 +1,296 @@
+//! The `targets` table: (subject, period, KPI) → target.
+//!
+//! Rows are parsed in parallel parts and kept sorted by subject, with each
+//! subject's range found by offset: the engine asks for targets in subject
+//! order, so lookups walk memory forwards instead of probing a hash table.
+
+use super::metrics::same;
+use super::table::Table;
+use super::{text, Budget, Subjects, COMPANY, MAX_PROBLEMS_PER_COLUMN};
+use crate::decimal::parse_decimal;
+use crate::period::Period;
+use crate::policy::{hint, LoadedPolicy};
+use polars::prelude::*;
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    subject: u32,
+    period: u16,
+    kpi: u16,
+    value: Decimal,
+}
+
+#[derive(Default)]
+pub struct Targets {
+    periods: Vec<String>,
+    kpis: Vec<String>,
+    /// Sorted by (subject, period, KPI).
+    entries: Vec<Entry>,
+    /// Entries of subject `s`: `offsets[s]..offsets[s + 1]`.
+    offsets: Vec<usize>,
+}
+
+impl Targets {
+    /// The target of `kpi` for `subject` in the period labelled `period`.
+    pub fn get(
+        &self,
+        subjects: &Subjects,
+        subject: &str,
+        period: &str,
+        kpi: &str,
+    ) -> Option<Decimal> {
+        self.get_at(subjects.get(subject)?, period, kpi)
+    }
+
+    /// [`Targets::get`] with the subject's index already known.
+    pub fn get_at(&self, s: u32, period: &str, kpi: &str) -> Option<Decimal> {
+        let p = self.periods.iter().position(|x| same(x, period))? as u16;
+        let k = self.kpis.iter().position(|x| same(x, kpi))? as u16;
+        let s = s as usize;
+        let range = *self.offsets.get(s)?..*self.offsets.get(s + 1)?;
+        self.entries[range]
+            .iter()
+            .find(|e| e.period == p && e.kpi == k)
+            .map(|e| e.value)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Parses and checks every row; problems go to `b`.
+    pub(super) fn read(
+        t: &Table,
+        policy: &LoadedPolicy,
+        subjects: &Subjects,
+        b: &mut Budget,
+    ) -> Targets {
+        let kpis: Vec<&str> = policy.policy.kpis.iter().map(|k| k.id.as_str()).collect();
+        let column = |name: &str| -> Option<StringChunked> {
+            t.df.column(name).ok().and_then(|c| c.str().ok().cloned())
+        };
+        let (Some(subj), Some(per), Some(kpi), Some(val)) = (
+            column("subject_id"),
+            column("period"),
+            column("kpi"),
+            column("target"),
+        ) else {
+            return Targets::default();
+        };
+        let n = t.rows();
+        let step = (n / (4 * rayon::current_num_threads()).max(1)).clamp(1 << 14, 1 << 18);
+        let ranges: Vec<(usize, usize)> =
+            (0..n).step_by(step).map(|o| (o, step.min(n - o))).collect();
+        let parts: Vec<Part> = ranges
+            .par_iter()
+            .map(|&(o, len)| {
+                parse(
+                    o,
+                    &subj.slice(o as i64, len),
+                    &per.slice(o as i64, len),
+                    &kpi.slice(o as i64, len),
+                    &val.slice(o as i64, len),
+                    &kpis,
+                    subjects,
+                )
+            })
+            .collect();
+
+        let mut out = Targets {
+            periods: Vec::new(),
+            kpis: kpis.iter().map(|k| (*k).to_owned()).collect(),
+            entries: Vec::with_capacity(n),
+            offsets: Vec::new(),
+        };
+        // (entry, row) of valid keys; rows with other problems are checked
+        // for duplicates too, but not kept.
+        let mut keyed: Vec<(Entry, u32, bool)> = Vec::with_capacity(n);
+        for p in parts {
+            for (row, column, msg) in p.problems {
+                b.cell(t, row, column, msg);
+            }
+            for (column, more) in p.more {
+                b.more(t, column, more);
+            }
+            let map: Vec<u16> = p
+                .periods
+                .iter()
+                .map(|x| match out.periods.iter().position(|y| y == x) {
+                    Some(i) => i as u16,
+                    None => {
+                        out.periods.push(x.clone());
+                        (out.periods.len() - 1) as u16
+                    }
+                })
+                .collect();
+            keyed.extend(p.keyed.into_iter().map(|(mut e, row, ok)| {
+                e.period = map[e.period as usize];
+                (e, row, ok)
+            }));
+        }
+        // Sorted by key, then row: a duplicate follows the first occurrence.
+        keyed.par_sort_unstable_by_key(|(e, row, _)| (e.subject, e.period, e.kpi, *row));
+        let mut dups: Vec<(u32, u32)> = Vec::new();
+        let mut first = 0usize;
+        for i in 0..keyed.len() {
+            let (e, row, ok) = keyed[i];
+            let same = |a: &Entry| (a.subject, a.period, a.kpi) == (e.subject, e.period, e.kpi);
+            if i > 0 && same(&keyed[i - 1].0) {
+                dups.push((row, keyed[first].1));
+                continue;
+            }
+            first = i;
+            if ok {
+                out.entries.push(e);
+            }
+        }
+        dups.sort_unstable();
+        for (row, first) in dups {
+            let row = row as usize;
+            let (s, p, k) = (
+                subj.get(row).unwrap_or("").trim(),
+                per.get(row).unwrap_or("").trim(),
+                kpi.get(row).unwrap_or("").trim(),
+            );
+            b.push(
+                t,
+                "subject_id",
+                t.row_error(
+                    row,
+                    format!(
+                        "duplicate target for {s}, {p}, {k} (first on line {})",
+                        first + 2
+                    ),
+                ),
+            );
+        }
+        let mut offsets = vec![0usize; subjects.len() + 1];
+        for e in &out.entries {
+            offsets[e.subject as usize + 1] += 1;
+        }
+        for i in 1..offsets.len() {
+            offsets[i] += offsets[i - 1];
+        }
+        out.offsets = offsets;
+        out.entries.shrink_to_fit();
+        out
+    }
+}
+
+/// One parsed part of the table.
+struct Part {
+    problems: Vec<(usize, &'static str, String)>,
+    more: Vec<(&'static str, usize)>,
+    periods: Vec<String>,
+    /// Rows whose subject, period and KPI are valid; `true` when the row
+    /// has no other problem.
+    keyed: Vec<(Entry, u32, bool)>,
+}
+
+fn parse(
+    first_row: usize,
+    subj: &StringChunked,
+    per: &StringChunked,
+    kpi: &StringChunked,
+    val: &StringChunked,
+    kpis: &[&str],
+    subjects: &Subjects,
+) -> Part {
+    let mut part = Part {
+        problems: Vec::new(),
+        more: Vec::new(),
+        periods: Vec::new(),
+        keyed: Vec::with_capacity(subj.len()),
+    };
+    let mut problem = |row: usize, column: &'static str, msg: &dyn Fn() -> String| {
+        let n = part.problems.iter().filter(|p| p.1 == column).count();
+        if n <= MAX_PROBLEMS_PER_COLUMN {
+            part.problems.push((row, column, msg()));
+        } else if let Some(m) = part.more.iter_mut().find(|m| m.0 == column) {
+            m.1 += 1;
+        } else {
+            part.more.push((column, 1));
+        }
+    };
+    let mut last_period: (&str, Option<u16>) = ("\u{0}", None);
+    for (i, (((s, p), k), v)) in subj
+        .iter()
+        .zip(per.iter())
+        .zip(kpi.iter())
+        .zip(val.iter())
+        .enumerate()
+    {
+        let row = first_row + i;
+        let (s, p, k) = (
+            text(s).unwrap_or(""),
+            text(p).unwrap_or(""),
+            text(k).unwrap_or(""),
+        );
+        let mut ok = true;
+        let s_ix = subjects.get(s);
+        if s_ix.is_none() {
+            problem(row, "subject_id", &|| {
+                format!("unknown subject '{s}' (not an employee, a department or '{COMPANY}')")
+            });
+            ok = false;
+        }
+        if p != last_period.0 {
+            last_period = match Period::parse(p) {
+                Ok(_) => {
+                    let ix = match part.periods.iter().position(|x| x == p) {
+                        Some(ix) => ix,
+                        None => {
+                            part.periods.push(p.to_owned());
+                            part.periods.len() - 1
+                        }
+                    };
+                    (p, u16::try_from(ix).ok())
+                }
+                Err(m) => {
+                    problem(row, "period", &|| m.clone());
+                    ("\u{0}", None)
+                }
+            };
+        }
+        let p_ix = last_period.1;
+        let k_ix = kpis.iter().position(|x| *x == k);
+        if k_ix.is_none() {
+            problem(row, "kpi", &|| {
+                format!("unknown KPI '{k}'{}", hint(k, kpis.iter().copied()))
+            });
+            ok = false;
+        }
+        let value = match parse_decimal(v.unwrap_or("")) {
+            Ok(v) if v <= Decimal::ZERO => {
+                problem(row, "target", &|| {
+                    format!("target {v} must be greater than zero")
+                });
+                None
+            }
+            Ok(v) => Some(v),
+            Err(m) => {
+                problem(row, "target", &|| m.clone());
+                None
+            }
+        };
+        if let (Some(subject), Some(period), Some(kpi)) = (s_ix, p_ix, k_ix) {
+            part.keyed.push((
+                Entry {
+                    subject,
+                    period,
+                    kpi: kpi as u16,
+                    value: value.unwrap_or_default(),
+                },
+                row as u32,
+                ok && value.is_some(),
+            ));
+        }
+    }
+    part
+}
