@@ -90,6 +90,16 @@ pub fn find(run: &RunFolder, id: &str) -> Result<Found, Problem> {
     let listed = run.listed("outputs")?;
     let path = run.dir.join(TRACE_FILE);
     let Some(entry) = listed.iter().find(|f| f.path == TRACE_FILE) else {
+        if run.skipped().contains(&super::run::Optional::Trace) {
+            return Err(Error::Usage(format!(
+                "'{}' was run with --skip trace, so there is no {TRACE_FILE} to explain from; \
+                 re-run its archive without --skip trace: merit run --policy {1}/archive/policy --data {1}/archive/data --period {2} --out DIR",
+                run.dir.display(),
+                run.dir.display(),
+                run.period().unwrap_or("PERIOD"),
+            ))
+            .into());
+        }
         return Err(Error::Usage(format!(
             "'{}' has no {TRACE_FILE} in its manifest (runs made before merit recorded traces cannot be explained)",
             run.dir.display()

@@ -184,6 +184,8 @@ pub fn replay(dir: &Path) -> Result<Outcome> {
         out: Some(out.clone()),
         // statements and the report are reproduced in the archived run's language
         lang: run.str_at("/language").ok().map(str::to_owned),
+        // and leave out what it left out
+        skip: run.skipped(),
         ..RunArgs::default()
     }
     .check()?;

@@ -36,6 +36,38 @@ pub struct RunArgs {
     /// Language of statements and report [default: the policy's `language`]
     #[arg(long, value_parser = ["zh-CN", "en"])]
     pub lang: Option<String>,
+    /// Per-employee documents not to write, for very large runs: any of
+    /// statements, trace, workbook (comma-separated). Recorded in the
+    /// manifest; replay skips the same ones.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub skip: Vec<Optional>,
+}
+
+/// Outputs a run may leave out (`--skip`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Optional {
+    /// `feedback/ID.md` and `feedback/ID.html` for every employee.
+    Statements,
+    /// `trace.jsonl` (then `merit explain` cannot read the run).
+    Trace,
+    /// `payouts.xlsx`.
+    Workbook,
+}
+
+impl Optional {
+    pub fn name(self) -> &'static str {
+        match self {
+            Optional::Statements => "statements",
+            Optional::Trace => "trace",
+            Optional::Workbook => "workbook",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Optional> {
+        [Optional::Statements, Optional::Trace, Optional::Workbook]
+            .into_iter()
+            .find(|o| o.name() == s)
+    }
 }
 
 /// The checked configuration of a run.
@@ -49,6 +81,8 @@ pub struct RunConfig {
     pub previous: Option<PathBuf>,
     /// Overrides the policy's language.
     pub lang: Option<policy::Language>,
+    /// Outputs left out, sorted.
+    pub skip: std::collections::BTreeSet<Optional>,
 }
 
 /// Bundled example paths: relative to the working directory, or to the
@@ -84,6 +118,7 @@ impl RunArgs {
             force,
             previous: self.previous,
             lang: self.lang.as_deref().and_then(policy::Language::parse),
+            skip: self.skip.into_iter().collect(),
         })
     }
 }
@@ -158,14 +193,19 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
     put(output::payouts(&lp, &data, &run))?;
     put(output::scores(&lp, &data, &run))?;
     put(output::summary(&lp, &data, &run))?;
-    written
-        .borrow_mut()
-        .push(output::trace::trace(&lp, &data, &run, &staging)?);
+    let skip = |o: Optional| cfg.skip.contains(&o);
+    if !skip(Optional::Trace) {
+        written
+            .borrow_mut()
+            .push(output::trace::trace(&lp, &data, &run, &staging)?);
+    }
     put(output::feedback::recognition_csv(
         &lp, &data, &run, &feedback,
     ))?;
     put(output::report::report(&lp, &data, &run, &feedback, lang))?;
-    output::feedback::statements(&lp, &data, &run, &feedback, lang, &mut |f| put(f))?;
+    if !skip(Optional::Statements) {
+        output::feedback::statements(&lp, &data, &run, &feedback, lang, &mut |f| put(f))?;
+    }
     tracing::info!(
         "outputs, recognition, statements and report written in {:?}",
         t.elapsed()
@@ -174,20 +214,29 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
     if let Some(prev) = &previous {
         put(output::adjust::build(&lp, &data, &run, prev))?;
     }
-    put(output::OutFile {
-        rel: "payouts.xlsx".into(),
-        bytes: output::workbook::build(&lp, &data, &run, &totals)?,
-        rows: run.employees.len(),
-    })?;
+    if !skip(Optional::Workbook) {
+        let stage = crate::progress::Stage::work("workbook", run.employees.len() as u64);
+        put(output::OutFile {
+            rel: "payouts.xlsx".into(),
+            bytes: output::workbook::build(&lp, &data, &run, &totals)?,
+            rows: run.employees.len(),
+        })?;
+        stage.finish();
+    }
+    let stage = crate::progress::Stage::work("manifest and archive", 0);
     let mut manifest =
         output::manifest::build(&lp, &data, &run, written.into_inner(), totals.clone());
     manifest.language = Some(lang.code());
+    manifest.skipped = cfg.skip.iter().map(|o| o.name()).collect();
     let mut json =
         serde_json::to_string_pretty(&manifest).map_err(|e| Error::Usage(e.to_string()))?;
     json.push('\n');
 
     staging.write("manifest.json", json.as_bytes())?;
     output::archive::write(&staging, &lp, &data)?;
+    stage.finish();
+    let stage = crate::progress::Stage::work("commit", 0);
     staging.commit()?;
+    stage.finish();
     Ok(totals)
 }

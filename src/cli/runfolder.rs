@@ -94,6 +94,17 @@ impl RunFolder {
             .collect()
     }
 
+    /// The outputs the run left out (`merit run --skip`).
+    pub fn skipped(&self) -> Vec<super::run::Optional> {
+        self.manifest
+            .get("skipped")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().and_then(super::run::Optional::parse))
+            .collect()
+    }
+
     pub fn engine_version(&self) -> Result<&str> {
         self.str_at("/engine/version")
     }

@@ -97,6 +97,29 @@ pub struct Data {
 }
 
 impl Data {
+    /// Each employee's rating in the period labelled `period`, by index into
+    /// [`Data::employees`]: one walk over the sorted ratings, not a lookup each.
+    pub fn ratings_of<'a>(
+        &'a self,
+        period: &str,
+    ) -> impl Fn(usize) -> Option<&'a Rating> + Sync + use<'a> {
+        let n = self.employees.len();
+        let mut of: Vec<Option<&Rating>> = vec![None; n];
+        let mut at = 0;
+        for ((id, p), r) in &self.ratings {
+            if p != period {
+                continue;
+            }
+            while at < n && self.employees[at].id < *id {
+                at += 1;
+            }
+            if at < n && self.employees[at].id == *id {
+                of[at] = Some(r);
+            }
+        }
+        move |i| of.get(i).copied().flatten()
+    }
+
     /// Where a table was read from (or would be, as `<table>.csv`), for messages.
     pub fn file_path(&self, table: &str) -> std::path::PathBuf {
         let name = self

@@ -27,7 +27,9 @@ use blend::ReviewUse;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use score::Segment;
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// One KPI of one subject, evaluated.
 #[derive(Debug, Clone)]
@@ -45,11 +47,11 @@ pub struct KpiLine {
     /// Index into the policy's KPIs.
     pub kpi: usize,
     /// The period evaluated (a quarter when a year combines quarters).
-    pub period: String,
-    pub subject: String,
+    pub period: Arc<str>,
+    pub subject: Arc<str>,
     pub actual: Decimal,
     pub target: Decimal,
-    pub target_source: String,
+    pub target_source: Cow<'static, str>,
     pub achievement: Decimal,
     pub score: Decimal,
     pub segment: Segment,
@@ -196,14 +198,13 @@ fn weights(lp: &LoadedPolicy, e: &Employee, period: &Period) -> Result<Weights, 
     })
 }
 
-fn gate_check(
+fn gate_check<'a>(
     policy: &crate::policy::Policy,
-    evals: &HashMap<(usize, &str), &KpiEval>,
-    e: &Employee,
+    evals: &dyn Fn(usize) -> Option<&'a KpiEval>,
 ) -> Option<String> {
     for g in &policy.bonus.gates {
         let k = policy.kpis.iter().position(|x| x.id == g.kpi)?;
-        let ev = evals.get(&(k, subject_of(policy.kpis[k].scope, e)))?;
+        let ev = evals(k)?;
         if let Some(min) = g.min_actual {
             if ev.actual < min.0 {
                 return Some(format!(
@@ -299,19 +300,6 @@ fn evaluate(
         .filter_map(|g| policy.kpis.iter().position(|k| k.id == g.kpi))
         .collect();
 
-    // Which (KPI, subject) pairs are needed: weighted KPIs and gate KPIs.
-    let mut pairs: BTreeSet<(usize, &str)> = BTreeSet::new();
-    for (&i, w) in eligible.iter().zip(&weights) {
-        let e = &data.employees[i];
-        for k in w
-            .kpis
-            .iter()
-            .map(|(k, _)| *k)
-            .chain(gate_kpis.iter().copied())
-        {
-            pairs.insert((k, subject_of(policy.kpis[k].scope, e)));
-        }
-    }
     let aggs = aggregate(lp, data, period);
 
     // Past periods for history targets, aggregated once each.
@@ -347,78 +335,163 @@ fn evaluate(
         by_id: &by_id,
     };
 
-    // Evaluate each pair once.
-    let pairs: Vec<(usize, &str)> = pairs.into_iter().collect();
-    let evals: Vec<Result<KpiEval, Diagnostic>> = pairs
-        .par_iter()
-        .map(|&(k, subject)| {
-            let kpi = &policy.kpis[k];
-            let err = |m: String| Diagnostic::error(&metrics_file, m);
-            let ix = data.subjects.get(subject);
-            let actual = kpi::actual(&kpi.aggregate, |m| aggs.get(ix, m)).map_err(|m| match m {
-                kpi::Missing::NoRows(metric) => err(format!("KPI '{}' of {subject}: no '{metric}' rows in {period}", kpi.id)),
-                kpi::Missing::ZeroDenominator(metric) => err(format!("KPI '{}' of {subject}: '{metric}' sums to zero in {period}, so the ratio is undefined", kpi.id)),
-            })?;
-            let actual = actual.round_dp_with_strategy(policy.rounding.actual_places, policy.rounding.mode.strategy()).normalize();
-            let target = target::target(&ctx, kpi, &kpi.target, subject).map_err(|m| Diagnostic::error(lp.yaml_path(), m))?;
-            if target.value <= Decimal::ZERO {
-                return Err(Diagnostic::error(lp.yaml_path(), format!("KPI '{}' of {subject}: the target ({}) is {}; a target must be greater than zero", kpi.id, target.source, target.value)));
+    // One KPI of one subject: actual → target → achievement → score.
+    let eval = |k: usize, subject: &str| -> Result<KpiEval, Diagnostic> {
+        let kpi = &policy.kpis[k];
+        let err = |m: String| Diagnostic::error(&metrics_file, m);
+        let ix = data.subjects.get(subject);
+        let actual = kpi::actual(&kpi.aggregate, |m| aggs.get(ix, m)).map_err(|m| match m {
+            kpi::Missing::NoRows(metric) => err(format!("KPI '{}' of {subject}: no '{metric}' rows in {period}", kpi.id)),
+            kpi::Missing::ZeroDenominator(metric) => err(format!("KPI '{}' of {subject}: '{metric}' sums to zero in {period}, so the ratio is undefined", kpi.id)),
+        })?;
+        let actual = actual
+            .round_dp_with_strategy(
+                policy.rounding.actual_places,
+                policy.rounding.mode.strategy(),
+            )
+            .normalize();
+        let target = target::target(&ctx, kpi, &kpi.target, subject)
+            .map_err(|m| Diagnostic::error(lp.yaml_path(), m))?;
+        if target.value <= Decimal::ZERO {
+            return Err(Diagnostic::error(lp.yaml_path(), format!("KPI '{}' of {subject}: the target ({}) is {}; a target must be greater than zero", kpi.id, target.source, target.value)));
+        }
+        let achievement = score::achievement(actual, target.value, kpi.direction, &policy.rounding)
+            .ok_or_else(|| err(format!("KPI '{}' of {subject}: the target is zero", kpi.id)))?;
+        let rule = &policy.scorings[&kpi.scoring];
+        let (score, segment) = match score::score(rule, achievement, &policy.rounding) {
+            Some(s) => s,
+            None => {
+                let script = &lp.scripts.scoring[&kpi.scoring];
+                let mut scope = rhai::Scope::new();
+                scope.push("actual", actual);
+                scope.push("target", target.value);
+                scope.push("achievement", achievement);
+                scope.push("subject", subject.to_owned());
+                let v = lp.engine.eval_decimal(
+                    script,
+                    &mut scope,
+                    &format!("KPI '{}' score of {subject}", kpi.id),
+                )?;
+                (
+                    crate::decimal::round_fixed(
+                        v,
+                        policy.rounding.score_places,
+                        policy.rounding.mode,
+                    ),
+                    Segment::Script,
+                )
             }
-            let achievement = score::achievement(actual, target.value, kpi.direction, &policy.rounding)
-                .ok_or_else(|| err(format!("KPI '{}' of {subject}: the target is zero", kpi.id)))?;
-            let rule = &policy.scorings[&kpi.scoring];
-            let (score, segment) = match score::score(rule, achievement, &policy.rounding) {
-                Some(s) => s,
-                None => {
-                    let script = &lp.scripts.scoring[&kpi.scoring];
-                    let mut scope = rhai::Scope::new();
-                    scope.push("actual", actual);
-                    scope.push("target", target.value);
-                    scope.push("achievement", achievement);
-                    scope.push("subject", subject.to_owned());
-                    let v = lp.engine.eval_decimal(script, &mut scope, &format!("KPI '{}' score of {subject}", kpi.id))?;
-                    (crate::decimal::round_fixed(v, policy.rounding.score_places, policy.rounding.mode), Segment::Script)
-                }
-            };
-            Ok(KpiEval { actual, target, achievement, score, segment })
+        };
+        Ok(KpiEval {
+            actual,
+            target,
+            achievement,
+            score,
+            segment,
         })
-        .collect();
-    let mut table: HashMap<(usize, &str), &KpiEval> = HashMap::with_capacity(pairs.len());
-    for (pair, ev) in pairs.iter().zip(&evals) {
-        match ev {
-            Ok(ev) => {
-                table.insert(*pair, ev);
+    };
+
+    // Team KPIs (department, company) are evaluated once per subject;
+    // individual KPIs inside each employee's own evaluation below.
+    let needed = |w: &Weights| -> Vec<usize> {
+        let mut ks: Vec<usize> = w.kpis.iter().map(|(k, _)| *k).collect();
+        for &k in &gate_kpis {
+            if !ks.contains(&k) {
+                ks.push(k);
             }
-            Err(d) => diags.push(d.clone()),
+        }
+        ks
+    };
+    let mut team_pairs: BTreeSet<(usize, &str)> = BTreeSet::new();
+    for (&i, w) in eligible.iter().zip(&weights) {
+        let e = &data.employees[i];
+        for k in needed(w) {
+            let scope = policy.kpis[k].scope;
+            if scope != KpiScope::Individual {
+                team_pairs.insert((k, subject_of(scope, e)));
+            }
         }
     }
-    if diags.has_errors() {
-        return Err(Error::Invalid(diags));
+    let team_pairs: Vec<(usize, &str)> = team_pairs.into_iter().collect();
+    let team_evals: Vec<Result<KpiEval, Diagnostic>> =
+        team_pairs.par_iter().map(|&(k, s)| eval(k, s)).collect();
+    // KPI problems are reported in (KPI, subject) order, whoever found them.
+    let mut kpi_problems: Vec<(usize, String, Diagnostic)> = Vec::new();
+    let mut team: HashMap<(usize, &str), (Arc<str>, KpiEval)> =
+        HashMap::with_capacity(team_pairs.len());
+    for (&(k, subject), ev) in team_pairs.iter().zip(team_evals) {
+        match ev {
+            Ok(ev) => {
+                team.insert((k, subject), (Arc::from(subject), ev));
+            }
+            Err(d) => kpi_problems.push((k, subject.to_owned(), d)),
+        }
     }
 
-    let scored: Vec<Result<Scored, Diagnostic>> = eligible
+    let period_label: Arc<str> = Arc::from(period.label.as_str());
+    let ratings = data.ratings_of(&period.label);
+    let scored: Vec<Result<Scored, Vec<(usize, String, Diagnostic)>>> = eligible
         .par_iter()
         .zip(weights.par_iter())
         .map(|(&i, w)| {
             let e = &data.employees[i];
-            let rating = data
-                .ratings
-                .get(&(e.id.clone(), period.label.clone()))
-                .map(|r| r.rating);
-            let review = blend::review(policy, w.review, rating)
-                .map_err(|m| Diagnostic::error(lp.yaml_path(), format!("employee {} {m}", e.id)))?;
+            let own: Arc<str> = Arc::from(e.id.as_str());
+            // This employee's KPIs: individual ones evaluated here, team ones looked up.
+            let mut evals: Vec<(usize, Arc<str>, &KpiEval)> = Vec::new();
+            let mut own_evals: Vec<(usize, KpiEval)> = Vec::new();
+            let mut problems = Vec::new();
+            for k in needed(w) {
+                let scope = policy.kpis[k].scope;
+                if scope == KpiScope::Individual {
+                    match eval(k, &e.id) {
+                        Ok(ev) => own_evals.push((k, ev)),
+                        Err(d) => problems.push((k, e.id.clone(), d)),
+                    }
+                }
+            }
+            if !problems.is_empty() {
+                return Err(problems);
+            }
+            for k in needed(w) {
+                let scope = policy.kpis[k].scope;
+                if scope == KpiScope::Individual {
+                    let ev = &own_evals
+                        .iter()
+                        .find(|(x, _)| *x == k)
+                        .expect("evaluated above")
+                        .1;
+                    evals.push((k, own.clone(), ev));
+                } else {
+                    match team.get(&(k, subject_of(scope, e))) {
+                        Some((subject, ev)) => evals.push((k, subject.clone(), ev)),
+                        // Reported once, for its team subject.
+                        None => return Err(Vec::new()),
+                    }
+                }
+            }
+            let lookup = |k: usize| evals.iter().find(|(x, _, _)| *x == k).map(|(_, _, ev)| *ev);
+            let rating = ratings(i).map(|r| r.rating);
+            let review = blend::review(policy, w.review, rating).map_err(|m| {
+                vec![(
+                    usize::MAX,
+                    e.id.clone(),
+                    Diagnostic::error(lp.yaml_path(), format!("employee {} {m}", e.id)),
+                )]
+            })?;
             let factor = blend::weight_factor(&review);
             let kpis: Vec<KpiLine> = w
                 .kpis
                 .iter()
                 .map(|&(k, base_weight)| {
-                    let subject = subject_of(policy.kpis[k].scope, e);
-                    let ev = table[&(k, subject)];
+                    let (_, subject, ev) = evals
+                        .iter()
+                        .find(|(x, _, _)| *x == k)
+                        .expect("every weighted KPI was evaluated");
                     let weight = base_weight * factor;
                     KpiLine {
                         kpi: k,
-                        period: period.label.clone(),
-                        subject: subject.to_owned(),
+                        period: period_label.clone(),
+                        subject: subject.clone(),
                         actual: ev.actual,
                         target: ev.target.value,
                         target_source: ev.target.source.clone(),
@@ -446,11 +519,37 @@ fn evaluate(
                 band: blend::band(policy, score).to_owned(),
                 score,
                 calibrated_from: None,
-                gate_failed: gate_check(policy, &table, e),
+                gate_failed: gate_check(policy, &lookup),
             })
         })
         .collect();
-    let scored = collect(scored, &mut diags);
+    let mut other = Vec::new();
+    let scored: Vec<Scored> = scored
+        .into_iter()
+        .filter_map(|r| match r {
+            Ok(s) => Some(s),
+            Err(p) => {
+                for (k, subject, d) in p {
+                    if k == usize::MAX {
+                        other.push(d);
+                    } else {
+                        kpi_problems.push((k, subject, d));
+                    }
+                }
+                None
+            }
+        })
+        .collect();
+    kpi_problems.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    for (_, _, d) in kpi_problems {
+        diags.push(d);
+    }
+    if diags.has_errors() {
+        return Err(Error::Invalid(diags));
+    }
+    for d in other {
+        diags.push(d);
+    }
     if diags.has_errors() {
         return Err(Error::Invalid(diags));
     }

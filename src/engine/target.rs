@@ -11,13 +11,15 @@ use crate::decimal::parse_decimal;
 use crate::period::Period;
 use crate::policy::{Kpi, KpiScope, LoadedPolicy, Share, Statistic, TargetSource};
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// A target and where it came from (shown in statements and explain).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     pub value: Decimal,
-    pub source: String,
+    /// Borrowed for the fixed texts, so a million table targets allocate nothing.
+    pub source: Cow<'static, str>,
 }
 
 /// What target sources read besides the KPI and subject.
@@ -83,7 +85,7 @@ pub fn target(ctx: &Ctx, kpi: &Kpi, src: &TargetSource, subject: &str) -> Result
                 .map_err(|d| d.to_string())?;
             Ok(Target {
                 value: v,
-                source: format!("script {file}"),
+                source: format!("script {file}").into(),
             })
         }
         TargetSource::History(h) => {
@@ -102,7 +104,7 @@ pub fn target(ctx: &Ctx, kpi: &Kpi, src: &TargetSource, subject: &str) -> Result
                     Some(fb) => {
                         let t = target(ctx, kpi, fb, subject)?;
                         Ok(Target {
-                            source: format!("{} (fallback: history incomplete)", t.source),
+                            source: format!("{} (fallback: history incomplete)", t.source).into(),
                             ..t
                         })
                     }
@@ -138,7 +140,7 @@ pub fn target(ctx: &Ctx, kpi: &Kpi, src: &TargetSource, subject: &str) -> Result
                     past[0].label,
                     past[past.len() - 1].label,
                     h.growth
-                ),
+                ).into(),
             })
         }
         TargetSource::Benchmark(b) => {
@@ -149,7 +151,7 @@ pub fn target(ctx: &Ctx, kpi: &Kpi, src: &TargetSource, subject: &str) -> Result
                 .ok_or_else(|| format!("KPI '{}': no benchmark for period {period} in the benchmarks table", kpi.id))?;
             Ok(Target {
                 value: ctx.round(*v * b.factor.0),
-                source: format!("benchmark {} × {}", v.normalize(), b.factor),
+                source: format!("benchmark {} × {}", v.normalize(), b.factor).into(),
             })
         }
         TargetSource::Cascade(c) => {
@@ -200,7 +202,7 @@ pub fn target(ctx: &Ctx, kpi: &Kpi, src: &TargetSource, subject: &str) -> Result
             };
             Ok(Target {
                 value: ctx.round(parent_target * share),
-                source: format!("cascade: {parent} target {} × {how}", parent_target.normalize()),
+                source: format!("cascade: {parent} target {} × {how}", parent_target.normalize()).into(),
             })
         }
         TargetSource::Max(srcs) | TargetSource::Min(srcs) => {
@@ -215,7 +217,7 @@ pub fn target(ctx: &Ctx, kpi: &Kpi, src: &TargetSource, subject: &str) -> Result
             let list = all.iter().map(|t| format!("{} = {}", t.source, t.value.normalize())).collect::<Vec<_>>().join("; ");
             Ok(Target {
                 value: pick.value,
-                source: format!("{} of [{list}]", if is_max { "max" } else { "min" }),
+                source: format!("{} of [{list}]", if is_max { "max" } else { "min" }).into(),
             })
         }
     }

@@ -415,7 +415,7 @@ pub fn statement(
                 },
                 actual: value(l.actual, &k.unit, lp),
                 target: value(l.target, &k.unit, lp),
-                target_source: l.target_source.clone(),
+                target_source: l.target_source.to_string(),
                 achievement: percent(l.achievement, mode),
                 score: l.score.to_string(),
                 weight: format!("{}%", trimmed(l.weight, 2, mode)),

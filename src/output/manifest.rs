@@ -24,6 +24,9 @@ pub struct Manifest {
     /// Language of statements and report (`merit run --lang` or the policy's).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<&'static str>,
+    /// Outputs left out with `merit run --skip`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<&'static str>,
     pub policy_files: Vec<FileHash>,
     pub inputs: Vec<FileHash>,
     pub outputs: Vec<FileHash>,
@@ -136,6 +139,7 @@ pub fn build(
             days: p.days(),
         },
         language: None,
+        skipped: Vec::new(),
         policy_files: lp
             .files
             .iter()

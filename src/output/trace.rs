@@ -590,7 +590,7 @@ impl Ctx<'_> {
 fn kpi_trace(c: &Ctx, r: &EmployeeResult, line: &crate::engine::KpiLine) -> KpiTrace {
     let policy = &c.lp.policy;
     let k = &policy.kpis[line.kpi];
-    let subject = line.subject.as_str();
+    let subject = &*line.subject;
     let ix = c.data.subjects.get(subject);
     let metrics = k.aggregate.metrics();
     let rows = metrics
@@ -639,7 +639,7 @@ fn kpi_trace(c: &Ctx, r: &EmployeeResult, line: &crate::engine::KpiLine) -> KpiT
         raw_actual,
         actual: plain(line.actual),
         target: plain(line.target),
-        target_source: line.target_source.clone(),
+        target_source: line.target_source.to_string(),
         achievement: line.achievement.to_string(),
         segment: serde_json::to_value(line.segment)
             .ok()
