@@ -256,6 +256,10 @@ fn collect<T>(results: Vec<Result<T, Diagnostic>>, diags: &mut Diagnostics) -> V
     ok
 }
 
+/// A problem found evaluating a KPI: (KPI index, subject, message); KPI
+/// `usize::MAX` for other problems of the employee.
+type KpiProblem = (usize, String, Diagnostic);
+
 /// Every metric the policy's KPIs read, aggregated over `period`.
 fn aggregate(lp: &LoadedPolicy, data: &Data, period: &Period) -> Aggs {
     let kpis = &lp.policy.kpis;
@@ -416,7 +420,7 @@ fn evaluate(
     let team_evals: Vec<Result<KpiEval, Diagnostic>> =
         team_pairs.par_iter().map(|&(k, s)| eval(k, s)).collect();
     // KPI problems are reported in (KPI, subject) order, whoever found them.
-    let mut kpi_problems: Vec<(usize, String, Diagnostic)> = Vec::new();
+    let mut kpi_problems: Vec<KpiProblem> = Vec::new();
     let mut team: HashMap<(usize, &str), (Arc<str>, KpiEval)> =
         HashMap::with_capacity(team_pairs.len());
     for (&(k, subject), ev) in team_pairs.iter().zip(team_evals) {
@@ -430,7 +434,7 @@ fn evaluate(
 
     let period_label: Arc<str> = Arc::from(period.label.as_str());
     let ratings = data.ratings_of(&period.label);
-    let scored: Vec<Result<Scored, Vec<(usize, String, Diagnostic)>>> = eligible
+    let scored: Vec<Result<Scored, Vec<KpiProblem>>> = eligible
         .par_iter()
         .zip(weights.par_iter())
         .map(|(&i, w)| {
