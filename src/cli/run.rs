@@ -178,7 +178,9 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
         None => None,
     };
     let t = std::time::Instant::now();
+    let stage = crate::progress::Stage::work("recognition", 0);
     let feedback = engine::recognition::evaluate(&lp, &data, &run)?;
+    stage.finish();
     let lang = cfg.lang.unwrap_or(lp.policy.language);
     // Each output goes to the staging folder as soon as it is built; a
     // failure drops the staging folder, so --out is still all or nothing.
@@ -190,9 +192,11 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
             .push(output::manifest::write(&staging, f)?);
         Ok(())
     };
+    let stage = crate::progress::Stage::work("payouts, scores, summary", 0);
     put(output::payouts(&lp, &data, &run))?;
     put(output::scores(&lp, &data, &run))?;
     put(output::summary(&lp, &data, &run))?;
+    stage.finish();
     let skip = |o: Optional| cfg.skip.contains(&o);
     if !skip(Optional::Trace) {
         written
@@ -202,7 +206,9 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
     put(output::feedback::recognition_csv(
         &lp, &data, &run, &feedback,
     ))?;
+    let stage = crate::progress::Stage::work("report", 0);
     put(output::report::report(&lp, &data, &run, &feedback, lang))?;
+    stage.finish();
     if !skip(Optional::Statements) {
         output::feedback::statements(&lp, &data, &run, &feedback, lang, &mut |f| put(f))?;
     }

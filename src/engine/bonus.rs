@@ -11,7 +11,7 @@ use crate::data::{Data, Employee};
 use crate::decimal::round_fixed;
 use crate::period::{Month, Period};
 use crate::policy::{Policy, Proration};
-use crate::script::{dec, map};
+use crate::script::dec;
 use rhai::{Dynamic, Map, Scope};
 use rust_decimal::Decimal;
 
@@ -30,7 +30,8 @@ pub fn target_bonus(e: &Employee, period: &Period) -> Decimal {
         / Decimal::from(12)
 }
 
-/// The script's inputs for one employee.
+/// The script's inputs for one employee: every variable, every key (for
+/// the trace and recognition rules).
 pub fn scope(
     e: &Employee,
     r: &EmployeeResult,
@@ -38,42 +39,266 @@ pub fn scope(
     kpi_ids: &[&str],
     period: &Period,
 ) -> Scope<'static> {
-    let employee = inputs::employee_map(e, period, r.target_bonus, r.days_employed);
-    let kpi: Map = lines
-        .iter()
-        .map(|l| {
-            let m = map([
-                ("actual", dec(l.actual)),
-                ("target", dec(l.target)),
-                ("achievement", dec(l.achievement)),
-                ("score", dec(l.score)),
-                ("weight", dec(l.weight)),
-                ("contribution", dec(l.contribution)),
-            ]);
-            (kpi_ids[l.kpi].into(), Dynamic::from_map(m))
-        })
-        .collect();
-    let review = match &r.review {
-        super::blend::ReviewUse::Rated {
-            rating,
-            score,
-            weight,
-            ..
-        } => Dynamic::from_map(map([
-            ("rating", dec(*rating)),
-            ("score", dec(*score)),
-            ("weight", dec(*weight)),
-        ])),
-        _ => Dynamic::UNIT,
-    };
     let mut s = Scope::new();
-    s.push("employee", employee);
-    s.push("kpi", kpi);
-    s.push_dynamic("review", review);
-    s.push("period", inputs::period_map(period));
-    s.push("score", r.score);
-    s.push("rating", r.band.clone());
+    Inputs::new(ScriptInputs::all(), kpi_ids, period).fill(&mut s, e, r, lines);
     s
+}
+
+/// How a script reads one of its map variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Use {
+    Unused,
+    /// Only these keys, each read as `name.key`.
+    Only(Vec<String>),
+    All,
+}
+
+impl Use {
+    pub fn wants(&self, key: &str) -> bool {
+        match self {
+            Use::Unused => false,
+            Use::Only(keys) => keys.iter().any(|k| k == key),
+            Use::All => true,
+        }
+    }
+
+    /// One more use: `Some(key)` for `name.key`, `None` for any other.
+    fn add(&mut self, key: Option<&str>) {
+        *self = match (std::mem::replace(self, Use::Unused), key) {
+            (Use::All, _) | (_, None) => Use::All,
+            (Use::Unused, Some(k)) => Use::Only(vec![k.to_owned()]),
+            (Use::Only(mut ks), Some(k)) => {
+                if !ks.iter().any(|x| x == k) {
+                    ks.push(k.to_owned());
+                }
+                Use::Only(ks)
+            }
+        };
+    }
+}
+
+pub const KPI_KEYS: [&str; 6] = [
+    "actual",
+    "target",
+    "achievement",
+    "score",
+    "weight",
+    "contribution",
+];
+pub const REVIEW_KEYS: [&str; 3] = ["rating", "score", "weight"];
+pub const PERIOD_KEYS: [&str; 6] = ["label", "kind", "months", "days", "start", "end"];
+
+/// The inputs a bonus script can read, found from its text. With strict
+/// variables and no `eval`, a variable whose name never appears in the text
+/// cannot be read, so it is not built for every employee; a map read only
+/// as `name.key` (a known key, not a method call) gets only those keys.
+/// Any other use — indexing, iteration, passing the map on, a comment or
+/// string that mentions it — takes the whole map, so the scan can only
+/// ever build more than needed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptInputs {
+    pub employee: Use,
+    /// KPI ids of the `kpi` map.
+    pub kpi: Use,
+    /// Keys of each KPI's map (`kpi.gmv.achievement`).
+    pub kpi_keys: Use,
+    pub review: Use,
+    pub period: Use,
+    pub score: bool,
+    pub rating: bool,
+}
+
+impl ScriptInputs {
+    pub fn all() -> ScriptInputs {
+        ScriptInputs {
+            employee: Use::All,
+            kpi: Use::All,
+            kpi_keys: Use::All,
+            review: Use::All,
+            period: Use::All,
+            score: true,
+            rating: true,
+        }
+    }
+
+    pub fn of(text: &str, kpi_ids: &[&str]) -> ScriptInputs {
+        let b = text.as_bytes();
+        let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+        let skip_space = |mut i: usize| {
+            while i < b.len() && b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            i
+        };
+        // `.key` after position `i` when `key` is one of `keys` and not a
+        // method call: the key and the position after it.
+        let member = |i: usize, keys: &[&str]| -> Option<(usize, usize)> {
+            let dot = skip_space(i);
+            if b.get(dot) != Some(&b'.') {
+                return None;
+            }
+            let start = skip_space(dot + 1);
+            let mut end = start;
+            while end < b.len() && ident(b[end]) {
+                end += 1;
+            }
+            let key = keys.iter().position(|k| *k == &text[start..end])?;
+            (b.get(skip_space(end)) != Some(&b'(')).then_some((key, end))
+        };
+        let mut inputs = ScriptInputs {
+            employee: Use::Unused,
+            kpi: Use::Unused,
+            kpi_keys: Use::Unused,
+            review: Use::Unused,
+            period: Use::Unused,
+            score: false,
+            rating: false,
+        };
+        let mut i = 0;
+        while i < b.len() {
+            if !ident(b[i]) || (i > 0 && ident(b[i - 1])) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < b.len() && ident(b[i]) {
+                i += 1;
+            }
+            let key = |keys: &[&'static str]| member(i, keys).map(|(k, _)| keys[k]);
+            match &text[start..i] {
+                "employee" => inputs.employee.add(key(&inputs::EMPLOYEE_KEYS)),
+                "review" => inputs.review.add(key(&REVIEW_KEYS)),
+                "period" => inputs.period.add(key(&PERIOD_KEYS)),
+                "score" => inputs.score = true,
+                "rating" => inputs.rating = true,
+                "kpi" => match member(i, kpi_ids) {
+                    Some((k, end)) => {
+                        inputs.kpi.add(Some(kpi_ids[k]));
+                        inputs
+                            .kpi_keys
+                            .add(member(end, &KPI_KEYS).map(|(f, _)| KPI_KEYS[f]));
+                    }
+                    None => {
+                        inputs.kpi.add(None);
+                        inputs.kpi_keys.add(None);
+                    }
+                },
+                _ => {}
+            }
+        }
+        inputs
+    }
+}
+
+/// What a run's bonus script reads, resolved to flags by position once, so
+/// filling a scope per employee compares no text and builds only those maps.
+pub struct Inputs<'a> {
+    kpi_ids: &'a [&'a str],
+    period: &'a Period,
+    employee: Option<[bool; 11]>,
+    /// Per policy KPI.
+    kpi: Option<Vec<bool>>,
+    kpi_keys: [bool; 6],
+    review: Option<[bool; 3]>,
+    /// The `period` map with only the wanted keys, the same for everyone.
+    period_map: Option<Map>,
+    score: bool,
+    rating: bool,
+}
+
+impl<'a> Inputs<'a> {
+    pub fn new(inputs: ScriptInputs, kpi_ids: &'a [&'a str], period: &'a Period) -> Inputs<'a> {
+        fn flags<const N: usize>(u: &Use, keys: [&str; N]) -> Option<[bool; N]> {
+            (*u != Use::Unused).then(|| keys.map(|k| u.wants(k)))
+        }
+        Inputs {
+            kpi_ids,
+            period,
+            employee: flags(&inputs.employee, inputs::EMPLOYEE_KEYS),
+            kpi: (inputs.kpi != Use::Unused)
+                .then(|| kpi_ids.iter().map(|k| inputs.kpi.wants(k)).collect()),
+            kpi_keys: KPI_KEYS.map(|k| inputs.kpi_keys.wants(k)),
+            review: flags(&inputs.review, REVIEW_KEYS),
+            period_map: (inputs.period != Use::Unused).then(|| {
+                inputs::period_map(period)
+                    .into_iter()
+                    .filter(|(k, _)| inputs.period.wants(k))
+                    .collect()
+            }),
+            score: inputs.score,
+            rating: inputs.rating,
+        }
+    }
+
+    /// Refills `s` with one employee's inputs.
+    pub fn fill(
+        &self,
+        s: &mut Scope<'static>,
+        e: &Employee,
+        r: &EmployeeResult,
+        lines: &[KpiLine],
+    ) {
+        s.clear();
+        if let Some(m) = &self.employee {
+            let employee =
+                inputs::employee_fields(m, e, self.period, r.target_bonus, r.days_employed);
+            s.push("employee", employee);
+        }
+        if let Some(wanted) = &self.kpi {
+            let kpi: Map = lines
+                .iter()
+                .filter(|l| wanted[l.kpi])
+                .map(|l| {
+                    let m = masked(KPI_KEYS, &self.kpi_keys, |i| {
+                        dec(match i {
+                            0 => l.actual,
+                            1 => l.target,
+                            2 => l.achievement,
+                            3 => l.score,
+                            4 => l.weight,
+                            _ => l.contribution,
+                        })
+                    });
+                    (self.kpi_ids[l.kpi].into(), Dynamic::from_map(m))
+                })
+                .collect();
+            s.push("kpi", kpi);
+        }
+        if let Some(m) = &self.review {
+            let review = match &r.review {
+                super::blend::ReviewUse::Rated {
+                    rating,
+                    score,
+                    weight,
+                    ..
+                } => Dynamic::from_map(masked(REVIEW_KEYS, m, |i| {
+                    dec([*rating, *score, *weight][i])
+                })),
+                _ => Dynamic::UNIT,
+            };
+            s.push_dynamic("review", review);
+        }
+        if let Some(p) = &self.period_map {
+            s.push("period", p.clone());
+        }
+        if self.score {
+            s.push("score", r.score);
+        }
+        if self.rating {
+            s.push("rating", r.band.clone());
+        }
+    }
+}
+
+fn masked<const N: usize>(
+    keys: [&'static str; N],
+    mask: &[bool; N],
+    value: impl Fn(usize) -> Dynamic,
+) -> Map {
+    (0..N)
+        .filter(|&i| mask[i])
+        .map(|i| (keys[i].into(), value(i)))
+        .collect()
 }
 
 /// Cap, proration and rounding of the formula's result; fills the result's bonus fields.
@@ -123,4 +348,45 @@ pub fn projects(
         round_fixed(total, policy.rounding.money_places, policy.rounding.mode),
         items,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_inputs_are_found_from_the_text() {
+        let ids = ["gmv", "uv", "len"];
+        let i = ScriptInputs::of(
+            "let m = switch rating { \"S\" => 1.2, _ => 1 };\nemployee.target_bonus * score / 100 * m + (if kpi.gmv.achievement > 1 { 1 } else { 0 })",
+            &ids,
+        );
+        assert!(i.score && i.rating);
+        assert_eq!(i.employee, Use::Only(vec!["target_bonus".into()]));
+        assert_eq!(i.kpi, Use::Only(vec!["gmv".into()]));
+        assert_eq!(i.kpi_keys, Use::Only(vec!["achievement".into()]));
+        assert_eq!((i.review, i.period), (Use::Unused, Use::Unused));
+        // Any other use of a map needs all of it.
+        for text in [
+            "kpi[\"gmv\"]",
+            "kpi.keys()",
+            "kpi .len()",
+            "let k = kpi; 1",
+            "kpi?.gmv",
+            "kpi.gmv + kpi.other",
+        ] {
+            assert_eq!(ScriptInputs::of(text, &ids).kpi, Use::All, "{text}");
+        }
+        let i = ScriptInputs::of(
+            "let g = kpi.gmv; kpi . uv . score + employee.len() + period",
+            &ids,
+        );
+        assert_eq!(i.kpi, Use::Only(vec!["gmv".into(), "uv".into()]));
+        assert_eq!(i.kpi_keys, Use::All);
+        assert_eq!((i.employee, i.period), (Use::All, Use::All));
+        assert!(i.score);
+        // Names inside longer identifiers are not uses.
+        let i = ScriptInputs::of("my_employee_score + kpis", &ids);
+        assert!(!i.score && i.employee == Use::Unused && i.kpi == Use::Unused);
+    }
 }

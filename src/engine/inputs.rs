@@ -41,7 +41,7 @@ impl Purpose {
     }
 }
 
-fn date(d: Option<NaiveDate>) -> Dynamic {
+pub fn date(d: Option<NaiveDate>) -> Dynamic {
     d.map_or(Dynamic::UNIT, |d| {
         Dynamic::from(d.format("%Y-%m-%d").to_string())
     })
@@ -58,6 +58,21 @@ pub fn tenure_months(e: &Employee, period: &Period) -> i64 {
     m.max(0)
 }
 
+/// The keys of `employee.*`.
+pub const EMPLOYEE_KEYS: [&str; 11] = [
+    "id",
+    "name",
+    "department",
+    "role",
+    "base_salary",
+    "target_bonus_pct",
+    "target_bonus",
+    "hire_date",
+    "termination_date",
+    "days_employed",
+    "tenure_months",
+];
+
 /// `employee.*`: the employees table row plus derived values.
 pub fn employee_map(
     e: &Employee,
@@ -65,19 +80,36 @@ pub fn employee_map(
     target_bonus: Decimal,
     days_employed: i64,
 ) -> Map {
-    map([
-        ("id", Dynamic::from(e.id.clone())),
-        ("name", Dynamic::from(e.name.clone())),
-        ("department", Dynamic::from(e.department.clone())),
-        ("role", Dynamic::from(e.role.clone())),
-        ("base_salary", dec(e.base_salary)),
-        ("target_bonus_pct", dec(e.target_bonus_pct)),
-        ("target_bonus", dec(target_bonus)),
-        ("hire_date", date(Some(e.hire_date))),
-        ("termination_date", date(e.termination_date)),
-        ("days_employed", Dynamic::from(days_employed)),
-        ("tenure_months", Dynamic::from(tenure_months(e, period))),
-    ])
+    employee_fields(&[true; 11], e, period, target_bonus, days_employed)
+}
+
+/// The keys of `employee.*` that `wanted` marks, by position in [`EMPLOYEE_KEYS`].
+pub fn employee_fields(
+    wanted: &[bool; 11],
+    e: &Employee,
+    period: &Period,
+    target_bonus: Decimal,
+    days_employed: i64,
+) -> Map {
+    (0..EMPLOYEE_KEYS.len())
+        .filter(|&i| wanted[i])
+        .map(|i| {
+            let v = match i {
+                0 => Dynamic::from(e.id.clone()),
+                1 => Dynamic::from(e.name.clone()),
+                2 => Dynamic::from(e.department.clone()),
+                3 => Dynamic::from(e.role.clone()),
+                4 => dec(e.base_salary),
+                5 => dec(e.target_bonus_pct),
+                6 => dec(target_bonus),
+                7 => date(Some(e.hire_date)),
+                8 => date(e.termination_date),
+                9 => Dynamic::from(days_employed),
+                _ => Dynamic::from(tenure_months(e, period)),
+            };
+            (EMPLOYEE_KEYS[i].into(), v)
+        })
+        .collect()
 }
 
 /// `period.*`.

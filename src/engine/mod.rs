@@ -676,9 +676,18 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
 
     let kpi_ids: Vec<&str> = policy.kpis.iter().map(|k| k.id.as_str()).collect();
     let script_path = lp.scripts.bonus.path.clone();
+    // Only the inputs the bonus script reads are built for each employee.
+    let read = lp
+        .files
+        .iter()
+        .find(|f| f.rel == policy.bonus.script)
+        .map_or_else(bonus::ScriptInputs::all, |f| {
+            bonus::ScriptInputs::of(&String::from_utf8_lossy(&f.bytes), &kpi_ids)
+        });
+    let script_inputs = bonus::Inputs::new(read, &kpi_ids, period);
     let results: Vec<Result<EmployeeResult, Diagnostic>> = scored
         .into_par_iter()
-        .map(|s| {
+        .map_init(rhai::Scope::new, |scope, s| {
             let e = &data.employees[s.employee];
             let (project_bonus, projects) = bonus::projects(policy, data, e, period);
             let mut r = EmployeeResult {
@@ -707,10 +716,10 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
                 Decimal::ZERO
             } else {
                 // With quarters combined, `kpi.*` holds the last quarter's lines.
-                let last_period = s.kpis.last().map(|l| l.period.clone()).unwrap_or_default();
-                let lines: Vec<KpiLine> = s.kpis.iter().filter(|l| l.period == last_period).cloned().collect();
-                let mut scope = bonus::scope(e, &r, &lines, &kpi_ids, period);
-                lp.engine.eval_decimal(&lp.scripts.bonus, &mut scope, &format!("employee {}", e.id))?
+                let last = s.kpis.last().map(|l| l.period.clone());
+                let from = s.kpis.iter().position(|l| Some(&l.period) == last.as_ref()).unwrap_or(0);
+                script_inputs.fill(scope, e, &r, &s.kpis[from..]);
+                lp.engine.eval_decimal(&lp.scripts.bonus, scope, &format!("employee {}", e.id))?
             };
             if formula < Decimal::ZERO {
                 return Err(Diagnostic::error(&script_path, format!("while evaluating employee {}: the bonus formula returned {formula}, a negative amount", e.id)));

@@ -13,7 +13,7 @@ pub mod trace;
 pub mod workbook;
 
 use crate::data::Data;
-use crate::decimal::{plain, round_fixed};
+use crate::decimal::round_fixed;
 use crate::engine::blend::ReviewUse;
 use crate::engine::RunResult;
 use crate::policy::LoadedPolicy;
@@ -29,7 +29,7 @@ pub struct OutFile {
 }
 
 fn money(d: Decimal, lp: &LoadedPolicy) -> String {
-    round_fixed(d, lp.policy.rounding.money_places, lp.policy.rounding.mode).to_string()
+    money_dec(d, lp).to_string()
 }
 
 /// Columns of `payouts.csv` and of the workbook's Payouts sheet.
@@ -50,34 +50,43 @@ pub const PAYOUT_COLUMNS: [&str; 14] = [
     "payout_in_currency",
 ];
 
+/// A money amount rounded to the policy's places in its mode.
+fn money_dec(d: Decimal, lp: &LoadedPolicy) -> Decimal {
+    round_fixed(d, lp.policy.rounding.money_places, lp.policy.rounding.mode)
+}
+
 pub fn payouts(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
-    let mut c = Csv::with_header(&PAYOUT_COLUMNS);
-    for r in &run.employees {
+    let (period, currency) = (
+        csv::escaped(&run.period.label),
+        csv::escaped(&lp.policy.currency),
+    );
+    let (text, rows) = csv::par_rows(&PAYOUT_COLUMNS, &run.employees, |c, r| {
         let e = &data.employees[r.employee];
         c.text(&e.id)
             .text(&e.name)
             .text(&e.department)
             .text(&e.role)
-            .text(&run.period.label);
-        c.num(r.score)
+            .pre(&period);
+        c.dec(r.score)
             .text(&r.band)
-            .num(money(r.bonus, lp))
-            .num(money(r.project_bonus, lp))
-            .num(money(r.total, lp));
-        c.text(&lp.policy.currency);
+            .dec(money_dec(r.bonus, lp))
+            .dec(money_dec(r.project_bonus, lp))
+            .dec(money_dec(r.total, lp));
+        c.pre(&currency);
         let (cur, rate, local) = local_payout(lp, r);
-        c.text(&cur).num(plain(rate)).num(money(local, lp));
+        c.text(&cur).plain(rate).dec(money_dec(local, lp));
         c.end();
-    }
+        1
+    });
     OutFile {
         rel: "payouts.csv".into(),
-        bytes: c.finish().into_bytes(),
-        rows: run.employees.len(),
+        bytes: text.into_bytes(),
+        rows,
     }
 }
 
 pub fn scores(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
-    let mut c = Csv::with_header(&[
+    let header = [
         "employee_id",
         "period",
         "kpi",
@@ -91,25 +100,30 @@ pub fn scores(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
         "segment",
         "weight",
         "contribution",
-    ]);
-    let mut rows = 0;
-    for r in &run.employees {
+    ];
+    // KPI ids and names, escaped once rather than on every row.
+    let kpi_text: Vec<(String, String)> = lp
+        .policy
+        .kpis
+        .iter()
+        .map(|k| (csv::escaped(&k.id), csv::escaped(&k.name.zh)))
+        .collect();
+    let (text, rows) = csv::par_rows(&header, &run.employees, |c, r| {
         let e = &data.employees[r.employee];
+        let mut rows = 0;
         for l in &r.kpis {
-            let kpi = &lp.policy.kpis[l.kpi];
+            let (id, name) = &kpi_text[l.kpi];
             c.text(&e.id)
                 .text(&l.period)
-                .text(&kpi.id)
-                .text(&kpi.name.zh)
+                .pre(id)
+                .pre(name)
                 .text(&l.subject);
-            c.num(plain(l.actual))
-                .num(plain(l.target))
-                .text(&l.target_source);
-            c.num(l.achievement)
-                .num(l.score)
+            c.plain(l.actual).plain(l.target).text(&l.target_source);
+            c.dec(l.achievement)
+                .dec(l.score)
                 .text(&l.segment.describe())
-                .num(plain(l.weight))
-                .num(plain(l.contribution));
+                .plain(l.weight)
+                .plain(l.contribution);
             c.end();
             rows += 1;
         }
@@ -125,20 +139,21 @@ pub fn scores(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
                 .text("manager_review")
                 .text("上级评价")
                 .text(&e.id);
-            c.num(plain(*rating))
+            c.plain(*rating)
                 .num("")
                 .text("ratings table")
                 .num("")
-                .num(plain(*score))
+                .plain(*score)
                 .text("review scale");
-            c.num(plain(*weight)).num(plain(*contribution));
+            c.plain(*weight).plain(*contribution);
             c.end();
             rows += 1;
         }
-    }
+        rows
+    });
     OutFile {
         rel: "scores.csv".into(),
-        bytes: c.finish().into_bytes(),
+        bytes: text.into_bytes(),
         rows,
     }
 }
