@@ -193,8 +193,12 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
         Ok(())
     };
     let stage = crate::progress::Stage::work("payouts, scores, summary", 0);
-    put(output::payouts(&lp, &data, &run))?;
-    put(output::scores(&lp, &data, &run))?;
+    written
+        .borrow_mut()
+        .push(output::payouts(&lp, &data, &run, &staging)?);
+    written
+        .borrow_mut()
+        .push(output::scores(&lp, &data, &run, &staging)?);
     put(output::summary(&lp, &data, &run))?;
     stage.finish();
     let skip = |o: Optional| cfg.skip.contains(&o);

@@ -202,8 +202,19 @@ impl Subjects {
     pub fn get(&self, name: &str) -> Option<u32> {
         self.names.get_index_of(name).map(|i| i as u32)
     }
+    /// The index of employee `i` of [`Data::employees`] (whose id is `id`):
+    /// `i` itself, as the employees come first; looked up otherwise.
+    pub fn of_employee(&self, i: usize, id: &str) -> Option<u32> {
+        if i < self.employee_ids && self.names[i] == id {
+            Some(i as u32)
+        } else {
+            self.get(id)
+        }
+    }
     pub fn name(&self, index: u32) -> &str {
-        &self.names[index as usize]
+        self.names
+            .get_index(index as usize)
+            .map_or("", String::as_str)
     }
     pub fn len(&self) -> usize {
         self.names.len()

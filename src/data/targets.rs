@@ -41,11 +41,12 @@ impl Targets {
         period: &str,
         kpi: &str,
     ) -> Option<Decimal> {
-        self.get_at(subjects.get(subject)?, period, kpi)
+        self.get_at(subjects.get(subject), period, kpi)
     }
 
     /// [`Targets::get`] with the subject's index already known.
-    pub fn get_at(&self, s: u32, period: &str, kpi: &str) -> Option<Decimal> {
+    pub fn get_at(&self, s: Option<u32>, period: &str, kpi: &str) -> Option<Decimal> {
+        let s = s?;
         let p = self.periods.iter().position(|x| same(x, period))? as u16;
         let k = self.kpis.iter().position(|x| same(x, kpi))? as u16;
         let s = s as usize;

@@ -29,7 +29,6 @@ use rust_decimal::Decimal;
 use score::Segment;
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
 
 /// One KPI of one subject, evaluated.
 #[derive(Debug, Clone)]
@@ -46,9 +45,11 @@ pub struct KpiEval {
 pub struct KpiLine {
     /// Index into the policy's KPIs.
     pub kpi: usize,
-    /// The period evaluated (a quarter when a year combines quarters).
-    pub period: Arc<str>,
-    pub subject: Arc<str>,
+    /// The period evaluated: 0 for the run's period, 1 to 4 for a quarter
+    /// of a year that combines quarters ([`RunResult::line_period`]).
+    pub period: u8,
+    /// Index into `Data::subjects` (`Subjects::name` gives the id).
+    pub subject: u32,
     pub actual: Decimal,
     pub target: Decimal,
     pub target_source: Cow<'static, str>,
@@ -112,6 +113,17 @@ pub struct RunResult {
     pub not_in_period: Vec<String>,
     /// The aggregated metrics the KPI actuals were computed from (for the trace).
     pub aggs: crate::data::metrics::Aggs,
+    /// Labels of [`KpiLine::period`]: the run's period, then its quarters.
+    pub line_periods: Vec<String>,
+}
+
+impl RunResult {
+    /// The label of the period a KPI line was evaluated over.
+    pub fn line_period(&self, l: &KpiLine) -> &str {
+        self.line_periods
+            .get(l.period as usize)
+            .map_or(self.period.label.as_str(), String::as_str)
+    }
 }
 
 fn subject_of(scope: KpiScope, e: &Employee) -> &str {
@@ -282,11 +294,13 @@ fn evaluate(
     lp: &LoadedPolicy,
     data: &Data,
     period: &Period,
+    period_ix: u8,
     eligible: &[usize],
 ) -> Result<(Vec<Scored>, Aggs)> {
     let policy = &lp.policy;
     let metrics_file = data.file_path("metrics");
     let mut diags = Diagnostics::default();
+    let stage = crate::progress::Stage::work("weights", eligible.len() as u64);
     let weights = collect(
         eligible
             .par_iter()
@@ -304,7 +318,10 @@ fn evaluate(
         .filter_map(|g| policy.kpis.iter().position(|k| k.id == g.kpi))
         .collect();
 
+    stage.finish();
+    let stage = crate::progress::Stage::work("aggregate", data.metrics.rows() as u64);
     let aggs = aggregate(lp, data, period);
+    stage.finish();
 
     // Past periods for history targets, aggregated once each.
     let mut depth = 0;
@@ -340,11 +357,23 @@ fn evaluate(
     };
 
     // One KPI of one subject: actual → target → achievement → score.
-    let eval = |k: usize, subject: &str| -> Result<KpiEval, Diagnostic> {
+    // Where each KPI's metrics sit in the aggregates, found once.
+    let slots: Vec<Vec<(&str, Option<usize>)>> = policy
+        .kpis
+        .iter()
+        .map(|k| {
+            k.aggregate
+                .metrics()
+                .into_iter()
+                .map(|m| (m, aggs.slot(m)))
+                .collect()
+        })
+        .collect();
+    let eval = |k: usize, subject: &str, ix: Option<u32>| -> Result<KpiEval, Diagnostic> {
         let kpi = &policy.kpis[k];
         let err = |m: String| Diagnostic::error(&metrics_file, m);
-        let ix = data.subjects.get(subject);
-        let actual = kpi::actual(&kpi.aggregate, |m| aggs.get(ix, m)).map_err(|m| match m {
+        let slot = |m: &str| slots[k].iter().find(|(n, _)| *n == m).and_then(|(_, s)| *s);
+        let actual = kpi::actual(&kpi.aggregate, |m| aggs.at(ix, slot(m))).map_err(|m| match m {
             kpi::Missing::NoRows(metric) => err(format!("KPI '{}' of {subject}: no '{metric}' rows in {period}", kpi.id)),
             kpi::Missing::ZeroDenominator(metric) => err(format!("KPI '{}' of {subject}: '{metric}' sums to zero in {period}, so the ratio is undefined", kpi.id)),
         })?;
@@ -354,7 +383,7 @@ fn evaluate(
                 policy.rounding.mode.strategy(),
             )
             .normalize();
-        let target = target::target(&ctx, kpi, &kpi.target, subject)
+        let target = target::target(&ctx, kpi, &kpi.target, subject, ix)
             .map_err(|m| Diagnostic::error(lp.yaml_path(), m))?;
         if target.value <= Decimal::ZERO {
             return Err(Diagnostic::error(lp.yaml_path(), format!("KPI '{}' of {subject}: the target ({}) is {}; a target must be greater than zero", kpi.id, target.source, target.value)));
@@ -395,6 +424,7 @@ fn evaluate(
         })
     };
 
+    let stage = crate::progress::Stage::new("evaluate KPIs", eligible.len() as u64);
     // Team KPIs (department, company) are evaluated once per subject;
     // individual KPIs inside each employee's own evaluation below.
     let needed = |w: &Weights| -> Vec<usize> {
@@ -417,37 +447,41 @@ fn evaluate(
         }
     }
     let team_pairs: Vec<(usize, &str)> = team_pairs.into_iter().collect();
-    let team_evals: Vec<Result<KpiEval, Diagnostic>> =
-        team_pairs.par_iter().map(|&(k, s)| eval(k, s)).collect();
+    let team_evals: Vec<Result<KpiEval, Diagnostic>> = team_pairs
+        .par_iter()
+        .map(|&(k, s)| eval(k, s, data.subjects.get(s)))
+        .collect();
     // KPI problems are reported in (KPI, subject) order, whoever found them.
     let mut kpi_problems: Vec<KpiProblem> = Vec::new();
-    let mut team: HashMap<(usize, &str), (Arc<str>, KpiEval)> =
-        HashMap::with_capacity(team_pairs.len());
+    let mut team: HashMap<(usize, &str), (u32, KpiEval)> = HashMap::with_capacity(team_pairs.len());
     for (&(k, subject), ev) in team_pairs.iter().zip(team_evals) {
         match ev {
             Ok(ev) => {
-                team.insert((k, subject), (Arc::from(subject), ev));
+                // Every team subject is in `Data::subjects`; one that is not
+                // has no metric rows and failed above.
+                if let Some(ix) = data.subjects.get(subject) {
+                    team.insert((k, subject), (ix, ev));
+                }
             }
             Err(d) => kpi_problems.push((k, subject.to_owned(), d)),
         }
     }
 
-    let period_label: Arc<str> = Arc::from(period.label.as_str());
     let ratings = data.ratings_of(&period.label);
     let scored: Vec<Result<Scored, Vec<KpiProblem>>> = eligible
         .par_iter()
         .zip(weights.par_iter())
         .map(|(&i, w)| {
             let e = &data.employees[i];
-            let own: Arc<str> = Arc::from(e.id.as_str());
+            let own_ix = data.subjects.of_employee(i, &e.id);
             // This employee's KPIs: individual ones evaluated here, team ones looked up.
-            let mut evals: Vec<(usize, Arc<str>, &KpiEval)> = Vec::new();
+            let mut evals: Vec<(usize, u32, &KpiEval)> = Vec::new();
             let mut own_evals: Vec<(usize, KpiEval)> = Vec::new();
             let mut problems = Vec::new();
             for k in needed(w) {
                 let scope = policy.kpis[k].scope;
                 if scope == KpiScope::Individual {
-                    match eval(k, &e.id) {
+                    match eval(k, &e.id, own_ix) {
                         Ok(ev) => own_evals.push((k, ev)),
                         Err(d) => problems.push((k, e.id.clone(), d)),
                     }
@@ -464,10 +498,10 @@ fn evaluate(
                         .find(|(x, _)| *x == k)
                         .expect("evaluated above")
                         .1;
-                    evals.push((k, own.clone(), ev));
+                    evals.push((k, own_ix.unwrap_or(u32::MAX), ev));
                 } else {
                     match team.get(&(k, subject_of(scope, e))) {
-                        Some((subject, ev)) => evals.push((k, subject.clone(), ev)),
+                        Some((subject, ev)) => evals.push((k, *subject, ev)),
                         // Reported once, for its team subject.
                         None => return Err(Vec::new()),
                     }
@@ -494,8 +528,8 @@ fn evaluate(
                     let weight = base_weight * factor;
                     KpiLine {
                         kpi: k,
-                        period: period_label.clone(),
-                        subject: subject.clone(),
+                        period: period_ix,
+                        subject: *subject,
                         actual: ev.actual,
                         target: ev.target.value,
                         target_source: ev.target.source.clone(),
@@ -557,6 +591,7 @@ fn evaluate(
     if diags.has_errors() {
         return Err(Error::Invalid(diags));
     }
+    stage.finish();
     Ok((scored, aggs))
 }
 
@@ -577,7 +612,7 @@ fn evaluate_by_quarters(
             .copied()
             .filter(|&i| bonus::days_employed(&data.employees[i], &q) > 0)
             .collect();
-        let (scored, _) = evaluate(lp, data, &q, &in_q)?;
+        let (scored, _) = evaluate(lp, data, &q, per_quarter.len() as u8 + 1, &in_q)?;
         per_quarter.push((
             q,
             w.0,
@@ -647,7 +682,7 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
             evaluate_by_quarters(lp, data, period, &eligible, w)?,
             aggregate(lp, data, period),
         ),
-        _ => evaluate(lp, data, period, &eligible)?,
+        _ => evaluate(lp, data, period, 0, &eligible)?,
     };
     if let Some(c) = &policy.calibration {
         let mut view: Vec<calibrate::Member> = scored
@@ -685,6 +720,7 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
             bonus::ScriptInputs::of(&String::from_utf8_lossy(&f.bytes), &kpi_ids)
         });
     let script_inputs = bonus::Inputs::new(read, &kpi_ids, period);
+    let stage = crate::progress::Stage::new("bonus", scored.len() as u64);
     let results: Vec<Result<EmployeeResult, Diagnostic>> = scored
         .into_par_iter()
         .map_init(rhai::Scope::new, |scope, s| {
@@ -716,8 +752,8 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
                 Decimal::ZERO
             } else {
                 // With quarters combined, `kpi.*` holds the last quarter's lines.
-                let last = s.kpis.last().map(|l| l.period.clone());
-                let from = s.kpis.iter().position(|l| Some(&l.period) == last.as_ref()).unwrap_or(0);
+                let last = s.kpis.last().map(|l| l.period);
+                let from = s.kpis.iter().position(|l| Some(l.period) == last).unwrap_or(0);
                 script_inputs.fill(scope, e, &r, &s.kpis[from..]);
                 lp.engine.eval_decimal(&lp.scripts.bonus, scope, &format!("employee {}", e.id))?
             };
@@ -730,6 +766,7 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
             Ok(r)
         })
         .collect();
+    stage.finish();
     let mut diags = Diagnostics::default();
     let mut employees = collect(results, &mut diags);
     if diags.has_errors() {
@@ -755,6 +792,9 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
             .map(|i| data.employees[i].id.clone())
             .collect(),
         aggs,
+        line_periods: std::iter::once(period.label.clone())
+            .chain(period.quarters().into_iter().map(|q| q.label))
+            .collect(),
     })
 }
 

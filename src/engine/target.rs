@@ -47,7 +47,15 @@ pub fn history_periods(period: &Period, n: u32) -> Vec<Period> {
     (1..=n as i32).rev().map(|k| period.shifted(-k)).collect()
 }
 
-pub fn target(ctx: &Ctx, kpi: &Kpi, src: &TargetSource, subject: &str) -> Result<Target, String> {
+/// The target of `kpi` for `subject` (whose index in `Data::subjects` is
+/// `ix`) by the source `src`.
+pub fn target(
+    ctx: &Ctx,
+    kpi: &Kpi,
+    src: &TargetSource,
+    subject: &str,
+    ix: Option<u32>,
+) -> Result<Target, String> {
     let period = ctx.period;
     match src {
         TargetSource::Fixed(v) => Ok(Target {
@@ -57,7 +65,7 @@ pub fn target(ctx: &Ctx, kpi: &Kpi, src: &TargetSource, subject: &str) -> Result
         TargetSource::Table => ctx
             .data
             .targets
-            .get(&ctx.data.subjects, subject, &period.label, &kpi.id)
+            .get_at(ix, &period.label, &kpi.id)
             .map(|v| Target {
                 value: v,
                 source: "targets table".into(),
@@ -94,7 +102,7 @@ pub fn target(ctx: &Ctx, kpi: &Kpi, src: &TargetSource, subject: &str) -> Result
             let mut missing = Vec::new();
             for p in &past {
                 let in_data = p.months().all(|m| ctx.data.metrics.months.contains(&m));
-                match ctx.history.get(&p.label).filter(|_| in_data).map(|aggs| kpi::actual(&kpi.aggregate, |m| aggs.get(ctx.data.subjects.get(subject), m))) {
+                match ctx.history.get(&p.label).filter(|_| in_data).map(|aggs| kpi::actual(&kpi.aggregate, |m| aggs.get(ix, m))) {
                     Some(Ok(v)) => values.push(v),
                     _ => missing.extend(p.months().map(|m| m.to_string())),
                 }
@@ -102,7 +110,7 @@ pub fn target(ctx: &Ctx, kpi: &Kpi, src: &TargetSource, subject: &str) -> Result
             if !missing.is_empty() {
                 return match &h.fallback {
                     Some(fb) => {
-                        let t = target(ctx, kpi, fb, subject)?;
+                        let t = target(ctx, kpi, fb, subject, ix)?;
                         Ok(Target {
                             source: format!("{} (fallback: history incomplete)", t.source).into(),
                             ..t
@@ -207,7 +215,7 @@ pub fn target(ctx: &Ctx, kpi: &Kpi, src: &TargetSource, subject: &str) -> Result
         }
         TargetSource::Max(srcs) | TargetSource::Min(srcs) => {
             let is_max = matches!(src, TargetSource::Max(_));
-            let all: Vec<Target> = srcs.iter().map(|s| target(ctx, kpi, s, subject)).collect::<Result<_, _>>()?;
+            let all: Vec<Target> = srcs.iter().map(|s| target(ctx, kpi, s, subject, ix)).collect::<Result<_, _>>()?;
             let pick = if is_max {
                 all.iter().max_by(|a, b| a.value.cmp(&b.value))
             } else {

@@ -118,31 +118,35 @@ impl Csv {
     }
 }
 
-/// A CSV of `header` and the rows `row` writes for each item, built in
-/// parallel parts joined in item order (the same bytes on any thread
-/// count); `row` returns how many rows it wrote.
-pub fn par_rows<T: Sync>(
+/// A CSV of `header` and the rows `row` writes for each item, given to
+/// `sink` in pieces: built in parallel parts, passed on in item order (the
+/// same bytes on any thread count). `row` returns how many rows it wrote;
+/// the total is returned.
+pub fn par_rows<T: Sync, E>(
     header: &[&str],
     items: &[T],
     row: impl Fn(&mut Csv, &T) -> usize + Sync,
-) -> (String, usize) {
+    sink: &mut dyn FnMut(&str) -> Result<(), E>,
+) -> Result<usize, E> {
     use rayon::prelude::*;
-    let parts: Vec<(String, usize)> = items
-        .par_chunks(4096)
-        .map(|chunk| {
-            let mut c = Csv::default();
-            let n = chunk.iter().map(|it| row(&mut c, it)).sum();
-            (c.finish(), n)
-        })
-        .collect();
-    let mut out = Csv::with_header(header).finish();
-    out.reserve(parts.iter().map(|p| p.0.len()).sum());
+    sink(&Csv::with_header(header).finish())?;
     let mut rows = 0;
-    for (text, n) in parts {
-        out.push_str(&text);
-        rows += n;
+    // Batches bound the text held at once; parts keep both cores busy.
+    for batch in items.chunks(1 << 16) {
+        let parts: Vec<(String, usize)> = batch
+            .par_chunks(2048)
+            .map(|chunk| {
+                let mut c = Csv::default();
+                let n = chunk.iter().map(|it| row(&mut c, it)).sum();
+                (c.finish(), n)
+            })
+            .collect();
+        for (text, n) in parts {
+            sink(&text)?;
+            rows += n;
+        }
     }
-    (out, rows)
+    Ok(rows)
 }
 
 #[cfg(test)]

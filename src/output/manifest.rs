@@ -113,6 +113,57 @@ pub fn write(staging: &super::atomic::Staging, f: OutFile) -> crate::error::Resu
     })
 }
 
+/// A staged output written piece by piece and hashed as written, so a
+/// large file never sits in memory whole.
+pub struct Streamed {
+    rel: String,
+    path: std::path::PathBuf,
+    w: std::io::BufWriter<std::fs::File>,
+    hash: Sha256,
+    bytes: usize,
+}
+
+impl Streamed {
+    pub fn create(staging: &super::atomic::Staging, rel: &str) -> crate::error::Result<Streamed> {
+        let (path, file) = staging.create(rel)?;
+        Ok(Streamed {
+            rel: rel.to_owned(),
+            path,
+            w: std::io::BufWriter::with_capacity(1 << 20, file),
+            hash: Sha256::new(),
+            bytes: 0,
+        })
+    }
+
+    pub fn push(&mut self, text: &str) -> crate::error::Result<()> {
+        use std::io::Write;
+        self.hash.update(text.as_bytes());
+        self.bytes += text.len();
+        self.w
+            .write_all(text.as_bytes())
+            .map_err(|e| crate::error::Error::io(&self.path, e))
+    }
+
+    pub fn finish(mut self, rows: usize) -> crate::error::Result<FileHash> {
+        use std::io::Write;
+        self.w
+            .flush()
+            .map_err(|e| crate::error::Error::io(&self.path, e))?;
+        Ok(FileHash {
+            path: self.rel,
+            table: None,
+            rows: Some(rows),
+            bytes: self.bytes,
+            sha256: self
+                .hash
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        })
+    }
+}
+
 pub fn build(
     lp: &LoadedPolicy,
     data: &Data,

@@ -16,6 +16,7 @@ use crate::data::Data;
 use crate::decimal::round_fixed;
 use crate::engine::blend::ReviewUse;
 use crate::engine::RunResult;
+use crate::error::Result;
 use crate::policy::LoadedPolicy;
 use csv::Csv;
 use rust_decimal::Decimal;
@@ -55,12 +56,18 @@ fn money_dec(d: Decimal, lp: &LoadedPolicy) -> Decimal {
     round_fixed(d, lp.policy.rounding.money_places, lp.policy.rounding.mode)
 }
 
-pub fn payouts(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
+pub fn payouts(
+    lp: &LoadedPolicy,
+    data: &Data,
+    run: &RunResult,
+    staging: &atomic::Staging,
+) -> Result<manifest::FileHash> {
     let (period, currency) = (
         csv::escaped(&run.period.label),
         csv::escaped(&lp.policy.currency),
     );
-    let (text, rows) = csv::par_rows(&PAYOUT_COLUMNS, &run.employees, |c, r| {
+    let mut out = manifest::Streamed::create(staging, "payouts.csv")?;
+    let row = |c: &mut Csv, r: &crate::engine::EmployeeResult| {
         let e = &data.employees[r.employee];
         c.text(&e.id)
             .text(&e.name)
@@ -77,15 +84,17 @@ pub fn payouts(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
         c.text(&cur).plain(rate).dec(money_dec(local, lp));
         c.end();
         1
-    });
-    OutFile {
-        rel: "payouts.csv".into(),
-        bytes: text.into_bytes(),
-        rows,
-    }
+    };
+    let rows = csv::par_rows(&PAYOUT_COLUMNS, &run.employees, row, &mut |t| out.push(t))?;
+    out.finish(rows)
 }
 
-pub fn scores(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
+pub fn scores(
+    lp: &LoadedPolicy,
+    data: &Data,
+    run: &RunResult,
+    staging: &atomic::Staging,
+) -> Result<manifest::FileHash> {
     let header = [
         "employee_id",
         "period",
@@ -108,16 +117,17 @@ pub fn scores(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
         .iter()
         .map(|k| (csv::escaped(&k.id), csv::escaped(&k.name.zh)))
         .collect();
-    let (text, rows) = csv::par_rows(&header, &run.employees, |c, r| {
+    let mut out = manifest::Streamed::create(staging, "scores.csv")?;
+    let row = |c: &mut Csv, r: &crate::engine::EmployeeResult| {
         let e = &data.employees[r.employee];
         let mut rows = 0;
         for l in &r.kpis {
             let (id, name) = &kpi_text[l.kpi];
             c.text(&e.id)
-                .text(&l.period)
+                .text(run.line_period(l))
                 .pre(id)
                 .pre(name)
-                .text(&l.subject);
+                .text(data.subjects.name(l.subject));
             c.plain(l.actual).plain(l.target).text(&l.target_source);
             c.dec(l.achievement)
                 .dec(l.score)
@@ -150,12 +160,9 @@ pub fn scores(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
             rows += 1;
         }
         rows
-    });
-    OutFile {
-        rel: "scores.csv".into(),
-        bytes: text.into_bytes(),
-        rows,
-    }
+    };
+    let rows = csv::par_rows(&header, &run.employees, row, &mut |t| out.push(t))?;
+    out.finish(rows)
 }
 
 #[derive(Default)]

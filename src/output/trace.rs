@@ -590,8 +590,8 @@ impl Ctx<'_> {
 fn kpi_trace(c: &Ctx, r: &EmployeeResult, line: &crate::engine::KpiLine) -> KpiTrace {
     let policy = &c.lp.policy;
     let k = &policy.kpis[line.kpi];
-    let subject = &*line.subject;
-    let ix = c.data.subjects.get(subject);
+    let subject = c.data.subjects.name(line.subject);
+    let ix = Some(line.subject);
     let metrics = k.aggregate.metrics();
     let rows = metrics
         .iter()
@@ -782,8 +782,6 @@ pub fn trace(
     run: &RunResult,
     staging: &super::atomic::Staging,
 ) -> crate::error::Result<super::manifest::FileHash> {
-    use sha2::{Digest, Sha256};
-    use std::io::Write;
     let started = std::time::Instant::now();
     let metrics_input = data.files.iter().find(|f| f.table == "metrics");
     let metrics_file = metrics_input.map_or("metrics.csv".to_string(), |f| f.file_name.clone());
@@ -803,19 +801,10 @@ pub fn trace(
     };
     let head = run_record(lp, run, &metrics_file);
     // Streamed in chunks: a million employees' trace never sits in memory whole.
-    let (path, file) = staging.create(TRACE_FILE)?;
-    let io = |e: std::io::Error| crate::error::Error::io(&path, e);
-    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-    let mut hash = Sha256::new();
-    let mut bytes = 0usize;
-    let mut emit = |text: &str, w: &mut std::io::BufWriter<std::fs::File>| -> std::io::Result<()> {
-        hash.update(text.as_bytes());
-        bytes += text.len();
-        w.write_all(text.as_bytes())
-    };
+    let mut out = super::manifest::Streamed::create(staging, TRACE_FILE)?;
     let mut first = serde_json::to_string(&head).expect("trace serialises");
     first.push('\n');
-    emit(&first, &mut w).map_err(io)?;
+    out.push(&first)?;
     for chunk in run.employees.chunks(10_000) {
         let lines: Vec<String> = chunk
             .par_iter()
@@ -827,20 +816,15 @@ pub fn trace(
             })
             .collect();
         for l in &lines {
-            emit(l, &mut w).map_err(io)?;
+            out.push(l)?;
         }
     }
-    w.flush().map_err(io)?;
     let rows = run.employees.len();
+    let hashed = out.finish(rows)?;
     tracing::info!(
-        "trace of {rows} employees ({bytes} bytes) written in {:?}",
+        "trace of {rows} employees ({} bytes) written in {:?}",
+        hashed.bytes,
         started.elapsed()
     );
-    Ok(super::manifest::FileHash {
-        path: TRACE_FILE.into(),
-        table: None,
-        rows: Some(rows),
-        bytes,
-        sha256: hash.finalize().iter().map(|b| format!("{b:02x}")).collect(),
-    })
+    Ok(hashed)
 }
