@@ -192,13 +192,19 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
             .push(output::manifest::write(&staging, f)?);
         Ok(())
     };
-    let stage = crate::progress::Stage::work("payouts, scores, summary", 0);
-    written
-        .borrow_mut()
-        .push(output::payouts(&lp, &data, &run, &staging)?);
-    written
-        .borrow_mut()
-        .push(output::scores(&lp, &data, &run, &staging)?);
+    let stage = crate::progress::Stage::work("payouts, scores, summary, report", 0);
+    // The report is built on one core while the CSVs are written.
+    let (report, csvs) = rayon::join(
+        || output::report::report(&lp, &data, &run, &feedback, lang),
+        || -> Result<_> {
+            Ok((
+                output::payouts(&lp, &data, &run, &staging)?,
+                output::scores(&lp, &data, &run, &staging)?,
+            ))
+        },
+    );
+    let (payouts, scores) = csvs?;
+    written.borrow_mut().extend([payouts, scores]);
     put(output::summary(&lp, &data, &run))?;
     stage.finish();
     let skip = |o: Optional| cfg.skip.contains(&o);
@@ -210,9 +216,7 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
     put(output::feedback::recognition_csv(
         &lp, &data, &run, &feedback,
     ))?;
-    let stage = crate::progress::Stage::work("report", 0);
-    put(output::report::report(&lp, &data, &run, &feedback, lang))?;
-    stage.finish();
+    put(report)?;
     if !skip(Optional::Statements) {
         output::feedback::statements(&lp, &data, &run, &feedback, lang, &mut |f| put(f))?;
     }
@@ -248,5 +252,8 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
     let stage = crate::progress::Stage::work("commit", 0);
     staging.commit()?;
     stage.finish();
+    // A million employees' results take a second to free; the process is
+    // about to end and the system reclaims the memory at once.
+    std::mem::forget((run, data, feedback));
     Ok(totals)
 }

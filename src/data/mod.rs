@@ -55,6 +55,32 @@ pub struct Rating {
     pub comment: Option<String>,
 }
 
+/// The ratings table: (employee, period) → rating, compact and sorted.
+#[derive(Default)]
+pub struct Ratings {
+    /// Period labels, sorted.
+    periods: Vec<String>,
+    /// (employee's index in [`Subjects`], index into `periods`, rating), sorted.
+    rows: Vec<(u32, u16, Rating)>,
+}
+
+impl Ratings {
+    /// The rating of the employee with subject index `employee` in the
+    /// period labelled `period`.
+    pub fn get(&self, employee: Option<u32>, period: &str) -> Option<&Rating> {
+        let e = employee?;
+        let p = self
+            .periods
+            .binary_search_by(|x| x.as_str().cmp(period))
+            .ok()? as u16;
+        let at = self
+            .rows
+            .binary_search_by(|r| (r.0, r.1).cmp(&(e, p)))
+            .ok()?;
+        Some(&self.rows[at].2)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Project {
     pub employee_id: String,
@@ -84,8 +110,7 @@ pub struct Data {
     pub subjects: Subjects,
     /// (subject, period, kpi) → target.
     pub targets: Targets,
-    /// (employee, period) → rating.
-    pub ratings: BTreeMap<(String, String), Rating>,
+    pub ratings: Ratings,
     pub projects: Vec<Project>,
     /// (kpi, period) → market reference value.
     pub benchmarks: BTreeMap<(String, String), Decimal>,
@@ -98,26 +123,27 @@ pub struct Data {
 
 impl Data {
     /// Each employee's rating in the period labelled `period`, by index into
-    /// [`Data::employees`]: one walk over the sorted ratings, not a lookup each.
+    /// [`Data::employees`], found once for all.
     pub fn ratings_of<'a>(
         &'a self,
         period: &str,
     ) -> impl Fn(usize) -> Option<&'a Rating> + Sync + use<'a> {
-        let n = self.employees.len();
-        let mut of: Vec<Option<&Rating>> = vec![None; n];
-        let mut at = 0;
-        for ((id, p), r) in &self.ratings {
-            if p != period {
-                continue;
-            }
-            while at < n && self.employees[at].id < *id {
-                at += 1;
-            }
-            if at < n && self.employees[at].id == *id {
-                of[at] = Some(r);
-            }
-        }
+        let of: Vec<Option<&Rating>> = self
+            .employees
+            .par_iter()
+            .enumerate()
+            .map(|(i, e)| {
+                self.ratings
+                    .get(self.subjects.of_employee(i, &e.id), period)
+            })
+            .collect();
         move |i| of.get(i).copied().flatten()
+    }
+
+    /// The rating of employee `i` of [`Data::employees`] in `period`.
+    pub fn rating(&self, i: usize, period: &str) -> Option<&Rating> {
+        self.ratings
+            .get(self.subjects.of_employee(i, &self.employees[i].id), period)
     }
 
     /// Where a table was read from (or would be, as `<table>.csv`), for messages.
@@ -772,12 +798,7 @@ fn employees(t: &Table, policy: &LoadedPolicy, b: &mut Budget) -> Vec<Employee> 
     out
 }
 
-fn ratings(
-    t: &Table,
-    policy: &LoadedPolicy,
-    subjects: &Subjects,
-    b: &mut Budget,
-) -> BTreeMap<(String, String), Rating> {
+fn ratings(t: &Table, policy: &LoadedPolicy, subjects: &Subjects, b: &mut Budget) -> Ratings {
     let cols: Vec<Vec<Option<&str>>> = ["employee_id", "period", "rating", "rater", "comment"]
         .into_iter()
         .map(|n| col(t, n))
@@ -788,7 +809,18 @@ fn ratings(
         .iter()
         .flat_map(|r| r.scale.iter().map(|s| s.rating.0.normalize()))
         .collect();
-    type Kept = ((String, String), Rating, usize);
+    // The few period labels, sorted, so rows keep a small index.
+    let mut periods: Vec<String> = Vec::new();
+    let mut last = "";
+    for p in cols[1].iter().map(|c| text(*c).unwrap_or("")) {
+        if p != last {
+            if let Err(at) = periods.binary_search_by(|x| x.as_str().cmp(p)) {
+                periods.insert(at, p.to_owned());
+            }
+            last = p;
+        }
+    }
+    type Kept = (u32, u16, Rating, usize);
     type Problems = Vec<(usize, &'static str, String)>;
     // Rows are checked in parallel parts, problems taken in row order.
     let check = |row: usize, problems: &mut Problems| -> Option<Kept> {
@@ -797,7 +829,8 @@ fn ratings(
             text(cols[1][row]).unwrap_or(""),
         );
         let mut ok = true;
-        if !subjects.is_employee(e) {
+        let employee = subjects.get(e).filter(|_| subjects.is_employee(e));
+        if employee.is_none() {
             problems.push((row, "employee_id", format!("unknown employee '{e}'")));
             ok = false;
         }
@@ -830,7 +863,8 @@ fn ratings(
             rater: text(cols[3][row]).map(str::to_owned),
             comment: text(cols[4][row]).map(str::to_owned),
         };
-        Some(((e.to_owned(), p.to_owned()), r, row))
+        let period = periods.binary_search_by(|x| x.as_str().cmp(p)).ok()? as u16;
+        Some((employee?, period, r, row))
     };
     const PART: usize = 1 << 15;
     let n = t.rows();
@@ -852,25 +886,32 @@ fn ratings(
         kept.extend(k);
     }
     // Sorted by key, rows in order within a key: later rows are duplicates.
-    kept.par_sort_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)));
+    kept.par_sort_by_key(|k| (k.0, k.1, k.3));
     let mut dups = Vec::new();
-    let mut unique: Vec<((String, String), Rating)> = Vec::with_capacity(kept.len());
-    for (key, r, row) in kept {
-        if unique.last().is_some_and(|(k, _)| *k == key) {
-            dups.push((row, key));
+    let mut rows: Vec<(u32, u16, Rating)> = Vec::with_capacity(kept.len());
+    for (e, p, r, row) in kept {
+        if rows.last().is_some_and(|x| (x.0, x.1) == (e, p)) {
+            dups.push((row, e, p));
         } else {
-            unique.push((key, r));
+            rows.push((e, p, r));
         }
     }
     dups.sort_by_key(|d| d.0);
-    for (row, (e, p)) in dups {
+    for (row, e, p) in dups {
         b.push(
             t,
             "employee_id",
-            t.row_error(row, format!("duplicate rating for {e} in {p}")),
+            t.row_error(
+                row,
+                format!(
+                    "duplicate rating for {} in {}",
+                    subjects.name(e),
+                    periods[p as usize]
+                ),
+            ),
         );
     }
-    unique.into_iter().collect()
+    Ratings { periods, rows }
 }
 
 fn projects(t: &Table, subjects: &Subjects, b: &mut Budget) -> Vec<Project> {

@@ -667,8 +667,7 @@ fn employee_record(c: &Ctx, r: &EmployeeResult) -> EmployeeRecord {
             rating: plain(*rating),
             rater: c
                 .data
-                .ratings
-                .get(&(e.id.clone(), period.label.clone()))
+                .rating(r.employee, &period.label)
                 .and_then(|x| x.rater.clone()),
             score: plain(*score),
             weight: plain(*weight),
