@@ -54,14 +54,7 @@ impl Stage {
             bar.enable_steady_tick(Duration::from_millis(200));
             bar
         });
-        Stage {
-            name,
-            bar,
-            start: Instant::now(),
-            cpu: tracing::enabled!(tracing::Level::INFO)
-                .then(cpu_seconds)
-                .flatten(),
-        }
+        Stage::start(name, bar)
     }
 
     /// A stage of `items` rows that reports no progress on the way: a
@@ -78,6 +71,10 @@ impl Stage {
             bar.enable_steady_tick(Duration::from_millis(200));
             bar
         });
+        Stage::start(name, bar)
+    }
+
+    fn start(name: &'static str, bar: Option<ProgressBar>) -> Stage {
         Stage {
             name,
             bar,

@@ -597,6 +597,14 @@ impl Metrics {
         )))
     }
 
+    /// Whether each month of the table is inside `period`.
+    fn months_in(&self, period: &Period) -> Vec<bool> {
+        self.month_list
+            .iter()
+            .map(|m| period.contains(*m))
+            .collect()
+    }
+
     /// Rows in the table.
     pub fn rows(&self) -> usize {
         self.chunks.iter().map(|c| c.subject.len()).sum()
@@ -619,11 +627,7 @@ impl Metrics {
             .iter()
             .map(|k| names.iter().position(|n| n == k))
             .collect();
-        let in_period: Vec<bool> = self
-            .month_list
-            .iter()
-            .map(|m| period.contains(*m))
-            .collect();
+        let in_period = self.months_in(period);
         let cells = subjects * width;
         let mut a = Aggs {
             scales: names
@@ -796,11 +800,7 @@ impl Metrics {
             .iter()
             .map(|k| metrics.contains(k.as_str()))
             .collect();
-        let in_period: Vec<bool> = self
-            .month_list
-            .iter()
-            .map(|m| period.contains(*m))
-            .collect();
+        let in_period = self.months_in(period);
         let mut rows: Vec<((u32, u16, u16, u32), i64)> = self
             .chunks
             .par_iter()

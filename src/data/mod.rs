@@ -370,18 +370,20 @@ fn text(cell: Option<&str>) -> Option<&str> {
     cell.map(str::trim).filter(|s| !s.is_empty())
 }
 
-pub const EMPLOYEES: (&[&str], &[&str]) = (
-    &[
-        "employee_id",
-        "name",
-        "department",
-        "role",
-        "base_salary",
-        "target_bonus_pct",
-        "hire_date",
-    ],
-    &["termination_date", "manager_id", "currency"],
-);
+/// The employees table's columns: the required ones, then the optional.
+pub const EMPLOYEE_COLUMNS: [&str; 10] = [
+    "employee_id",
+    "name",
+    "department",
+    "role",
+    "base_salary",
+    "target_bonus_pct",
+    "hire_date",
+    "termination_date",
+    "manager_id",
+    "currency",
+];
+pub const EMPLOYEES: (&[&str], &[&str]) = EMPLOYEE_COLUMNS.split_at(7);
 pub const METRICS: (&[&str], &[&str]) = (&["subject_id", "month", "metric", "value"], &[]);
 pub const TARGETS: (&[&str], &[&str]) = (&["subject_id", "period", "kpi", "target"], &[]);
 pub const RATINGS: (&[&str], &[&str]) =
@@ -714,21 +716,8 @@ fn employee_row(
 }
 
 fn employees(t: &Table, policy: &LoadedPolicy, b: &mut Budget) -> Vec<Employee> {
-    let cols: Vec<Vec<Option<&str>>> = [
-        "employee_id",
-        "name",
-        "department",
-        "role",
-        "base_salary",
-        "target_bonus_pct",
-        "hire_date",
-        "termination_date",
-        "manager_id",
-        "currency",
-    ]
-    .into_iter()
-    .map(|n| col(t, n))
-    .collect();
+    // Required columns, then termination_date, manager_id, currency.
+    let cols: Vec<Vec<Option<&str>>> = EMPLOYEE_COLUMNS.iter().map(|n| col(t, n)).collect();
     // Extra columns the policy reads (cascade share columns).
     let extra: Vec<(String, Vec<Option<&str>>)> = policy
         .policy

@@ -826,23 +826,7 @@ pub fn generate(lp: &LoadedPolicy, cfg: &Config, dir: &Path) -> Result<Vec<Writt
 
     // employees
     let stage = crate::progress::Stage::new("gen employees", n as u64);
-    let mut t = TableFile::create(
-        dir,
-        "employees",
-        &[
-            "employee_id",
-            "name",
-            "department",
-            "role",
-            "base_salary",
-            "target_bonus_pct",
-            "hire_date",
-            "termination_date",
-            "manager_id",
-            "currency",
-        ],
-        cfg.format,
-    )?;
+    let mut t = TableFile::create(dir, "employees", &crate::data::EMPLOYEE_COLUMNS, cfg.format)?;
     per_employee_chunks(n, &mut t, &stage, |range| {
         let mut rows = Rows::new(10);
         for i in range {
