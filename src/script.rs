@@ -119,9 +119,20 @@ impl ScriptEngine {
         scope: &mut Scope,
         subject: &str,
     ) -> Result<Dynamic, Diagnostic> {
+        self.eval_for(script, scope, &|| subject.to_owned())
+    }
+
+    /// [`ScriptEngine::eval`] naming the subject only if there is an error
+    /// (no text is built per employee on the way).
+    pub fn eval_for(
+        &self,
+        script: &CompiledScript,
+        scope: &mut Scope,
+        subject: &dyn Fn() -> String,
+    ) -> Result<Dynamic, Diagnostic> {
         self.engine
             .eval_ast_with_scope::<Dynamic>(scope, &script.ast)
-            .map_err(|e| eval_error(script, subject, *e))
+            .map_err(|e| eval_error(script, &subject(), *e))
     }
 
     /// Runs a script that returns a number (INT or Decimal) as a Decimal.
@@ -131,7 +142,17 @@ impl ScriptEngine {
         scope: &mut Scope,
         subject: &str,
     ) -> Result<Decimal, Diagnostic> {
-        let out = self.eval(script, scope, subject)?;
+        self.eval_decimal_for(script, scope, &|| subject.to_owned())
+    }
+
+    /// [`ScriptEngine::eval_decimal`] with the subject named only on error.
+    pub fn eval_decimal_for(
+        &self,
+        script: &CompiledScript,
+        scope: &mut Scope,
+        subject: &dyn Fn() -> String,
+    ) -> Result<Decimal, Diagnostic> {
+        let out = self.eval_for(script, scope, subject)?;
         if let Ok(d) = out.as_decimal() {
             Ok(d)
         } else if let Ok(i) = out.as_int() {
@@ -140,7 +161,8 @@ impl ScriptEngine {
             Err(Diagnostic::error(
                 &script.path,
                 format!(
-                    "while evaluating {subject}: the script returned {} ({}), expected a number",
+                    "while evaluating {}: the script returned {} ({}), expected a number",
+                    subject(),
                     out,
                     out.type_name()
                 ),

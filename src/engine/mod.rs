@@ -369,10 +369,21 @@ fn evaluate(
                 .collect()
         })
         .collect();
+    let rules: Vec<&crate::policy::Scoring> = policy
+        .kpis
+        .iter()
+        .map(|k| &policy.scorings[&k.scoring])
+        .collect();
     let eval = |k: usize, subject: &str, ix: Option<u32>| -> Result<KpiEval, Diagnostic> {
         let kpi = &policy.kpis[k];
         let err = |m: String| Diagnostic::error(&metrics_file, m);
-        let slot = |m: &str| slots[k].iter().find(|(n, _)| *n == m).and_then(|(_, s)| *s);
+        // `m` is one of the rule's own names: compare addresses first.
+        let slot = |m: &str| {
+            slots[k]
+                .iter()
+                .find(|(n, _)| std::ptr::eq(*n, m) || *n == m)
+                .and_then(|(_, s)| *s)
+        };
         let actual = kpi::actual(&kpi.aggregate, |m| aggs.at(ix, slot(m))).map_err(|m| match m {
             kpi::Missing::NoRows(metric) => err(format!("KPI '{}' of {subject}: no '{metric}' rows in {period}", kpi.id)),
             kpi::Missing::ZeroDenominator(metric) => err(format!("KPI '{}' of {subject}: '{metric}' sums to zero in {period}, so the ratio is undefined", kpi.id)),
@@ -390,7 +401,7 @@ fn evaluate(
         }
         let achievement = score::achievement(actual, target.value, kpi.direction, &policy.rounding)
             .ok_or_else(|| err(format!("KPI '{}' of {subject}: the target is zero", kpi.id)))?;
-        let rule = &policy.scorings[&kpi.scoring];
+        let rule = rules[k];
         let (score, segment) = match score::score(rule, achievement, &policy.rounding) {
             Some(s) => s,
             None => {
@@ -755,7 +766,7 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
                 let last = s.kpis.last().map(|l| l.period);
                 let from = s.kpis.iter().position(|l| Some(l.period) == last).unwrap_or(0);
                 script_inputs.fill(scope, e, &r, &s.kpis[from..]);
-                lp.engine.eval_decimal(&lp.scripts.bonus, scope, &format!("employee {}", e.id))?
+                lp.engine.eval_decimal_for(&lp.scripts.bonus, scope, &|| format!("employee {}", e.id))?
             };
             if formula < Decimal::ZERO {
                 return Err(Diagnostic::error(&script_path, format!("while evaluating employee {}: the bonus formula returned {formula}, a negative amount", e.id)));

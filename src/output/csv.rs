@@ -122,31 +122,48 @@ impl Csv {
 /// `sink` in pieces: built in parallel parts, passed on in item order (the
 /// same bytes on any thread count). `row` returns how many rows it wrote;
 /// the total is returned.
-pub fn par_rows<T: Sync, E>(
+pub fn par_rows<T: Sync, E: Send>(
     header: &[&str],
     items: &[T],
     row: impl Fn(&mut Csv, &T) -> usize + Sync,
-    sink: &mut dyn FnMut(&str) -> Result<(), E>,
+    sink: &mut (dyn FnMut(&str) -> Result<(), E> + Send),
 ) -> Result<usize, E> {
     use rayon::prelude::*;
     sink(&Csv::with_header(header).finish())?;
-    let mut rows = 0;
-    // Batches bound the text held at once; parts keep both cores busy.
-    for batch in items.chunks(1 << 16) {
-        let parts: Vec<(String, usize)> = batch
+    let build = |batch: &[T]| -> Vec<(String, usize)> {
+        batch
             .par_chunks(2048)
             .map(|chunk| {
                 let mut c = Csv::default();
                 let n = chunk.iter().map(|it| row(&mut c, it)).sum();
                 (c.finish(), n)
             })
-            .collect();
-        for (text, n) in parts {
-            sink(&text)?;
-            rows += n;
+            .collect()
+    };
+    // Batches bound the text held at once; each is written (and hashed)
+    // while the next is built.
+    let mut rows = 0;
+    let mut batches = items.chunks(1 << 15);
+    let mut ready = batches.next().map(build).unwrap_or_default();
+    loop {
+        let next = batches.next();
+        let (written, built) = rayon::join(
+            || -> Result<usize, E> {
+                let mut n = 0;
+                for (text, k) in &ready {
+                    sink(text)?;
+                    n += k;
+                }
+                Ok(n)
+            },
+            || next.map(build),
+        );
+        rows += written?;
+        match built {
+            Some(b) => ready = b,
+            None => return Ok(rows),
         }
     }
-    Ok(rows)
 }
 
 #[cfg(test)]
