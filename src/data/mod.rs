@@ -407,7 +407,9 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
     let mut diags = Diagnostics::default();
     let mut read = |name: &'static str, required: bool| -> Result<Option<Table>> {
         match table::find(dir, name)? {
-            Some(path) if name == "metrics" => Table::open_batched(name, &path).map(Some),
+            Some(path) if matches!(name, "metrics" | "targets" | "ratings") => {
+                Table::open_batched(name, &path).map(Some)
+            }
             Some(path) => Table::read(name, &path).map(Some),
             None if required => {
                 diags.push(Diagnostic::error(
@@ -503,6 +505,7 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
     let targets = targets_t
         .as_ref()
         .map(|t| Targets::read(t, policy, &subjects, &mut budget))
+        .transpose()?
         .unwrap_or_default();
     stage.finish();
     let stage = crate::progress::Stage::work(
@@ -512,6 +515,7 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
     let ratings = ratings_t
         .as_ref()
         .map(|t| ratings(t, policy, &subjects, &mut budget))
+        .transpose()?
         .unwrap_or_default();
     stage.finish();
     let budgets = budgets_t
@@ -787,92 +791,127 @@ fn employees(t: &Table, policy: &LoadedPolicy, b: &mut Budget) -> Vec<Employee> 
     out
 }
 
-fn ratings(t: &Table, policy: &LoadedPolicy, subjects: &Subjects, b: &mut Budget) -> Ratings {
-    let cols: Vec<Vec<Option<&str>>> = ["employee_id", "period", "rating", "rater", "comment"]
-        .into_iter()
-        .map(|n| col(t, n))
-        .collect();
+fn ratings(
+    t: &Table,
+    policy: &LoadedPolicy,
+    subjects: &Subjects,
+    b: &mut Budget,
+) -> Result<Ratings> {
     let scale: BTreeSet<Decimal> = policy
         .policy
         .review
         .iter()
         .flat_map(|r| r.scale.iter().map(|s| s.rating.0.normalize()))
         .collect();
-    // The few period labels, sorted, so rows keep a small index.
+    // The few period labels, in order of appearance until sorted at the end.
     let mut periods: Vec<String> = Vec::new();
-    let mut last = "";
-    for p in cols[1].iter().map(|c| text(*c).unwrap_or("")) {
-        if p != last {
-            if let Err(at) = periods.binary_search_by(|x| x.as_str().cmp(p)) {
-                periods.insert(at, p.to_owned());
-            }
-            last = p;
-        }
-    }
     type Kept = (u32, u16, Rating, usize);
     type Problems = Vec<(usize, &'static str, String)>;
-    // Rows are checked in parallel parts, problems taken in row order.
-    let check = |row: usize, problems: &mut Problems| -> Option<Kept> {
-        let (e, p) = (
-            text(cols[0][row]).unwrap_or(""),
-            text(cols[1][row]).unwrap_or(""),
-        );
-        let mut ok = true;
-        let employee = subjects.get(e).filter(|_| subjects.is_employee(e));
-        if employee.is_none() {
-            problems.push((row, "employee_id", format!("unknown employee '{e}'")));
-            ok = false;
+    let mut kept: Vec<Kept> = Vec::with_capacity(t.rows_estimate());
+    // Read in batches; each batch's rows are checked in parallel parts,
+    // problems taken in row order.
+    t.batches(&mut |first, df| {
+        let cols: Vec<Vec<Option<&str>>> = ["employee_id", "period", "rating", "rater", "comment"]
+            .into_iter()
+            .map(|n| {
+                df.column(n)
+                    .ok()
+                    .and_then(|c| c.str().ok())
+                    .map_or_else(|| vec![None; df.height()], |s| s.iter().collect())
+            })
+            .collect();
+        let mut last = "\u{0}";
+        let mut period_ix: Vec<u16> = Vec::with_capacity(df.height());
+        let mut at = 0u16;
+        for p in cols[1].iter().map(|c| text(*c).unwrap_or("")) {
+            if p != last {
+                at = match periods.iter().position(|x| x == p) {
+                    Some(i) => i as u16,
+                    None => {
+                        periods.push(p.to_owned());
+                        (periods.len() - 1) as u16
+                    }
+                };
+                last = p;
+            }
+            period_ix.push(at);
         }
-        if let Err(m) = Period::parse(p) {
-            problems.push((row, "period", m));
-            ok = false;
-        }
-        let rating = match parse_decimal(cols[2][row].unwrap_or("")) {
-            Ok(v) if !scale.is_empty() && !scale.contains(&v.normalize()) => {
-                let allowed: Vec<String> = scale.iter().map(|s| s.to_string()).collect();
+        let check = |row: usize, problems: &mut Problems| -> Option<Kept> {
+            let (e, p) = (
+                text(cols[0][row]).unwrap_or(""),
+                text(cols[1][row]).unwrap_or(""),
+            );
+            let mut ok = true;
+            let employee = subjects.get(e).filter(|_| subjects.is_employee(e));
+            if employee.is_none() {
                 problems.push((
-                    row,
-                    "rating",
-                    format!(
-                        "rating {v} is not on the policy's review scale ({})",
-                        allowed.join(", ")
-                    ),
+                    first + row,
+                    "employee_id",
+                    format!("unknown employee '{e}'"),
                 ));
-                None
+                ok = false;
             }
-            Ok(v) => Some(v),
-            Err(m) => {
-                problems.push((row, "rating", m));
-                None
+            if let Err(m) = Period::parse(p) {
+                problems.push((first + row, "period", m));
+                ok = false;
             }
+            let rating = match parse_decimal(cols[2][row].unwrap_or("")) {
+                Ok(v) if !scale.is_empty() && !scale.contains(&v.normalize()) => {
+                    let allowed: Vec<String> = scale.iter().map(|s| s.to_string()).collect();
+                    problems.push((
+                        first + row,
+                        "rating",
+                        format!(
+                            "rating {v} is not on the policy's review scale ({})",
+                            allowed.join(", ")
+                        ),
+                    ));
+                    None
+                }
+                Ok(v) => Some(v),
+                Err(m) => {
+                    problems.push((first + row, "rating", m));
+                    None
+                }
+            };
+            let rating = rating.filter(|_| ok)?;
+            let r = Rating {
+                rating,
+                rater: text(cols[3][row]).map(str::to_owned),
+                comment: text(cols[4][row]).map(str::to_owned),
+            };
+            Some((employee?, period_ix[row], r, first + row))
         };
-        let rating = rating.filter(|_| ok)?;
-        let r = Rating {
-            rating,
-            rater: text(cols[3][row]).map(str::to_owned),
-            comment: text(cols[4][row]).map(str::to_owned),
-        };
-        let period = periods.binary_search_by(|x| x.as_str().cmp(p)).ok()? as u16;
-        Some((employee?, period, r, row))
-    };
-    const PART: usize = 1 << 15;
-    let n = t.rows();
-    let parts: Vec<(Problems, Vec<Kept>)> = (0..n.div_ceil(PART))
-        .into_par_iter()
-        .map(|i| {
-            let mut problems = Vec::new();
-            let kept = (i * PART..((i + 1) * PART).min(n))
-                .filter_map(|row| check(row, &mut problems))
-                .collect();
-            (problems, kept)
-        })
-        .collect();
-    let mut kept = Vec::with_capacity(t.rows());
-    for (problems, k) in parts {
-        for (row, column, msg) in problems {
-            b.cell(t, row, column, msg);
+        const PART: usize = 1 << 15;
+        let n = df.height();
+        let parts: Vec<(Problems, Vec<Kept>)> = (0..n.div_ceil(PART))
+            .into_par_iter()
+            .map(|i| {
+                let mut problems = Vec::new();
+                let kept = (i * PART..((i + 1) * PART).min(n))
+                    .filter_map(|row| check(row, &mut problems))
+                    .collect();
+                (problems, kept)
+            })
+            .collect();
+        for (problems, k) in parts {
+            for (row, column, msg) in problems {
+                b.cell(t, row, column, msg);
+            }
+            kept.extend(k);
         }
-        kept.extend(k);
+        Ok(())
+    })?;
+    // Period indices in label order, so (employee, period) sorts by label.
+    let mut order: Vec<usize> = (0..periods.len()).collect();
+    order.sort_by(|a, b| periods[*a].cmp(&periods[*b]));
+    let mut rank = vec![0u16; periods.len()];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i] = r as u16;
+    }
+    let periods: Vec<String> = order.iter().map(|&i| periods[i].clone()).collect();
+    for k in &mut kept {
+        k.1 = rank[k.1 as usize];
     }
     // Sorted by key, rows in order within a key: later rows are duplicates.
     kept.par_sort_by_key(|k| (k.0, k.1, k.3));
@@ -900,7 +939,7 @@ fn ratings(t: &Table, policy: &LoadedPolicy, subjects: &Subjects, b: &mut Budget
             ),
         );
     }
-    Ratings { periods, rows }
+    Ok(Ratings { periods, rows })
 }
 
 fn projects(t: &Table, subjects: &Subjects, b: &mut Budget) -> Vec<Project> {

@@ -71,79 +71,83 @@ impl Targets {
         policy: &LoadedPolicy,
         subjects: &Subjects,
         b: &mut Budget,
-    ) -> Targets {
+    ) -> crate::error::Result<Targets> {
         let kpis: Vec<&str> = policy.policy.kpis.iter().map(|k| k.id.as_str()).collect();
-        let column = |name: &str| -> Option<StringChunked> {
-            t.df.column(name).ok().and_then(|c| c.str().ok().cloned())
-        };
-        let (Some(subj), Some(per), Some(kpi), Some(val)) = (
-            column("subject_id"),
-            column("period"),
-            column("kpi"),
-            column("target"),
-        ) else {
-            return Targets::default();
-        };
-        let n = t.rows();
-        let step = (n / (4 * rayon::current_num_threads()).max(1)).clamp(1 << 14, 1 << 18);
-        let ranges: Vec<(usize, usize)> =
-            (0..n).step_by(step).map(|o| (o, step.min(n - o))).collect();
-        let parts: Vec<Part> = ranges
-            .par_iter()
-            .map(|&(o, len)| {
-                parse(
-                    o,
-                    &subj.slice(o as i64, len),
-                    &per.slice(o as i64, len),
-                    &kpi.slice(o as i64, len),
-                    &val.slice(o as i64, len),
-                    &kpis,
-                    subjects,
-                )
-            })
-            .collect();
-
         let mut out = Targets {
             periods: Vec::new(),
             kpis: kpis.iter().map(|k| (*k).to_owned()).collect(),
-            entries: Vec::with_capacity(n),
+            entries: Vec::with_capacity(t.rows_estimate()),
             offsets: Vec::new(),
         };
         // (entry, row) of valid keys; rows with other problems are checked
-        // for duplicates too, but not kept.
-        let mut keyed: Vec<(Entry, u32, bool)> = Vec::with_capacity(n);
-        for p in parts {
-            for (row, column, msg) in p.problems {
-                b.cell(t, row, column, msg);
-            }
-            for (column, more) in p.more {
-                b.more(t, column, more);
-            }
-            let map: Vec<u16> = p
-                .periods
-                .iter()
-                .map(|x| match out.periods.iter().position(|y| y == x) {
-                    Some(i) => i as u16,
-                    None => {
-                        out.periods.push(x.clone());
-                        (out.periods.len() - 1) as u16
-                    }
+        // for duplicates too, but not kept. Read in batches, so the text of
+        // the whole table is never in memory at once.
+        let mut keyed: Vec<(Entry, u32, bool)> = Vec::with_capacity(t.rows_estimate());
+        let read = t.batches(&mut |first, df| {
+            let column = |name: &str| -> Option<StringChunked> {
+                df.column(name).ok().and_then(|c| c.str().ok().cloned())
+            };
+            let (Some(subj), Some(per), Some(kpi), Some(val)) = (
+                column("subject_id"),
+                column("period"),
+                column("kpi"),
+                column("target"),
+            ) else {
+                return Ok(());
+            };
+            let n = df.height();
+            let step = (n / (4 * rayon::current_num_threads()).max(1)).clamp(1 << 14, 1 << 18);
+            let ranges: Vec<(usize, usize)> =
+                (0..n).step_by(step).map(|o| (o, step.min(n - o))).collect();
+            let parts: Vec<Part> = ranges
+                .par_iter()
+                .map(|&(o, len)| {
+                    parse(
+                        first + o,
+                        &subj.slice(o as i64, len),
+                        &per.slice(o as i64, len),
+                        &kpi.slice(o as i64, len),
+                        &val.slice(o as i64, len),
+                        &kpis,
+                        subjects,
+                    )
                 })
                 .collect();
-            keyed.extend(p.keyed.into_iter().map(|(mut e, row, ok)| {
-                e.period = map[e.period as usize];
-                (e, row, ok)
-            }));
-        }
+            for p in parts {
+                for (row, column, msg) in p.problems {
+                    b.cell(t, row, column, msg);
+                }
+                for (column, more) in p.more {
+                    b.more(t, column, more);
+                }
+                let map: Vec<u16> = p
+                    .periods
+                    .iter()
+                    .map(|x| match out.periods.iter().position(|y| y == x) {
+                        Some(i) => i as u16,
+                        None => {
+                            out.periods.push(x.clone());
+                            (out.periods.len() - 1) as u16
+                        }
+                    })
+                    .collect();
+                keyed.extend(p.keyed.into_iter().map(|(mut e, row, ok)| {
+                    e.period = map[e.period as usize];
+                    (e, row, ok)
+                }));
+            }
+            Ok(())
+        });
+        read?;
         // Sorted by key, then row: a duplicate follows the first occurrence.
         keyed.par_sort_unstable_by_key(|(e, row, _)| (e.subject, e.period, e.kpi, *row));
-        let mut dups: Vec<(u32, u32)> = Vec::new();
+        let mut dups: Vec<(u32, u32, Entry)> = Vec::new();
         let mut first = 0usize;
         for i in 0..keyed.len() {
             let (e, row, ok) = keyed[i];
             let same = |a: &Entry| (a.subject, a.period, a.kpi) == (e.subject, e.period, e.kpi);
             if i > 0 && same(&keyed[i - 1].0) {
-                dups.push((row, keyed[first].1));
+                dups.push((row, keyed[first].1, e));
                 continue;
             }
             first = i;
@@ -151,13 +155,13 @@ impl Targets {
                 out.entries.push(e);
             }
         }
-        dups.sort_unstable();
-        for (row, first) in dups {
+        dups.sort_unstable_by_key(|d| (d.0, d.1));
+        for (row, first, e) in dups {
             let row = row as usize;
             let (s, p, k) = (
-                subj.get(row).unwrap_or("").trim(),
-                per.get(row).unwrap_or("").trim(),
-                kpi.get(row).unwrap_or("").trim(),
+                subjects.name(e.subject),
+                &out.periods[e.period as usize],
+                &out.kpis[e.kpi as usize],
             );
             b.push(
                 t,
@@ -180,7 +184,7 @@ impl Targets {
         }
         out.offsets = offsets;
         out.entries.shrink_to_fit();
-        out
+        Ok(out)
     }
 }
 
