@@ -417,3 +417,61 @@ fn diff_of_a_raised_weight() {
     );
     assert!(text.contains("changed employees: 0\n"), "{text}");
 }
+
+#[test]
+fn a_run_with_skipped_documents_records_them_and_replays_identically() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("lean");
+    let o = merit(&[
+        "run",
+        "--policy",
+        example_policy().to_str().unwrap(),
+        "--data",
+        example_data().to_str().unwrap(),
+        "--period",
+        "2026-Q3",
+        "--out",
+        out.to_str().unwrap(),
+        "--skip",
+        "statements,trace",
+        "--skip",
+        "workbook",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!out.join("feedback").exists());
+    assert!(!out.join("trace.jsonl").exists());
+    assert!(!out.join("payouts.xlsx").exists());
+    // The payouts are the full run's.
+    let full = dir.path().join("full");
+    q3(&full);
+    for f in ["payouts.csv", "scores.csv", "summary.csv", "report.html"] {
+        assert_eq!(
+            std::fs::read(out.join(f)).unwrap(),
+            std::fs::read(full.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(
+        manifest
+            .contains("\"skipped\": [\n    \"statements\",\n    \"trace\",\n    \"workbook\"\n  ]"),
+        "{manifest}"
+    );
+    assert!(!std::fs::read_to_string(full.join("manifest.json"))
+        .unwrap()
+        .contains("skipped"));
+
+    // Replay leaves out the same documents and finds everything identical.
+    let o = replay(&out, &[]);
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}{}", stderr(&o));
+    assert!(text.ends_with("files replayed byte for byte\n"), "{text}");
+    assert!(!text.contains("trace.jsonl"), "{text}");
+
+    // Explain says why it cannot, and how to get a trace.
+    let o = explain(&out, "E001", false);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("was run with --skip trace"), "{err}");
+    assert!(err.contains("archive/policy"), "{err}");
+}
