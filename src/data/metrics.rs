@@ -89,7 +89,7 @@ struct Part {
 
 /// Parses `-?digits(.digits)?` with at most 18 digits, as `parse_decimal`
 /// would, into a mantissa and a scale; anything else takes the slow path.
-fn fast_decimal(s: &str) -> Option<(i64, u8)> {
+pub(super) fn fast_decimal(s: &str) -> Option<(i64, u8)> {
     let b = s.as_bytes();
     let (neg, digits) = match b.first()? {
         b'-' => (true, &b[1..]),

@@ -248,6 +248,11 @@ impl Subjects {
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
     }
+    /// Whether the subject with index `i` is an id in the employees table.
+    pub fn is_employee_index(&self, i: u32) -> bool {
+        (i as usize) < self.employee_ids
+    }
+
     /// Whether `name` is an id in the employees table.
     pub fn is_employee(&self, name: &str) -> bool {
         self.names
@@ -836,13 +841,13 @@ fn ratings(
             }
             period_ix.push(at);
         }
+        // Each label is checked once, not on every row.
+        let period_error: Vec<Option<String>> =
+            periods.iter().map(|p| Period::parse(p).err()).collect();
         let check = |row: usize, problems: &mut Problems| -> Option<Kept> {
-            let (e, p) = (
-                text(cols[0][row]).unwrap_or(""),
-                text(cols[1][row]).unwrap_or(""),
-            );
+            let e = text(cols[0][row]).unwrap_or("");
             let mut ok = true;
-            let employee = subjects.get(e).filter(|_| subjects.is_employee(e));
+            let employee = subjects.get(e).filter(|&i| subjects.is_employee_index(i));
             if employee.is_none() {
                 problems.push((
                     first + row,
@@ -851,8 +856,8 @@ fn ratings(
                 ));
                 ok = false;
             }
-            if let Err(m) = Period::parse(p) {
-                problems.push((first + row, "period", m));
+            if let Some(m) = &period_error[period_ix[row] as usize] {
+                problems.push((first + row, "period", m.clone()));
                 ok = false;
             }
             let rating = match parse_decimal(cols[2][row].unwrap_or("")) {

@@ -4,7 +4,7 @@
 //! subject's range found by offset: the engine asks for targets in subject
 //! order, so lookups walk memory forwards instead of probing a hash table.
 
-use super::metrics::same;
+use super::metrics::{fast_decimal, same};
 use super::table::Table;
 use super::{text, Budget, Subjects, COMPANY, MAX_PROBLEMS_PER_COLUMN};
 use crate::decimal::parse_decimal;
@@ -224,6 +224,9 @@ fn parse(
         }
     };
     let mut last_period: (&str, Option<u16>) = ("\u{0}", None);
+    // Rows usually come grouped by subject, with KPIs in the same order.
+    let mut last_subject: (&str, Option<u32>) = ("\u{0}", None);
+    let mut last_kpi: usize = 0;
     for (i, (((s, p), k), v)) in subj
         .iter()
         .zip(per.iter())
@@ -238,14 +241,17 @@ fn parse(
             text(k).unwrap_or(""),
         );
         let mut ok = true;
-        let s_ix = subjects.get(s);
+        if !same(s, last_subject.0) {
+            last_subject = (s, subjects.get(s));
+        }
+        let s_ix = last_subject.1;
         if s_ix.is_none() {
             problem(row, "subject_id", &|| {
                 format!("unknown subject '{s}' (not an employee, a department or '{COMPANY}')")
             });
             ok = false;
         }
-        if p != last_period.0 {
+        if !same(p, last_period.0) {
             last_period = match Period::parse(p) {
                 Ok(_) => {
                     let ix = match part.periods.iter().position(|x| x == p) {
@@ -264,14 +270,29 @@ fn parse(
             };
         }
         let p_ix = last_period.1;
-        let k_ix = kpis.iter().position(|x| *x == k);
+        let next = (last_kpi + 1) % kpis.len().max(1);
+        let k_ix = match kpis.get(next) {
+            Some(x) if same(x, k) => Some(next),
+            _ => kpis.iter().position(|x| same(x, k)),
+        };
+        if let Some(k) = k_ix {
+            last_kpi = k;
+        }
         if k_ix.is_none() {
             problem(row, "kpi", &|| {
                 format!("unknown KPI '{k}'{}", hint(k, kpis.iter().copied()))
             });
             ok = false;
         }
-        let value = match parse_decimal(v.unwrap_or("")) {
+        let v = v.unwrap_or("");
+        let parsed = match fast_decimal(v) {
+            Some((m, scale)) => Ok(Decimal::from_i128_with_scale(
+                i128::from(m),
+                u32::from(scale),
+            )),
+            None => parse_decimal(v),
+        };
+        let value = match parsed {
             Ok(v) if v <= Decimal::ZERO => {
                 problem(row, "target", &|| {
                     format!("target {v} must be greater than zero")
