@@ -483,6 +483,7 @@ fn evaluate(
         .par_iter()
         .zip(weights.par_iter())
         .map(|(&i, w)| {
+            stage.inc(1);
             let e = &data.employees[i];
             let own_ix = data.subjects.of_employee(i, &e.id);
             // This employee's KPIs: individual ones evaluated here, team ones looked up.
@@ -735,6 +736,7 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
     let results: Vec<Result<EmployeeResult, Diagnostic>> = scored
         .into_par_iter()
         .map_init(rhai::Scope::new, |scope, s| {
+            stage.inc(1);
             let e = &data.employees[s.employee];
             let (project_bonus, projects) = bonus::projects(policy, data, e, period);
             let mut r = EmployeeResult {
