@@ -31,10 +31,14 @@ REPEAT="${REPEAT:-1}"
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(10000 100000)
 
 # Best wall time and its peak RSS (KiB) of REPEAT runs: "seconds kib".
+# `@N` in the command becomes the repetition's number, so every run writes a
+# new folder: outputs are deleted only at the end, because deleting
+# hundreds of thousands of files keeps the file system busy for a while
+# afterwards and slows the next run's writes.
 measure() {
   local best="" kib=""
-  for _ in $(seq "$REPEAT"); do
-    /usr/bin/time -f "%e %M" -o "$WORK/time" "$@" >/dev/null 2>"$WORK/stderr" || { cat "$WORK/stderr" >&2; exit 1; }
+  for rep in $(seq "$REPEAT"); do
+    /usr/bin/time -f "%e %M" -o "$WORK/time" "${@//@N/$rep}" >/dev/null 2>"$WORK/stderr" || { cat "$WORK/stderr" >&2; exit 1; }
     read -r secs k <"$WORK/time"
     if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if $secs < $best else 1)"; then best=$secs; kib=$k; fi
   done
@@ -43,6 +47,8 @@ measure() {
 ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 mib() { echo $(($1 / 1024)); }
 
+# Outputs of an earlier invocation are removed first, with time to settle.
+if compgen -G "$WORK/out-*" >/dev/null; then rm -rf "$WORK"/out-*; sync; sleep 30; fi
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-9s %-8s %11s %8s %10s %6s %11s %9s %9s %-8s %8s %9s\n' \
   employees period metric_rows merit_s baseline_s ratio rows_per_s merit_MiB base_MiB payouts full_s full_MiB
@@ -53,22 +59,19 @@ for n in "${sizes[@]}"; do
     [ -d "$data" ] || "$MERIT" gen --policy bench/policy --employees "$n" --months "$months" \
       --format parquet --seed 1 --out "$data" >/dev/null
     out="$WORK/out-$n-$period"; base="$WORK/base-$n-$period.csv"
-    rm -rf "$out"
     read -r ms mkb < <(measure "$MERIT" run --policy bench/policy --data "$data" --period "$period" \
-      --out "$out" --force --skip statements,trace,workbook)
+      --out "$out-@N" --skip statements,trace,workbook)
     read -r bs bkb < <(measure "$BASELINE" "$data" "$period" "$base")
-    rows=$(python3 -c "import json;print([f['rows'] for f in json.load(open('$out/manifest.json'))['inputs'] if f['table']=='metrics'][0])")
-    if cut -d, -f1-11 "$out/payouts.csv" | cmp -s - "$base"; then same=agree; else same=DIFFER; fi
+    rows=$(python3 -c "import json;print([f['rows'] for f in json.load(open('$out-1/manifest.json'))['inputs'] if f['table']=='metrics'][0])")
+    if cut -d, -f1-11 "$out-1/payouts.csv" | cmp -s - "$base"; then same=agree; else same=DIFFER; fi
     full_s=-; full_mib=-
     if [ "${FULL:-auto}" = 1 ] || { [ "${FULL:-auto}" = auto ] && [ "$n" -le 100000 ]; }; then
-      rm -rf "$out-full"
-      read -r fs fkb < <(measure "$MERIT" run --policy bench/policy --data "$data" --period "$period" --out "$out-full" --force)
-      cmp -s "$out/payouts.csv" "$out-full/payouts.csv" || same="$same,FULL-DIFFERS"
+      read -r fs fkb < <(measure "$MERIT" run --policy bench/policy --data "$data" --period "$period" --out "$out-full-@N")
+      cmp -s "$out-1/payouts.csv" "$out-full-1/payouts.csv" || same="$same,FULL-DIFFERS"
       full_s=$fs; full_mib=$(mib "$fkb")
-      rm -rf "$out-full"
     fi
     printf '%-9s %-8s %11s %8s %10s %6s %11s %9s %9s %-8s %8s %9s\n' "$n" "$period" "$rows" "$ms" "$bs" \
       "$(ratio "$ms" "$bs")" "$(python3 -c "print(int($rows/$ms))")" "$(mib "$mkb")" "$(mib "$bkb")" "$same" "$full_s" "$full_mib"
-    rm -rf "$out"
   done
 done
+rm -rf "$WORK"/out-*

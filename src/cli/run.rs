@@ -218,7 +218,10 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
     ))?;
     put(report)?;
     if !skip(Optional::Statements) {
-        output::feedback::statements(&lp, &data, &run, &feedback, lang, &mut |f| put(f))?;
+        let stage = crate::progress::Stage::work("statements", 2 * run.employees.len() as u64);
+        let files = output::feedback::statements(&lp, &data, &run, &feedback, lang, &staging)?;
+        written.borrow_mut().extend(files);
+        stage.finish();
     }
     tracing::info!(
         "outputs, recognition, statements and report written in {:?}",

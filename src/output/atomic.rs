@@ -71,6 +71,18 @@ impl Staging {
         std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))
     }
 
+    /// Creates the folder `rel` inside the staging folder.
+    pub fn create_dir(&self, rel: &str) -> Result<()> {
+        let path = self.tmp.join(rel);
+        std::fs::create_dir_all(&path).map_err(|e| Error::io(&path, e))
+    }
+
+    /// Writes `rel`, whose folder exists (see [`Staging::create_dir`]).
+    pub fn write_in_existing(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.tmp.join(rel);
+        std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))
+    }
+
     /// Creates `rel` inside the staging folder for streaming writes.
     pub fn create(&self, rel: &str) -> Result<(PathBuf, std::fs::File)> {
         let path = self.tmp.join(rel);

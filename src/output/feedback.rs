@@ -588,16 +588,21 @@ pub fn statements(
     run: &RunResult,
     feedback: &[EmployeeFeedback],
     lang: Language,
-    sink: &mut dyn FnMut(OutFile) -> Result<()>,
-) -> Result<()> {
+    staging: &super::atomic::Staging,
+) -> Result<Vec<super::manifest::FileHash>> {
     let templates = &lp.feedback.templates;
+    staging.create_dir("feedback")?;
     let names: Vec<(Format, String)> = Format::ALL
         .iter()
         .map(|&f| (f, templates.pick(lang, f)))
         .collect();
     let mut diags = Diagnostics::default();
-    for (employees, fbs) in run.employees.chunks(5_000).zip(feedback.chunks(5_000)) {
-        let rendered: Vec<std::result::Result<Vec<OutFile>, Diagnostic>> = employees
+    type Rendered = std::result::Result<Vec<(OutFile, super::manifest::FileHash)>, Diagnostic>;
+    // Rendered and hashed on every core; written by one thread (parallel
+    // creates in one folder only contend for it), each chunk while the next
+    // is rendered; listed in employee order.
+    let render = |(employees, fbs): (&[EmployeeResult], &[EmployeeFeedback])| -> Vec<Rendered> {
+        employees
             .par_iter()
             .zip(fbs)
             .map(|(r, fb)| {
@@ -607,33 +612,57 @@ pub fn statements(
                     .iter()
                     .map(|(format, name)| {
                         let text = templates.render(name, &st, &subject)?;
-                        Ok(OutFile {
+                        let f = OutFile {
                             rel: format!("feedback/{}.{}", st.employee.id, format.ext()),
                             bytes: text.into_bytes(),
                             rows: 1,
-                        })
+                        };
+                        let hash = super::manifest::hash(&f);
+                        Ok((f, hash))
                     })
                     .collect()
             })
-            .collect();
-        for r in rendered {
-            match r {
-                Ok(files) if !diags.has_errors() => {
-                    for f in files {
-                        sink(f)?;
+            .collect()
+    };
+    let mut hashes = Vec::with_capacity(2 * run.employees.len());
+    let mut chunks = run.employees.chunks(4096).zip(feedback.chunks(4096));
+    let mut ready = chunks.next().map(render).unwrap_or_default();
+    loop {
+        let next = chunks.next();
+        let write = |ready: Vec<Rendered>,
+                     diags: &mut Diagnostics,
+                     hashes: &mut Vec<super::manifest::FileHash>|
+         -> Result<()> {
+            for r in ready {
+                match r {
+                    Ok(files) if !diags.has_errors() => {
+                        for (f, hash) in files {
+                            staging.write_in_existing(&f.rel, &f.bytes)?;
+                            hashes.push(hash);
+                        }
                     }
+                    Ok(_) => {}
+                    // One template error usually hits every employee: report it once.
+                    Err(d) if diags.0.iter().any(|x| x.line == d.line && x.file == d.file) => {}
+                    Err(d) => diags.push(d),
                 }
-                Ok(_) => {}
-                // One template error usually hits every employee: report it once.
-                Err(d) if diags.0.iter().any(|x| x.line == d.line && x.file == d.file) => {}
-                Err(d) => diags.push(d),
             }
+            Ok(())
+        };
+        let (written, rendered) = rayon::join(
+            || write(std::mem::take(&mut ready), &mut diags, &mut hashes),
+            || next.map(render),
+        );
+        written?;
+        match rendered {
+            Some(r) => ready = r,
+            None => break,
         }
     }
     if diags.has_errors() {
         return Err(Error::Invalid(diags));
     }
-    Ok(())
+    Ok(hashes)
 }
 
 /// `recognition.csv`: one row per award, by employee then rule order.

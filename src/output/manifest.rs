@@ -104,13 +104,18 @@ pub struct FileHash {
 /// large run never holds every output in memory at once.
 pub fn write(staging: &super::atomic::Staging, f: OutFile) -> crate::error::Result<FileHash> {
     staging.write(&f.rel, &f.bytes)?;
-    Ok(FileHash {
+    Ok(hash(&f))
+}
+
+/// The manifest entry of an output.
+pub fn hash(f: &OutFile) -> FileHash {
+    FileHash {
         sha256: sha256(&f.bytes),
         bytes: f.bytes.len(),
         rows: Some(f.rows),
         table: None,
-        path: f.rel,
-    })
+        path: f.rel.clone(),
+    }
 }
 
 /// A staged output written piece by piece and hashed as written, so a

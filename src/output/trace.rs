@@ -804,18 +804,40 @@ pub fn trace(
     let mut first = serde_json::to_string(&head).expect("trace serialises");
     first.push('\n');
     out.push(&first)?;
-    for chunk in run.employees.chunks(10_000) {
-        let lines: Vec<String> = chunk
-            .par_iter()
-            .map(|r| {
-                let mut l =
-                    serde_json::to_string(&employee_record(&ctx, r)).expect("trace serialises");
-                l.push('\n');
-                l
+    let build = |chunk: &[crate::engine::EmployeeResult]| -> Vec<String> {
+        chunk
+            .par_chunks(256)
+            .map(|part| {
+                let mut text = String::new();
+                for r in part {
+                    text.push_str(
+                        &serde_json::to_string(&employee_record(&ctx, r))
+                            .expect("trace serialises"),
+                    );
+                    text.push('\n');
+                }
+                text
             })
-            .collect();
-        for l in &lines {
-            out.push(l)?;
+            .collect()
+    };
+    // Each chunk is written and hashed while the next is built.
+    let mut chunks = run.employees.chunks(8192);
+    let mut ready = chunks.next().map(build).unwrap_or_default();
+    loop {
+        let next = chunks.next();
+        let (written, built) = rayon::join(
+            || -> crate::error::Result<()> {
+                for text in &ready {
+                    out.push(text)?;
+                }
+                Ok(())
+            },
+            || next.map(build),
+        );
+        written?;
+        match built {
+            Some(b) => ready = b,
+            None => break,
         }
     }
     let rows = run.employees.len();
