@@ -298,6 +298,14 @@ impl<'a> Budget<'a> {
     fn more(&mut self, t: &Table, column: &str, n: usize) {
         *self.counts.entry((t.name, column.to_owned())).or_default() += n;
     }
+    /// Problems found with a budget of their own (a table read on another
+    /// thread), added after those found so far.
+    fn absorb(&mut self, apart: Apart) {
+        self.diags.0.extend(apart.diags.0);
+        for (k, n) in apart.counts {
+            *self.counts.entry(k).or_default() += n;
+        }
+    }
     fn finish(self, tables: &[&Table]) {
         for ((name, column), n) in self.counts {
             if n > MAX_PROBLEMS_PER_COLUMN {
@@ -313,6 +321,21 @@ impl<'a> Budget<'a> {
             }
         }
     }
+}
+
+/// What [`read_apart`] found.
+struct Apart {
+    diags: Diagnostics,
+    counts: BTreeMap<(&'static str, String), usize>,
+}
+
+/// Runs `f` with a budget of its own, for reading tables side by side.
+fn read_apart<T>(f: impl FnOnce(&mut Budget) -> T) -> (T, Apart) {
+    let mut diags = Diagnostics::default();
+    let mut b = Budget::new(&mut diags);
+    let out = f(&mut b);
+    let counts = std::mem::take(&mut b.counts);
+    (out, Apart { diags, counts })
 }
 
 /// A decimal cell that must not be negative (or must be positive with
@@ -496,33 +519,50 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
     drop(dept_col);
     stage.finish();
 
-    let metrics = Metrics::read(&metrics_t, &subjects, &mut budget)?;
+    // The three large tables are read side by side (each on every core,
+    // with parts that run on one), their problems reported in this order.
+    let ((metrics, metrics_apart), ((targets, targets_apart), (ratings, ratings_apart))) =
+        rayon::join(
+            || read_apart(|b| Metrics::read(&metrics_t, &subjects, b)),
+            || {
+                rayon::join(
+                    || {
+                        read_apart(|b| {
+                            let t0 = std::time::Instant::now();
+                            let r = targets_t
+                                .as_ref()
+                                .map(|t| Targets::read(t, policy, &subjects, b))
+                                .transpose();
+                            tracing::info!("read targets: {:.3} s", t0.elapsed().as_secs_f64());
+                            r
+                        })
+                    },
+                    || {
+                        read_apart(|b| {
+                            let t0 = std::time::Instant::now();
+                            let r = ratings_t
+                                .as_ref()
+                                .map(|t| ratings(t, policy, &subjects, b))
+                                .transpose();
+                            tracing::info!("read ratings: {:.3} s", t0.elapsed().as_secs_f64());
+                            r
+                        })
+                    },
+                )
+            },
+        );
+    budget.absorb(metrics_apart);
+    let metrics = metrics?;
     if metrics_t.rows() == 0 {
         budget.diags.push(Diagnostic::error(
             &metrics_t.path,
             "the metrics table is empty",
         ));
     }
-    let stage = crate::progress::Stage::work(
-        "read targets",
-        targets_t.as_ref().map_or(0, |t| t.rows() as u64),
-    );
-    let targets = targets_t
-        .as_ref()
-        .map(|t| Targets::read(t, policy, &subjects, &mut budget))
-        .transpose()?
-        .unwrap_or_default();
-    stage.finish();
-    let stage = crate::progress::Stage::work(
-        "read ratings",
-        ratings_t.as_ref().map_or(0, |t| t.rows() as u64),
-    );
-    let ratings = ratings_t
-        .as_ref()
-        .map(|t| ratings(t, policy, &subjects, &mut budget))
-        .transpose()?
-        .unwrap_or_default();
-    stage.finish();
+    budget.absorb(targets_apart);
+    let targets = targets?.unwrap_or_default();
+    budget.absorb(ratings_apart);
+    let ratings = ratings?.unwrap_or_default();
     let budgets = budgets_t
         .as_ref()
         .map(|t| budgets(t, &subjects, &mut budget))

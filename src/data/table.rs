@@ -16,7 +16,8 @@ pub struct Table {
     /// Raw bytes of the file, for hashing and archiving.
     pub bytes: Vec<u8>,
     /// Data rows (counted while reading batches for a batched CSV table).
-    rows: std::cell::Cell<usize>,
+    /// Data rows (known for a batched CSV table once it has been read).
+    rows: std::sync::atomic::AtomicUsize,
     batched: bool,
 }
 
@@ -57,7 +58,7 @@ impl Table {
                 format!("cannot read {name} table: {e}"),
             ))
         })?;
-        let rows = std::cell::Cell::new(df.height());
+        let rows = std::sync::atomic::AtomicUsize::new(df.height());
         Ok(Table {
             name,
             path: path.to_path_buf(),
@@ -98,7 +99,7 @@ impl Table {
             is_csv,
             df,
             bytes,
-            rows: std::cell::Cell::new(rows),
+            rows: std::sync::atomic::AtomicUsize::new(rows),
             batched: true,
         })
     }
@@ -142,7 +143,7 @@ impl Table {
                 first += df.height();
                 start = end;
             }
-            self.rows.set(first);
+            self.rows.store(first, std::sync::atomic::Ordering::Relaxed);
         } else {
             let mut r = ParquetReader::new(std::io::Cursor::new(self.bytes.as_slice()));
             let md = r.get_metadata().map_err(cannot)?.clone();
@@ -172,7 +173,7 @@ impl Table {
     }
 
     pub fn rows(&self) -> usize {
-        self.rows.get()
+        self.rows.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Data rows, estimated for a batched CSV table not yet read (from the
