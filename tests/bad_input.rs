@@ -283,3 +283,89 @@ fn a_failed_forced_run_leaves_out_as_it_was() {
         .collect();
     assert_eq!(files, vec![std::ffi::OsString::from("keep.txt")]);
 }
+
+/// Replaces the first data row's cell in `column` (0-based) of a CSV table.
+fn set_first_cell(path: &std::path::Path, column: usize, value: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let mut cells: Vec<&str> = lines[1].split(',').collect();
+    cells[column] = value;
+    lines[1] = cells.join(",");
+    std::fs::write(path, lines.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn a_nul_cell_at_the_start_of_a_table_is_an_error_not_a_match() {
+    // The readers remember the last subject, month or period of grouped
+    // rows; a NUL cell must not pass for "the same as before".
+    let c = Case::new();
+    set_first_cell(&c.data("metrics.csv"), 0, "\u{0}");
+    set_first_cell(&c.data("ratings.csv"), 1, "\u{0}");
+    set_first_cell(&c.data("targets.csv"), 1, "\u{0}");
+    let err = c.fails("2026-Q3");
+    assert!(
+        err.contains("metrics.csv:2:1: error: column 'subject_id': unknown subject"),
+        "{err}"
+    );
+    assert!(
+        err.contains("ratings.csv:2:2: error: column 'period'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("targets.csv:2:2: error: column 'period'"),
+        "{err}"
+    );
+
+    let c = Case::new();
+    set_first_cell(&c.data("metrics.csv"), 1, "\u{0}");
+    let err = c.fails("2026-Q3");
+    assert!(
+        err.contains("metrics.csv:2:2: error: column 'month'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn values_too_large_to_sum_exactly_are_errors() {
+    let c = Case::new();
+    set_first_cell(&c.data("metrics.csv"), 3, "-100000000000000000000");
+    let err = c.fails("2026-Q3");
+    assert!(err.contains("metrics.csv:2:4: error: column 'value': -100000000000000000000 has more digits than merit sums exactly (18 at most)"), "{err}");
+
+    // Each value fits, but not both at the finer scale of the two.
+    let c = Case::new();
+    let path = c.data("metrics.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replacen(
+            "E001,2026-01,registrations,707",
+            "E001,2026-01,registrations,100000000000000000",
+            1,
+        )
+        .replacen(
+            "E001,2026-02,registrations,718",
+            "E001,2026-02,registrations,0.0000000000000000000000000001",
+            1,
+        ),
+    )
+    .unwrap();
+    let err = c.fails("2026-Q3");
+    assert!(
+        err.contains("the values of metric 'registrations' are too large to sum exactly"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_employee_id_that_cannot_name_a_file_is_an_error() {
+    let c = Case::new();
+    set_first_cell(&c.data("employees.csv"), 0, "CN/001");
+    let err = c.fails("2026-Q3");
+    assert!(
+        err.contains(
+            "employees.csv:2:1: error: column 'employee_id': 'CN/001' cannot name a statement file"
+        ),
+        "{err}"
+    );
+}

@@ -125,7 +125,8 @@ impl RunArgs {
 
 pub fn main(args: RunArgs) -> Result<ExitCode> {
     let cfg = args.check()?;
-    let totals = execute(&cfg)?;
+    let done = execute(&cfg)?;
+    let totals = &done.totals;
     println!(
         "merit: {} {} → {}: {} employees, bonus {} + projects {} = total payout {} {}",
         cfg.period,
@@ -150,11 +151,21 @@ pub fn main(args: RunArgs) -> Result<ExitCode> {
             t.headcount, t.total_payout
         );
     }
+    // A million employees' results take a second to free; the process is
+    // about to end and the system reclaims the memory at once.
+    std::mem::forget(done.held);
     Ok(ExitCode::SUCCESS)
 }
 
+/// What a finished run leaves: its control totals, and the data and
+/// results, which the caller may drop or leave to the end of the process.
+pub struct Done {
+    pub totals: output::ControlTotals,
+    held: Box<dyn std::any::Any>,
+}
+
 /// Runs the whole pipeline and writes the outputs atomically.
-pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
+pub fn execute(cfg: &RunConfig) -> Result<Done> {
     output::atomic::check_target(&cfg.out, cfg.force)?;
     let t = std::time::Instant::now();
     let lp = policy::load(&cfg.policy)?;
@@ -172,6 +183,10 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
         run.employees.len(),
         t.elapsed()
     );
+    // Before any output is built: the workbook may not hold them all.
+    if !cfg.skip.contains(&Optional::Workbook) {
+        output::workbook::check_rows(run.employees.len())?;
+    }
 
     let previous = match &cfg.previous {
         Some(dir) => Some(output::adjust::read_previous(dir, &cfg.period.label)?),
@@ -255,8 +270,8 @@ pub fn execute(cfg: &RunConfig) -> Result<output::ControlTotals> {
     let stage = crate::progress::Stage::work("commit", 0);
     staging.commit()?;
     stage.finish();
-    // A million employees' results take a second to free; the process is
-    // about to end and the system reclaims the memory at once.
-    std::mem::forget((run, data, feedback));
-    Ok(totals)
+    Ok(Done {
+        totals,
+        held: Box::new((run, data, feedback)),
+    })
 }

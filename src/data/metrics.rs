@@ -102,6 +102,9 @@ pub(super) fn fast_decimal(s: &str) -> Option<(i64, u8)> {
     for &c in digits {
         match c {
             b'0'..=b'9' => {
+                if n == 18 {
+                    return None;
+                }
                 m = m * 10 + i64::from(c - b'0');
                 n += 1;
                 if dot {
@@ -112,7 +115,7 @@ pub(super) fn fast_decimal(s: &str) -> Option<(i64, u8)> {
             _ => return None,
         }
     }
-    if n > 18 || (dot && scale == 0) {
+    if n == 0 || (dot && scale == 0) {
         return None;
     }
     Some((if neg { -m } else { m }, scale))
@@ -215,17 +218,19 @@ fn convert(
         metrics: Vec::new(),
         found: Found::default(),
     };
-    // Rows usually come grouped: remember the last subject, month and metric.
-    let mut last_s: (&str, u32) = ("\u{0}", 0);
-    let mut last_m: (&str, u16) = ("\u{0}", 0);
-    let mut last_k: (&str, u16) = ("\u{0}", 0);
+    // Rows usually come grouped: remember the last subject, month and metric
+    // that were valid (a failed cell is looked at again on the next row).
+    let mut last_s: Option<(&str, u32)> = None;
+    let mut last_m: Option<(&str, u16)> = None;
+    let mut last_k: Option<(&str, u16)> = None;
+    let is_last = |x: &str, last: Option<&str>| last.is_some_and(|l| same(x, l));
     let cells = Cells::new([subj, month, metric, value]);
     for (i, [s, m, k, v]) in cells.iter().enumerate() {
         let row = first_row + i;
         let s = trim(s.unwrap_or(""));
-        if !same(s, last_s.0) {
+        if !is_last(s, last_s.map(|l| l.0)) {
             match subjects.get(s) {
-                Some(ix) => last_s = (s, ix),
+                Some(ix) => last_s = Some((s, ix)),
                 None => {
                     if s.is_empty() {
                         p.found.push(row, "subject_id", || {
@@ -234,14 +239,14 @@ fn convert(
                     } else {
                         p.found.push(row, "subject_id", || format!("unknown subject '{s}' (not an employee, a department or 'company')"));
                     }
-                    last_s = ("\u{0}", 0);
+                    last_s = None;
                 }
             }
         }
-        p.subject.push(last_s.1);
+        p.subject.push(last_s.map_or(0, |l| l.1));
 
         let m = trim(m.unwrap_or(""));
-        if !same(m, last_m.0) {
+        if !is_last(m, last_m.map(|l| l.0)) {
             match Month::parse(m) {
                 Some(mo) => {
                     let ix = match p.months.iter().position(|x| *x == mo) {
@@ -251,25 +256,25 @@ fn convert(
                             p.months.len() - 1
                         }
                     };
-                    last_m = (m, ix as u16);
+                    last_m = Some((m, ix as u16));
                 }
                 None => {
                     p.found
                         .push(row, "month", || format!("'{m}' is not a month (YYYY-MM)"));
-                    last_m = ("\u{0}", 0);
+                    last_m = None;
                 }
             }
         }
-        p.month.push(last_m.1);
+        p.month.push(last_m.map_or(0, |l| l.1));
 
         let k = trim(k.unwrap_or(""));
-        if !same(k, last_k.0) {
-            if k.is_empty() {
-                p.found
-                    .push(row, "metric", || "empty value where one is required".into());
-            }
+        if k.is_empty() {
+            p.found
+                .push(row, "metric", || "empty value where one is required".into());
+        }
+        if !is_last(k, last_k.map(|l| l.0)) {
             // Metrics usually repeat in the same order: try the next one first.
-            let next = (last_k.1 as usize + 1) % p.metrics.len().max(1);
+            let next = last_k.map_or(0, |l| l.1 as usize + 1) % p.metrics.len().max(1);
             let found = match p.metrics.get(next) {
                 Some(x) if same(x, k) => Some(next),
                 _ => p.metrics.iter().position(|x| same(x, k)),
@@ -281,18 +286,23 @@ fn convert(
                     p.metrics.len() - 1
                 }
             };
-            last_k = (k, ix as u16);
+            last_k = Some((k, ix as u16));
         }
-        p.metric.push(last_k.1);
+        p.metric.push(last_k.map_or(0, |l| l.1));
 
         let v = v.unwrap_or("");
         let (mantissa, scale) = match fast_decimal(v) {
             Some(x) => x,
             None => match parse_decimal(v) {
-                Ok(d) => (
-                    i64::try_from(d.mantissa()).unwrap_or(i64::MAX),
-                    d.scale() as u8,
-                ),
+                Ok(d) => match i64::try_from(d.mantissa()) {
+                    Ok(m) => (m, d.scale() as u8),
+                    Err(_) => {
+                        p.found.push(row, "value", || {
+                            format!("{v} has more digits than merit sums exactly (18 at most)")
+                        });
+                        (0, 0)
+                    }
+                },
                 Err(msg) => {
                     p.found.push(row, "value", || msg);
                     (0, 0)
@@ -458,8 +468,13 @@ impl Metrics {
                 let mut magnitude = vec![0i128; scales.len()];
                 for ((v, s), k) in value.iter_mut().zip(&scale).zip(&metric) {
                     let k = *k as usize;
-                    let x = i128::from(*v) * 10i128.pow(scales[k] - u32::from(*s));
-                    magnitude[k] += x.abs();
+                    // Too large at the metric's scale: the sum check below
+                    // reports the metric (the magnitude saturates).
+                    let x = 10i128
+                        .checked_pow(scales[k] - u32::from(*s))
+                        .and_then(|p| i128::from(*v).checked_mul(p))
+                        .unwrap_or(i128::MAX);
+                    magnitude[k] = magnitude[k].saturating_add(x.saturating_abs());
                     *v = i64::try_from(x).unwrap_or(i64::MAX);
                 }
                 let chunk = Chunk {
@@ -476,7 +491,7 @@ impl Metrics {
         let mut chunks = Vec::with_capacity(done.len());
         for (c, m) in done {
             for (a, b) in magnitude.iter_mut().zip(m) {
-                *a += b;
+                *a = a.saturating_add(b);
             }
             chunks.push(c);
         }

@@ -61,7 +61,7 @@ pub struct Ratings {
     /// Period labels, sorted.
     periods: Vec<String>,
     /// (employee's index in [`Subjects`], index into `periods`, rating), sorted.
-    rows: Vec<(u32, u16, Rating)>,
+    rows: Vec<(u32, u32, Rating)>,
 }
 
 impl Ratings {
@@ -72,7 +72,7 @@ impl Ratings {
         let p = self
             .periods
             .binary_search_by(|x| x.as_str().cmp(period))
-            .ok()? as u16;
+            .ok()? as u32;
         let at = self
             .rows
             .binary_search_by(|r| (r.0, r.1).cmp(&(e, p)))
@@ -673,6 +673,18 @@ fn employee_row(
     let e_name = need("name", c[1][row], &mut problems);
     let e_dept = need("department", c[2][row], &mut problems);
     let e_role = need("role", c[3][row], &mut problems);
+    // The id names the employee's statement files (feedback/ID.md).
+    if e_id.contains(['/', '\\']) || e_id == "." || e_id == ".." || e_id.contains(char::is_control)
+    {
+        problems.push((
+            "employee_id",
+            format!(
+                "'{}' cannot name a statement file (feedback/ID.md): an id must not contain / or \\ or control characters, nor be . or ..",
+                e_id.escape_debug()
+            ),
+        ));
+        ok = false;
+    }
     let dup_at = problems.len();
     if !e_role.is_empty() && !roles.contains_key(&e_role) {
         problems.push((
@@ -850,9 +862,10 @@ fn ratings(
         .collect();
     // The few period labels, in order of appearance until sorted at the end.
     let mut periods: Vec<String> = Vec::new();
-    type Kept = (u32, u16, Rating, usize);
+    let mut label_ix: std::collections::HashMap<String, u32> = Default::default();
+    type Kept = (u32, u32, Rating, usize);
     type Problems = Vec<(usize, &'static str, String)>;
-    let mut kept: Vec<Kept> = Vec::with_capacity(t.rows_estimate());
+    let mut kept: Vec<Kept> = Vec::with_capacity(t.capacity_hint());
     // Read in batches; each batch's rows are checked in parallel parts,
     // problems taken in row order.
     t.batches(&mut |first, df| {
@@ -865,20 +878,20 @@ fn ratings(
                     .map_or_else(|| vec![None; df.height()], |s| s.iter().collect())
             })
             .collect();
-        let mut last = "\u{0}";
-        let mut period_ix: Vec<u16> = Vec::with_capacity(df.height());
-        let mut at = 0u16;
+        let mut last: Option<(&str, u32)> = None;
+        let mut period_ix: Vec<u32> = Vec::with_capacity(df.height());
         for p in cols[1].iter().map(|c| text(*c).unwrap_or("")) {
-            if p != last {
-                at = match periods.iter().position(|x| x == p) {
-                    Some(i) => i as u16,
-                    None => {
+            let at = match last {
+                Some((x, at)) if x == p => at,
+                _ => {
+                    let at = *label_ix.entry(p.to_owned()).or_insert_with(|| {
                         periods.push(p.to_owned());
-                        (periods.len() - 1) as u16
-                    }
-                };
-                last = p;
-            }
+                        (periods.len() - 1) as u32
+                    });
+                    last = Some((p, at));
+                    at
+                }
+            };
             period_ix.push(at);
         }
         // Each label is checked once, not on every row.
@@ -950,9 +963,9 @@ fn ratings(
     // Period indices in label order, so (employee, period) sorts by label.
     let mut order: Vec<usize> = (0..periods.len()).collect();
     order.sort_by(|a, b| periods[*a].cmp(&periods[*b]));
-    let mut rank = vec![0u16; periods.len()];
+    let mut rank = vec![0u32; periods.len()];
     for (r, &i) in order.iter().enumerate() {
-        rank[i] = r as u16;
+        rank[i] = r as u32;
     }
     let periods: Vec<String> = order.iter().map(|&i| periods[i].clone()).collect();
     for k in &mut kept {
@@ -961,7 +974,7 @@ fn ratings(
     // Sorted by key, rows in order within a key: later rows are duplicates.
     kept.par_sort_by_key(|k| (k.0, k.1, k.3));
     let mut dups = Vec::new();
-    let mut rows: Vec<(u32, u16, Rating)> = Vec::with_capacity(kept.len());
+    let mut rows: Vec<(u32, u32, Rating)> = Vec::with_capacity(kept.len());
     for (e, p, r, row) in kept {
         if rows.last().is_some_and(|x| (x.0, x.1) == (e, p)) {
             dups.push((row, e, p));

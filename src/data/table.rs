@@ -187,6 +187,16 @@ impl Table {
         self.bytes.len() / head.len().div_ceil(lines).max(1)
     }
 
+    /// Rows to reserve room for: exact for Parquet; for a CSV table the
+    /// estimate, bounded, as odd lines can make it far too large.
+    pub fn capacity_hint(&self) -> usize {
+        if self.batched && self.is_csv {
+            self.rows_estimate().min(1 << 24)
+        } else {
+            self.rows()
+        }
+    }
+
     /// A problem with one cell. `row` is 0-based among data rows.
     pub fn cell_error(
         &self,

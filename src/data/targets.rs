@@ -76,13 +76,13 @@ impl Targets {
         let mut out = Targets {
             periods: Vec::new(),
             kpis: kpis.iter().map(|k| (*k).to_owned()).collect(),
-            entries: Vec::with_capacity(t.rows_estimate()),
+            entries: Vec::with_capacity(t.capacity_hint()),
             offsets: Vec::new(),
         };
         // (entry, row) of valid keys; rows with other problems are checked
         // for duplicates too, but not kept. Read in batches, so the text of
         // the whole table is never in memory at once.
-        let mut keyed: Vec<(Entry, u32, bool)> = Vec::with_capacity(t.rows_estimate());
+        let mut keyed: Vec<(Entry, u32, bool)> = Vec::with_capacity(t.capacity_hint());
         let read = t.batches(&mut |first, df| {
             let column = |name: &str| -> Option<StringChunked> {
                 df.column(name).ok().and_then(|c| c.str().ok().cloned())
@@ -223,9 +223,10 @@ fn parse(
             part.more.push((column, 1));
         }
     };
-    let mut last_period: (&str, Option<u16>) = ("\u{0}", None);
-    // Rows usually come grouped by subject, with KPIs in the same order.
-    let mut last_subject: (&str, Option<u32>) = ("\u{0}", None);
+    // Rows usually come grouped by subject, with KPIs in the same order:
+    // remember the last subject (found or not) and the last valid period.
+    let mut last_period: Option<(&str, u16)> = None;
+    let mut last_subject: Option<(&str, Option<u32>)> = None;
     let mut last_kpi: usize = 0;
     for (i, (((s, p), k), v)) in subj
         .iter()
@@ -241,18 +242,23 @@ fn parse(
             text(k).unwrap_or(""),
         );
         let mut ok = true;
-        if !same(s, last_subject.0) {
-            last_subject = (s, subjects.get(s));
-        }
-        let s_ix = last_subject.1;
+        let s_ix = match last_subject {
+            Some((x, ix)) if same(s, x) => ix,
+            _ => {
+                let ix = subjects.get(s);
+                last_subject = Some((s, ix));
+                ix
+            }
+        };
         if s_ix.is_none() {
             problem(row, "subject_id", &|| {
                 format!("unknown subject '{s}' (not an employee, a department or '{COMPANY}')")
             });
             ok = false;
         }
-        if !same(p, last_period.0) {
-            last_period = match Period::parse(p) {
+        let p_ix = match last_period {
+            Some((x, ix)) if same(p, x) => Some(ix),
+            _ => match Period::parse(p) {
                 Ok(_) => {
                     let ix = match part.periods.iter().position(|x| x == p) {
                         Some(ix) => ix,
@@ -261,15 +267,22 @@ fn parse(
                             part.periods.len() - 1
                         }
                     };
-                    (p, u16::try_from(ix).ok())
+                    let ix = u16::try_from(ix).ok();
+                    last_period = ix.map(|ix| (p, ix));
+                    if ix.is_none() {
+                        problem(row, "period", &|| {
+                            "more than 65535 different periods".into()
+                        });
+                    }
+                    ix
                 }
                 Err(m) => {
                     problem(row, "period", &|| m.clone());
-                    ("\u{0}", None)
+                    last_period = None;
+                    None
                 }
-            };
-        }
-        let p_ix = last_period.1;
+            },
+        };
         let next = (last_kpi + 1) % kpis.len().max(1);
         let k_ix = match kpis.get(next) {
             Some(x) if same(x, k) => Some(next),

@@ -143,7 +143,10 @@ impl ScriptInputs {
                 end += 1;
             }
             let key = keys.iter().position(|k| *k == &text[start..end])?;
-            (b.get(skip_space(end)) != Some(&b'(')).then_some((key, end))
+            // Not a method call; a comment here could hide one (`x.f /**/ ()`).
+            let at = skip_space(end);
+            let comment = b.get(at) == Some(&b'/') && matches!(b.get(at + 1), Some(b'/' | b'*'));
+            (b.get(at) != Some(&b'(') && !comment).then_some((key, end))
         };
         let mut inputs = ScriptInputs {
             employee: Use::Unused,
@@ -374,6 +377,9 @@ mod tests {
             "let k = kpi; 1",
             "kpi?.gmv",
             "kpi.gmv + kpi.other",
+            "kpi.gmv /* a comment */ ()",
+            "kpi.gmv // a comment\n()",
+            "kpi /**/ .gmv",
         ] {
             assert_eq!(ScriptInputs::of(text, &ids).kpi, Use::All, "{text}");
         }
@@ -385,6 +391,10 @@ mod tests {
         assert_eq!(i.kpi_keys, Use::All);
         assert_eq!((i.employee, i.period), (Use::All, Use::All));
         assert!(i.score);
+        // A division after a key is no method call.
+        let i = ScriptInputs::of("kpi.gmv.score / 100", &ids);
+        assert_eq!(i.kpi, Use::Only(vec!["gmv".into()]));
+        assert_eq!(i.kpi_keys, Use::Only(vec!["score".into()]));
         // Names inside longer identifiers are not uses.
         let i = ScriptInputs::of("my_employee_score + kpis", &ids);
         assert!(!i.score && i.employee == Use::Unused && i.kpi == Use::Unused);

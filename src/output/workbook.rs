@@ -40,21 +40,25 @@ fn header(ws: &mut Worksheet, cols: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// Excel's sheet holds 1,048,576 rows, one of them the header.
+pub fn check_rows(employees: usize) -> Result<()> {
+    const MAX_ROWS: usize = 1_048_575;
+    if employees > MAX_ROWS {
+        return Err(Error::Usage(format!(
+            "payouts.xlsx can hold at most {MAX_ROWS} employees (Excel's row limit) and this run pays {employees}; \
+             run with --skip workbook (payouts.csv has every row)"
+        )));
+    }
+    Ok(())
+}
+
 pub fn build(
     lp: &LoadedPolicy,
     data: &Data,
     run: &RunResult,
     totals: &super::ControlTotals,
 ) -> Result<Vec<u8>> {
-    // Excel's sheet holds 1,048,576 rows, one of them the header.
-    const MAX_ROWS: usize = 1_048_575;
-    if run.employees.len() > MAX_ROWS {
-        return Err(Error::Usage(format!(
-            "payouts.xlsx can hold at most {MAX_ROWS} employees (Excel's row limit) and this run pays {}; \
-             run with --skip workbook (payouts.csv has every row)",
-            run.employees.len()
-        )));
-    }
+    check_rows(run.employees.len())?;
     let places = lp.policy.rounding.money_places;
     let money = money_format(places);
     let mut wb = Workbook::new();
