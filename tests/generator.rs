@@ -83,8 +83,7 @@ fn same_seed_same_bytes_other_seed_other_data() {
 #[test]
 fn generated_data_runs_for_every_example_policy_and_parquet_equals_csv() {
     let dir = tempfile::tempdir().unwrap();
-    // growth-targets needs a benchmarks table, which the generator does not write yet.
-    for policy in ["platform-ops", "customer-service"] {
+    for policy in ["platform-ops", "customer-service", "growth-targets"] {
         let p = root().join("policies").join(policy);
         let (csv, pq) = (
             dir.path().join(format!("{policy}-csv")),
@@ -115,6 +114,15 @@ fn generated_data_runs_for_every_example_policy_and_parquet_equals_csv() {
             payouts.lines().count() > 250,
             "{policy}: most of the 300 people are paid"
         );
+        if policy == "growth-targets" {
+            // Targets from the generated market benchmarks are used.
+            assert!(csv.join("benchmarks.csv").is_file());
+            let scores = std::fs::read_to_string(oa.join("scores.csv")).unwrap();
+            assert!(
+                scores.contains("[benchmark "),
+                "{policy}: no benchmark target"
+            );
+        }
     }
 }
 

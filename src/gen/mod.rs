@@ -73,6 +73,7 @@ const S_MONTHS: u64 = 3;
 const S_RATINGS: u64 = 4;
 const S_PROJECTS: u64 = 5;
 const S_TEAM: u64 = 6;
+const S_BENCHMARKS: u64 = 7;
 
 const DEPARTMENTS: [&str; 12] = [
     "growth",
@@ -1011,6 +1012,46 @@ pub fn generate(lp: &LoadedPolicy, cfg: &Config, dir: &Path) -> Result<Vec<Writt
         t.write(&rows)?;
         written.push(t.finish()?);
         stage.finish();
+    }
+
+    // benchmarks: a market reference per KPI whose target reads one, for
+    // every evaluation period, at the level of a typical subject
+    let bench_kpis: Vec<usize> = (0..policy.kpis.len())
+        .filter(|&k| {
+            let mut reads = false;
+            policy.kpis[k].target.walk(&mut |s| {
+                reads |= matches!(s, TargetSource::Benchmark(_));
+            });
+            reads
+        })
+        .collect();
+    if !bench_kpis.is_empty() && !m.periods.is_empty() {
+        let mut t = TableFile::create(dir, "benchmarks", &["kpi", "period", "value"], cfg.format)?;
+        let mut rows = Rows::new(3);
+        for &k in &bench_kpis {
+            let scope = scope_index(policy.kpis[k].scope);
+            let size_bp = team
+                .iter()
+                .find(|(_, s, _)| *s == scope)
+                .map_or(10_000, |t| t.2);
+            let lv = m.levels(
+                &mut Rng::stream(cfg.seed, S_BENCHMARKS, k as u64),
+                scope,
+                size_bp,
+            );
+            for p in &m.periods {
+                let months = m.active_months(Some((0, m.months.len() - 1)), p);
+                if months == 0 {
+                    continue;
+                }
+                rows.cell(&policy.kpis[k].id);
+                rows.cell(&p.label);
+                m.target(k, &lv, months, &mut rows.text);
+                rows.end_cell();
+            }
+        }
+        t.write(&rows)?;
+        written.push(t.finish()?);
     }
 
     // ratings: the review scale, most often in the middle
