@@ -306,6 +306,7 @@ fn evaluate(
             .collect(),
         &mut diags,
     );
+    stage.finish();
     if diags.has_errors() {
         return Err(Error::Invalid(diags));
     }
@@ -316,7 +317,6 @@ fn evaluate(
         .filter_map(|g| policy.kpis.iter().position(|k| k.id == g.kpi))
         .collect();
 
-    stage.finish();
     let stage = crate::progress::Stage::work("aggregate", data.metrics.rows() as u64);
     let aggs = aggregate(lp, data, period);
     stage.finish();
