@@ -302,6 +302,35 @@ fn a_corrected_rerun_adds_adjustments_and_never_edits_what_was_paid() {
         r1.contains(&format!(",{},{},0.00,0.00,0.00,", e1[3], e1[3])),
         "paid before = first payment + adjustment: {r1}"
     );
+
+    // A re-run keeps the earlier run's files it read, so it replays from
+    // its own folder after the earlier runs are gone; an edit is tampering.
+    for f in ["manifest.json", "payouts.csv", "adjustments.csv"] {
+        assert_eq!(
+            std::fs::read(s.out("rerun2").join("archive/previous").join(f)).unwrap(),
+            std::fs::read(s.out("rerun").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    std::fs::remove_dir_all(s.out("paid")).unwrap();
+    std::fs::remove_dir_all(s.out("rerun")).unwrap();
+    let o = merit(&["replay", s.out("rerun2").to_str().unwrap()]);
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}{}", stderr(&o));
+    assert!(text.contains("adjustments.csv"), "{text}");
+    assert!(text.ends_with("files replayed byte for byte\n"), "{text}");
+    let paid = s.out("rerun2").join("archive/previous/payouts.csv");
+    let edited = std::fs::read_to_string(&paid)
+        .unwrap()
+        .replacen("E001,", "E001 ,", 1);
+    std::fs::write(&paid, edited).unwrap();
+    let o = merit(&["replay", s.out("rerun2").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("archive/previous/payouts.csv"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]

@@ -12,7 +12,7 @@
 use super::run::{execute, RunArgs};
 use super::runfolder::{file_sha256, safe_join, walk, Keyed, RunFolder, MANIFEST};
 use crate::error::{Error, Result};
-use crate::output::archive::{DATA_DIR, POLICY_DIR};
+use crate::output::archive::{DATA_DIR, POLICY_DIR, PREVIOUS_DIR};
 use crate::output::manifest::INVOCATION;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -153,6 +153,16 @@ pub fn replay(dir: &Path) -> Result<Outcome> {
         &mut outcome.tampered_archive,
     )?;
     check_archive(&run, "inputs", DATA_DIR, &mut outcome.tampered_archive)?;
+    // A re-run of a paid period also replays from the earlier run it read.
+    let previous = run.manifest.get("previous_files").is_some();
+    if previous {
+        check_archive(
+            &run,
+            "previous_files",
+            PREVIOUS_DIR,
+            &mut outcome.tampered_archive,
+        )?;
+    }
     let outputs = run.listed("outputs")?;
     for f in &outputs {
         let sha = run.file(&f.path).and_then(|p| file_sha256(&p));
@@ -186,6 +196,7 @@ pub fn replay(dir: &Path) -> Result<Outcome> {
         lang: run.str_at("/language").ok().map(str::to_owned),
         // and leave out what it left out
         skip: run.skipped(),
+        previous: previous.then(|| run.dir.join(PREVIOUS_DIR)),
         ..RunArgs::default()
     }
     .check()?;

@@ -260,12 +260,18 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
         output::manifest::build(&lp, &data, &run, written.into_inner(), totals.clone());
     manifest.language = Some(lang.code());
     manifest.skipped = cfg.skip.iter().map(|o| o.name()).collect();
+    if let Some(prev) = &previous {
+        manifest.previous_files = output::archive::previous_hashes(prev);
+    }
     let mut json =
         serde_json::to_string_pretty(&manifest).map_err(|e| Error::Usage(e.to_string()))?;
     json.push('\n');
 
     staging.write("manifest.json", json.as_bytes())?;
     output::archive::write(&staging, &lp, &data)?;
+    if let Some(prev) = &previous {
+        output::archive::write_previous(&staging, prev)?;
+    }
     stage.finish();
     let stage = crate::progress::Stage::work("commit", 0);
     staging.commit()?;

@@ -25,6 +25,9 @@ pub struct Previous {
     /// Policy and input file → sha256, from the earlier manifest.
     pub hashes: BTreeMap<String, String>,
     pub manifest_sha256: String,
+    /// The files read from the earlier run (name, bytes), archived with the
+    /// re-run so that it can be replayed.
+    pub files: Vec<(&'static str, Vec<u8>)>,
 }
 
 fn hashes(manifest: &serde_json::Value) -> BTreeMap<String, String> {
@@ -104,8 +107,14 @@ pub fn read_previous(dir: &Path, period: &str) -> Result<Previous> {
         );
     }
     // An earlier re-run: paid so far = what it found paid plus what it paid.
+    let read_bytes = |p: &Path| std::fs::read(p).map_err(|e| Error::io(p, e));
+    let mut files = vec![
+        ("manifest.json", bytes.clone()),
+        ("payouts.csv", read_bytes(&dir.join("payouts.csv"))?),
+    ];
     let adj_path = dir.join("adjustments.csv");
     if adj_path.is_file() {
+        files.push(("adjustments.csv", read_bytes(&adj_path)?));
         let adj = Table::read("adjustments", &adj_path)?;
         let (ids, before, now) = (
             col(&adj, "employee_id"),
@@ -126,6 +135,7 @@ pub fn read_previous(dir: &Path, period: &str) -> Result<Previous> {
         rows,
         hashes: hashes(&manifest),
         manifest_sha256: super::manifest::sha256(&bytes),
+        files,
     })
 }
 

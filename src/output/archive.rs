@@ -12,6 +12,31 @@ use crate::policy::LoadedPolicy;
 pub const POLICY_DIR: &str = "archive/policy";
 /// The data folder's copy (only the tables that were read).
 pub const DATA_DIR: &str = "archive/data";
+/// With `--previous`: the earlier run's manifest, payouts and adjustments
+/// as read, so the re-run replays from its own folder too.
+pub const PREVIOUS_DIR: &str = "archive/previous";
+
+/// The manifest entries of the earlier run's files (`previous_files`).
+pub fn previous_hashes(prev: &super::adjust::Previous) -> Vec<super::manifest::FileHash> {
+    prev.files
+        .iter()
+        .map(|(name, bytes)| super::manifest::FileHash {
+            path: (*name).to_owned(),
+            table: None,
+            rows: None,
+            bytes: bytes.len(),
+            sha256: super::manifest::sha256(bytes),
+        })
+        .collect()
+}
+
+/// Writes the earlier run's files into the staged run folder.
+pub fn write_previous(staging: &Staging, prev: &super::adjust::Previous) -> Result<()> {
+    for (name, bytes) in &prev.files {
+        staging.write(&format!("{PREVIOUS_DIR}/{name}"), bytes)?;
+    }
+    Ok(())
+}
 
 /// Writes the archive into a staged run folder.
 pub fn write(staging: &Staging, lp: &LoadedPolicy, data: &Data) -> Result<()> {

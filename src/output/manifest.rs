@@ -29,6 +29,9 @@ pub struct Manifest {
     pub skipped: Vec<&'static str>,
     pub policy_files: Vec<FileHash>,
     pub inputs: Vec<FileHash>,
+    /// With `merit run --previous`: the earlier run's files, archived.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub previous_files: Vec<FileHash>,
     pub outputs: Vec<FileHash>,
     pub control_totals: ControlTotals,
     /// Employees in the employees table who were not employed on any day of the period.
@@ -196,6 +199,7 @@ pub fn build(
         },
         language: None,
         skipped: Vec::new(),
+        previous_files: Vec::new(),
         policy_files: lp
             .files
             .iter()
