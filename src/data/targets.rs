@@ -76,7 +76,7 @@ impl Targets {
         let mut out = Targets {
             periods: Vec::new(),
             kpis: kpis.iter().map(|k| (*k).to_owned()).collect(),
-            entries: Vec::with_capacity(t.capacity_hint()),
+            entries: Vec::new(),
             offsets: Vec::new(),
         };
         // (entry, row) of valid keys; rows with other problems are checked
@@ -141,20 +141,28 @@ impl Targets {
         read?;
         // Sorted by key, then row: a duplicate follows the first occurrence.
         keyed.par_sort_unstable_by_key(|(e, row, _)| (e.subject, e.period, e.kpi, *row));
+        let key = |e: &Entry| (e.subject, e.period, e.kpi);
         let mut dups: Vec<(u32, u32, Entry)> = Vec::new();
         let mut first = 0usize;
-        for i in 0..keyed.len() {
-            let (e, row, ok) = keyed[i];
-            let same = |a: &Entry| (a.subject, a.period, a.kpi) == (e.subject, e.period, e.kpi);
-            if i > 0 && same(&keyed[i - 1].0) {
+        for i in 1..keyed.len() {
+            let (e, row, _) = keyed[i];
+            if key(&keyed[i - 1].0) == key(&e) {
                 dups.push((row, keyed[first].1, e));
-                continue;
-            }
-            first = i;
-            if ok {
-                out.entries.push(e);
+            } else {
+                first = i;
             }
         }
+        // The first row of each key, if valid, in place of the keyed rows
+        // (the iterator reuses their memory: 90 M targets are not held twice).
+        let mut last: Option<(u32, u16, u16)> = None;
+        out.entries = keyed
+            .into_iter()
+            .filter_map(|(e, _, ok)| {
+                let is_first = last != Some(key(&e));
+                last = Some(key(&e));
+                (is_first && ok).then_some(e)
+            })
+            .collect();
         dups.sort_unstable_by_key(|d| (d.0, d.1));
         for (row, first, e) in dups {
             let row = row as usize;
