@@ -137,18 +137,12 @@ fn replay_of_a_moved_run_is_identical() {
 fn replay_with_another_thread_count_is_identical() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("q3");
-    let o = merit_env(
-        &[
-            "run",
-            "--policy",
-            example_policy().to_str().unwrap(),
-            "--data",
-            example_data().to_str().unwrap(),
-            "--period",
-            "2026-Q3",
-            "--out",
-            out.to_str().unwrap(),
-        ],
+    let o = run_with(
+        &example_policy(),
+        &example_data(),
+        "2026-Q3",
+        &out,
+        &[],
         &[("POLARS_MAX_THREADS", "2"), ("RAYON_NUM_THREADS", "2")],
     );
     assert!(o.status.success(), "{}", stderr(&o));
@@ -422,21 +416,14 @@ fn diff_of_a_raised_weight() {
 fn a_run_with_skipped_documents_records_them_and_replays_identically() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("lean");
-    let o = merit(&[
-        "run",
-        "--policy",
-        example_policy().to_str().unwrap(),
-        "--data",
-        example_data().to_str().unwrap(),
-        "--period",
+    let o = run_with(
+        &example_policy(),
+        &example_data(),
         "2026-Q3",
-        "--out",
-        out.to_str().unwrap(),
-        "--skip",
-        "statements,trace",
-        "--skip",
-        "workbook",
-    ]);
+        &out,
+        &["--skip", "statements,trace", "--skip", "workbook"],
+        &[],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!out.join("feedback").exists());
     assert!(!out.join("trace.jsonl").exists());

@@ -53,18 +53,12 @@ fn same_outputs_on_one_and_two_threads() {
     let mut runs = Vec::new();
     for threads in ["1", "2"] {
         let out = dir.path().join(format!("t{threads}"));
-        let o = merit_env(
-            &[
-                "run",
-                "--policy",
-                example_policy().to_str().unwrap(),
-                "--data",
-                example_data().to_str().unwrap(),
-                "--period",
-                "2026-Q3",
-                "--out",
-                out.to_str().unwrap(),
-            ],
+        let o = run_with(
+            &example_policy(),
+            &example_data(),
+            "2026-Q3",
+            &out,
+            &[],
             &[
                 ("POLARS_MAX_THREADS", threads),
                 ("RAYON_NUM_THREADS", threads),

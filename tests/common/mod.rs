@@ -60,7 +60,19 @@ pub fn edit(path: &Path, from: &str, to: &str) {
 
 /// Runs the example policy on `data` for `period` into `out`.
 pub fn run(policy: &Path, data: &Path, period: &str, out: &Path) -> Output {
-    merit(&[
+    run_with(policy, data, period, out, &[], &[])
+}
+
+/// `merit run` with more arguments and environment variables.
+pub fn run_with(
+    policy: &Path,
+    data: &Path,
+    period: &str,
+    out: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
+    let mut args = vec![
         "run",
         "--policy",
         policy.to_str().unwrap(),
@@ -70,5 +82,7 @@ pub fn run(policy: &Path, data: &Path, period: &str, out: &Path) -> Output {
         period,
         "--out",
         out.to_str().unwrap(),
-    ])
+    ];
+    args.extend_from_slice(extra);
+    merit_env(&args, env)
 }
