@@ -51,10 +51,12 @@ impl Targets {
         let k = self.kpis.iter().position(|x| same(x, kpi))? as u16;
         let s = s as usize;
         let range = *self.offsets.get(s)?..*self.offsets.get(s + 1)?;
-        self.entries[range]
-            .iter()
-            .find(|e| e.period == p && e.kpi == k)
-            .map(|e| e.value)
+        // A subject's entries are sorted by (period, KPI): a year of monthly,
+        // quarterly and yearly targets is ~100 entries per subject.
+        let mine = &self.entries[range];
+        mine.binary_search_by_key(&(p, k), |e| (e.period, e.kpi))
+            .ok()
+            .map(|i| mine[i].value)
     }
 
     pub fn len(&self) -> usize {
