@@ -41,14 +41,15 @@ pub enum Segment {
 }
 
 impl Segment {
-    pub fn describe(self) -> String {
+    /// Borrowed text for all but tiers: scores.csv writes one per KPI line.
+    pub fn describe(self) -> std::borrow::Cow<'static, str> {
         match self {
             Segment::BelowThreshold => "below threshold".into(),
             Segment::ThresholdToTarget => "threshold to target".into(),
             Segment::TargetToStretch => "target to stretch".into(),
             Segment::AboveStretch => "above stretch".into(),
             Segment::Capped => "capped".into(),
-            Segment::Tier(i) => format!("tier {}", i + 1),
+            Segment::Tier(i) => format!("tier {}", i + 1).into(),
             Segment::Script => "script".into(),
         }
     }
