@@ -136,27 +136,33 @@ fn subject_of(scope: KpiScope, e: &Employee) -> &str {
 
 /// The weights that apply to one employee: (KPI index, percent) in policy
 /// order, and the review's percent.
+#[derive(Clone)]
 struct Weights {
     kpis: Vec<(usize, Decimal)>,
     review: Decimal,
+}
+
+/// A role's weights as the policy writes them (no weights script).
+fn fixed_weights(policy: &crate::policy::Policy, role: &crate::policy::Role) -> Weights {
+    let kpis = (0..policy.kpis.len())
+        .filter_map(|k| {
+            role.weights
+                .get(&policy.kpis[k].id)
+                .filter(|w| !w.0.is_zero())
+                .map(|w| (k, w.0))
+        })
+        .collect();
+    Weights {
+        kpis,
+        review: role.review_weight.0,
+    }
 }
 
 fn weights(lp: &LoadedPolicy, e: &Employee, period: &Period) -> Result<Weights, Diagnostic> {
     let policy = &lp.policy;
     let role = &policy.roles[&e.role];
     let Some(script) = lp.scripts.weights.get(&e.role) else {
-        let kpis = (0..policy.kpis.len())
-            .filter_map(|k| {
-                role.weights
-                    .get(&policy.kpis[k].id)
-                    .filter(|w| !w.0.is_zero())
-                    .map(|w| (k, w.0))
-            })
-            .collect();
-        return Ok(Weights {
-            kpis,
-            review: role.review_weight.0,
-        });
+        return Ok(fixed_weights(policy, role));
     };
     let subject = format!("employee {}", e.id);
     let mut scope = rhai::Scope::new();
@@ -299,10 +305,24 @@ fn evaluate(
     let metrics_file = data.file_path("metrics");
     let mut diags = Diagnostics::default();
     let stage = crate::progress::Stage::work("weights", eligible.len() as u64);
+    let role_weights: HashMap<&str, Weights> = policy
+        .roles
+        .iter()
+        .filter(|(r, _)| !lp.scripts.weights.contains_key(*r))
+        .map(|(r, role)| (r.as_str(), fixed_weights(policy, role)))
+        .collect();
     let weights = collect(
         eligible
             .par_iter()
-            .map(|&i| weights(lp, &data.employees[i], period))
+            .map(|&i| {
+                // Without a weights script a role's weights are the same for
+                // all its people: found once per role, borrowed by each.
+                let e = &data.employees[i];
+                match role_weights.get(e.role.as_str()) {
+                    Some(w) => Ok(Cow::Borrowed(w)),
+                    None => weights(lp, e, period).map(Cow::Owned),
+                }
+            })
             .collect(),
         &mut diags,
     );
@@ -485,10 +505,11 @@ fn evaluate(
             let e = &data.employees[i];
             let own_ix = data.subjects.of_employee(i, &e.id);
             // This employee's KPIs: individual ones evaluated here, team ones looked up.
-            let mut evals: Vec<(usize, u32, &KpiEval)> = Vec::new();
-            let mut own_evals: Vec<(usize, KpiEval)> = Vec::new();
+            let ks = needed(w);
+            let mut evals: Vec<(usize, u32, &KpiEval)> = Vec::with_capacity(ks.len());
+            let mut own_evals: Vec<(usize, KpiEval)> = Vec::with_capacity(ks.len());
             let mut problems = Vec::new();
-            for k in needed(w) {
+            for &k in &ks {
                 let scope = policy.kpis[k].scope;
                 if scope == KpiScope::Individual {
                     match eval(k, &e.id, own_ix) {
@@ -500,7 +521,7 @@ fn evaluate(
             if !problems.is_empty() {
                 return Err(problems);
             }
-            for k in needed(w) {
+            for &k in &ks {
                 let scope = policy.kpis[k].scope;
                 if scope == KpiScope::Individual {
                     let ev = &own_evals
