@@ -42,38 +42,19 @@ pub fn find(dir: &Path, name: &str) -> Result<Option<PathBuf>> {
 }
 
 impl Table {
+    /// Reads a table whole: every cell as text.
     pub fn read(name: &'static str, path: &Path) -> Result<Table> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        let is_csv = path.extension().is_some_and(|e| e == "csv");
-        let df = if is_csv {
-            read_csv(&bytes, true, None)
-        } else {
-            ParquetReader::new(std::io::Cursor::new(bytes.as_slice()))
-                .finish()
-                .and_then(all_text)
-        }
-        .map_err(|e| {
-            Error::one(Diagnostic::error(
-                path,
-                format!("cannot read {name} table: {e}"),
-            ))
-        })?;
-        let rows = std::sync::atomic::AtomicUsize::new(df.height());
-        Ok(Table {
-            name,
-            path: path.to_path_buf(),
-            is_csv,
-            df,
-            bytes,
-            rows,
-            batched: false,
-        })
+        Self::open(name, path, false)
     }
 
     /// Opens a large table: reads its bytes and columns now, its rows in
     /// parts through [`Table::batches`], so the text of every cell is never
     /// in memory at once.
     pub fn open_batched(name: &'static str, path: &Path) -> Result<Table> {
+        Self::open(name, path, true)
+    }
+
+    fn open(name: &'static str, path: &Path, batched: bool) -> Result<Table> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         let is_csv = path.extension().is_some_and(|e| e == "csv");
         let cannot = |e: PolarsError| {
@@ -82,16 +63,31 @@ impl Table {
                 format!("cannot read {name} table: {e}"),
             ))
         };
-        let (df, rows) = if is_csv {
-            let end = csv_header_end(&bytes);
-            let df = read_csv(&bytes[..end], true, None).map_err(cannot)?;
-            let has_rows = bytes[end..].iter().any(|b| !b.is_ascii_whitespace());
-            (df, usize::from(has_rows))
-        } else {
-            let mut r = ParquetReader::new(std::io::Cursor::new(bytes.as_slice()));
-            let rows = r.num_rows().map_err(cannot)?;
-            let df = r.with_slice(Some((0, 0))).finish().map_err(cannot)?;
-            (df, rows)
+        let parquet = || ParquetReader::new(std::io::Cursor::new(bytes.as_slice()));
+        let (df, rows) = match (batched, is_csv) {
+            (false, true) => {
+                let df = read_csv(&bytes, true, None).map_err(cannot)?;
+                let n = df.height();
+                (df, n)
+            }
+            (false, false) => {
+                let df = parquet().finish().and_then(all_text).map_err(cannot)?;
+                let n = df.height();
+                (df, n)
+            }
+            // Only the header now; whether rows follow, for the empty check.
+            (true, true) => {
+                let end = csv_header_end(&bytes);
+                let df = read_csv(&bytes[..end], true, None).map_err(cannot)?;
+                let has_rows = bytes[end..].iter().any(|b| !b.is_ascii_whitespace());
+                (df, usize::from(has_rows))
+            }
+            (true, false) => {
+                let mut r = parquet();
+                let rows = r.num_rows().map_err(cannot)?;
+                let df = r.with_slice(Some((0, 0))).finish().map_err(cannot)?;
+                (df, rows)
+            }
         };
         Ok(Table {
             name,
@@ -100,7 +96,7 @@ impl Table {
             df,
             bytes,
             rows: std::sync::atomic::AtomicUsize::new(rows),
-            batched: true,
+            batched,
         })
     }
 
