@@ -208,9 +208,11 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
         Ok(())
     };
     let stage = crate::progress::Stage::work("payouts, scores, summary, report", 0);
+    // Department, company and currency totals, once for every output.
+    let groups = output::groups(&lp, &data, &run);
     // The report is built on one core while the CSVs are written.
     let (report, csvs) = rayon::join(
-        || output::report::report(&lp, &data, &run, &feedback, lang),
+        || output::report::report(&lp, &data, &run, &groups, &feedback, lang),
         || -> Result<_> {
             Ok((
                 output::payouts(&lp, &data, &run, &staging)?,
@@ -220,7 +222,7 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
     );
     let (payouts, scores) = csvs?;
     written.borrow_mut().extend([payouts, scores]);
-    put(output::summary(&lp, &data, &run))?;
+    put(output::summary(&lp, &groups))?;
     stage.finish();
     let skip = |o: Optional| cfg.skip.contains(&o);
     if !skip(Optional::Trace) {
@@ -242,7 +244,7 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
         "outputs, recognition, statements and report written in {:?}",
         t.elapsed()
     );
-    let totals = output::control_totals(&lp, &data, &run);
+    let totals = output::control_totals(&lp, &groups);
     if let Some(prev) = &previous {
         put(output::adjust::build(&lp, &data, &run, prev))?;
     }

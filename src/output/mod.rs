@@ -165,17 +165,21 @@ pub fn scores(
     out.finish(rows)
 }
 
+/// Totals of a group of employees, exact (rounded only where written).
 #[derive(Default)]
-struct DeptTotals {
-    headcount: usize,
-    bonus: Decimal,
-    project_bonus: Decimal,
-    total: Decimal,
-    score_sum: Decimal,
-    bands: BTreeMap<String, usize>,
+pub struct Totals {
+    pub headcount: usize,
+    pub bonus: Decimal,
+    pub project_bonus: Decimal,
+    pub total: Decimal,
+    pub score_sum: Decimal,
+    /// Rating band → people.
+    pub bands: BTreeMap<String, usize>,
+    /// KPI index → (sum of achievements, lines).
+    pub kpis: BTreeMap<usize, (Decimal, usize)>,
 }
 
-impl DeptTotals {
+impl Totals {
     fn add(&mut self, r: &crate::engine::EmployeeResult) {
         self.headcount += 1;
         self.bonus += r.bonus;
@@ -183,10 +187,52 @@ impl DeptTotals {
         self.total += r.total;
         self.score_sum += r.score;
         *self.bands.entry(r.band.clone()).or_default() += 1;
+        for l in &r.kpis {
+            let e = self.kpis.entry(l.kpi).or_default();
+            e.0 += l.achievement;
+            e.1 += 1;
+        }
+    }
+
+    pub fn average_score(&self) -> Decimal {
+        if self.headcount == 0 {
+            Decimal::ZERO
+        } else {
+            self.score_sum / Decimal::from(self.headcount)
+        }
     }
 }
 
-pub fn summary(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
+/// A run's employees totalled once for every output that shows totals
+/// (summary.csv, report.html, the control totals).
+pub struct Groups<'a> {
+    pub departments: BTreeMap<&'a str, Totals>,
+    pub company: Totals,
+    /// Payout currency → (people, amount paid in it).
+    pub currencies: BTreeMap<String, (usize, Decimal)>,
+}
+
+pub fn groups<'a>(lp: &LoadedPolicy, data: &'a Data, run: &RunResult) -> Groups<'a> {
+    let mut g = Groups {
+        departments: BTreeMap::new(),
+        company: Totals::default(),
+        currencies: BTreeMap::new(),
+    };
+    for r in &run.employees {
+        g.departments
+            .entry(data.employees[r.employee].department.as_str())
+            .or_default()
+            .add(r);
+        g.company.add(r);
+        let (cur, _, local) = local_payout(lp, r);
+        let c = g.currencies.entry(cur).or_default();
+        c.0 += 1;
+        c.1 += local;
+    }
+    g
+}
+
+pub fn summary(lp: &LoadedPolicy, groups: &Groups) -> OutFile {
     let bands: Vec<&str> = lp
         .policy
         .rating_bands
@@ -204,22 +250,9 @@ pub fn summary(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
     ];
     header.extend(bands.iter().map(|b| format!("rating_{b}")));
     let mut c = Csv::with_header(&header.iter().map(String::as_str).collect::<Vec<_>>());
-    let mut depts: BTreeMap<&str, DeptTotals> = BTreeMap::new();
-    let mut all = DeptTotals::default();
-    for r in &run.employees {
-        depts
-            .entry(&data.employees[r.employee].department)
-            .or_default()
-            .add(r);
-        all.add(r);
-    }
     let r = &lp.policy.rounding;
-    let row = |c: &mut Csv, level: &str, name: &str, t: &DeptTotals| {
-        let avg = if t.headcount == 0 {
-            Decimal::ZERO
-        } else {
-            t.score_sum / Decimal::from(t.headcount)
-        };
+    let row = |c: &mut Csv, level: &str, name: &str, t: &Totals| {
+        let avg = t.average_score();
         c.text(level)
             .text(name)
             .num(t.headcount)
@@ -232,19 +265,12 @@ pub fn summary(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
         }
         c.end();
     };
-    for (name, t) in &depts {
+    for (name, t) in &groups.departments {
         row(&mut c, "department", name, t);
     }
-    row(&mut c, "company", "", &all);
+    row(&mut c, "company", "", &groups.company);
     // What payroll pays, per payout currency.
-    let mut curs: BTreeMap<String, (usize, Decimal)> = BTreeMap::new();
-    for r in &run.employees {
-        let (cur, _, local) = local_payout(lp, r);
-        let e = curs.entry(cur).or_default();
-        e.0 += 1;
-        e.1 += local;
-    }
-    for (cur, (n, total)) in &curs {
+    for (cur, (n, total)) in &groups.currencies {
         c.text("currency")
             .text(cur)
             .num(n)
@@ -260,7 +286,7 @@ pub fn summary(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> OutFile {
     OutFile {
         rel: "summary.csv".into(),
         bytes: c.finish().into_bytes(),
-        rows: depts.len() + 1 + curs.len(),
+        rows: groups.departments.len() + 1 + groups.currencies.len(),
     }
 }
 
@@ -300,53 +326,34 @@ pub struct ControlTotals {
     pub by_currency: BTreeMap<String, GroupTotals>,
 }
 
-pub fn control_totals(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> ControlTotals {
-    let sum = |f: fn(&crate::engine::EmployeeResult) -> Decimal| {
-        run.employees.iter().map(f).sum::<Decimal>()
+pub fn control_totals(lp: &LoadedPolicy, groups: &Groups) -> ControlTotals {
+    let group = |t: &Totals| GroupTotals {
+        headcount: t.headcount,
+        bonus: money(t.bonus, lp),
+        project_bonus: money(t.project_bonus, lp),
+        total_payout: money(t.total, lp),
     };
-    let mut depts: BTreeMap<String, (usize, Decimal, Decimal, Decimal)> = BTreeMap::new();
-    let mut curs: BTreeMap<String, (usize, Decimal)> = BTreeMap::new();
-    for r in &run.employees {
-        let d = depts
-            .entry(data.employees[r.employee].department.clone())
-            .or_default();
-        d.0 += 1;
-        d.1 += r.bonus;
-        d.2 += r.project_bonus;
-        d.3 += r.total;
-        let (cur, _, local) = local_payout(lp, r);
-        let c = curs.entry(cur).or_default();
-        c.0 += 1;
-        c.1 += local;
-    }
+    let all = group(&groups.company);
     ControlTotals {
         currency: lp.policy.currency.clone(),
-        headcount: run.employees.len(),
-        bonus: money(sum(|r| r.bonus), lp),
-        project_bonus: money(sum(|r| r.project_bonus), lp),
-        total_payout: money(sum(|r| r.total), lp),
-        by_department: depts
-            .into_iter()
-            .map(|(k, (n, b, p, t))| {
-                (
-                    k,
-                    GroupTotals {
-                        headcount: n,
-                        bonus: money(b, lp),
-                        project_bonus: money(p, lp),
-                        total_payout: money(t, lp),
-                    },
-                )
-            })
+        headcount: all.headcount,
+        bonus: all.bonus,
+        project_bonus: all.project_bonus,
+        total_payout: all.total_payout,
+        by_department: groups
+            .departments
+            .iter()
+            .map(|(k, t)| ((*k).to_owned(), group(t)))
             .collect(),
-        by_currency: curs
-            .into_iter()
+        by_currency: groups
+            .currencies
+            .iter()
             .map(|(k, (n, t))| {
                 (
-                    k,
+                    k.clone(),
                     GroupTotals {
-                        headcount: n,
-                        total_payout: money(t, lp),
+                        headcount: *n,
+                        total_payout: money(*t, lp),
                         ..Default::default()
                     },
                 )

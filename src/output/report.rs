@@ -9,7 +9,7 @@
 //! [`esc`].
 
 use super::display::{esc, grouped, money, percent};
-use super::OutFile;
+use super::{Groups, OutFile, Totals};
 use crate::data::Data;
 use crate::engine::recognition::EmployeeFeedback;
 use crate::engine::{EmployeeResult, RunResult};
@@ -73,41 +73,6 @@ fn heat(a: Decimal) -> &'static str {
     }
 }
 
-#[derive(Default)]
-struct Dept {
-    headcount: usize,
-    bonus: Decimal,
-    project_bonus: Decimal,
-    total: Decimal,
-    score_sum: Decimal,
-    bands: BTreeMap<String, usize>,
-    /// KPI index → (sum of achievements, count).
-    kpis: BTreeMap<usize, (Decimal, usize)>,
-}
-
-impl Dept {
-    fn add(&mut self, r: &EmployeeResult) {
-        self.headcount += 1;
-        self.bonus += r.bonus;
-        self.project_bonus += r.project_bonus;
-        self.total += r.total;
-        self.score_sum += r.score;
-        *self.bands.entry(r.band.clone()).or_default() += 1;
-        for l in &r.kpis {
-            let e = self.kpis.entry(l.kpi).or_default();
-            e.0 += l.achievement;
-            e.1 += 1;
-        }
-    }
-    fn average_score(&self) -> Decimal {
-        if self.headcount == 0 {
-            Decimal::ZERO
-        } else {
-            self.score_sum / Decimal::from(self.headcount)
-        }
-    }
-}
-
 const STYLE: &str = r#"
   body { margin: 0; background: #f4f6f8; color: #1f2933; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif; }
   main { max-width: 1000px; margin: 20px auto; background: #fff; padding: 24px 32px; border-radius: 8px; box-shadow: 0 1px 4px rgba(0,0,0,.08); }
@@ -149,20 +114,13 @@ pub fn report(
     lp: &LoadedPolicy,
     data: &Data,
     run: &RunResult,
+    groups: &Groups,
     feedback: &[EmployeeFeedback],
     lang: Language,
 ) -> OutFile {
     let p = &lp.policy;
     let mode = p.rounding.mode;
-    let mut depts: BTreeMap<&str, Dept> = BTreeMap::new();
-    let mut all = Dept::default();
-    for r in &run.employees {
-        depts
-            .entry(&data.employees[r.employee].department)
-            .or_default()
-            .add(r);
-        all.add(r);
-    }
+    let (depts, all) = (&groups.departments, &groups.company);
     let title = t(lang, "绩效与激励报告", "Performance and incentive report");
     let mut h = String::with_capacity(64 * 1024);
     let _ = write!(
@@ -224,10 +182,10 @@ pub fn report(
         esc(&p.currency)
     );
 
-    payout_by_department(&mut h, lp, &depts, &all, lang);
+    payout_by_department(&mut h, lp, depts, all, lang);
     score_distribution(&mut h, lp, run, lang);
-    rating_distribution(&mut h, lp, &depts, lang);
-    kpi_heatmap(&mut h, lp, &depts, &all, lang);
+    rating_distribution(&mut h, lp, depts, lang);
+    kpi_heatmap(&mut h, lp, depts, all, lang);
     performers(&mut h, lp, data, run, lang);
     recognition(&mut h, lp, feedback, lang);
 
@@ -250,8 +208,8 @@ pub fn report(
 fn payout_by_department(
     h: &mut String,
     lp: &LoadedPolicy,
-    depts: &BTreeMap<&str, Dept>,
-    all: &Dept,
+    depts: &BTreeMap<&str, Totals>,
+    all: &Totals,
     lang: Language,
 ) {
     let (label_w, bar_w, value_w, row) = (150, 600, 130, 30);
@@ -327,7 +285,7 @@ fn payout_by_department(
         t(lang, "平均得分", "Average score"),
     );
     let r = &lp.policy.rounding;
-    let line = |h: &mut String, class: &str, name: &str, x: &Dept| {
+    let line = |h: &mut String, class: &str, name: &str, x: &Totals| {
         let _ = writeln!(
             h,
             "<tr{class}><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
@@ -469,7 +427,7 @@ fn score_distribution(h: &mut String, lp: &LoadedPolicy, run: &RunResult, lang: 
 fn rating_distribution(
     h: &mut String,
     lp: &LoadedPolicy,
-    depts: &BTreeMap<&str, Dept>,
+    depts: &BTreeMap<&str, Totals>,
     lang: Language,
 ) {
     let bands = &lp.policy.rating_bands;
@@ -554,8 +512,8 @@ fn rating_distribution(
 fn kpi_heatmap(
     h: &mut String,
     lp: &LoadedPolicy,
-    depts: &BTreeMap<&str, Dept>,
-    all: &Dept,
+    depts: &BTreeMap<&str, Totals>,
+    all: &Totals,
     lang: Language,
 ) {
     let p = &lp.policy;
@@ -594,7 +552,7 @@ fn kpi_heatmap(
         let _ = write!(h, "<th class=\"n\">{}</th>", esc(p.kpis[k].name.get(lang)));
     }
     let _ = writeln!(h, "</tr></thead>\n<tbody>");
-    let row = |h: &mut String, class: &str, name: &str, x: &Dept| {
+    let row = |h: &mut String, class: &str, name: &str, x: &Totals| {
         let _ = write!(h, "<tr{class}><td>{}</td>", esc(name));
         for k in &used {
             match x.kpis.get(k) {
