@@ -28,21 +28,8 @@ fn rows(text: &str) -> Vec<BTreeMap<String, String>> {
 }
 
 fn run_lang(policy: &Path, data: &Path, out: &Path, lang: Option<&str>) -> std::process::Output {
-    let mut args = vec![
-        "run",
-        "--policy",
-        policy.to_str().unwrap(),
-        "--data",
-        data.to_str().unwrap(),
-        "--period",
-        "2026-Q3",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    if let Some(l) = lang {
-        args.extend(["--lang", l]);
-    }
-    merit(&args)
+    let extra = lang.map(|l| vec!["--lang", l]).unwrap_or_default();
+    run_with(policy, data, "2026-Q3", out, &extra, &[])
 }
 
 fn example(lang: Option<&str>) -> (tempfile::TempDir, PathBuf) {

@@ -29,20 +29,14 @@ impl Setup {
         self.dir.path().join(name)
     }
     fn run(&self, name: &str, extra: &[&str]) -> std::process::Output {
-        let (out, policy, data) = (self.out(name), self.policy(), self.data());
-        let mut args = vec![
-            "run",
-            "--policy",
-            policy.to_str().unwrap(),
-            "--data",
-            data.to_str().unwrap(),
-            "--period",
+        run_with(
+            &self.policy(),
+            &self.data(),
             "2026-Q3",
-            "--out",
-            out.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        merit(&args)
+            &self.out(name),
+            extra,
+            &[],
+        )
     }
 }
 
