@@ -351,12 +351,15 @@ fn main() {
             rating[i] = r.and_then(|r| r.parse::<u8>().ok());
         }
     }
+    // A row dated by quarter is paid by the run containing its last month.
+    let mut paid = in_period(col("period")).or(col("period").eq(lit(p.label.as_str())));
+    for i in (0..p.months).filter(|i| (p.first.1 + i).is_multiple_of(3)) {
+        let m = p.month_label(i);
+        let q = format!("{}-Q{}", &m[..4], m[5..].parse::<u32>().expect("month") / 3);
+        paid = paid.or(col("period").eq(lit(q)));
+    }
     let projects = scan(&table(dir, "projects").expect("projects table"))
-        .filter(
-            col("approved")
-                .eq(lit("yes"))
-                .and(in_period(col("period")).or(col("period").eq(lit(p.label.as_str())))),
-        )
+        .filter(col("approved").eq(lit("yes")).and(paid))
         .collect_with_engine(Engine::Streaming)
         .map(|r| r.unwrap_single())
         .expect("projects");

@@ -6,23 +6,34 @@ use common::*;
 use std::path::{Path, PathBuf};
 
 fn gen(policy: &Path, out: &Path, format: &str, seed: &str) {
-    let o = merit(&[
-        "gen",
-        "--policy",
-        policy.to_str().unwrap(),
-        "--employees",
-        "300",
-        "--months",
-        "12",
-        "--out",
-        out.to_str().unwrap(),
-        "--format",
-        format,
-        "--seed",
-        seed,
-    ]);
+    gen_env(policy, out, format, seed, &[]);
+}
+
+/// 300 employees × 12 months from 2026-01, with environment variables.
+fn gen_env(policy: &Path, out: &Path, format: &str, seed: &str, env: &[(&str, &str)]) {
+    let (policy, out) = (policy.to_str().unwrap(), out.to_str().unwrap());
+    let o = merit_env(
+        &[
+            "gen",
+            "--policy",
+            policy,
+            "--employees",
+            "300",
+            "--months",
+            "12",
+            "--out",
+            out,
+            "--format",
+            format,
+            "--seed",
+            seed,
+        ],
+        env,
+    );
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+const ONE_THREAD: [(&str, &str); 2] = [("RAYON_NUM_THREADS", "1"), ("POLARS_MAX_THREADS", "1")];
 
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
@@ -54,25 +65,7 @@ fn same_seed_same_bytes_other_seed_other_data() {
     assert_ne!(files(&a), files(&c));
     // Another thread count must not change a byte.
     let one = dir.path().join("one-thread");
-    let o = merit_env(
-        &[
-            "gen",
-            "--policy",
-            example_policy().to_str().unwrap(),
-            "--employees",
-            "300",
-            "--months",
-            "12",
-            "--out",
-            one.to_str().unwrap(),
-            "--format",
-            "csv",
-            "--seed",
-            "7",
-        ],
-        &[("RAYON_NUM_THREADS", "1"), ("POLARS_MAX_THREADS", "1")],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    gen_env(&example_policy(), &one, "csv", "7", &ONE_THREAD);
     assert_eq!(files(&a), files(&one));
     let names: Vec<String> = files(&a).into_iter().map(|(n, _)| n).collect();
     for t in ["employees.csv", "metrics.csv", "targets.csv", "ratings.csv"] {
@@ -224,4 +217,404 @@ fn bad_arguments_exit_2() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("is not empty"), "{}", stderr(&o));
+}
+
+type Row = std::collections::BTreeMap<String, String>;
+
+/// The rows of a generated CSV table as maps from column to cell (generated
+/// text has no commas or quotes).
+fn table(path: &Path) -> Vec<Row> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
+    lines
+        .map(|l| {
+            header
+                .iter()
+                .cloned()
+                .zip(l.split(',').map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+/// The employee records of a run's `trace.jsonl`.
+fn trace(out: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(out.join("trace.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["record"] == "employee")
+        .collect()
+}
+
+fn notes(record: &serde_json::Value) -> Vec<String> {
+    record["bonus"]["notes"]
+        .as_array()
+        .map(|a| a.iter().map(|n| n.as_str().unwrap().to_owned()).collect())
+        .unwrap_or_default()
+}
+
+/// Checks a run's gates shut for a few people (about 4% a gate), whose
+/// bonus is then zero, and stay open for most, who are paid a bonus.
+fn assert_few_gated_out(out: &Path) {
+    let records = trace(out);
+    let shut: Vec<&str> = records
+        .iter()
+        .filter(|r| {
+            notes(r)
+                .iter()
+                .any(|n| n.starts_with("Gate") && n.contains("shut"))
+        })
+        .map(|r| r["employee_id"].as_str().unwrap())
+        .collect();
+    let n = records.len();
+    assert!(n > 250, "{n} people paid");
+    assert!(!shut.is_empty(), "no shut gate in {n} people");
+    assert!(shut.len() * 10 < n, "{} of {n} shut", shut.len());
+    let payouts = table(&out.join("payouts.csv"));
+    for id in &shut {
+        let p = payouts.iter().find(|p| p["employee_id"] == *id).unwrap();
+        assert_eq!(p["bonus"], "0.00", "{id} is gated out");
+    }
+    let open_paid = payouts.iter().filter(|p| p["bonus"] != "0.00").count();
+    assert!(open_paid > n * 8 / 10, "{open_paid} of {n} paid a bonus");
+}
+
+#[test]
+fn the_customer_service_gate_shuts_for_a_few_and_stays_open_for_most() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = root().join("policies/customer-service");
+    let (data, out) = (dir.path().join("data"), dir.path().join("out"));
+    gen(&policy, &data, "csv", "11");
+    run_ok(&policy, &data, "2026-09", &out);
+    assert_few_gated_out(&out);
+}
+
+#[test]
+fn an_achievement_gate_on_a_kpi_some_roles_do_not_weigh_shuts_for_a_few() {
+    // gmv's target comes from the targets table, which then holds it for
+    // everyone: a gate KPI is evaluated for every employee.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy");
+    copy_dir(&example_policy(), &policy);
+    let gate = "  project_bonuses: true\n  gates: [{ kpi: gmv, min_achievement: \"0.8\" }]\n";
+    edit(
+        &policy.join("policy.yaml"),
+        "  project_bonuses: true\n",
+        gate,
+    );
+    let data = dir.path().join("data");
+    gen(&policy, &data, "csv", "11");
+    for period in ["2026-Q3", "2026"] {
+        let out = dir.path().join(format!("out-{period}"));
+        run_ok(&policy, &data, period, &out);
+        assert_few_gated_out(&out);
+    }
+}
+
+/// platform-ops with a department pool paying exactly its budget, or a
+/// company pool scaling down only, and employees paid in other currencies.
+fn pool_policy(dir: &Path, name: &str, pool: &str, fx: &str) -> PathBuf {
+    let p = dir.join(name);
+    copy_dir(&root().join("policies/platform-ops"), &p);
+    let yaml = p.join("policy.yaml");
+    edit(
+        &yaml,
+        "  project_bonuses: true\n",
+        &format!("  project_bonuses: true\n  pool: {pool}\n"),
+    );
+    edit(
+        &yaml,
+        "\nkpis:",
+        &format!("\ncurrency_conversion: {{ rate: {fx} }}\n\nkpis:"),
+    );
+    p
+}
+
+/// A budget for each department in each of 12 months, 4 quarters, 2
+/// halves and the year, positive and at most at cents.
+fn assert_budgets(employees: &[Row], data: &Path) {
+    let mut departments: Vec<&str> = employees.iter().map(|e| e["department"].as_str()).collect();
+    departments.sort();
+    departments.dedup();
+    let budgets = table(&data.join("budgets.csv"));
+    assert_eq!(budgets.len(), departments.len() * 19);
+    for period in ["2026-03", "2026-Q3", "2026-H2", "2026"] {
+        for d in &departments {
+            let found = budgets
+                .iter()
+                .any(|b| b["subject_id"] == *d && b["period"] == period);
+            assert!(found, "no budget for {d} in {period}");
+        }
+    }
+    for b in &budgets {
+        let places = b["budget"].split('.').nth(1).map_or(0, str::len);
+        let positive = b["budget"].parse::<f64>().unwrap() > 0.0;
+        assert!(places <= 2 && positive, "{b:?}");
+    }
+}
+
+/// Some people paid in two other currencies, each with a rate every month.
+fn assert_rates(employees: &[Row], data: &Path) {
+    let rates = table(&data.join("fx_rates.csv"));
+    let mut foreign: Vec<&str> = employees
+        .iter()
+        .map(|e| e["currency"].as_str())
+        .filter(|c| *c != "CNY")
+        .collect();
+    let paid_abroad = foreign.len();
+    foreign.sort();
+    foreign.dedup();
+    assert_eq!(foreign.len(), 2, "{foreign:?}");
+    assert!((5..60).contains(&paid_abroad), "{paid_abroad} of 300");
+    for c in &foreign {
+        for month in (1..=12).map(|m| format!("2026-{m:02}")) {
+            let found = rates
+                .iter()
+                .any(|r| r["currency"] == *c && r["month"] == month);
+            assert!(found, "no {c} rate for {month}");
+        }
+    }
+    assert_eq!(rates.len(), 24);
+}
+
+/// From the trace's pool notes: whether some pool scaled its bonuses down
+/// and some up.
+fn pools_scaled(out: &Path) -> (bool, bool) {
+    let pools: Vec<String> = trace(out)
+        .iter()
+        .flat_map(notes)
+        .filter(|n| n.starts_with("Pool"))
+        .collect();
+    let amount = |n: &str, word: &str| -> f64 {
+        let rest = &n[n.find(word).unwrap() + word.len()..];
+        let first = rest.split_whitespace().next().unwrap();
+        first
+            .trim_end_matches(';')
+            .replace(',', "")
+            .parse()
+            .unwrap()
+    };
+    let requested_vs_budget = |n: &String| amount(n, "bonuses ").total_cmp(&amount(n, "budget "));
+    (
+        pools.iter().any(|n| requested_vs_budget(n).is_gt()),
+        pools.iter().any(|n| requested_vs_budget(n).is_lt()),
+    )
+}
+
+#[test]
+fn pools_get_budgets_both_ways_and_other_currencies_get_rates() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = "{ scope: department, scale: both }";
+    let policy = pool_policy(dir.path(), "both", pool, "period_average");
+    let data = dir.path().join("data");
+    gen(&policy, &data, "csv", "11");
+    let employees = table(&data.join("employees.csv"));
+    assert_budgets(&employees, &data);
+    assert_rates(&employees, &data);
+
+    // The run scales some departments' bonuses down and others' up, and
+    // pays some people in other currencies.
+    let out = dir.path().join("out");
+    run_ok(&policy, &data, "2026-Q3", &out);
+    let (down, up) = pools_scaled(&out);
+    assert!(down && up, "pools scaled down: {down}, up: {up}");
+    let payouts = table(&out.join("payouts.csv"));
+    assert!(payouts.iter().any(|p| p["payout_currency"] != "CNY"));
+
+    // A company pool that only scales down runs for a month, a quarter and the year.
+    let company = pool_policy(dir.path(), "company", "{ scope: company }", "period_end");
+    let data = dir.path().join("company-data");
+    gen(&company, &data, "csv", "11");
+    assert_eq!(table(&data.join("budgets.csv")).len(), 19);
+    for period in ["2026-07", "2026-Q3", "2026"] {
+        let out = dir.path().join(format!("out-{period}"));
+        run_ok(&company, &data, period, &out);
+    }
+}
+
+#[test]
+fn pool_and_currency_tables_are_the_same_bytes_on_one_thread_and_in_parquet() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = pool_policy(
+        dir.path(),
+        "both",
+        "{ scope: department, scale: both }",
+        "period_end",
+    );
+    let (a, pq) = (dir.path().join("a"), dir.path().join("pq"));
+    gen(&policy, &a, "csv", "5");
+    gen(&policy, &pq, "parquet", "5");
+    let one = dir.path().join("one");
+    gen_env(&policy, &one, "csv", "5", &ONE_THREAD);
+    assert_eq!(files(&a), files(&one));
+    let (oa, ob) = (dir.path().join("out-a"), dir.path().join("out-pq"));
+    run_ok(&policy, &a, "2026-H2", &oa);
+    run_ok(&policy, &pq, "2026-H2", &ob);
+    assert_eq!(
+        std::fs::read_to_string(oa.join("payouts.csv")).unwrap(),
+        std::fs::read_to_string(ob.join("payouts.csv")).unwrap()
+    );
+}
+
+/// Months from 2026-01 in which an employee is employed on at least one day.
+fn employed_months(e: &Row) -> Vec<String> {
+    let (hire, term) = (e["hire_date"].as_str(), e["termination_date"].as_str());
+    (1..=12)
+        .map(|m| format!("2026-{m:02}"))
+        .filter(|m| hire[..7] <= **m && (term.is_empty() || term[..7] >= **m))
+        .collect()
+}
+
+#[test]
+fn metric_rows_cover_exactly_the_employed_months_and_teams_every_month() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    gen(&example_policy(), &data, "csv", "3");
+    let employees = table(&data.join("employees.csv"));
+    let inside = |d: &str| d.starts_with("2026-");
+    let hired = employees.iter().filter(|e| inside(&e["hire_date"])).count();
+    let left = employees
+        .iter()
+        .filter(|e| inside(&e["termination_date"]))
+        .count();
+    assert!(
+        hired >= 5 && left >= 5,
+        "{hired} hires and {left} leavers inside 2026"
+    );
+    let mut months: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for r in table(&data.join("metrics.csv")) {
+        months
+            .entry(r["subject_id"].clone())
+            .or_default()
+            .insert(r["month"].clone());
+    }
+    for e in &employees {
+        let want: Vec<String> = employed_months(e);
+        let got: Vec<String> = months
+            .get(&e["employee_id"])
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default();
+        assert_eq!(got, want, "{e:?}");
+    }
+    let all: Vec<String> = (1..=12).map(|m| format!("2026-{m:02}")).collect();
+    for e in employees.iter().filter(|e| e["manager_id"].is_empty()) {
+        let got: Vec<String> = months[&e["department"]].iter().cloned().collect();
+        assert_eq!(got, all, "department {}", e["department"]);
+    }
+}
+
+/// Ids of the employees rated for 2026-Q3.
+fn rated_in_q3(data: &Path) -> std::collections::BTreeSet<String> {
+    table(&data.join("ratings.csv"))
+        .into_iter()
+        .filter(|r| r["period"] == "2026-Q3")
+        .map(|r| r["employee_id"].clone())
+        .collect()
+}
+
+#[test]
+fn some_reviews_are_missing_unless_a_missing_review_fails_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    gen(&example_policy(), &data, "csv", "3");
+    let q3: Vec<String> = table(&data.join("employees.csv"))
+        .iter()
+        .filter(|e| {
+            employed_months(e)
+                .iter()
+                .any(|m| m.as_str() >= "2026-07" && m.as_str() <= "2026-09")
+        })
+        .map(|e| e["employee_id"].clone())
+        .collect();
+    let rated = rated_in_q3(&data);
+    let unrated = q3.iter().filter(|id| !rated.contains(*id)).count();
+    assert!(
+        unrated >= 1 && unrated * 10 < q3.len(),
+        "{unrated} of {} unrated",
+        q3.len()
+    );
+    let out = dir.path().join("out");
+    run_ok(&example_policy(), &data, "2026-Q3", &out);
+    let renormalized = trace(&out)
+        .iter()
+        .filter(|r| r["review"]["use"] == "missing_renormalized")
+        .count();
+    assert_eq!(renormalized, unrated);
+
+    // With `missing: fail` everyone employed is rated.
+    let strict = dir.path().join("strict");
+    copy_dir(&example_policy(), &strict);
+    edit(
+        &strict.join("policy.yaml"),
+        "missing: renormalize",
+        "missing: fail",
+    );
+    let data = dir.path().join("strict-data");
+    gen(&strict, &data, "csv", "3");
+    let rated = rated_in_q3(&data);
+    assert!(q3.iter().all(|id| rated.contains(id)));
+    run_ok(&strict, &data, "2026-Q3", &dir.path().join("strict-out"));
+}
+
+#[test]
+fn projects_are_dated_by_month_and_quarter_and_some_are_unapproved() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    gen(&example_policy(), &data, "csv", "3");
+    let projects = table(&data.join("projects.csv"));
+    let count = |f: &dyn Fn(&Row) -> bool| projects.iter().filter(|p| f(p)).count();
+    assert!(count(&|p| p["approved"] == "no") >= 3, "unapproved rows");
+    assert!(count(&|p| p["approved"] == "yes") >= 30, "approved rows");
+    assert!(count(&|p| p["period"].contains("-Q")) >= 10, "quarter rows");
+    assert!(count(&|p| !p["period"].contains("-Q")) >= 10, "month rows");
+    // The Q3 run pays the approved rows of its months and of the quarter.
+    let out = dir.path().join("out");
+    run_ok(&example_policy(), &data, "2026-Q3", &out);
+    let paid = ["2026-07", "2026-08", "2026-09", "2026-Q3"]
+        .iter()
+        .map(|label| count(&|p| p["period"] == *label && p["approved"] == "yes"))
+        .sum::<usize>();
+    let in_trace = std::fs::read_to_string(out.join("trace.jsonl"))
+        .unwrap()
+        .matches("\"project\":")
+        .count();
+    assert_eq!(in_trace, paid);
+}
+
+#[test]
+fn history_targets_fall_back_for_people_hired_inside_the_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = root().join("policies/growth-targets");
+    let data = dir.path().join("data");
+    gen_ok(
+        &policy,
+        &data,
+        &[
+            "--employees",
+            "300",
+            "--months",
+            "24",
+            "--start",
+            "2025-01",
+            "--seed",
+            "4",
+        ],
+    );
+    let out = dir.path().join("out");
+    run_ok(&policy, &data, "2026-Q3", &out);
+    let scores = std::fs::read_to_string(out.join("scores.csv")).unwrap();
+    let new_users: Vec<&str> = scores
+        .lines()
+        .filter(|l| l.contains(",new_users,"))
+        .collect();
+    let fallback = new_users.iter().filter(|l| l.contains("fallback")).count();
+    assert!(fallback >= 1, "no history fallback");
+    assert!(
+        fallback * 2 < new_users.len(),
+        "{fallback} of {} fell back",
+        new_users.len()
+    );
 }

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 #[derive(Args, Debug)]
 pub struct GenArgs {
-    /// Policy folder whose KPIs, roles and review scale shape the data
+    /// Policy folder whose KPIs, roles, review, gates, pool and currencies shape the data
     #[arg(long)]
     pub policy: PathBuf,
     /// Number of employees
