@@ -93,6 +93,7 @@ impl ScriptEngine {
         e.register_fn("round_money", move |x: INT| {
             round_fixed(Decimal::from(x), places, mode)
         });
+        crate::script_exact::register(&mut e, rounding);
         ScriptEngine { engine: e }
     }
 
@@ -152,11 +153,21 @@ impl ScriptEngine {
         scope: &mut Scope,
         subject: &dyn Fn() -> String,
     ) -> Result<Decimal, Diagnostic> {
+        self.eval_exact_for(script, scope, subject)
+            .map(|x| x.approx())
+    }
+
+    /// Runs a script that returns a number: INT, Decimal, or an exact value
+    /// computed from one merit handed it.
+    pub fn eval_exact_for(
+        &self,
+        script: &CompiledScript,
+        scope: &mut Scope,
+        subject: &dyn Fn() -> String,
+    ) -> Result<crate::exact::Num, Diagnostic> {
         let out = self.eval_for(script, scope, subject)?;
-        if let Ok(d) = out.as_decimal() {
-            Ok(d)
-        } else if let Ok(i) = out.as_int() {
-            Ok(Decimal::from(i))
+        if let Some(x) = crate::script_exact::of(&out) {
+            Ok(x)
         } else {
             Err(Diagnostic::error(
                 &script.path,
@@ -173,9 +184,7 @@ impl ScriptEngine {
 
 /// Number (INT or Decimal) → Decimal.
 pub fn to_decimal(v: &Dynamic) -> Option<Decimal> {
-    v.as_decimal()
-        .ok()
-        .or_else(|| v.as_int().ok().map(Decimal::from))
+    crate::script_exact::of(v).map(|x| x.approx())
 }
 
 /// Finds `INT / INT` between integer literals outside strings and comments:

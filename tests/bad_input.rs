@@ -192,10 +192,23 @@ fn negative_base_salary() {
 
 #[test]
 fn month_outside_the_data() {
+    // The example plan is effective in 2026 only: without that range, a
+    // 2027 run reaches the data and finds no rows.
     let c = Case::new();
-    let err = c.fails("2027-Q1");
+    let policy = c.dir.path().join("policy");
+    copy_dir(&example_policy(), &policy);
+    edit(
+        &policy.join("policy.yaml"),
+        "effective: { from: \"2026-01-01\", to: \"2026-12-31\" }\n",
+        "",
+    );
+    let out = c.dir.path().join("out");
+    let o = run(&policy, &c.dir.path().join("data"), "2027-Q1", &out);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!out.exists());
+    let err = stderr(&o);
     assert!(
-        err.contains("metrics.csv: error: period 2027-Q1 needs metrics for 2027-01, 2027-02, 2027-03 but the data has no rows for them (months available: 2026-01 to 2026-12)"),
+        err.contains("metrics.csv: error: period 2027-Q1 has no metric rows in any of its months (months available: 2026-01 to 2026-12)"),
         "{err}"
     );
 }

@@ -165,7 +165,7 @@ fn history_without_enough_months_names_kpi_subject_and_months() {
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(
-        err.contains("KPI 'dau' of north: the history target needs 2 past periods (2024-Q3 to 2024-Q4) but has no data for 2024-07, 2024-08, 2024-09, 2024-10, 2024-11, 2024-12; add the data or a `fallback`"),
+        err.contains("KPI 'dau' of north: the history target needs 2 complete past periods (2024-Q3 to 2024-Q4: a row of every metric it reads in every month) but 2024-Q3, 2024-Q4 are incomplete; add the data or a `fallback`"),
         "{err}"
     );
     assert!(

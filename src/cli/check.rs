@@ -2,7 +2,8 @@
 //! running a payout. Exit 1 when problems are found.
 
 use crate::error::{Diagnostic, Error, Result};
-use crate::{data, policy};
+use crate::period::Period;
+use crate::{data, engine, policy};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,6 +16,10 @@ pub struct CheckArgs {
     /// Also check a data folder against the policy
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// With --data: also run every check `merit run` makes for this period
+    /// (month coverage, targets, ratings, scripts, pools), writing nothing
+    #[arg(long, requires = "data")]
+    pub period: Option<String>,
 }
 
 pub fn main(args: CheckArgs) -> Result<ExitCode> {
@@ -23,10 +28,14 @@ pub fn main(args: CheckArgs) -> Result<ExitCode> {
         Err(Error::Invalid(d)) => return Ok(problems(&d.0)),
         Err(e) => return Err(e),
     };
+    let period = match &args.period {
+        Some(p) => Some(Period::parse(p).map_err(Error::Usage)?),
+        None => None,
+    };
     let mut found = lp.warnings.clone();
     if let Some(dir) = &args.data {
         match data::load(dir, &lp) {
-            Ok(d) => {
+            Ok(mut d) => {
                 let present: Vec<&str> = d.metrics.names().collect();
                 let metrics_path = d.file_path("metrics");
                 let mut needed: Vec<(&str, &str)> = lp
@@ -53,6 +62,13 @@ pub fn main(args: CheckArgs) -> Result<ExitCode> {
                         ));
                     }
                 }
+                if let (Some(p), false) = (&period, found.iter().any(Diagnostic::is_error)) {
+                    match engine::compute(&lp, &mut d, p) {
+                        Ok(_) => {}
+                        Err(Error::Invalid(d)) => found.extend(d.0),
+                        Err(e) => return Err(e),
+                    }
+                }
             }
             Err(Error::Invalid(d)) => found.extend(d.0),
             Err(e) => return Err(e),
@@ -76,10 +92,10 @@ pub fn main(args: CheckArgs) -> Result<ExitCode> {
         p.scorings.len(),
         scripts,
         if scripts == 1 { "" } else { "s" },
-        if args.data.is_some() {
-            "; data matches it"
-        } else {
-            ""
+        match (&period, &args.data) {
+            (Some(p), _) => format!("; data matches it and {p} runs"),
+            (None, Some(_)) => "; data matches it".to_owned(),
+            _ => String::new(),
         }
     );
     Ok(ExitCode::SUCCESS)

@@ -189,7 +189,11 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
     }
 
     let previous = match &cfg.previous {
-        Some(dir) => Some(output::adjust::read_previous(dir, &cfg.period.label)?),
+        Some(dir) => Some(output::adjust::read_previous(
+            dir,
+            &cfg.period.label,
+            &lp.policy.id,
+        )?),
         None => None,
     };
     let t = std::time::Instant::now();

@@ -50,6 +50,8 @@ pub struct Agg {
     pub sum: Decimal,
     /// Months with a row.
     pub count: u32,
+    /// Which months of the period have a row: bit `i` for its `i`-th month.
+    pub months: u16,
     pub max: Decimal,
     pub min: Decimal,
     /// Value of the latest month with a row.
@@ -592,14 +594,10 @@ impl Metrics {
         self.metric_names.iter().map(String::as_str)
     }
 
-    /// Every month of `period` must have metric rows.
+    /// The period must have metric rows in at least one of its months; which
+    /// months each KPI needs is the KPI's `missing_months` rule.
     pub fn check_period(&self, period: &Period, file: &std::path::Path) -> Result<()> {
-        let missing: Vec<String> = period
-            .months()
-            .filter(|m| !self.months.contains(m))
-            .map(|m| m.to_string())
-            .collect();
-        if missing.is_empty() {
+        if period.months().any(|m| self.months.contains(&m)) {
             return Ok(());
         }
         let available = match (self.months.first(), self.months.last()) {
@@ -608,7 +606,7 @@ impl Metrics {
         };
         Err(Error::one(Diagnostic::error(
             file,
-            format!("period {period} needs metrics for {} but the data has no rows for them (months available: {available})", missing.join(", ")),
+            format!("period {period} has no metric rows in any of its months (months available: {available})"),
         )))
     }
 
@@ -670,7 +668,15 @@ impl Metrics {
             },
             last: if extremes { vec![0; cells] } else { Vec::new() },
             last_month: if extremes { vec![0; cells] } else { Vec::new() },
+            months: vec![0; cells],
         };
+        // Each month's position in the period (at most 12 months), counted
+        // from the period's start, not among the months that have data.
+        let position: Vec<u32> = self
+            .month_list
+            .iter()
+            .map(|m| period.months().position(|p| p == *m).unwrap_or(0) as u32)
+            .collect();
         for c in &self.chunks {
             for i in 0..c.subject.len() {
                 let (Some(s), true) = (slot[c.metric[i] as usize], in_period[c.month[i] as usize])
@@ -684,6 +690,7 @@ impl Metrics {
                 let v = c.value[i];
                 a.sum[cell] += v;
                 a.count[cell] += 1;
+                a.months[cell] |= 1 << position[c.month[i] as usize];
                 if extremes {
                     a.max[cell] = a.max[cell].max(v);
                     a.min[cell] = a.min[cell].min(v);
@@ -711,6 +718,7 @@ pub struct Aggs {
     min: Vec<i64>,
     last: Vec<i64>,
     last_month: Vec<u16>,
+    months: Vec<u16>,
 }
 
 impl Aggs {
@@ -738,6 +746,7 @@ impl Aggs {
         Some(Agg {
             sum: d(self.sum[c]),
             count,
+            months: self.months[c],
             max: or_sum(&self.max),
             min: or_sum(&self.min),
             last: or_sum(&self.last),

@@ -8,6 +8,7 @@ pub mod targets;
 
 use crate::decimal::parse_decimal;
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
+use crate::exact::Num;
 use crate::period::{Month, Period};
 use crate::policy::{hint, LoadedPolicy};
 use chrono::NaiveDate;
@@ -46,6 +47,10 @@ pub struct Employee {
     pub fx_rate: Decimal,
     /// The base salary as written, in the employee's currency.
     pub base_salary_local: Decimal,
+    /// Exact forms of `fx_rate` and `base_salary` (a period-average rate is
+    /// a sum ÷ months); the two `Decimal`s are for display.
+    pub fx_rate_exact: Num,
+    pub base_salary_exact: Num,
 }
 
 #[derive(Debug, Clone)]
@@ -165,7 +170,7 @@ impl Data {
         };
         let file = self.file_path("fx_rates");
         let mut diags = Diagnostics::default();
-        let mut rates: BTreeMap<String, Decimal> = BTreeMap::new();
+        let mut rates: BTreeMap<String, Num> = BTreeMap::new();
         for e in &mut self.employees {
             let Some(cur) = e.currency.clone().filter(|c| *c != policy.currency) else {
                 continue;
@@ -189,17 +194,24 @@ impl Data {
                             e.id
                         ),
                     ));
-                    rates.insert(cur.clone(), Decimal::ONE);
+                    rates.insert(cur.clone(), Num::Dec(Decimal::ONE));
                     continue;
                 }
                 let sum: Decimal = months
                     .iter()
                     .map(|m| self.fx_rates[&(cur.clone(), *m)])
                     .sum();
-                rates.insert(cur.clone(), sum / Decimal::from(months.len()));
+                let n = Decimal::from(months.len());
+                rates.insert(cur.clone(), Num::mul_div(sum, Decimal::ONE, n));
             }
-            e.fx_rate = rates[&cur];
-            e.base_salary = e.base_salary_local * e.fx_rate;
+            let rate = &rates[&cur];
+            e.fx_rate = rate.approx();
+            e.base_salary_exact = match rate {
+                Num::Dec(r) => Num::mul_div(e.base_salary_local, *r, Decimal::ONE),
+                Num::Exact(r) => Num::Exact(r.clone() * e.base_salary_local).simplified(),
+            };
+            e.base_salary = e.base_salary_exact.approx();
+            e.fx_rate_exact = rate.clone();
         }
         if diags.has_errors() {
             return Err(Error::Invalid(diags));
@@ -565,7 +577,14 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
     let ratings = ratings?.unwrap_or_default();
     let budgets = budgets_t
         .as_ref()
-        .map(|t| budgets(t, &subjects, &mut budget))
+        .map(|t| {
+            budgets(
+                t,
+                &subjects,
+                policy.policy.rounding.money_places,
+                &mut budget,
+            )
+        })
         .unwrap_or_default();
     let fx_rates = fx_t
         .as_ref()
@@ -757,6 +776,8 @@ fn employee_row(
             currency,
             fx_rate: Decimal::ONE,
             base_salary_local: base_salary,
+            fx_rate_exact: Num::Dec(Decimal::ONE),
+            base_salary_exact: Num::Dec(base_salary),
             extra: extra
                 .iter()
                 .map(|(name, cells)| {
@@ -1095,7 +1116,12 @@ fn benchmarks(
     out
 }
 
-fn budgets(t: &Table, subjects: &Subjects, b: &mut Budget) -> BTreeMap<(String, String), Decimal> {
+fn budgets(
+    t: &Table,
+    subjects: &Subjects,
+    places: u32,
+    b: &mut Budget,
+) -> BTreeMap<(String, String), Decimal> {
     let (subj, per, val) = (col(t, "subject_id"), col(t, "period"), col(t, "budget"));
     let mut out = BTreeMap::new();
     for row in 0..t.rows() {
@@ -1115,6 +1141,16 @@ fn budgets(t: &Table, subjects: &Subjects, b: &mut Budget) -> BTreeMap<(String, 
             ok = false;
         }
         let v = amount(t, row, "budget", val[row], false, b);
+        if v.is_some_and(|v| v.normalize().scale() > places) {
+            // A pool pays its budget exactly; it cannot pay a fraction of a cent.
+            b.cell(
+                t,
+                row,
+                "budget",
+                format!("a budget has at most {places} decimal places (the policy's money places)"),
+            );
+            ok = false;
+        }
         if let (true, Some(v)) = (ok, v) {
             if out.insert((s.to_owned(), p.to_owned()), v).is_some() {
                 b.push(

@@ -1,7 +1,7 @@
 //! Stage: weights and blend, then rating — the employee's KPI scores weighed
 //! by role, blended with the manager review, and placed in a rating band.
 
-use crate::decimal::round_fixed;
+use crate::exact::Num;
 use crate::policy::{MissingReview, Policy};
 use rust_decimal::Decimal;
 
@@ -64,13 +64,27 @@ pub fn review(
     }
 }
 
-/// Final score: the sum of contributions, rounded at the policy's score places.
-pub fn final_score(contributions: impl Iterator<Item = Decimal>, policy: &Policy) -> Decimal {
-    round_fixed(
-        contributions.sum(),
-        policy.rounding.score_places,
-        policy.rounding.mode,
-    )
+/// Final score: Σ KPI score × weight ÷ 100 (+ the review's score × weight
+/// ÷ 100), exact, rounded once at the policy's score places. `kpis` gives
+/// (score, weight as the role writes it); re-normalised weights enter as
+/// one division by (100 − review weight), never as a cut factor.
+pub fn final_score(
+    kpis: impl Iterator<Item = (Decimal, Decimal)>,
+    review: &ReviewUse,
+    policy: &Policy,
+) -> Decimal {
+    let sum: Decimal = kpis.map(|(score, weight)| score * weight).sum();
+    let (sum, den) = match review {
+        ReviewUse::Rated { score, weight, .. } => (sum + score * weight, Decimal::ONE_HUNDRED),
+        ReviewUse::MissingRenormalized { review_weight } => {
+            (sum, Decimal::ONE_HUNDRED - review_weight)
+        }
+        ReviewUse::NotWeighed => (sum, Decimal::ONE_HUNDRED),
+    };
+    let r = &policy.rounding;
+    Num::mul_div(sum, Decimal::ONE, den)
+        .round(r.score_places, r.mode)
+        .expect("a score of weighted percentages fits a decimal")
 }
 
 /// The first band (best first) whose `min_score` the score reaches.

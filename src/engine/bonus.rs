@@ -9,7 +9,8 @@
 use super::{inputs, EmployeeResult, KpiLine};
 use crate::data::{Data, Employee};
 use crate::decimal::round_fixed;
-use crate::period::{Month, Period};
+use crate::exact::{exact_mul, Exact, Num};
+use crate::period::Period;
 use crate::policy::{Policy, Proration};
 use crate::script::dec;
 use rhai::{Dynamic, Map, Scope};
@@ -24,10 +25,20 @@ pub fn days_employed(e: &Employee, period: &Period) -> i64 {
     ((end - start).num_days() + 1).max(0)
 }
 
-/// The period's share of the annual target bonus.
+/// The period's share of the annual target bonus, exact:
+/// base salary × target bonus % × months ÷ 1200.
+pub fn target_bonus_exact(e: &Employee, period: &Period) -> Num {
+    let pct_months = e.target_bonus_pct * Decimal::from(period.len);
+    let den = Decimal::from(1200);
+    match &e.base_salary_exact {
+        Num::Dec(b) => Num::mul_div(*b, pct_months, den),
+        Num::Exact(b) => Num::Exact(b.clone() * pct_months / Exact::from(den)).simplified(),
+    }
+}
+
+/// [`target_bonus_exact`] for display (exact unless it has no finite decimal form).
 pub fn target_bonus(e: &Employee, period: &Period) -> Decimal {
-    e.base_salary * e.target_bonus_pct / Decimal::ONE_HUNDRED * Decimal::from(period.len)
-        / Decimal::from(12)
+    target_bonus_exact(e, period).approx()
 }
 
 /// The script's inputs for one employee: every variable, every key (for
@@ -243,8 +254,7 @@ impl<'a> Inputs<'a> {
     ) {
         s.clear();
         if let Some(m) = &self.employee {
-            let employee =
-                inputs::employee_fields(m, e, self.period, r.target_bonus, r.days_employed);
+            let employee = inputs::employee_fields(m, e, self.period, r.days_employed);
             s.push("employee", employee);
         }
         if let Some(wanted) = &self.kpi {
@@ -304,28 +314,51 @@ fn masked<const N: usize>(
         .collect()
 }
 
-/// Cap, proration and rounding of the formula's result; fills the result's bonus fields.
-pub fn finish(policy: &Policy, formula: Decimal, r: &mut EmployeeResult, period: &Period) {
-    r.formula_bonus = formula;
-    let cap = policy
-        .bonus
-        .cap
-        .as_ref()
-        .map(|c| c.target_multiple.0 * r.target_bonus);
-    r.cap = cap;
-    let capped = cap.map_or(formula, |c| formula.min(c));
-    r.capped = capped != formula;
+/// Cap, proration and rounding of the formula's result, exact until the
+/// one rounding; fills the result's bonus fields. `None` when the bonus
+/// does not fit a decimal.
+pub fn finish(
+    policy: &Policy,
+    formula: &Num,
+    target_bonus: &Num,
+    r: &mut EmployeeResult,
+    period: &Period,
+) -> Option<()> {
+    r.formula_bonus = formula.approx();
     let (num, den) = match policy.bonus.proration {
         Proration::Days => (Decimal::from(r.days_employed), Decimal::from(period.days())),
         Proration::None => (Decimal::ONE, Decimal::ONE),
     };
     r.proration = (num, den);
     let rounding = &policy.rounding;
-    r.bonus = round_fixed(capped * num / den, rounding.money_places, rounding.mode);
+    let multiple = policy.bonus.cap.as_ref().map(|c| c.target_multiple.0);
+    // The common case in decimals: every value exact, nothing divided.
+    if let (Num::Dec(f), Num::Dec(tb), true) = (formula, target_bonus, num == den) {
+        if let Some(cap) = multiple.map_or(Some(None), |m| exact_mul(m, *tb).map(Some)) {
+            r.cap = cap;
+            let capped = cap.map_or(*f, |c| (*f).min(c));
+            r.capped = capped != *f;
+            r.bonus = round_fixed(capped, rounding.money_places, rounding.mode);
+            return Some(());
+        }
+    }
+    let formula = formula.exact();
+    let cap = multiple.map(|m| target_bonus.exact() * m);
+    // Shown as the decimal product where it is one (`1.5 × 7470 = 11205.0`).
+    r.cap = cap.as_ref().map(|c| match (multiple, target_bonus) {
+        (Some(m), Num::Dec(tb)) => exact_mul(m, *tb).unwrap_or_else(|| c.approx()),
+        _ => c.approx(),
+    });
+    let capped = cap.map_or(formula.clone(), |c| formula.clone().min(c));
+    r.capped = capped != formula;
+    let prorated = capped * num / Exact::from(den);
+    r.bonus = prorated.round(rounding.money_places, rounding.mode)?;
+    Some(())
 }
 
-/// Approved project bonuses of the period (rows whose period is the run's
-/// period or a month inside it).
+/// Approved project bonuses of the period (rows whose period — a month,
+/// quarter, half or year — ends in a month of the run's period), each
+/// rounded to money places, and their sum.
 pub fn projects(
     policy: &Policy,
     data: &Data,
@@ -339,18 +372,21 @@ pub fn projects(
     let items: Vec<(String, Decimal)> = data.projects[start..]
         .iter()
         .take_while(|p| p.employee_id == e.id)
+        // Paid by the run whose period holds the project period's last
+        // month: once at any one cadence of runs.
         .filter(|p| {
-            p.approved
-                && (p.period == period.label
-                    || Month::parse(&p.period).is_some_and(|m| period.contains(m)))
+            p.approved && Period::parse(&p.period).is_ok_and(|pp| period.contains(pp.last()))
         })
         .map(|p| (p.project.clone(), p.amount))
         .collect();
+    // Each project bonus is rounded on its own, then summed.
+    let (places, mode) = (policy.rounding.money_places, policy.rounding.mode);
+    let items: Vec<(String, Decimal)> = items
+        .into_iter()
+        .map(|(p, a)| (p, round_fixed(a, places, mode)))
+        .collect();
     let total = items.iter().map(|(_, a)| *a).sum();
-    (
-        round_fixed(total, policy.rounding.money_places, policy.rounding.mode),
-        items,
-    )
+    (round_fixed(total, places, mode), items)
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@ use crate::period::Period;
 use crate::script::{dec, map};
 use chrono::{Datelike, NaiveDate};
 use rhai::{Dynamic, Map, Scope};
-use rust_decimal::Decimal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -74,13 +73,8 @@ pub const EMPLOYEE_KEYS: [&str; 11] = [
 ];
 
 /// `employee.*`: the employees table row plus derived values.
-pub fn employee_map(
-    e: &Employee,
-    period: &Period,
-    target_bonus: Decimal,
-    days_employed: i64,
-) -> Map {
-    employee_fields(&[true; 11], e, period, target_bonus, days_employed)
+pub fn employee_map(e: &Employee, period: &Period, days_employed: i64) -> Map {
+    employee_fields(&[true; 11], e, period, days_employed)
 }
 
 /// The keys of `employee.*` that `wanted` marks, by position in [`EMPLOYEE_KEYS`].
@@ -88,7 +82,6 @@ pub fn employee_fields(
     wanted: &[bool; 11],
     e: &Employee,
     period: &Period,
-    target_bonus: Decimal,
     days_employed: i64,
 ) -> Map {
     (0..EMPLOYEE_KEYS.len())
@@ -99,9 +92,9 @@ pub fn employee_fields(
                 1 => Dynamic::from(e.name.clone()),
                 2 => Dynamic::from(e.department.clone()),
                 3 => Dynamic::from(e.role.clone()),
-                4 => dec(e.base_salary),
+                4 => crate::script_exact::value(&e.base_salary_exact),
                 5 => dec(e.target_bonus_pct),
-                6 => dec(target_bonus),
+                6 => crate::script_exact::value(&super::bonus::target_bonus_exact(e, period)),
                 7 => date(Some(e.hire_date)),
                 8 => date(e.termination_date),
                 9 => Dynamic::from(days_employed),

@@ -2,6 +2,8 @@
 //! monthly metrics, by the KPI's aggregation rule.
 
 use crate::data::metrics::Agg;
+use crate::decimal::RoundingMode;
+use crate::exact::div_round;
 use crate::policy::Aggregate;
 use rust_decimal::Decimal;
 
@@ -15,16 +17,40 @@ pub enum Missing {
 }
 
 /// The actual of a KPI by its rule; `agg(metric)` gives the subject's
-/// aggregate of a metric over the period, if it has rows.
-pub fn actual(rule: &Aggregate, agg: impl Fn(&str) -> Option<Agg>) -> Result<Decimal, Missing> {
+/// aggregate of a metric over the period, if it has rows. A mean or a ratio
+/// is rounded once, from its exact value, to `places` in `mode`; sums,
+/// `last`, `max` and `min` are data values, exact as they are.
+pub fn actual(
+    rule: &Aggregate,
+    agg: impl Fn(&str) -> Option<Agg>,
+    places: u32,
+    mode: RoundingMode,
+) -> Result<Decimal, Missing> {
+    by_rule(rule, agg, |n, d| {
+        div_round(n, d, places, mode)
+            .expect("a mean or ratio of data values fits a decimal")
+            .normalize()
+    })
+}
+
+/// [`actual`] before its rounding, to 28 significant digits (for the trace).
+pub fn raw_actual(rule: &Aggregate, agg: impl Fn(&str) -> Option<Agg>) -> Result<Decimal, Missing> {
+    by_rule(rule, agg, |n, d| n / d)
+}
+
+fn by_rule(
+    rule: &Aggregate,
+    agg: impl Fn(&str) -> Option<Agg>,
+    quotient: impl Fn(Decimal, Decimal) -> Decimal,
+) -> Result<Decimal, Missing> {
     let get =
         |m: &str| -> Result<Agg, Missing> { agg(m).ok_or_else(|| Missing::NoRows(m.to_owned())) };
     Ok(match rule {
         Aggregate::Sum(m) => get(m)?.sum,
-        // The mean of the months that have a row; exact to 28 digits.
+        // The mean of the months that have a row.
         Aggregate::Mean(m) => {
             let a = get(m)?;
-            a.sum / Decimal::from(a.count)
+            quotient(a.sum, Decimal::from(a.count))
         }
         Aggregate::Last(m) => get(m)?.last,
         Aggregate::Max(m) => get(m)?.max,
@@ -37,9 +63,17 @@ pub fn actual(rule: &Aggregate, agg: impl Fn(&str) -> Option<Agg>) -> Result<Dec
             if d.is_zero() {
                 return Err(Missing::ZeroDenominator(denominator.clone()));
             }
-            n / d
+            quotient(n, d)
         }
     })
+}
+
+/// Whether the subject has a row of every metric the rule reads in each of
+/// the `months` months aggregated (a complete period, for history targets).
+pub fn complete(rule: &Aggregate, agg: impl Fn(&str) -> Option<Agg>, months: u32) -> bool {
+    rule.metrics()
+        .into_iter()
+        .all(|m| agg(m).is_some_and(|a| a.count == months))
 }
 
 #[cfg(test)]
@@ -52,6 +86,7 @@ mod tests {
         Agg {
             sum: d,
             count,
+            months: (1 << count) - 1,
             max: d,
             min: d,
             last: d,
@@ -71,15 +106,15 @@ mod tests {
             denominator: "uv".into(),
         };
         assert_eq!(
-            actual(&rule, get).unwrap(),
+            actual(&rule, get, 6, RoundingMode::HalfUp).unwrap(),
             "0.25".parse::<Decimal>().unwrap()
         );
         assert_eq!(
-            actual(&Aggregate::Mean("uv".into()), get).unwrap(),
+            actual(&Aggregate::Mean("uv".into()), get, 6, RoundingMode::HalfUp).unwrap(),
             Decimal::from(200)
         );
         assert_eq!(
-            actual(&Aggregate::Sum("gmv".into()), get),
+            actual(&Aggregate::Sum("gmv".into()), get, 6, RoundingMode::HalfUp),
             Err(Missing::NoRows("gmv".into()))
         );
     }

@@ -11,6 +11,7 @@
 pub mod blend;
 pub mod bonus;
 pub mod calibrate;
+pub mod coverage;
 pub mod inputs;
 pub mod kpi;
 pub mod pool;
@@ -21,6 +22,7 @@ pub mod target;
 use crate::data::metrics::Aggs;
 use crate::data::{Data, Employee, COMPANY};
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
+use crate::exact::Num;
 use crate::period::Period;
 use crate::policy::{KpiScope, LoadedPolicy};
 use blend::ReviewUse;
@@ -168,12 +170,7 @@ fn weights(lp: &LoadedPolicy, e: &Employee, period: &Period) -> Result<Weights, 
     let mut scope = rhai::Scope::new();
     scope.push(
         "employee",
-        inputs::employee_map(
-            e,
-            period,
-            bonus::target_bonus(e, period),
-            bonus::days_employed(e, period),
-        ),
+        inputs::employee_map(e, period, bonus::days_employed(e, period)),
     );
     scope.push("period", inputs::period_map(period));
     let out = lp.engine.eval(script, &mut scope, &subject)?;
@@ -402,16 +399,22 @@ fn evaluate(
                 .find(|(n, _)| std::ptr::eq(*n, m) || *n == m)
                 .and_then(|(_, s)| *s)
         };
-        let actual = kpi::actual(&kpi.aggregate, |m| aggs.at(ix, slot(m))).map_err(|m| match m {
+        let r = &policy.rounding;
+        // Month coverage: the months this subject needs rows for, checked or filled.
+        let employee = match kpi.scope {
+            KpiScope::Individual => ix.and_then(|i| data.employees.get(i as usize)),
+            _ => None,
+        };
+        let need = coverage::required(employee, period);
+        let get = |m: &str| coverage::fill(kpi.missing_months, aggs.at(ix, slot(m)), need);
+        coverage::check(kpi, get, need, period)
+            .map_err(|m| err(format!("KPI '{}' of {subject}: {m}", kpi.id)))?;
+        let actual = kpi::actual(&kpi.aggregate, get, r.actual_places, r.mode).map_err(|m| match m {
             kpi::Missing::NoRows(metric) => err(format!("KPI '{}' of {subject}: no '{metric}' rows in {period}", kpi.id)),
             kpi::Missing::ZeroDenominator(metric) => err(format!("KPI '{}' of {subject}: '{metric}' sums to zero in {period}, so the ratio is undefined", kpi.id)),
         })?;
-        let actual = actual
-            .round_dp_with_strategy(
-                policy.rounding.actual_places,
-                policy.rounding.mode.strategy(),
-            )
-            .normalize();
+        let actual =
+            coverage::prorate(kpi, actual, get, period, r.actual_places, r.mode).normalize();
         let target = target::target(&ctx, kpi, &kpi.target, subject, ix)
             .map_err(|m| Diagnostic::error(lp.yaml_path(), m))?;
         if target.value <= Decimal::ZERO {
@@ -572,12 +575,11 @@ fn evaluate(
                     }
                 })
                 .collect();
-            let review_part = match &review {
-                ReviewUse::Rated { contribution, .. } => Some(*contribution),
-                _ => None,
-            };
             let score = blend::final_score(
-                kpis.iter().map(|l| l.contribution).chain(review_part),
+                kpis.iter()
+                    .zip(&w.kpis)
+                    .map(|(l, &(_, weight))| (l.score, weight)),
+                &review,
                 policy,
             );
             Ok(Scored {
@@ -610,8 +612,32 @@ fn evaluate(
         })
         .collect();
     kpi_problems.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-    for (_, _, d) in kpi_problems {
-        diags.push(d);
+    // Every problem is found; a KPI shows its first few and counts the rest
+    // (a month missing for everyone would otherwise print a line a person).
+    const SHOWN_PER_KPI: usize = 20;
+    let mut shown = (usize::MAX, 0usize);
+    let mut more: Vec<(usize, usize)> = Vec::new();
+    for (k, _, d) in kpi_problems {
+        if shown.0 != k {
+            shown = (k, 0);
+        }
+        shown.1 += 1;
+        if shown.1 <= SHOWN_PER_KPI {
+            diags.push(d);
+        } else if more.last().is_some_and(|(x, _)| *x == k) {
+            more.last_mut().expect("just checked").1 += 1;
+        } else {
+            more.push((k, 1));
+        }
+    }
+    for (k, n) in more {
+        diags.push(Diagnostic::error(
+            &metrics_file,
+            format!(
+                "KPI '{}': {n} more subjects with problems like the ones above",
+                policy.kpis[k].id
+            ),
+        ));
     }
     if diags.has_errors() {
         return Err(Error::Invalid(diags));
@@ -660,7 +686,8 @@ fn evaluate_by_quarters(
             let total_w: Decimal = present.iter().map(|(_, w, _)| *w).sum();
             let mut kpis = Vec::new();
             let mut quarter_scores = Vec::new();
-            let mut raw = Decimal::ZERO;
+            // Σ quarter score × weight, divided once by the weights present.
+            let mut weighted = Decimal::ZERO;
             let mut gate_failed = None;
             for (q, w, m) in &present {
                 let s = &m[&i];
@@ -669,7 +696,7 @@ fn evaluate_by_quarters(
                 } else {
                     *w / total_w
                 };
-                raw += s.score * share;
+                weighted += s.score * *w;
                 quarter_scores.push((q.label.clone(), s.score, share * Decimal::ONE_HUNDRED));
                 kpis.extend(s.kpis.iter().cloned().map(|mut l| {
                     l.contribution *= share;
@@ -679,11 +706,17 @@ fn evaluate_by_quarters(
                     gate_failed = s.gate_failed.as_ref().map(|g| format!("{}: {g}", q.label));
                 }
             }
-            let score = crate::decimal::round_fixed(
-                raw,
-                policy.rounding.score_places,
-                policy.rounding.mode,
-            );
+            let score = if total_w.is_zero() {
+                crate::decimal::round_fixed(
+                    Decimal::ZERO,
+                    policy.rounding.score_places,
+                    policy.rounding.mode,
+                )
+            } else {
+                Num::mul_div(weighted, Decimal::ONE, total_w)
+                    .round(policy.rounding.score_places, policy.rounding.mode)
+                    .expect("a weighted mean of scores fits a decimal")
+            };
             Scored {
                 employee: i,
                 kpis,
@@ -698,8 +731,34 @@ fn evaluate_by_quarters(
         .collect())
 }
 
+/// Refuses a period outside the policy's `effective` range.
+pub fn check_effective(lp: &LoadedPolicy, period: &Period) -> Result<()> {
+    use crate::policy::locate::{locate, Seg};
+    let Some(eff) = &lp.policy.effective else {
+        return Ok(());
+    };
+    let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    let (Some(from), Some(to)) = (date(&eff.from), date(&eff.to)) else {
+        return Ok(()); // reported by validation
+    };
+    let (start, end) = (period.start(), period.end());
+    let key = if start < from { "from" } else { "to" };
+    if start >= from && end <= to {
+        return Ok(());
+    }
+    let mut d = Diagnostic::error(
+        lp.yaml_path(),
+        format!("the period {period} ({start} to {end}) is outside the policy's effective range {from} to {to}; run it under the policy that was in effect then"),
+    );
+    if let Some((l, c)) = locate(&lp.yaml_text, &[Seg::Key("effective"), Seg::Key(key)]) {
+        d = d.at(l, c).with_source(&lp.yaml_text);
+    }
+    Err(Error::one(d))
+}
+
 pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<RunResult> {
     let policy = &lp.policy;
+    check_effective(lp, period)?;
     data.apply_fx(policy, period)?;
     let data: &Data = data;
     let metrics_file = data.file_path("metrics");
@@ -781,18 +840,21 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
                 local: None,
             };
             let formula = if r.gate_failed.is_some() {
-                Decimal::ZERO
+                Num::Dec(Decimal::ZERO)
             } else {
                 // With quarters combined, `kpi.*` holds the last quarter's lines.
                 let last = s.kpis.last().map(|l| l.period);
                 let from = s.kpis.iter().position(|l| Some(l.period) == last).unwrap_or(0);
                 script_inputs.fill(scope, e, &r, &s.kpis[from..]);
-                lp.engine.eval_decimal_for(&lp.scripts.bonus, scope, &|| format!("employee {}", e.id))?
+                lp.engine.eval_exact_for(&lp.scripts.bonus, scope, &|| format!("employee {}", e.id))?
             };
-            if formula < Decimal::ZERO {
-                return Err(Diagnostic::error(&script_path, format!("while evaluating employee {}: the bonus formula returned {formula}, a negative amount", e.id)));
+            if formula.exact().is_negative() {
+                return Err(Diagnostic::error(&script_path, format!("while evaluating employee {}: the bonus formula returned {}, a negative amount", e.id, formula.approx())));
             }
-            bonus::finish(policy, formula, &mut r, period);
+            let target_bonus = bonus::target_bonus_exact(e, period);
+            bonus::finish(policy, &formula, &target_bonus, &mut r, period).ok_or_else(|| {
+                Diagnostic::error(&script_path, format!("while evaluating employee {}: the bonus {} is too large for a decimal", e.id, formula.approx()))
+            })?;
             r.total = r.bonus + r.project_bonus;
             r.kpis = s.kpis;
             Ok(r)
@@ -812,7 +874,10 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
         er.total = er.bonus + er.project_bonus;
         let e = &data.employees[er.employee];
         if let Some(cur) = e.currency.as_ref().filter(|c| **c != policy.currency) {
-            let local = crate::decimal::round_fixed(er.total / e.fx_rate, r.money_places, r.mode);
+            // ÷ the exact rate (a period average is a sum ÷ months).
+            let local = (crate::exact::Exact::from(er.total) / e.fx_rate_exact.exact())
+                .round(r.money_places, r.mode)
+                .unwrap_or(er.total);
             er.local = Some((cur.clone(), e.fx_rate, local));
         }
     }
@@ -864,6 +929,13 @@ fn apply_pools(
             crate::policy::PoolScale::DownOnly => requested > budget,
             crate::policy::PoolScale::Both => requested != budget,
         };
+        if scale && requested.is_zero() {
+            diags.push(Diagnostic::error(
+                &budgets_file,
+                format!("the pool of '{subject}' for {period} must pay its budget ({budget}) in proportion to the bonuses, but its {} bonuses sum to zero", idx.len()),
+            ));
+            continue;
+        }
         if !scale {
             continue;
         }

@@ -1,47 +1,49 @@
 //! Stage: bonus pools — scale a group's bonuses to its budget and allocate
 //! exactly to the cent by the largest-remainder method.
 
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_traits::{ToPrimitive, Zero};
 use rust_decimal::Decimal;
 
 /// Scales `amounts` (already rounded to `places`) so they sum exactly to
-/// `budget`: each gets ⌊amount × budget ÷ total⌋ at `places`, and the units
-/// left over go one each to the largest remainders, ties broken by the order
-/// of `ids` (callers pass them sorted by employee id). Returns the amounts
-/// unchanged when the total is zero.
+/// `budget` (at most `places` decimals): each gets ⌊amount × budget ÷ total⌋
+/// at `places`, and the units left over go one each to the largest
+/// remainders, ties broken by the order of `ids` (callers pass them sorted
+/// by employee id). Integer arithmetic in units of the last place, so equal
+/// remainders are equal. Returns the amounts unchanged when the total is zero.
 pub fn allocate(ids: &[&str], amounts: &[Decimal], budget: Decimal, places: u32) -> Vec<Decimal> {
-    let total: Decimal = amounts.iter().sum();
+    let units = |d: Decimal| -> BigInt {
+        let mut d = d;
+        d.rescale(places);
+        BigInt::from(d.mantissa())
+    };
+    let a: Vec<BigInt> = amounts.iter().map(|&x| units(x)).collect();
+    let total: BigInt = a.iter().sum();
     if total.is_zero() {
         return amounts.to_vec();
     }
-    let unit = Decimal::new(1, places);
-    let mut shares: Vec<(Decimal, Decimal)> = amounts
-        .iter()
-        .map(|a| {
-            let exact = *a * budget / total;
-            let floor =
-                exact.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::ToZero);
-            (floor, exact - floor)
-        })
-        .collect();
-    let allocated: Decimal = shares.iter().map(|(f, _)| *f).sum();
-    // The remainders sum to exactly `left` units, each below one unit, so
+    let b = units(budget);
+    let mut shares: Vec<(BigInt, BigInt)> = a.iter().map(|x| (x * &b).div_rem(&total)).collect();
+    let allocated: BigInt = shares.iter().map(|(q, _)| q).sum();
+    // The remainders sum to exactly `left` totals, each below one, so
     // `left` is smaller than the number of people with a remainder.
-    let left = ((budget - allocated) / unit).round().mantissa().max(0) as usize;
+    let left = (&b - allocated).to_usize().unwrap_or(0);
     let mut order: Vec<usize> = (0..amounts.len()).collect();
-    order.sort_by(|&a, &b| {
-        shares[b]
+    order.sort_by(|&x, &y| {
+        shares[y]
             .1
-            .cmp(&shares[a].1)
-            .then_with(|| ids[a].cmp(ids[b]))
+            .cmp(&shares[x].1)
+            .then_with(|| ids[x].cmp(ids[y]))
     });
     for &i in order.iter().take(left) {
-        shares[i].0 += unit;
+        shares[i].0 += 1;
     }
     shares
         .into_iter()
-        .map(|(mut v, _)| {
-            v.rescale(places);
-            v
+        .map(|(q, _)| {
+            let q = q.to_i128().expect("an allocation is at most the budget");
+            Decimal::from_i128_with_scale(q, places)
         })
         .collect()
 }
@@ -71,6 +73,17 @@ mod tests {
         // Equal remainders: ties go by employee id.
         let got = allocate(&["E1", "E2", "E3"], &[d("1"), d("1"), d("1")], d("1.00"), 2);
         assert_eq!(got, vec![d("0.34"), d("0.33"), d("0.33")]);
+        // Equal remainders are equal however large the share: 4.00, 1.00 and
+        // 1.00 into 2.00 give 1.333…, 0.333…, 0.333…; floors sum to 1.99 and
+        // the cent goes by id to E1. (Quotients cut at 28 digits made E2's
+        // remainder 0.00333…3 look larger than E1's 0.00333…, one digit shorter.)
+        let got = allocate(
+            &["E1", "E2", "E3"],
+            &[d("4.00"), d("1.00"), d("1.00")],
+            d("2.00"),
+            2,
+        );
+        assert_eq!(got, vec![d("1.34"), d("0.33"), d("0.33")]);
     }
 
     fn cents() -> impl Strategy<Value = Decimal> {

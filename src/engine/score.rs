@@ -2,28 +2,35 @@
 //! target in the KPI's direction; the scoring rule maps it to a score.
 
 use crate::decimal::round_fixed;
+use crate::exact::div_round;
 use crate::policy::{Curve, Direction, Rounding, Scoring, TierMode, Tiers};
 use rust_decimal::Decimal;
 
 /// `higher`: actual ÷ target. `lower`: 2 − actual ÷ target, so reaching the
-/// target is 1, half the target 1.5 and zero 2. Never below 0. Rounded to
-/// `achievement_places`. `None` when the target is zero.
+/// target is 1, half the target 1.5 and zero 2. Never below 0. Rounded once
+/// from the exact quotient to `achievement_places`. `None` when the target is
+/// zero or the quotient does not fit a decimal.
 pub fn achievement(
     actual: Decimal,
     target: Decimal,
     direction: Direction,
     r: &Rounding,
 ) -> Option<Decimal> {
-    let ratio = actual.checked_div(target)?;
-    let a = match direction {
-        Direction::Higher => ratio,
-        Direction::Lower => Decimal::TWO - ratio,
+    // 2 − a ÷ t = (2t − a) ÷ t: one division either way.
+    let numerator = match direction {
+        Direction::Higher => actual,
+        Direction::Lower => target.checked_mul(Decimal::TWO)?.checked_sub(actual)?,
     };
-    Some(round_fixed(
-        a.max(Decimal::ZERO),
-        r.achievement_places,
-        r.mode,
-    ))
+    if target.is_zero() {
+        return None;
+    }
+    let places = r.achievement_places;
+    let a = div_round(numerator, target, places, r.mode)?;
+    Some(if a.is_sign_negative() {
+        round_fixed(Decimal::ZERO, places, r.mode)
+    } else {
+        a
+    })
 }
 
 /// Which part of the scoring rule produced a score (for statements and explain).

@@ -8,6 +8,7 @@ use super::{bonus, inputs, kpi};
 use crate::data::metrics::Aggs;
 use crate::data::{Data, Employee, COMPANY};
 use crate::decimal::parse_decimal;
+use crate::exact::{Exact, Num};
 use crate::period::Period;
 use crate::policy::{Kpi, KpiScope, LoadedPolicy, Share, Statistic, TargetSource};
 use rust_decimal::Decimal;
@@ -40,6 +41,32 @@ impl Ctx<'_> {
         v.round_dp_with_strategy(r.actual_places, r.mode.strategy())
             .normalize()
     }
+
+    /// A derived target rounded at the actual places from its exact value.
+    fn round_num(&self, v: &Num) -> Decimal {
+        let r = &self.lp.policy.rounding;
+        v.round(r.actual_places, r.mode)
+            .map_or(Decimal::MAX, |d| d.normalize())
+    }
+}
+
+/// `parent` × the employee's base salary ÷ the members' total, exact, and
+/// the share itself; `None` when the salaries sum to zero.
+fn salary_share(parent: Decimal, e: &Employee, members: &[&Employee]) -> Option<(Num, Exact)> {
+    let all_dec = members
+        .iter()
+        .all(|m| matches!(m.base_salary_exact, Num::Dec(_)));
+    if let (true, Num::Dec(own)) = (all_dec, &e.base_salary_exact) {
+        let total: Decimal = members.iter().map(|m| m.base_salary).sum();
+        if total.is_zero() {
+            return None;
+        }
+        let share = Exact::from(*own) / Exact::from(total);
+        return Some((Num::mul_div(parent, *own, total), share));
+    }
+    let total: Exact = members.iter().map(|m| m.base_salary_exact.exact()).sum();
+    let share = e.base_salary_exact.exact().checked_div(&total)?;
+    Some((Num::Exact(share.clone() * parent).simplified(), share))
 }
 
 /// The past periods a history source of `n` periods reads, oldest first.
@@ -76,12 +103,7 @@ pub fn target(
             let mut scope = rhai::Scope::new();
             scope.push("subject", subject.to_owned());
             let employee = match (kpi.scope, ctx.by_id.get(subject)) {
-                (KpiScope::Individual, Some(e)) => rhai::Dynamic::from_map(inputs::employee_map(
-                    e,
-                    period,
-                    bonus::target_bonus(e, period),
-                    bonus::days_employed(e, period),
-                )),
+                (KpiScope::Individual, Some(e)) => rhai::Dynamic::from_map(inputs::employee_map(e, period, bonus::days_employed(e, period))),
                 _ => rhai::Dynamic::UNIT,
             };
             scope.push_dynamic("employee", employee);
@@ -100,11 +122,14 @@ pub fn target(
             let past = history_periods(period, h.periods);
             let mut values = Vec::with_capacity(past.len());
             let mut missing = Vec::new();
+            let r = &ctx.lp.policy.rounding;
+            // A past period counts only when complete: a row of every metric
+            // the KPI reads in every one of its months.
             for p in &past {
-                let in_data = p.months().all(|m| ctx.data.metrics.months.contains(&m));
-                match ctx.history.get(&p.label).filter(|_| in_data).map(|aggs| kpi::actual(&kpi.aggregate, |m| aggs.get(ix, m))) {
+                let aggs = ctx.history.get(&p.label).filter(|aggs| kpi::complete(&kpi.aggregate, |m| aggs.get(ix, m), p.len as u32));
+                match aggs.map(|aggs| kpi::actual(&kpi.aggregate, |m| aggs.get(ix, m), r.actual_places, r.mode)) {
                     Some(Ok(v)) => values.push(v),
-                    _ => missing.extend(p.months().map(|m| m.to_string())),
+                    _ => missing.push(p.label.clone()),
                 }
             }
             if !missing.is_empty() {
@@ -117,31 +142,35 @@ pub fn target(
                         })
                     }
                     None => Err(format!(
-                        "KPI '{}' of {subject}: the history target needs {} past period{} ({} to {}) but has no data for {}; add the data or a `fallback`",
+                        "KPI '{}' of {subject}: the history target needs {} complete past period{} ({} to {}: a row of every metric it reads in every month) but {} {} incomplete; add the data or a `fallback`",
                         kpi.id,
                         h.periods,
                         if h.periods == 1 { "" } else { "s" },
                         past[0].label,
                         past[past.len() - 1].label,
-                        missing.join(", ")
+                        missing.join(", "),
+                        if missing.len() == 1 { "is" } else { "are" }
                     )),
                 };
             }
+            let growth = Decimal::ONE + h.growth.0;
             let stat = match h.statistic {
-                Statistic::Mean => values.iter().sum::<Decimal>() / Decimal::from(values.len()),
-                Statistic::Max => values.iter().copied().max().unwrap_or_default(),
+                // Σ × (1 + growth) ÷ n: one division, rounded once below.
+                Statistic::Mean => Num::mul_div(values.iter().sum::<Decimal>(), growth, Decimal::from(values.len())),
+                Statistic::Max => Num::Dec(values.iter().copied().max().unwrap_or_default() * growth),
                 Statistic::Median => {
                     values.sort();
                     let n = values.len();
-                    if n % 2 == 1 {
+                    let mid = if n % 2 == 1 {
                         values[n / 2]
                     } else {
                         (values[n / 2 - 1] + values[n / 2]) / Decimal::TWO
-                    }
+                    };
+                    Num::Dec(mid * growth)
                 }
             };
             Ok(Target {
-                value: ctx.round(stat * (Decimal::ONE + h.growth.0)),
+                value: ctx.round_num(&stat),
                 source: format!(
                     "history: {} of {} to {} × (1 + {})",
                     format!("{:?}", h.statistic).to_lowercase(),
@@ -174,42 +203,39 @@ pub fn target(
                 .get(&ctx.data.subjects, parent, &period.label, &kpi.id)
                 .ok_or_else(|| format!("KPI '{}': no target for '{parent}' in {period} to cascade to {subject}", kpi.id))?;
             let members = ctx.members.get(parent).map(Vec::as_slice).unwrap_or_default();
-            let share_of = |m: &Employee| -> Result<Decimal, String> {
-                match &c.share {
-                    Share::Equal => Ok(Decimal::ONE / Decimal::from(members.len().max(1))),
-                    Share::BaseSalary => {
-                        let total: Decimal = members.iter().map(|m| m.base_salary).sum();
-                        if total.is_zero() {
-                            return Err(format!("KPI '{}': the base salaries of '{parent}' sum to zero", kpi.id));
-                        }
-                        Ok(m.base_salary / total)
-                    }
-                    Share::Column(col) => parse_decimal(m.extra.get(col).map(String::as_str).unwrap_or(""))
-                        .map_err(|why| format!("KPI '{}': employee {} has no usable '{col}' share: {why}", kpi.id, m.id)),
-                }
+            let column_share = |m: &Employee, col: &str| -> Result<Decimal, String> {
+                parse_decimal(m.extra.get(col).map(String::as_str).unwrap_or(""))
+                    .map_err(|why| format!("KPI '{}': employee {} has no usable '{col}' share: {why}", kpi.id, m.id))
             };
-            if let Share::Column(col) = &c.share {
-                let mut total = Decimal::ZERO;
-                for m in members {
-                    total += share_of(m)?;
+            // The share is applied exactly: parent × salary ÷ total, one division.
+            let (value, how) = match &c.share {
+                Share::Equal => {
+                    let n = Decimal::from(members.len().max(1));
+                    (Num::mul_div(parent_target, Decimal::ONE, n), format!("equal share 1/{}", members.len()))
                 }
-                if total != Decimal::ONE {
-                    return Err(format!(
-                        "KPI '{}': the '{col}' shares of the {} members of '{parent}' employed in {period} sum to {}, not 1",
-                        kpi.id,
-                        members.len(),
-                        total.normalize()
-                    ));
+                Share::BaseSalary => {
+                    let (value, share) = salary_share(parent_target, e, members).ok_or_else(|| format!("KPI '{}': the base salaries of '{parent}' sum to zero", kpi.id))?;
+                    (value, format!("base-salary share {}", ctx.round(share.approx())))
                 }
-            }
-            let share = share_of(e)?;
-            let how = match &c.share {
-                Share::Equal => format!("equal share 1/{}", members.len()),
-                Share::BaseSalary => format!("base-salary share {}", ctx.round(share)),
-                Share::Column(col) => format!("'{col}' share {}", share.normalize()),
+                Share::Column(col) => {
+                    let mut total = Decimal::ZERO;
+                    for m in members {
+                        total += column_share(m, col)?;
+                    }
+                    if total != Decimal::ONE {
+                        return Err(format!(
+                            "KPI '{}': the '{col}' shares of the {} members of '{parent}' employed in {period} sum to {}, not 1",
+                            kpi.id,
+                            members.len(),
+                            total.normalize()
+                        ));
+                    }
+                    let share = column_share(e, col)?;
+                    (Num::mul_div(parent_target, share, Decimal::ONE), format!("'{col}' share {}", share.normalize()))
+                }
             };
             Ok(Target {
-                value: ctx.round(parent_target * share),
+                value: ctx.round_num(&value),
                 source: format!("cascade: {parent} target {} × {how}", parent_target.normalize()).into(),
             })
         }

@@ -59,7 +59,10 @@ pub fn current_hashes(lp: &LoadedPolicy, data: &Data) -> BTreeMap<String, String
     out
 }
 
-pub fn read_previous(dir: &Path, period: &str) -> Result<Previous> {
+/// Reads an earlier run of `period` under the plan `policy_id`; a run of
+/// another period or another plan is refused (a different plan is not a
+/// re-run: its payouts are not what this plan paid).
+pub fn read_previous(dir: &Path, period: &str, policy_id: &str) -> Result<Previous> {
     let manifest_path = dir.join("manifest.json");
     let bytes = std::fs::read(&manifest_path).map_err(|e| Error::io(&manifest_path, e))?;
     let manifest: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
@@ -72,6 +75,13 @@ pub fn read_previous(dir: &Path, period: &str) -> Result<Previous> {
     if prev_period != period {
         return Err(Error::Usage(format!(
             "--previous {} is a run of {prev_period}, not {period}; adjustments compare runs of the same period",
+            dir.display()
+        )));
+    }
+    let prev_policy = manifest["policy"]["id"].as_str().unwrap_or_default();
+    if prev_policy != policy_id {
+        return Err(Error::Usage(format!(
+            "--previous {} is a run of the plan '{prev_policy}', not '{policy_id}'; adjustments compare runs of the same plan",
             dir.display()
         )));
     }
@@ -88,8 +98,10 @@ pub fn read_previous(dir: &Path, period: &str) -> Result<Previous> {
         col(&payouts, "bonus"),
         col(&payouts, "project_bonus"),
     );
+    // Text cells as the run meant them: an id such as `-007` was written
+    // `'-007` against formula injection.
     let cell = |v: &Vec<Option<&str>>, i: usize| {
-        v.get(i).copied().flatten().unwrap_or_default().to_owned()
+        super::csv::unneutralise(v.get(i).copied().flatten().unwrap_or_default()).to_owned()
     };
     for i in 0..payouts.rows() {
         let id = cell(&ids, i);

@@ -3,11 +3,22 @@
 
 /// Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab,
 /// carriage return at the start) gets a leading `'`, which spreadsheets show
-/// as text. Numbers are written by [`Csv::num`] and never pass through here.
+/// as text; so does text that starts with `'` itself, so that
+/// [`unneutralise`] gives back exactly what was written. Numbers are
+/// written by [`Csv::num`] and never pass through here.
 pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
     match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\'') => format!("'{text}").into(),
         _ => text.into(),
+    }
+}
+
+/// The text [`neutralise`] was given: a leading `'` before one of the
+/// guarded characters is removed.
+pub fn unneutralise(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if neutralise(rest).len() != rest.len() => rest,
+        _ => text,
     }
 }
 
@@ -181,5 +192,16 @@ mod tests {
             c.finish(),
             "a,b\n\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",-12.50\n\"x,y\",'@me\n"
         );
+    }
+
+    #[test]
+    fn neutralised_text_reads_back_exactly() {
+        for t in [
+            "-007", "=1+2", "'=1", "'", "''x", "'abc", "abc", "", "@", "\tx",
+        ] {
+            let n = neutralise(t);
+            assert_eq!(unneutralise(&n), t, "{t:?} written as {n:?}");
+        }
+        assert_eq!(neutralise("'abc"), "''abc");
     }
 }

@@ -194,12 +194,11 @@ impl Totals {
         }
     }
 
-    pub fn average_score(&self) -> Decimal {
-        if self.headcount == 0 {
-            Decimal::ZERO
-        } else {
-            self.score_sum / Decimal::from(self.headcount)
-        }
+    /// The mean final score, rounded once from its exact value.
+    pub fn average_score(&self, places: u32, mode: crate::decimal::RoundingMode) -> Decimal {
+        let n = Decimal::from(self.headcount.max(1));
+        crate::exact::div_round(self.score_sum, n, places, mode)
+            .unwrap_or_else(|| round_fixed(Decimal::ZERO, places, mode))
     }
 }
 
@@ -252,7 +251,7 @@ pub fn summary(lp: &LoadedPolicy, groups: &Groups) -> OutFile {
     let mut c = Csv::with_header(&header.iter().map(String::as_str).collect::<Vec<_>>());
     let r = &lp.policy.rounding;
     let row = |c: &mut Csv, level: &str, name: &str, t: &Totals| {
-        let avg = t.average_score();
+        let avg = t.average_score(r.score_places, r.mode);
         c.text(level)
             .text(name)
             .num(t.headcount)

@@ -160,7 +160,11 @@ pub fn report(
         (t(lang, "合计发放", "Total payout"), money(all.total, lp)),
         (
             t(lang, "平均得分", "Average score"),
-            grouped(all.average_score(), p.rounding.score_places, mode),
+            grouped(
+                all.average_score(p.rounding.score_places, mode),
+                p.rounding.score_places,
+                mode,
+            ),
         ),
         (
             t(lang, "表彰与激励", "Recognition awards"),
@@ -294,7 +298,7 @@ fn payout_by_department(
             money(x.bonus, lp),
             money(x.project_bonus, lp),
             money(x.total, lp),
-            grouped(x.average_score(), r.score_places, r.mode),
+            grouped(x.average_score(r.score_places, r.mode), r.score_places, r.mode),
         );
     };
     for (name, x) in depts {

@@ -623,7 +623,7 @@ fn kpi_trace(c: &Ctx, r: &EmployeeResult, line: &crate::engine::KpiLine) -> KpiT
         })
         .collect();
     // The same function the engine ran, on the same aggregates.
-    let raw_actual = kpi::actual(&k.aggregate, |m| c.run.aggs.get(ix, m))
+    let raw_actual = kpi::raw_actual(&k.aggregate, |m| c.run.aggs.get(ix, m))
         .map(plain)
         .unwrap_or_default();
     let role_weight = policy.roles[&c.data.employees[r.employee].role]
@@ -641,10 +641,14 @@ fn kpi_trace(c: &Ctx, r: &EmployeeResult, line: &crate::engine::KpiLine) -> KpiT
         target: plain(line.target),
         target_source: line.target_source.to_string(),
         achievement: line.achievement.to_string(),
-        segment: serde_json::to_value(line.segment)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        segment: match line.segment {
+            // A tier serialises as a map; the trace names it `tier_N`.
+            crate::engine::score::Segment::Tier(i) => format!("tier_{}", i + 1),
+            s => serde_json::to_value(s)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+        },
         score: line.score.to_string(),
         role_weight,
         weight: plain(line.weight),

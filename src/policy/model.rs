@@ -233,6 +233,29 @@ pub struct Kpi {
     pub target: TargetSource,
     /// Name of an entry in `scorings`.
     pub scoring: String,
+    /// What a month of the period without a metric row means.
+    #[serde(default)]
+    pub missing_months: MissingMonths,
+}
+
+/// What a month of the period without a row of a KPI's metric means. The
+/// months that need a row are the period's months; for individual KPIs,
+/// those in which the employee is employed on at least one day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingMonths {
+    /// Every month that needs a row must have one, or the run stops listing
+    /// every missing subject, KPI and month.
+    #[default]
+    Error,
+    /// A missing month counts as a row with value 0.
+    Zero,
+    /// Sums are scaled to the whole period: × months in the period ÷ months
+    /// with a row (rounded to `actual_places`); other aggregations use the
+    /// months with a row.
+    Prorate,
+    /// The months that have a row, whichever they are (at least one).
+    Any,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]

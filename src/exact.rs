@@ -1,0 +1,358 @@
+//! Exact rationals for chains of arithmetic that divide: the period's share
+//! of an annual target bonus (÷ 12), re-normalised weights (× 100 ÷ 90),
+//! cascade shares, quarter shares of a year, FX period averages, proration.
+//!
+//! `Decimal` division keeps 28 significant digits, so a chain of divisions
+//! can land a hair below a half cent and round the wrong way. An [`Exact`]
+//! carries numerator and denominator until a documented rounding point,
+//! where [`Exact::round`] sees the true value.
+
+use crate::decimal::RoundingMode;
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_rational::BigRational;
+use num_traits::{One, Signed, ToPrimitive, Zero};
+use rust_decimal::Decimal;
+use std::fmt;
+use std::ops::{Add, Div, Mul, Neg, Sub};
+
+/// An exact rational number.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Exact(BigRational);
+
+fn ten_pow(n: u32) -> BigInt {
+    num_traits::pow(BigInt::from(10), n as usize)
+}
+
+impl Exact {
+    pub fn zero() -> Exact {
+        Exact(BigRational::zero())
+    }
+
+    pub fn from_int(i: i64) -> Exact {
+        Exact(BigRational::from_integer(BigInt::from(i)))
+    }
+
+    /// `n ÷ d`; `None` when `d` is zero.
+    pub fn ratio(n: Decimal, d: Decimal) -> Option<Exact> {
+        Exact::from(n).checked_div(&Exact::from(d))
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.0.is_zero()
+    }
+
+    pub fn is_negative(&self) -> bool {
+        self.0.is_negative()
+    }
+
+    pub fn checked_div(&self, o: &Exact) -> Option<Exact> {
+        (!o.is_zero()).then(|| Exact(&self.0 / &o.0))
+    }
+
+    pub fn min(self, o: Exact) -> Exact {
+        std::cmp::min(self, o)
+    }
+
+    pub fn max(self, o: Exact) -> Exact {
+        std::cmp::max(self, o)
+    }
+
+    pub fn abs(&self) -> Exact {
+        Exact(self.0.abs())
+    }
+
+    /// Rounded to `places` in `mode`, with exactly `places` digits; `None`
+    /// when the result does not fit a `Decimal`.
+    pub fn round(&self, places: u32, mode: RoundingMode) -> Option<Decimal> {
+        let (n, d) = (self.0.numer(), self.0.denom());
+        let (q, r) = (n.abs() * ten_pow(places)).div_rem(d);
+        let twice = &r * 2;
+        let up = match mode {
+            RoundingMode::Down => false,
+            RoundingMode::Up => !r.is_zero(),
+            RoundingMode::HalfUp => twice >= *d,
+            RoundingMode::HalfEven => twice > *d || (twice == *d && q.is_odd()),
+        };
+        let q = if up { q + 1 } else { q };
+        let q = if n.is_negative() { -q } else { q };
+        Decimal::try_from_i128_with_scale(q.to_i128()?, places).ok()
+    }
+
+    /// The value as a `Decimal` when it is one exactly (its denominator
+    /// divides a power of ten of at most 28 and it fits).
+    pub fn to_decimal(&self) -> Option<Decimal> {
+        let d = self.0.denom();
+        let (mut rest, mut k2, mut k5) = (d.clone(), 0u32, 0u32);
+        let (two, five) = (BigInt::from(2), BigInt::from(5));
+        while (&rest % &two).is_zero() {
+            rest /= &two;
+            k2 += 1;
+        }
+        while (&rest % &five).is_zero() {
+            rest /= &five;
+            k5 += 1;
+        }
+        let k = k2.max(k5);
+        if !rest.is_one() || k > 28 {
+            return None;
+        }
+        let m = self.0.numer() * (ten_pow(k) / d);
+        Decimal::try_from_i128_with_scale(m.to_i128()?, k).ok()
+    }
+
+    /// The value for display: exact where a `Decimal` can hold it, else
+    /// rounded (half-even) to as many places as a `Decimal` holds.
+    pub fn approx(&self) -> Decimal {
+        if let Some(d) = self.to_decimal() {
+            return d;
+        }
+        (0..=28)
+            .rev()
+            .find_map(|p| self.round(p, RoundingMode::HalfEven))
+            .map_or(Decimal::MAX, |d| d.normalize())
+    }
+}
+
+/// `n ÷ d` rounded to `places` in `mode` as if from the exact quotient: the
+/// fast `Decimal` quotient where it is exact, or far enough from a rounding
+/// boundary that its last-digit error cannot cross it; the exact rational
+/// otherwise. `None` when `d` is zero or the result does not fit.
+pub fn div_round(n: Decimal, d: Decimal, places: u32, mode: RoundingMode) -> Option<Decimal> {
+    if let Some(q) = exact_div(n, d) {
+        return Some(crate::decimal::round_fixed(q, places, mode));
+    }
+    if let Some(q) = n.checked_div(d) {
+        if safely_rounded(q, places, mode) {
+            return Some(crate::decimal::round_fixed(q, places, mode));
+        }
+    }
+    Exact::ratio(n, d)?.round(places, mode)
+}
+
+/// `a × b` when a `Decimal` holds it exactly (`Decimal` multiplication
+/// silently rounds a product with more than 28 decimal places).
+pub fn exact_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let p = a.checked_mul(b)?;
+    (p.scale() == a.scale() + b.scale() || p.is_zero()).then_some(p)
+}
+
+/// `n ÷ d` when the quotient has a finite decimal form that a `Decimal`
+/// holds exactly. (A check by multiplying back is not enough: the product
+/// is itself rounded to 28 digits.)
+pub fn exact_div(n: Decimal, d: Decimal) -> Option<Decimal> {
+    if d.is_zero() {
+        return None;
+    }
+    // n ÷ d terminates iff d's mantissa without its factors 2 and 5 divides n's.
+    let mut odd = d.mantissa().unsigned_abs();
+    while odd.is_multiple_of(2) {
+        odd /= 2;
+    }
+    while odd.is_multiple_of(5) {
+        odd /= 5;
+    }
+    if !n.mantissa().unsigned_abs().is_multiple_of(odd) {
+        return None;
+    }
+    let q = n.checked_div(d)?;
+    // A terminating quotient that needed every digit may have been rounded.
+    let digits = q
+        .mantissa()
+        .unsigned_abs()
+        .checked_ilog10()
+        .map_or(1, |l| l + 1);
+    (digits < 28).then_some(q)
+}
+
+/// Whether `q`, within one unit of its last digit of the true value, is at
+/// least ten such units away from every rounding boundary at `places`.
+fn safely_rounded(q: Decimal, places: u32, mode: RoundingMode) -> bool {
+    if q.scale() < places + 2 {
+        return false;
+    }
+    let lower = q.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::ToZero);
+    let unit = Decimal::new(1, places);
+    let frac = (q - lower).abs() / unit; // in [0, 1), exact (a power of ten)
+    let margin = Decimal::new(1, q.scale() - places - 1);
+    match mode {
+        RoundingMode::Down | RoundingMode::Up => frac > margin && Decimal::ONE - frac > margin,
+        RoundingMode::HalfUp | RoundingMode::HalfEven => (frac - Decimal::new(5, 1)).abs() > margin,
+    }
+}
+
+/// A number kept as a `Decimal` while it is one exactly (the fast, common
+/// case), as an [`Exact`] otherwise.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Num {
+    Dec(Decimal),
+    Exact(Exact),
+}
+
+impl Num {
+    /// `n × m ÷ d` for `d` ≠ 0, as a `Decimal` when the quotient is one exactly.
+    pub fn mul_div(n: Decimal, m: Decimal, d: Decimal) -> Num {
+        let fast = exact_mul(n, m).and_then(|p| exact_div(p, d));
+        match fast {
+            Some(q) => Num::Dec(q),
+            None => Num::Exact(Exact::from(n) * m / Exact::from(d)).simplified(),
+        }
+    }
+
+    /// A `Decimal` when the value is one exactly.
+    pub fn simplified(self) -> Num {
+        match self {
+            Num::Exact(x) => x.to_decimal().map_or(Num::Exact(x), Num::Dec),
+            d => d,
+        }
+    }
+
+    pub fn exact(&self) -> Exact {
+        match self {
+            Num::Dec(d) => Exact::from(*d),
+            Num::Exact(x) => x.clone(),
+        }
+    }
+
+    /// For display: see [`Exact::approx`].
+    pub fn approx(&self) -> Decimal {
+        match self {
+            Num::Dec(d) => *d,
+            Num::Exact(x) => x.approx(),
+        }
+    }
+
+    pub fn round(&self, places: u32, mode: RoundingMode) -> Option<Decimal> {
+        match self {
+            Num::Dec(d) => Some(crate::decimal::round_fixed(*d, places, mode)),
+            Num::Exact(x) => x.round(places, mode),
+        }
+    }
+}
+
+impl From<Decimal> for Exact {
+    fn from(d: Decimal) -> Exact {
+        Exact(BigRational::new(
+            BigInt::from(d.mantissa()),
+            ten_pow(d.scale()),
+        ))
+    }
+}
+
+impl From<i64> for Exact {
+    fn from(i: i64) -> Exact {
+        Exact::from_int(i)
+    }
+}
+
+impl fmt::Display for Exact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.to_decimal() {
+            Some(d) => write!(f, "{}", d.normalize()),
+            None => write!(f, "{}/{}", self.0.numer(), self.0.denom()),
+        }
+    }
+}
+
+macro_rules! binop {
+    ($tr:ident, $f:ident, $op:tt) => {
+        impl $tr for Exact {
+            type Output = Exact;
+            fn $f(self, o: Exact) -> Exact {
+                Exact(self.0 $op o.0)
+            }
+        }
+        impl $tr<&Exact> for &Exact {
+            type Output = Exact;
+            fn $f(self, o: &Exact) -> Exact {
+                Exact(&self.0 $op &o.0)
+            }
+        }
+        impl $tr<Decimal> for Exact {
+            type Output = Exact;
+            fn $f(self, o: Decimal) -> Exact {
+                Exact(self.0 $op Exact::from(o).0)
+            }
+        }
+    };
+}
+binop!(Add, add, +);
+binop!(Sub, sub, -);
+binop!(Mul, mul, *);
+
+/// Division by a non-zero divisor (callers check for zero first).
+impl Div for Exact {
+    type Output = Exact;
+    fn div(self, o: Exact) -> Exact {
+        assert!(!o.is_zero(), "Exact division by zero");
+        Exact(self.0 / o.0)
+    }
+}
+
+impl Neg for Exact {
+    type Output = Exact;
+    fn neg(self) -> Exact {
+        Exact(-self.0)
+    }
+}
+
+impl std::iter::Sum for Exact {
+    fn sum<I: Iterator<Item = Exact>>(iter: I) -> Exact {
+        iter.fold(Exact::zero(), |a, b| a + b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_chain_of_divisions_rounds_at_the_true_value() {
+        // 431,433 × 10 ÷ 100 ÷ 12 = 3,595.275 exactly: a half cent.
+        let x = Exact::from(d("431433")) * d("10") / Exact::from(d("100")) / Exact::from_int(12);
+        assert_eq!(x.round(2, RoundingMode::HalfUp), Some(d("3595.28")));
+        assert_eq!(x.round(2, RoundingMode::HalfEven), Some(d("3595.28")));
+        assert_eq!(x.round(2, RoundingMode::Down), Some(d("3595.27")));
+        // Decimal alone: a twelfth cut at 28 digits lands below the half.
+        let one_twelfth = Decimal::ONE / d("12");
+        let cut = d("431433") * d("10") / d("100") * one_twelfth;
+        assert_eq!(
+            cut.round_dp_with_strategy(2, RoundingMode::HalfUp.strategy()),
+            d("3595.27")
+        );
+        // A cascade share of 1/96 under round-up.
+        let share = Exact::ratio(Decimal::ONE, d("96")).unwrap();
+        let t = share * d("769938");
+        assert_eq!(t.round(6, RoundingMode::Up), Some(d("8020.187500")));
+    }
+
+    #[test]
+    fn rounding_modes_on_negative_and_exact_values() {
+        let v = Exact::from(d("-2.345"));
+        assert_eq!(v.round(2, RoundingMode::HalfUp), Some(d("-2.35")));
+        assert_eq!(v.round(2, RoundingMode::HalfEven), Some(d("-2.34")));
+        assert_eq!(v.round(2, RoundingMode::Down), Some(d("-2.34")));
+        assert_eq!(v.round(2, RoundingMode::Up), Some(d("-2.35")));
+        assert_eq!(
+            Exact::from(d("10"))
+                .round(2, RoundingMode::Up)
+                .unwrap()
+                .to_string(),
+            "10.00"
+        );
+        assert_eq!(Exact::ratio(d("1"), d("3")).unwrap().to_decimal(), None);
+        assert_eq!(
+            Exact::ratio(d("1"), d("8")).unwrap().to_decimal(),
+            Some(d("0.125"))
+        );
+        assert_eq!(
+            Exact::ratio(d("2"), d("3")).unwrap().approx(),
+            d("0.6666666666666666666666666667")
+        );
+        assert_eq!(Exact::ratio(d("1"), d("0")), None);
+    }
+}
