@@ -174,22 +174,51 @@ fn one_person(plan: &Plan, id: &str, more: &[(&str, String)]) -> Case {
 
 #[test]
 fn renormalised_weights_divide_once() {
-    // Weight 90 + review 10, no rating: the score is 100 × 90 ÷ (100 − 10)
-    // = 100.00 exactly. With the weight cut to 90 × 1.111…1 (28 digits) it
-    // was 99.999…9, paid as 99.99 under `down`; the bonus 3,000 × 99.99%.
+    // Five KPIs weighted 15/15/20/10/10 + review 30, no rating: the weights
+    // become w × 100 ÷ 70. Scores 86.80, 144.69, 84.71, 149.11, 91.11 give
+    // (1302 + 2170.35 + 1694.2 + 1491.1 + 911.1) ÷ 70 = 108.125 exactly,
+    // 108.12 under half_even. Weights cut at 28 digits summed to
+    // 108.125000…01 and paid 108.13.
     let mut plan = Plan::new();
-    plan.mode = "down";
-    plan.weights = "weights: { sales: 90 }, review_weight: 10";
+    plan.mode = "half_even";
+    plan.weights = "weights: { k1: 15, k2: 15, k3: 20, k4: 10, k5: 10 }, review_weight: 30";
     plan.review = true;
-    let case = one_person(
+    let mut yaml_kpis = String::from("kpis:\n");
+    for k in 1..=5 {
+        yaml_kpis += &format!("  - {{ id: k{k}, name: {{ zh: 指标{k}, en: K{k} }}, unit: count, aggregate: {{ sum: k{k} }}, target: {{ fixed: \"1000\" }}, scoring: line }}\n");
+    }
+    let mut m = "subject_id,month,metric,value\n".to_owned();
+    for (k, v) in ["868", "1446.9", "847.1", "1491.1", "911.1"]
+        .iter()
+        .enumerate()
+    {
+        writeln!(m, "E1,2026-09,k{},{v}", k + 1).unwrap();
+    }
+    let case = Case::new(
         &plan,
-        "E1",
-        &[("ratings.csv", "employee_id,period,rating\n".into())],
+        &[
+            (
+                "employees.csv",
+                employees(&[("E1", "d1", "120000", "2020-01-01")]),
+            ),
+            ("metrics.csv", m),
+            ("ratings.csv", "employee_id,period,rating\n".into()),
+        ],
     );
-    let p = case.ok("2026-Q3");
-    assert_eq!(p["E1"]["score"], "100.00");
-    // 120,000 × 10% × 3 ÷ 12 = 3,000 × 100%.
-    assert_eq!(p["E1"]["bonus"], "3000.00");
+    let policy = case.path("policy").join("policy.yaml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    let (head, rest) = text.split_once("kpis:\n").unwrap();
+    let rest = &rest[rest.find("scorings:").unwrap()..];
+    std::fs::write(&policy, format!("{head}{yaml_kpis}{rest}")).unwrap();
+    let p = case.ok("2026-09");
+    assert_eq!(p["E1"]["score"], "108.12");
+    let scores = std::fs::read_to_string(case.path("out").join("scores.csv")).unwrap();
+    assert!(
+        scores
+            .lines()
+            .any(|l| l.starts_with("E1,") && l.contains(",86.80,")),
+        "{scores}"
+    );
 }
 
 #[test]
@@ -504,31 +533,32 @@ fn a_monthly_target_bonus_is_exact_in_the_script() {
 
 #[test]
 fn a_period_average_rate_is_exact() {
-    // USD rates 7.1, 7.2, 7.4 average 21.7 ÷ 3 = 7.2333…; a salary of
-    // 12,000 USD is 86,800 CNY exactly, the quarter's target bonus 2,170,
-    // paid 2,170.00 CNY = 300.00 USD at score 100. With the average cut at
-    // 28 digits the salary was 86,799.99…, paid 2,169.99 under `down`.
+    // USD rates 7.1, 7.2, 7.08 average 21.38 ÷ 3 = 7.1266…; a salary of
+    // 20,000 USD is 142,533.33… CNY and the quarter's target bonus
+    // 20,000 × 21.38 ÷ 120 = 3,563.33…; at score 99.75 the bonus is
+    // 3,554.425 exactly, 3,554.43 under half_up (3,554.42 with the average
+    // cut at 28 digits); in USD 3,554.43 × 3 ÷ 21.38 = 498.7511… → 498.75.
     let mut plan = Plan::new();
-    plan.mode = "down";
     plan.extra = "currency_conversion: { rate: period_average }\n".into();
-    let emp = format!("{EMP_HEAD}E1,Name,d1,r,12000,10,2020-01-01,,,USD\n");
+    let emp = format!("{EMP_HEAD}E1,Name,d1,r,20000,10,2020-01-01,,,USD\n");
     let case = Case::new(
         &plan,
         &[
             ("employees.csv", emp),
             (
                 "metrics.csv",
-                metrics(&[("E1", "2026-07", "400"), ("E1", "2026-08", "300"), ("E1", "2026-09", "300")]),
+                metrics(&[("E1", "2026-07", "400"), ("E1", "2026-08", "300"), ("E1", "2026-09", "297.5")]),
             ),
             (
                 "fx_rates.csv",
-                "currency,month,rate_to_policy_currency\nUSD,2026-07,7.1\nUSD,2026-08,7.2\nUSD,2026-09,7.4\n".into(),
+                "currency,month,rate_to_policy_currency\nUSD,2026-07,7.1\nUSD,2026-08,7.2\nUSD,2026-09,7.08\n".into(),
             ),
         ],
     );
     let p = case.ok("2026-Q3");
-    assert_eq!(p["E1"]["bonus"], "2170.00");
-    assert_eq!(p["E1"]["payout_in_currency"], "300.00");
+    assert_eq!(p["E1"]["score"], "99.75");
+    assert_eq!(p["E1"]["bonus"], "3554.43");
+    assert_eq!(p["E1"]["payout_in_currency"], "498.75");
 }
 
 #[test]
