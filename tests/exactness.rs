@@ -529,6 +529,12 @@ fn a_monthly_target_bonus_is_exact_in_the_script() {
     let p = case.ok("2026-09");
     assert_eq!(p["E1"]["score"], "87.00");
     assert_eq!(p["E1"]["bonus"], "725.44");
+    // The trace shows the script's input as the exact fraction 1,000,600 ÷ 1,200.
+    let trace = std::fs::read_to_string(case.path("out").join("trace.jsonl")).unwrap();
+    assert!(
+        trace.contains(r#""name":"employee.target_bonus","kind":"exact","value":"5003/6""#),
+        "{trace}"
+    );
 }
 
 #[test]

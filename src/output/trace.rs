@@ -547,6 +547,9 @@ fn flatten(name: String, v: &Dynamic, out: &mut Vec<ScriptInput>) {
     };
     let item = if let Ok(d) = v.as_decimal() {
         leaf("decimal", d.to_string())
+    } else if let Some(x) = v.read_lock::<crate::exact::Exact>() {
+        // An exact value without a finite decimal form, as a fraction.
+        leaf("exact", x.to_string())
     } else if let Ok(i) = v.as_int() {
         leaf("int", i.to_string())
     } else if let Ok(b) = v.as_bool() {
