@@ -452,24 +452,20 @@ fn main() {
                 &conversion,
             ];
             let (w, rw) = weights(&e.role);
-            let (factor, review) = match rating[i] {
+            // Σ score × weight (+ review score × its weight), divided once:
+            // by 100, or by 100 − review weight when the rating is missing.
+            let (den, review) = match rating[i] {
                 Some(r) => (
-                    Decimal::ONE,
-                    Some(review_score[r as usize - 1] * Decimal::from(rw) / Decimal::ONE_HUNDRED),
+                    Decimal::ONE_HUNDRED,
+                    review_score[r as usize - 1] * Decimal::from(rw),
                 ),
-                None => (
-                    Decimal::ONE_HUNDRED / (Decimal::ONE_HUNDRED - Decimal::from(rw)),
-                    None,
-                ),
+                None => (Decimal::ONE_HUNDRED - Decimal::from(rw), Decimal::ZERO),
             };
-            let mut total = Decimal::ZERO;
+            let mut weighted = review;
             for k in 0..KPIS {
-                total +=
-                    curves[k].score(a[k]) * (Decimal::from(w[k]) * factor) / Decimal::ONE_HUNDRED;
+                weighted += curves[k].score(a[k]) * Decimal::from(w[k]);
             }
-            if let Some(r) = review {
-                total += r;
-            }
+            let total = weighted / den;
             let score = round(total, 2);
             let (band, multiplier) = bands
                 .iter()
