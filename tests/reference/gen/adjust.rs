@@ -1,0 +1,235 @@
+//! Second passes over a generated case: deliberate defects (edges), base
+//! salaries moved so that bonuses land exactly on half a money unit, and
+//! pool budgets sized from the bonuses the reference expects.
+
+use super::data::{tb_terminates, World};
+use super::{inexact, Rng};
+use crate::reference::kpi::Ctx;
+use crate::reference::num::{self, Q};
+use crate::reference::period::{Date, Month, Period};
+use crate::reference::policy::*;
+use crate::reference::run::Payout;
+use num_integer::Integer;
+use num_traits::{Signed, Zero};
+use std::collections::BTreeMap;
+
+/// Breaks one thing on purpose; returns what (the reference decides
+/// whether the run must stop). `budget_edge` is set for pool budgets.
+pub fn break_something(rng: &mut Rng, p: &mut Policy, w: &mut World, period: Period, budget_edge: &mut u8) -> Option<String> {
+    let in_period: Vec<(String, String, Month)> =
+        w.metrics.keys().filter(|(_, _, m)| period.contains(*m)).cloned().collect();
+    let what = rng.below(12);
+    match what {
+        0 if !in_period.is_empty() => {
+            let (s, metric, _) = rng.pick(&in_period);
+            w.metrics.retain(|(s2, m2, mo), _| !(s2 == &s && m2 == &metric && period.contains(*mo)));
+            Some(format!("no {metric} rows for {s} in the period"))
+        }
+        1 | 2 if !w.targets.is_empty() => {
+            let keys: Vec<_> = w.targets.keys().cloned().collect();
+            let key = rng.pick(&keys);
+            if what == 1 {
+                w.targets.remove(&key);
+                Some(format!("target row {key:?} removed"))
+            } else {
+                w.targets.insert(key.clone(), num::zero());
+                Some(format!("target row {key:?} is zero"))
+            }
+        }
+        3 => {
+            let dens: Vec<String> = p
+                .kpis
+                .iter()
+                .filter_map(|k| match &k.agg {
+                    Agg::Ratio(_, d) => Some(d.clone()),
+                    _ => None,
+                })
+                .collect();
+            let metric = dens.first()?.clone();
+            let subjects: Vec<String> = in_period.iter().filter(|(_, m, _)| *m == metric).map(|(s, _, _)| s.clone()).collect();
+            if subjects.is_empty() {
+                return None;
+            }
+            let s = rng.pick(&subjects);
+            for (key, v) in w.metrics.iter_mut() {
+                if key.0 == s && key.1 == metric && period.contains(key.2) {
+                    *v = num::zero();
+                }
+            }
+            Some(format!("{metric} of {s} sums to zero"))
+        }
+        4 | 5 => {
+            let start = period.start_date().day_number();
+            let end = period.end_date().day_number();
+            let shift = date_of;
+            p.effective = if what == 4 {
+                if rng.chance(50) {
+                    (Some(shift(start + 1)), None)
+                } else {
+                    (Some(shift(start - 400)), Some(shift(end - 1)))
+                }
+            } else {
+                (Some(period.start_date()), rng.chance(50).then(|| shift(end + rng.range(0, 30))))
+            };
+            Some(format!("effective {:?}", p.effective))
+        }
+        6 if !w.fx.is_empty() => {
+            let keys: Vec<_> = w.fx.keys().cloned().collect();
+            let key = rng.pick(&keys);
+            w.fx.remove(&key);
+            Some(format!("no rate {key:?}"))
+        }
+        7 if !w.ratings.is_empty() => {
+            let keys: Vec<_> = w.ratings.keys().cloned().collect();
+            let key = rng.pick(&keys);
+            w.ratings.insert(key.clone(), num::int(7));
+            Some(format!("rating 7 for {key:?}"))
+        }
+        8 if p.bonus.pool.is_some() => {
+            p.bonus.pool.as_mut().unwrap().both = true;
+            p.bonus.script.multipliers.iter_mut().for_each(|(_, m)| *m = num::zero());
+            p.bonus.script.default = num::zero();
+            Some("pool `both` with every formula zero".into())
+        }
+        9 => {
+            let past: Vec<_> = w.metrics.keys().filter(|(_, _, m)| *m < period.start).cloned().collect();
+            if past.is_empty() {
+                return None;
+            }
+            let key = rng.pick(&past);
+            w.metrics.remove(&key);
+            Some(format!("history row {key:?} removed"))
+        }
+        10 if !w.benchmarks.is_empty() => {
+            let keys: Vec<_> = w.benchmarks.keys().cloned().collect();
+            let key = rng.pick(&keys);
+            w.benchmarks.remove(&key);
+            Some(format!("benchmark {key:?} removed"))
+        }
+        11 if p.bonus.pool.is_some() => {
+            *budget_edge = rng.pick(&[1, 2]);
+            Some(format!("budget edge {budget_edge}"))
+        }
+        _ => None,
+    }
+}
+
+fn date_of(day: i64) -> Date {
+    // walk from a known date; ranges here are small
+    let mut d = Date::parse("2020-01-01").unwrap();
+    let mut n = d.day_number();
+    while n < day {
+        let m = Month { y: d.y, m: d.m };
+        d = if d.d < m.last().d { Date { d: d.d + 1, ..d } } else { Month::from_index(m.index() + 1).first() };
+        n += 1;
+    }
+    d
+}
+
+/// The reference's payouts without any pool (for sizing), or `None` when
+/// that run stops.
+fn pre_pass(p: &Policy, w: &World, period: Period) -> Option<Vec<Payout>> {
+    let mut p2 = p.clone();
+    p2.bonus.pool = None;
+    let d = w.data();
+    Ctx { p: &p2, d: &d }.run(period).ok()
+}
+
+/// A base salary near `base` with at most `max_places` decimals such that
+/// base × `c` is exactly half a money unit past a whole unit.
+pub fn tie_base(base: &Q, c: &Q, money: u32, max_places: u32, ok: &dyn Fn(&Q) -> bool) -> Option<Q> {
+    let unit = num::ratio(1, 10i64.pow(money));
+    let step = unit / (c * num::int(2)); // base' = odd × step
+    let scale = num::Q::from_integer(num_traits::pow(num_bigint::BigInt::from(10), max_places as usize));
+    let x = &step * &scale;
+    if x.denom().is_even() {
+        return None;
+    }
+    let g = Q::from_integer(x.numer().clone()) / &scale; // base' = j × g, j odd
+    let j0 = (base / &g).round().to_integer();
+    let j0 = if j0.is_even() { j0 + 1 } else { j0 };
+    for k in 0..40i64 {
+        // 0, −2, +2, −4, +4, …
+        let sign = if k % 2 == 1 { -1 } else { 1 };
+        let delta = sign * (k + 1) / 2 * 2;
+        let j = &j0 + delta;
+        if !j.is_positive() {
+            continue;
+        }
+        let b = Q::from_integer(j) * &g;
+        if b > base / num::int(2) && b < base * num::int(2) && ok(&b) {
+            return Some(b);
+        }
+    }
+    None
+}
+
+pub fn make_ties(rng: &mut Rng, p: &Policy, w: &mut World, period: Period) {
+    let salary_shares = p.kpis.iter().any(|k| {
+        matches!(
+            k.target,
+            Target::Cascade {
+                share: Share::BaseSalary,
+                ..
+            }
+        )
+    });
+    if salary_shares {
+        return;
+    }
+    let Some(pays) = pre_pass(p, w, period) else { return };
+    let months = period.kind.months();
+    for pay in pays {
+        if pay.bonus_exact.is_zero() || !rng.chance(70) {
+            continue;
+        }
+        let e = w.employees.iter_mut().find(|e| e.id == pay.id).unwrap();
+        let c = &pay.bonus_exact / &e.base_salary;
+        let pct = e.target_bonus_pct.clone();
+        let ok = |b: &Q| inexact() || tb_terminates(b, &pct, months);
+        if let Some(b) = tie_base(&e.base_salary, &c, p.rounding.money, 6, &ok) {
+            e.base_salary = b;
+        }
+    }
+}
+
+/// Budget rows for the pool's groups, sized around the bonuses.
+pub fn budgets(rng: &mut Rng, p: &Policy, w: &mut World, period: Period, edge: u8) {
+    let pool = p.bonus.pool.as_ref().unwrap();
+    let money = p.rounding.money;
+    let unit = num::ratio(1, 10i64.pow(money));
+    let mut sums: BTreeMap<String, Q> = BTreeMap::new();
+    for e in &w.employees {
+        let key = if pool.scope == Scope::Department { e.department.clone() } else { "company".into() };
+        sums.entry(key).or_insert_with(num::zero);
+    }
+    if let Some(pays) = pre_pass(p, w, period) {
+        for pay in &pays {
+            let e = w.employees.iter().find(|e| e.id == pay.id).unwrap();
+            let key = if pool.scope == Scope::Department { e.department.clone() } else { "company".into() };
+            *sums.get_mut(&key).unwrap() += &pay.bonus_before_pool;
+        }
+    }
+    let missing = (edge == 2).then(|| rng.pick(&sums.keys().cloned().collect::<Vec<_>>()));
+    for (subject, sum) in sums {
+        if Some(&subject) == missing.as_ref() {
+            continue;
+        }
+        let mut b = match rng.below(6) {
+            0 => sum.clone(),
+            1 => &sum + &unit,
+            2 => num::max(&sum - &unit, num::zero()),
+            _ => {
+                let f = rng.pick_d(&["0.5", "0.7", "0.9", "1.1", "1.3"]);
+                num::round(&(&sum * f), money, num::Mode::Down)
+            }
+        };
+        if b.is_zero() && rng.chance(70) {
+            b = rng.dec(100, 5000, money);
+        }
+        if edge == 1 {
+            b += &unit * num::ratio(rng.range(1, 9), 10);
+        }
+        w.budgets.insert((subject, period.label()), b);
+    }
+}

@@ -1,0 +1,252 @@
+//! Random data folders for a generated policy: employees, monthly metrics
+//! designed to land on chosen achievements (including exact rounding ties),
+//! targets, ratings, projects, benchmarks and FX rates.
+
+use super::{inexact, Flags, Rng};
+use crate::reference::data::{Employee, Project};
+use crate::reference::num::{self, Q};
+use crate::reference::period::{Date, Kind, Month, Period};
+use crate::reference::policy::*;
+use num_bigint::BigInt;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+#[derive(Clone, Debug, Default)]
+pub struct World {
+    pub employees: Vec<Employee>,
+    pub with_currency: bool,
+    /// (subject, metric, month) → value.
+    pub metrics: BTreeMap<(String, String, Month), Q>,
+    pub targets: BTreeMap<(String, String, String), Q>,
+    pub ratings: BTreeMap<(String, String), Q>,
+    pub projects: Vec<Project>,
+    pub benchmarks: BTreeMap<(String, String), Q>,
+    pub budgets: BTreeMap<(String, String), Q>,
+    pub fx: BTreeMap<(String, Month), Q>,
+}
+
+fn text(q: &Q) -> String {
+    num::fixed(q, num::places_of(q).expect("terminating value"))
+}
+
+impl World {
+    pub fn tables(&self) -> BTreeMap<String, String> {
+        let mut t = BTreeMap::new();
+        let mut e = String::from("employee_id,name,department,role,base_salary,target_bonus_pct,hire_date,termination_date");
+        e.push_str(if self.with_currency { ",currency\n" } else { "\n" });
+        for x in &self.employees {
+            let term = x.term.map_or(String::new(), |d| d.to_string());
+            let _ = write!(e, "{},n{0},{},{},{},{},{},{term}", x.id, x.department, x.role, text(&x.base_salary), text(&x.target_bonus_pct), x.hire);
+            if self.with_currency {
+                let _ = write!(e, ",{}", x.currency.as_deref().unwrap_or("CNY"));
+            }
+            e.push('\n');
+        }
+        t.insert("employees".into(), e);
+        let mut m = String::from("subject_id,month,metric,value\n");
+        for ((s, metric, month), v) in &self.metrics {
+            let _ = writeln!(m, "{s},{month},{metric},{}", text(v));
+        }
+        t.insert("metrics".into(), m);
+        let mut add = |name: &str, header: &str, rows: Vec<String>| {
+            if !rows.is_empty() {
+                t.insert(name.into(), format!("{header}\n{}\n", rows.join("\n")));
+            }
+        };
+        add("targets", "subject_id,period,kpi,target", self.targets.iter().map(|((s, p, k), v)| format!("{s},{p},{k},{}", text(v))).collect());
+        add("ratings", "employee_id,period,rating", self.ratings.iter().map(|((e, p), v)| format!("{e},{p},{}", text(v))).collect());
+        add(
+            "projects",
+            "employee_id,period,project,amount,approved",
+            self.projects
+                .iter()
+                .enumerate()
+                .map(|(i, p)| format!("{},{},p{i},{},{}", p.employee, p.period, text(&p.amount), if p.approved { "yes" } else { "no" }))
+                .collect(),
+        );
+        add("benchmarks", "kpi,period,value", self.benchmarks.iter().map(|((k, p), v)| format!("{k},{p},{}", text(v))).collect());
+        add("budgets", "subject_id,period,budget", self.budgets.iter().map(|((s, p), v)| format!("{s},{p},{}", text(v))).collect());
+        add("fx_rates", "currency,month,rate_to_policy_currency", self.fx.iter().map(|((c, m), v)| format!("{c},{m},{}", text(v))).collect());
+        t
+    }
+
+    pub fn data(&self) -> crate::reference::data::Data {
+        let t = self.tables();
+        crate::reference::data::from_tables(&|name| t.get(name).cloned())
+    }
+}
+
+/// The evaluation units: the period, or a year's quarters.
+pub fn units(p: &Policy, period: Period) -> Vec<Period> {
+    if period.kind == Kind::Year && p.year_from_quarters.is_some() {
+        period.quarters()
+    } else {
+        vec![period]
+    }
+}
+
+fn employed_in(e: &Employee, m: Month) -> bool {
+    e.hire <= m.last() && e.term.is_none_or(|t| t >= m.first())
+}
+
+fn date_in(rng: &mut Rng, p: Period) -> Date {
+    let day = p.start_date().day_number() + rng.range(0, p.days() - 1);
+    let mut d = p.start_date();
+    while d.day_number() < day {
+        let m = Month { y: d.y, m: d.m };
+        d = if d.d < m.last().d { Date { d: d.d + 1, ..d } } else { Month::from_index(m.index() + 1).first() };
+    }
+    d
+}
+
+/// Whether the target bonus of `base` × `pct` for `months` terminates.
+pub fn tb_terminates(base: &Q, pct: &Q, months: i64) -> bool {
+    num::places_of(&(base * pct * num::int(months) / num::int(1200))).is_some()
+}
+
+fn employees(rng: &mut Rng, f: &Flags, p: &Policy, period: Period) -> Vec<Employee> {
+    let depts = rng.range(1, 3);
+    let roles: Vec<&String> = p.roles.keys().collect();
+    (1..=rng.range(2, 8))
+        .map(|i| {
+            let pct = rng.pick_d(&["5", "8", "10", "12", "12.5", "15", "20", "25", "7.5"]);
+            let mut base = num::zero();
+            for _ in 0..50 {
+                let places = rng.pick(&[0, 0, 2]);
+                base = rng.dec(40_000, 400_000, places);
+                if inexact() || tb_terminates(&base, &pct, period.kind.months()) {
+                    break;
+                }
+            }
+            let mut hire = Date::parse(&format!("20{}-{:02}-{:02}", rng.range(15, 21), rng.range(1, 12), rng.range(1, 28))).unwrap();
+            let mut term = None;
+            if f.hires {
+                match rng.below(10) {
+                    0..=2 => hire = date_in(rng, period),
+                    3 | 4 => term = Some(date_in(rng, period)),
+                    5 => hire = date_in(rng, period.back(-1)),
+                    6 => term = Some(date_in(rng, period.back(1))),
+                    _ => {}
+                }
+                if term.is_some_and(|t| t < hire) {
+                    term = None;
+                }
+            }
+            Employee {
+                id: format!("E{i:02}"),
+                department: format!("d{}", rng.range(1, depts)),
+                role: rng.pick(&roles).clone(),
+                base_salary: base,
+                target_bonus_pct: pct,
+                hire,
+                term,
+                currency: (f.fx && rng.chance(40)).then(|| rng.pick(&["USD", "EUR"]).to_string()),
+            }
+        })
+        .collect()
+}
+
+pub fn generate(rng: &mut Rng, f: &Flags, p: &Policy, period: Period) -> World {
+    let mut w = World {
+        employees: employees(&mut rng.fork(1), f, p, period),
+        with_currency: f.fx,
+        ..World::default()
+    };
+    let units = units(p, period);
+    for (i, k) in p.kpis.iter().enumerate() {
+        super::metrics::kpi(&mut rng.fork(100 + i as u64), p, k, &units, &mut w);
+    }
+    ratings(&mut rng.fork(2), p, &units, &mut w);
+    if f.projects {
+        projects(&mut rng.fork(3), period, &mut w);
+    }
+    if f.fx {
+        fx(&mut rng.fork(4), period, &mut w);
+    }
+    w
+}
+
+fn ratings(rng: &mut Rng, p: &Policy, units: &[Period], w: &mut World) {
+    let Some(rv) = &p.review else { return };
+    for e in &w.employees {
+        for u in units {
+            if rng.chance(85) {
+                let (rating, _) = rng.pick(&rv.scale);
+                w.ratings.insert((e.id.clone(), u.label()), rating);
+            }
+        }
+    }
+}
+
+/// Labels of every kind around the run period.
+fn labels_near(rng: &mut Rng, period: Period) -> String {
+    let m = Month::from_index(period.start.index() + rng.range(-2, period.kind.months() + 1));
+    let kind = rng.pick(&[Kind::Month, Kind::Quarter, Kind::Half, Kind::Year]);
+    let start = match kind {
+        Kind::Month => m,
+        Kind::Quarter => Month { y: m.y, m: (m.m - 1) / 3 * 3 + 1 },
+        Kind::Half => Month { y: m.y, m: (m.m - 1) / 6 * 6 + 1 },
+        Kind::Year => Month { y: m.y, m: 1 },
+    };
+    let label = Period { kind, start };
+    let disputed = kind != Kind::Month && label != period && period.contains(label.last_month());
+    if disputed && !super::enabled("project-periods") {
+        return period.label();
+    }
+    label.label()
+}
+
+fn projects(rng: &mut Rng, period: Period, w: &mut World) {
+    for _ in 0..rng.range(0, 5) {
+        let e = rng.pick(&w.employees).id.clone();
+        w.projects.push(Project {
+            employee: e,
+            period: labels_near(rng, period),
+            amount: {
+                let places = rng.pick(&[0, 2, 3]);
+                rng.dec(100, 10_000, places)
+            },
+            approved: rng.chance(75),
+        });
+    }
+}
+
+fn fx(rng: &mut Rng, period: Period, w: &mut World) {
+    for cur in ["USD", "EUR"] {
+        let avg = rng.dec(1, 9, 4);
+        let months = period.months();
+        let n = months.len();
+        // deviations summing to zero keep the exact average at `avg`
+        let mut devs: Vec<Q> = (0..n).map(|_| num::ratio(rng.range(-5000, 5000), 10_000)).collect();
+        if !inexact() || rng.chance(50) {
+            let s = devs.iter().fold(num::zero(), |a, b| a + b);
+            devs[n - 1] -= s;
+        }
+        for (m, d) in months.iter().zip(devs) {
+            let rate = num::max(&avg + d, num::d("0.0001"));
+            w.fx.insert((cur.to_string(), *m), rate);
+        }
+    }
+}
+
+/// Rounds a design value the way the KPI's actual will be.
+pub fn as_actual(p: &Policy, k: &Kpi, a: Q) -> Q {
+    match k.agg {
+        Agg::Mean(_) | Agg::Ratio(..) => num::round(&a, p.rounding.actual, p.rounding.mode),
+        _ => a,
+    }
+}
+
+/// Splits a non-negative `total` into `n` non-negative parts with the same
+/// places.
+pub fn split(rng: &mut Rng, total: &Q, n: usize) -> Vec<Q> {
+    let places = num::places_of(total).expect("terminating");
+    let scale = Q::from_integer(num_traits::pow(BigInt::from(10), places as usize));
+    let units = (total * &scale).to_integer();
+    let weights: Vec<i64> = (0..n).map(|_| rng.range(1, 100)).collect();
+    let wsum: i64 = weights.iter().sum();
+    let mut parts: Vec<BigInt> = weights.iter().map(|&x| &units * x / wsum).collect();
+    let given: BigInt = parts.iter().sum();
+    parts[n - 1] += &units - given;
+    parts.into_iter().map(|u| Q::from_integer(u) / &scale).collect()
+}
