@@ -171,7 +171,8 @@ pub fn report(case: &Case, problems: &[String], pol: &Path, data: &Path) -> Stri
         s.push_str(&format!("--- {name}.csv (lines for {subjects:?})\n"));
         for (i, line) in text.lines().enumerate() {
             let cells: BTreeSet<&str> = line.split(',').collect();
-            if i == 0 || name == "benchmarks" || name == "fx_rates" || subjects.iter().any(|x| cells.contains(x.as_str())) {
+            let all = ids.is_empty() || name == "benchmarks" || name == "fx_rates" || name == "budgets";
+            if i == 0 || all || subjects.iter().any(|x| cells.contains(x.as_str())) {
                 s.push_str(line);
                 s.push('\n');
             }

@@ -20,6 +20,8 @@ pub type Stop = String;
 pub struct Ctx<'a> {
     pub p: &'a Policy,
     pub d: &'a Data,
+    /// The run's period (a year scored from quarters evaluates quarters).
+    pub run: Period,
 }
 
 /// A KPI line before weighting.
@@ -135,7 +137,7 @@ impl Ctx<'_> {
                     None => Err(format!("missing history: {} {subject}", kpi.id)),
                 },
             },
-            Target::Cascade { from, share } => self.cascade(kpi, *from, *share, e, period).map(derived),
+            Target::Cascade { from, share } => self.cascade(kpi, *from, *share, e, period, None).map(derived),
             Target::Max(list) | Target::Min(list) => {
                 let mut vals = vec![];
                 for s in list {
@@ -187,7 +189,16 @@ impl Ctx<'_> {
         }))
     }
 
-    /// The parent's target × the employee's share, before rounding.
+    /// The employee's cascade share (`None` when it cannot be computed).
+    pub fn cascade_share(&self, kpi: &Kpi, e: &Employee, period: Period) -> Option<Q> {
+        let Target::Cascade { from, share } = &kpi.target else { return None };
+        let one = num::int(1);
+        let t = self.cascade(kpi, *from, *share, e, period, Some(&one)).ok()?;
+        Some(t)
+    }
+
+    /// The parent's target (or `parent`) × the employee's share, before
+    /// rounding.
     fn cascade(
         &self,
         kpi: &Kpi,
@@ -195,17 +206,21 @@ impl Ctx<'_> {
         share: Share,
         e: &Employee,
         period: Period,
+        parent_target: Option<&Q>,
     ) -> Result<Q, Stop> {
         let parent = match from {
             Scope::Department => e.department.clone(),
             _ => "company".to_string(),
         };
         let label = period.label();
-        let t = self
-            .d
-            .targets
-            .get(&(parent.clone(), label.clone(), kpi.id.clone()))
-            .ok_or_else(|| format!("no cascade parent target: {parent} {label} {}", kpi.id))?;
+        let t = match parent_target {
+            Some(t) => t,
+            None => self
+                .d
+                .targets
+                .get(&(parent.clone(), label.clone(), kpi.id.clone()))
+                .ok_or_else(|| format!("no cascade parent target: {parent} {label} {}", kpi.id))?,
+        };
         let members: Vec<&Employee> = self
             .d
             .employees
@@ -213,11 +228,22 @@ impl Ctx<'_> {
             .filter(|m| from != Scope::Department || m.department == e.department)
             .filter(|m| self.days_employed(m, period) > 0)
             .collect();
+        if !members.iter().any(|m| m.id == e.id) {
+            return Err(format!("{} is not a member of {parent} in {label}", e.id));
+        }
         let share = match share {
             Share::Equal => num::ratio(1, members.len() as i64),
             Share::BaseSalary => {
-                let total = members.iter().fold(num::zero(), |a, m| a + &m.base_salary);
-                &e.base_salary / total
+                // Assumption (docs: "all scoring ... run in the policy
+                // currency"): salaries converted at each member's rate for
+                // the run's period, the same conversion as the target bonus
+                // (also for the quarters of a year scored from quarters).
+                let salary = |m: &Employee| -> Result<Q, Stop> { Ok(&m.base_salary * self.fx(m, self.run)?.1) };
+                let mut total = num::zero();
+                for m in &members {
+                    total += salary(m)?;
+                }
+                salary(e)? / total
             }
         };
         Ok(t * share)

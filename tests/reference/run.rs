@@ -56,7 +56,30 @@ pub struct Payout {
 }
 
 impl Ctx<'_> {
+    /// Checks of whole tables, before anything is evaluated.
+    ///
+    /// Assumption: a zero (or negative) `targets` row and a rating that is
+    /// not on the review scale are data errors wherever they are, used by
+    /// this run or not ("Missing and bad data": the run stops before
+    /// writing anything).
+    fn validate(&self) -> Result<(), Stop> {
+        for ((s, p, k), t) in &self.d.targets {
+            if !t.is_positive() {
+                return Err(format!("target row {s} {p} {k} is not positive"));
+            }
+        }
+        if let Some(rv) = &self.p.review {
+            for ((e, p), r) in &self.d.ratings {
+                if !rv.scale.iter().any(|(k, _)| k == r) {
+                    return Err(format!("rating {r} of {e} in {p} is not on the scale"));
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn run(&self, period: Period) -> Result<Vec<Payout>, Stop> {
+        self.validate()?;
         let (from, to) = self.p.effective;
         if from.is_some_and(|f| period.start_date() < f) || to.is_some_and(|t| period.end_date() > t) {
             return Err(format!("{} outside the policy's effective dates", period.label()));
@@ -228,7 +251,7 @@ impl Ctx<'_> {
 
     /// The base salary in the policy currency and the payout's rate (1 for
     /// the policy currency).
-    fn fx(&self, e: &Employee, period: Period) -> Result<(String, Q), Stop> {
+    pub fn fx(&self, e: &Employee, period: Period) -> Result<(String, Q), Stop> {
         let cur = e.currency.clone().unwrap_or_else(|| self.p.currency.clone());
         if cur == self.p.currency {
             return Ok((cur, num::int(1)));

@@ -62,14 +62,15 @@ pub fn break_something(rng: &mut Rng, p: &mut Policy, w: &mut World, period: Per
             let start = period.start_date().day_number();
             let end = period.end_date().day_number();
             let shift = date_of;
-            p.effective = if what == 4 {
+            // both dates: merit requires `to` (docs: "`from` and `to` dates")
+            p.effective = if what == 4 && super::enabled("effective") {
                 if rng.chance(50) {
-                    (Some(shift(start + 1)), None)
+                    (Some(shift(start + 1)), Some(shift(end + 400)))
                 } else {
                     (Some(shift(start - 400)), Some(shift(end - 1)))
                 }
             } else {
-                (Some(period.start_date()), rng.chance(50).then(|| shift(end + rng.range(0, 30))))
+                (Some(period.start_date()), Some(shift(end + rng.range(0, 30))))
             };
             Some(format!("effective {:?}", p.effective))
         }
@@ -85,13 +86,13 @@ pub fn break_something(rng: &mut Rng, p: &mut Policy, w: &mut World, period: Per
             w.ratings.insert(key.clone(), num::int(7));
             Some(format!("rating 7 for {key:?}"))
         }
-        8 if p.bonus.pool.is_some() => {
+        8 if p.bonus.pool.is_some() && super::enabled("pool-edges") => {
             p.bonus.pool.as_mut().unwrap().both = true;
             p.bonus.script.multipliers.iter_mut().for_each(|(_, m)| *m = num::zero());
             p.bonus.script.default = num::zero();
             Some("pool `both` with every formula zero".into())
         }
-        9 => {
+        9 if super::enabled("history-complete") => {
             let past: Vec<_> = w.metrics.keys().filter(|(_, _, m)| *m < period.start).cloned().collect();
             if past.is_empty() {
                 return None;
@@ -107,7 +108,7 @@ pub fn break_something(rng: &mut Rng, p: &mut Policy, w: &mut World, period: Per
             Some(format!("benchmark {key:?} removed"))
         }
         11 if p.bonus.pool.is_some() => {
-            *budget_edge = rng.pick(&[1, 2]);
+            *budget_edge = if super::enabled("pool-edges") { rng.pick(&[1, 2]) } else { 2 };
             Some(format!("budget edge {budget_edge}"))
         }
         _ => None,
@@ -132,7 +133,7 @@ fn pre_pass(p: &Policy, w: &World, period: Period) -> Option<Vec<Payout>> {
     let mut p2 = p.clone();
     p2.bonus.pool = None;
     let d = w.data();
-    Ctx { p: &p2, d: &d }.run(period).ok()
+    Ctx { p: &p2, d: &d, run: period }.run(period).ok()
 }
 
 /// A base salary near `base` with at most `max_places` decimals such that
@@ -227,9 +228,81 @@ pub fn budgets(rng: &mut Rng, p: &Policy, w: &mut World, period: Period, edge: u
         if b.is_zero() && rng.chance(70) {
             b = rng.dec(100, 5000, money);
         }
+        if sum.is_zero() && pool.both && !super::enabled("pool-edges") {
+            b = num::zero();
+        }
         if edge == 1 {
             b += &unit * num::ratio(rng.range(1, 9), 10);
         }
         w.budgets.insert((subject, period.label()), b);
+    }
+}
+
+/// Numbers whose only prime factors are 2 and 5, ascending.
+fn nice_numbers() -> Vec<i64> {
+    let mut v: Vec<i64> = (0..12)
+        .flat_map(|a| (0..6).map(move |b| 2i64.pow(a) * 5i64.pow(b)))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Unless `inexact` is on: cascade shares that terminate. Salaries of the
+/// last member of each group are moved so that base_salary shares divide;
+/// any cascade KPI still with a non-terminating share gets a fixed target.
+pub fn tame_cascades(p: &mut Policy, w: &mut World, period: Period) {
+    if inexact() {
+        return;
+    }
+    let months = period.kind.months();
+    let cascades: Vec<(usize, Scope, Share)> = p
+        .kpis
+        .iter()
+        .enumerate()
+        .filter_map(|(i, k)| match k.target {
+            Target::Cascade { from, share } => Some((i, from, share)),
+            _ => None,
+        })
+        .collect();
+    if let Some(&(_, from, Share::BaseSalary)) = cascades.first() {
+        if w.employees.iter().all(|e| e.currency.is_none()) {
+            let employed: Vec<usize> = (0..w.employees.len())
+                .filter(|&i| super::data::days_in(&w.employees[i], period) > 0)
+                .collect();
+            let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+            for i in employed {
+                let key = if from == Scope::Department { w.employees[i].department.clone() } else { String::new() };
+                groups.entry(key).or_default().push(i);
+            }
+            for members in groups.values() {
+                let (&last, others) = members.split_last().unwrap();
+                let rest = others.iter().fold(num::zero(), |a, &i| a + &w.employees[i].base_salary);
+                let pct = w.employees[last].target_bonus_pct.clone();
+                for n in nice_numbers() {
+                    let s = num::int(n * 1000) - &rest;
+                    if s >= num::int(40_000) && tb_terminates(&s, &pct, months) {
+                        w.employees[last].base_salary = s;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    let d = w.data();
+    for (i, _, _) in cascades {
+        let ctx = Ctx { p, d: &d, run: period };
+        let units = super::data::units(p, period);
+        let k = &p.kpis[i];
+        let exact = w.employees.iter().all(|e| {
+            units.iter().all(|u| match ctx.target(k, &k.target, &e.id, e, *u) {
+                _ if super::data::days_in(e, *u) == 0 => true,
+                // the share is exact when parent × share is
+                Ok(_) => ctx.cascade_share(k, e, *u).is_none_or(|s| num::places_of(&s).is_some()),
+                Err(_) => true,
+            })
+        });
+        if !exact {
+            p.kpis[i].target = Target::Fixed(num::int(1000));
+        }
     }
 }

@@ -85,8 +85,9 @@ pub fn units(p: &Policy, period: Period) -> Vec<Period> {
     }
 }
 
-fn employed_in(e: &Employee, m: Month) -> bool {
-    e.hire <= m.last() && e.term.is_none_or(|t| t >= m.first())
+/// Days `e` is employed in `p`.
+pub fn days_in(e: &Employee, p: Period) -> i64 {
+    crate::reference::period::overlap_days(e.hire, e.term, p.start_date(), p.end_date())
 }
 
 fn date_in(rng: &mut Rng, p: Period) -> Date {
@@ -163,6 +164,13 @@ pub fn generate(rng: &mut Rng, f: &Flags, p: &Policy, period: Period) -> World {
     if f.fx {
         fx(&mut rng.fork(4), period, &mut w);
     }
+    fit_values(p, &mut w);
+    if !super::enabled("empty-month") {
+        // a row in every month of the period, whoever is employed
+        for m in period.months() {
+            w.metrics.insert(("company".into(), "filler".into(), m), num::int(1));
+        }
+    }
     w
 }
 
@@ -229,11 +237,24 @@ fn fx(rng: &mut Rng, period: Period, w: &mut World) {
     }
 }
 
-/// Rounds a design value the way the KPI's actual will be.
+/// Rounds a design value the way the KPI's actual will be (and, unless
+/// `data-places` is on, every actual to actual_places).
 pub fn as_actual(p: &Policy, k: &Kpi, a: Q) -> Q {
     match k.agg {
         Agg::Mean(_) | Agg::Ratio(..) => num::round(&a, p.rounding.actual, p.rounding.mode),
+        _ if !super::enabled("data-places") => num::round(&a, p.rounding.actual, num::Mode::Down),
         _ => a,
+    }
+}
+
+/// Unless `data-places` is on: metric values with at most actual_places
+/// decimals.
+pub fn fit_values(p: &Policy, w: &mut World) {
+    if super::enabled("data-places") {
+        return;
+    }
+    for v in w.metrics.values_mut() {
+        *v = num::round(v, p.rounding.actual, num::Mode::Down);
     }
 }
 

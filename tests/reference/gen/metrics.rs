@@ -100,7 +100,8 @@ pub fn kpi(rng: &mut Rng, p: &Policy, k: &Kpi, units: &[Period], w: &mut World) 
     for u in units {
         if uses(&k.target, &|t| matches!(t, Target::Table)) {
             for (s, _) in &subs {
-                let t = num::round(&(per_unit(k, &lvl, *u) * factor(rng)), 2, num::Mode::HalfUp);
+                let places = rng.pick(&[0, 2]);
+                let t = num::round(&(per_unit(k, &lvl, *u) * factor(rng)), places, num::Mode::HalfUp);
                 w.targets.insert((s.clone(), u.label(), k.id.clone()), num::max(t, num::d("0.01")));
             }
         }
@@ -132,10 +133,12 @@ pub fn kpi(rng: &mut Rng, p: &Policy, k: &Kpi, units: &[Period], w: &mut World) 
             }
         }
     }
+    // a month left out of a quarter that later quarters look back on
+    let may_drop = hist == 0 || units.len() == 1 || super::enabled("history-complete");
     for u in units {
         for (s, e) in &subs {
             let guess = guess(&k.target, s, e.as_ref(), k, u, w).unwrap_or_else(|| per_unit(k, &lvl, *u));
-            design(rng, p, k, s, e.as_ref(), *u, &guess, w);
+            design(rng, p, k, (s, e.as_ref()), *u, &guess, may_drop, w);
         }
     }
 }
@@ -178,12 +181,21 @@ fn guess(t: &Target, s: &str, e: Option<&Employee>, k: &Kpi, u: &Period, w: &Wor
 }
 
 #[allow(clippy::too_many_arguments)]
-fn design(rng: &mut Rng, p: &Policy, k: &Kpi, s: &str, e: Option<&Employee>, u: Period, t: &Q, w: &mut World) {
+fn design(
+    rng: &mut Rng,
+    p: &Policy,
+    k: &Kpi,
+    (s, e): (&str, Option<&Employee>),
+    u: Period,
+    t: &Q,
+    may_drop: bool,
+    w: &mut World,
+) {
     let mut months: Vec<Month> = u.months().into_iter().filter(|m| active(e, *m)).collect();
     if months.is_empty() {
         return;
     }
-    if months.len() > 1 && rng.chance(15) {
+    if may_drop && months.len() > 1 && rng.chance(15) {
         months.remove(rng.below(months.len() as u64) as usize);
     }
     let a = achievement(rng, p.rounding.achievement);

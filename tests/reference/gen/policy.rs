@@ -172,6 +172,14 @@ fn target(rng: &mut Rng, f: &Flags, agg: &Agg, scope: Scope) -> Target {
     }
 }
 
+fn has_history(t: &Target) -> bool {
+    match t {
+        Target::History { .. } => true,
+        Target::Max(l) | Target::Min(l) => l.iter().any(has_history),
+        _ => false,
+    }
+}
+
 fn history(rng: &mut Rng, agg: &Agg, may_fall_back: bool) -> Target {
     let fallback = match rng.below(4) {
         0 if may_fall_back => Some(Box::new(simple_target(rng, agg))),
@@ -179,7 +187,8 @@ fn history(rng: &mut Rng, agg: &Agg, may_fall_back: bool) -> Target {
         _ => None,
     };
     Target::History {
-        periods: rng.range(1, 4),
+        // the mean of 3 past periods does not terminate
+        periods: if inexact() { rng.range(1, 4) } else { rng.pick(&[1, 2, 4]) },
         statistic: rng.pick(&[Statistic::Mean, Statistic::Median, Statistic::Max]),
         growth: rng.pick_d(&["0", "0.05", "0.08", "-0.1", "0.125"]),
         fallback,
@@ -204,8 +213,14 @@ fn kpis(rng: &mut Rng, f: &Flags, scorings: &BTreeMap<String, Scoring>) -> Vec<K
                 3 if f.team => Scope::Company,
                 _ => Scope::Individual,
             };
+            let target = target(rng, f, &agg, scope);
+            // past means and ratios (a third, say) do not terminate
+            let agg = match agg {
+                Agg::Mean(_) | Agg::Ratio(..) if has_history(&target) && !inexact() => Agg::Sum(format!("{id}_v")),
+                a => a,
+            };
             Kpi {
-                target: target(rng, f, &agg, scope),
+                target,
                 lower: f.lower && rng.chance(40),
                 scoring: rng.pick(&names).clone(),
                 id,
