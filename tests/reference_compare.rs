@@ -32,13 +32,29 @@ fn cases() -> u32 {
 }
 
 /// Runs merit on the folders and lists every difference from `expected`.
-fn differences(pol: &Path, data: &Path, period: &str, out: &Path, expected: &Outcome) -> Vec<String> {
-    let o = common::run_with(pol, data, period, out, &["--skip", "statements,trace,workbook"], &[]);
+fn differences(
+    pol: &Path,
+    data: &Path,
+    period: &str,
+    out: &Path,
+    expected: &Outcome,
+) -> Vec<String> {
+    let o = common::run_with(
+        pol,
+        data,
+        period,
+        out,
+        &["--skip", "statements,trace,workbook"],
+        &[],
+    );
     let code = o.status.code().unwrap_or(-1);
     match expected {
         Outcome::Stopped(_) if code == 2 => vec![],
         Outcome::Stopped(why) => vec![format!("reference stops ({why}); merit exit {code}")],
-        Outcome::Paid(_) if code != 0 => vec![format!("reference pays; merit exit {code}: {}", common::stderr(&o))],
+        Outcome::Paid(_) if code != 0 => vec![format!(
+            "reference pays; merit exit {code}: {}",
+            common::stderr(&o)
+        )],
         Outcome::Paid(pays) => compare::outputs(pays, out),
     }
 }
@@ -46,10 +62,18 @@ fn differences(pol: &Path, data: &Path, period: &str, out: &Path, expected: &Out
 /// Runs one case through both; `Err` is the mismatch report.
 fn check(case: &Case) -> Result<(), String> {
     let dir = tempfile::tempdir().unwrap();
-    let (pol, data, out) = (dir.path().join("policy"), dir.path().join("data"), dir.path().join("out"));
+    let (pol, data, out) = (
+        dir.path().join("policy"),
+        dir.path().join("data"),
+        dir.path().join("out"),
+    );
     case.write(&pol, &data);
-    let expected = reference::evaluate(&pol, &data, &case.period)
-        .unwrap_or_else(|e| panic!("generator outside the reference subset: {e}\n{}", case.policy_yaml));
+    let expected = reference::evaluate(&pol, &data, &case.period).unwrap_or_else(|e| {
+        panic!(
+            "generator outside the reference subset: {e}\n{}",
+            case.policy_yaml
+        )
+    });
     let problems = differences(&pol, &data, &case.period, &out, &expected);
     if problems.is_empty() {
         return Ok(());
@@ -80,7 +104,9 @@ proptest! {
 /// of 0/1 or `all`), printed; for reproducing and minimising.
 #[test]
 fn one_case() {
-    let Ok(seed) = std::env::var("MERIT_REF_SEED") else { return };
+    let Ok(seed) = std::env::var("MERIT_REF_SEED") else {
+        return;
+    };
     let flags = std::env::var("MERIT_REF_FLAGS").unwrap_or_else(|_| "all".into());
     let bits: Vec<bool> = if flags == "all" {
         vec![true; Flags::COUNT]
@@ -116,7 +142,10 @@ fn shipped_examples() {
     ];
     let mut failures = vec![];
     for (name, periods) in runs {
-        let (pol, data) = (root.join("policies").join(name), root.join("fixtures").join(name));
+        let (pol, data) = (
+            root.join("policies").join(name),
+            root.join("fixtures").join(name),
+        );
         for period in periods {
             let expected = match reference::evaluate(&pol, &data, period) {
                 Ok(x) => x,
@@ -136,4 +165,32 @@ fn shipped_examples() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The generator reaches what it is for: runs that pay, exact rounding ties
+/// at every rounding point, and each feature (numbers from the reference
+/// alone, printed with `--nocapture`).
+#[test]
+fn generator_coverage() {
+    let c = gen::coverage::measure(300, 2026);
+    for (k, n) in &c.0 {
+        println!("{n:>6}  {k}");
+    }
+    let cases = c.get("cases");
+    assert!(c.get("stopped (exit 2)") * 3 < cases, "too many runs stop");
+    for k in [
+        "bonus exactly at a half money unit",
+        "achievement tie",
+        "KPI score tie",
+        "final score tie",
+        "pool changed the bonus",
+        "calibrated",
+        "gate shut",
+        "review renormalised",
+        "project bonus paid",
+        "foreign currency",
+        "quarter lines (year from quarters)",
+    ] {
+        assert!(c.get(k) >= 5, "only {} × {k}", c.get(k));
+    }
 }

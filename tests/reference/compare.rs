@@ -54,13 +54,17 @@ impl Diffs {
     fn num(&mut self, what: &str, expected: &Q, row: &Row, col: &str) {
         let got = row.get(col).map_or("<no column>", String::as_str);
         if !same(expected, got) {
-            self.0.push(format!("{what} {col}: reference {} merit {got}", num::show(expected)));
+            self.0.push(format!(
+                "{what} {col}: reference {} merit {got}",
+                num::show(expected)
+            ));
         }
     }
     fn text(&mut self, what: &str, expected: &str, row: &Row, col: &str) {
         let got = row.get(col).map_or("<no column>", String::as_str);
         if expected != got {
-            self.0.push(format!("{what} {col}: reference {expected} merit {got}"));
+            self.0
+                .push(format!("{what} {col}: reference {expected} merit {got}"));
         }
     }
 }
@@ -68,14 +72,19 @@ impl Diffs {
 pub fn outputs(pays: &[Payout], out: &Path) -> Vec<String> {
     let mut d = Diffs(vec![]);
     let rows = csv_rows(&out.join("payouts.csv"));
-    let by_id: BTreeMap<&str, &Row> = rows.iter().map(|r| (r["employee_id"].as_str(), r)).collect();
+    let by_id: BTreeMap<&str, &Row> = rows
+        .iter()
+        .map(|r| (r["employee_id"].as_str(), r))
+        .collect();
     let ours: BTreeSet<&str> = pays.iter().map(|p| p.id.as_str()).collect();
     let theirs: BTreeSet<&str> = by_id.keys().copied().collect();
     if ours != theirs {
         d.0.push(format!("payout rows: reference {ours:?} merit {theirs:?}"));
     }
     for p in pays {
-        let Some(row) = by_id.get(p.id.as_str()) else { continue };
+        let Some(row) = by_id.get(p.id.as_str()) else {
+            continue;
+        };
         let w = p.id.as_str();
         d.num(w, &p.score, row, "score");
         d.text(w, &p.band, row, "rating");
@@ -92,13 +101,27 @@ pub fn outputs(pays: &[Payout], out: &Path) -> Vec<String> {
 
 fn scores(pays: &[Payout], out: &Path, d: &mut Diffs) {
     let rows = csv_rows(&out.join("scores.csv"));
-    let key = |r: &Row| (r["employee_id"].clone(), r["period"].clone(), r["kpi"].clone());
-    let by_key: BTreeMap<(String, String, String), &Row> = rows.iter().map(|r| (key(r), r)).collect();
-    let period = rows.first().map(|r| r["period"].clone()).unwrap_or_default();
+    let key = |r: &Row| {
+        (
+            r["employee_id"].clone(),
+            r["period"].clone(),
+            r["kpi"].clone(),
+        )
+    };
+    let by_key: BTreeMap<(String, String, String), &Row> =
+        rows.iter().map(|r| (key(r), r)).collect();
+    let period = rows
+        .first()
+        .map(|r| r["period"].clone())
+        .unwrap_or_default();
     let mut seen = BTreeSet::new();
     for p in pays {
         for l in &p.lines {
-            let k = (p.id.clone(), l.quarter.clone().unwrap_or_else(|| period.clone()), l.kpi.clone());
+            let k = (
+                p.id.clone(),
+                l.quarter.clone().unwrap_or_else(|| period.clone()),
+                l.kpi.clone(),
+            );
             let what = format!("{} {} {}", k.0, k.1, k.2);
             let Some(row) = by_key.get(&k) else {
                 if !rows.is_empty() {
@@ -117,21 +140,31 @@ fn scores(pays: &[Payout], out: &Path, d: &mut Diffs) {
         if let Some((rating, score, weight)) = &p.review {
             let k = (p.id.clone(), period.clone(), "manager_review".to_string());
             match by_key.get(&k) {
-                None => d.0.push(format!("{} manager_review: no scores.csv row", p.id)),
+                None => {
+                    d.0.push(format!("{} manager_review: no scores.csv row", p.id))
+                }
                 Some(row) => {
                     seen.insert(k.clone());
                     let what = format!("{} manager_review", p.id);
                     d.num(&what, rating, row, "actual");
                     d.num(&what, score, row, "score");
                     d.num(&what, weight, row, "weight");
-                    d.num(&what, &(score * weight / num::int(100)), row, "contribution");
+                    d.num(
+                        &what,
+                        &(score * weight / num::int(100)),
+                        row,
+                        "contribution",
+                    );
                 }
             }
         }
     }
     for k in by_key.keys() {
         if !seen.contains(k) && pays.iter().any(|p| p.id == k.0) {
-            d.0.push(format!("{} {} {}: scores.csv row the reference does not expect", k.0, k.1, k.2));
+            d.0.push(format!(
+                "{} {} {}: scores.csv row the reference does not expect",
+                k.0, k.1, k.2
+            ));
         }
     }
 }
@@ -166,12 +199,16 @@ pub fn report(case: &Case, problems: &[String], pol: &Path, data: &Path) -> Stri
     for p in problems.iter().take(40) {
         s.push_str(&format!("  {p}\n"));
     }
-    s.push_str(&format!("--- policy.yaml\n{}--- bonus.rhai\n{}", case.policy_yaml, case.bonus_rhai));
+    s.push_str(&format!(
+        "--- policy.yaml\n{}--- bonus.rhai\n{}",
+        case.policy_yaml, case.bonus_rhai
+    ));
     for (name, text) in &case.tables {
         s.push_str(&format!("--- {name}.csv (lines for {subjects:?})\n"));
         for (i, line) in text.lines().enumerate() {
             let cells: BTreeSet<&str> = line.split(',').collect();
-            let all = ids.is_empty() || name == "benchmarks" || name == "fx_rates" || name == "budgets";
+            let all =
+                ids.is_empty() || name == "benchmarks" || name == "fx_rates" || name == "budgets";
             if i == 0 || all || subjects.iter().any(|x| cells.contains(x.as_str())) {
                 s.push_str(line);
                 s.push('\n');

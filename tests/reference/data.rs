@@ -80,7 +80,9 @@ fn col<'a>(row: &'a HashMap<String, String>, c: &str) -> &'a str {
 }
 
 fn opt(row: &HashMap<String, String>, c: &str) -> Option<String> {
-    Some(col(row, c)).filter(|s| !s.is_empty()).map(str::to_string)
+    Some(col(row, c))
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 fn date(s: &str) -> Date {

@@ -49,7 +49,11 @@ impl Ctx<'_> {
 
     /// Monthly values of `metric` for `subject` inside `period`.
     fn rows(&self, subject: &str, metric: &str, period: Period) -> Vec<Q> {
-        let Some(by_month) = self.d.metrics.get(&(subject.to_string(), metric.to_string())) else {
+        let Some(by_month) = self
+            .d
+            .metrics
+            .get(&(subject.to_string(), metric.to_string()))
+        else {
             return vec![];
         };
         by_month
@@ -66,10 +70,28 @@ impl Ctx<'_> {
 
     /// The aggregate, rounded to actual_places (a mean or ratio) when
     /// `rounded`.
-    fn aggregate(&self, kpi: &Kpi, subject: &str, period: Period, rounded: bool) -> Result<Q, Stop> {
+    fn aggregate(
+        &self,
+        kpi: &Kpi,
+        subject: &str,
+        period: Period,
+        rounded: bool,
+    ) -> Result<Q, Stop> {
         let r = &self.p.rounding;
-        let round = |x: Q| if rounded { num::round(&x, r.actual, r.mode) } else { x };
-        let stop = || format!("no metric rows: kpi {} subject {subject} {}", kpi.id, period.label());
+        let round = |x: Q| {
+            if rounded {
+                num::round(&x, r.actual, r.mode)
+            } else {
+                x
+            }
+        };
+        let stop = || {
+            format!(
+                "no metric rows: kpi {} subject {subject} {}",
+                kpi.id,
+                period.label()
+            )
+        };
         let sum = |v: &[Q]| v.iter().fold(num::zero(), |a, b| a + b);
         let one = |m: &str| {
             let v = self.rows(subject, m, period);
@@ -92,7 +114,10 @@ impl Ctx<'_> {
             Agg::Ratio(n, dn) => {
                 let (n, dn) = (sum(&one(n)?), sum(&one(dn)?));
                 if dn.is_zero() {
-                    return Err(format!("zero denominator: kpi {} subject {subject}", kpi.id));
+                    return Err(format!(
+                        "zero denominator: kpi {} subject {subject}",
+                        kpi.id
+                    ));
                 }
                 round(n / dn)
             }
@@ -137,13 +162,19 @@ impl Ctx<'_> {
                     None => Err(format!("missing history: {} {subject}", kpi.id)),
                 },
             },
-            Target::Cascade { from, share } => self.cascade(kpi, *from, *share, e, period, None).map(derived),
+            Target::Cascade { from, share } => self
+                .cascade(kpi, *from, *share, e, period, None)
+                .map(derived),
             Target::Max(list) | Target::Min(list) => {
                 let mut vals = vec![];
                 for s in list {
                     vals.push(self.target(kpi, s, subject, e, period)?);
                 }
-                let pick = if matches!(src, Target::Max(_)) { num::max } else { num::min };
+                let pick = if matches!(src, Target::Max(_)) {
+                    num::max
+                } else {
+                    num::min
+                };
                 Ok(vals.into_iter().reduce(pick).expect("two or more sources"))
             }
         }
@@ -191,9 +222,13 @@ impl Ctx<'_> {
 
     /// The employee's cascade share (`None` when it cannot be computed).
     pub fn cascade_share(&self, kpi: &Kpi, e: &Employee, period: Period) -> Option<Q> {
-        let Target::Cascade { from, share } = &kpi.target else { return None };
+        let Target::Cascade { from, share } = &kpi.target else {
+            return None;
+        };
         let one = num::int(1);
-        let t = self.cascade(kpi, *from, *share, e, period, Some(&one)).ok()?;
+        let t = self
+            .cascade(kpi, *from, *share, e, period, Some(&one))
+            .ok()?;
         Some(t)
     }
 
@@ -238,7 +273,9 @@ impl Ctx<'_> {
                 // currency"): salaries converted at each member's rate for
                 // the run's period, the same conversion as the target bonus
                 // (also for the quarters of a year scored from quarters).
-                let salary = |m: &Employee| -> Result<Q, Stop> { Ok(&m.base_salary * self.fx(m, self.run)?.1) };
+                let salary = |m: &Employee| -> Result<Q, Stop> {
+                    Ok(&m.base_salary * self.fx(m, self.run)?.1)
+                };
                 let mut total = num::zero();
                 for m in &members {
                     total += salary(m)?;
@@ -281,7 +318,8 @@ pub fn score(s: &Scoring, a: &Q) -> Q {
     match s {
         Scoring::Curve { points, below, cap } => {
             let [(a0, s0), (a1, s1), (a2, s2)] = points;
-            let line = |(xa, ya): (&Q, &Q), (xb, yb): (&Q, &Q)| ya + (a - xa) * (yb - ya) / (xb - xa);
+            let line =
+                |(xa, ya): (&Q, &Q), (xb, yb): (&Q, &Q)| ya + (a - xa) * (yb - ya) / (xb - xa);
             if a < a0 {
                 below.clone()
             } else if a <= a1 {
@@ -303,7 +341,10 @@ pub fn score(s: &Scoring, a: &Q) -> Q {
         } => {
             let raw = if *marginal {
                 steps.iter().fold(num::zero(), |acc, st| {
-                    let top = st.to.as_ref().map_or(a.clone(), |t| num::min(t.clone(), a.clone()));
+                    let top = st
+                        .to
+                        .as_ref()
+                        .map_or(a.clone(), |t| num::min(t.clone(), a.clone()));
                     let part = &top - &st.from;
                     if part.is_positive() {
                         acc + part * &st.value

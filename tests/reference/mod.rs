@@ -48,7 +48,11 @@ pub fn evaluate(policy_dir: &Path, data_dir: &Path, period: &str) -> Result<Outc
     let p = policy::load(policy_dir)?;
     let d = data::load(data_dir);
     let period = period::Period::parse(period).ok_or("bad period")?;
-    let ctx = kpi::Ctx { p: &p, d: &d, run: period };
+    let ctx = kpi::Ctx {
+        p: &p,
+        d: &d,
+        run: period,
+    };
     Ok(match ctx.run(period) {
         Ok(v) => Outcome::Paid(v),
         Err(s) => Outcome::Stopped(s),

@@ -151,10 +151,10 @@ impl Period {
         let y: i32 = y.parse().ok()?;
         let (kind, m) = if let Some(q) = rest.strip_prefix('Q') {
             let q: u32 = q.parse().ok()?;
-            (Kind::Quarter, (q >= 1 && q <= 4).then(|| 3 * q - 2)?)
+            (Kind::Quarter, (1..=4).contains(&q).then(|| 3 * q - 2)?)
         } else if let Some(h) = rest.strip_prefix('H') {
             let h: u32 = h.parse().ok()?;
-            (Kind::Half, (h >= 1 && h <= 2).then(|| 6 * h - 5)?)
+            (Kind::Half, (1..=2).contains(&h).then(|| 6 * h - 5)?)
         } else {
             (Kind::Month, Month::parse(s)?.m)
         };
@@ -214,8 +214,8 @@ impl Period {
         let y = self.start.y;
         match self.kind {
             Kind::Month => format!("{}", self.start),
-            Kind::Quarter => format!("{y:04}-Q{}", (self.start.m + 2) / 3),
-            Kind::Half => format!("{y:04}-H{}", (self.start.m + 5) / 6),
+            Kind::Quarter => format!("{y:04}-Q{}", self.start.m.div_ceil(3)),
+            Kind::Half => format!("{y:04}-H{}", self.start.m.div_ceil(6)),
             Kind::Year => format!("{y:04}"),
         }
     }

@@ -96,6 +96,7 @@ pub struct Step {
 }
 
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Scoring {
     Curve {
         points: [(Q, Q); 3],
@@ -385,7 +386,10 @@ fn target(v: &Value) -> R<Target> {
                 "max" => Statistic::Max,
                 s => return Err(format!("statistic {s}")),
             },
-            growth: get(body, "growth").map(number).transpose()?.unwrap_or_else(num::zero),
+            growth: get(body, "growth")
+                .map(number)
+                .transpose()?
+                .unwrap_or_else(num::zero),
             fallback: get(body, "fallback").map(target).transpose()?.map(Box::new),
         },
         "benchmark" => Target::Benchmark(

@@ -14,8 +14,15 @@ use num_traits::{Signed, Zero};
 use std::collections::BTreeMap;
 
 impl Ctx<'_> {
-    pub fn pools(&self, staff: &[&Employee], period: Period, out: &mut [Payout]) -> Result<(), Stop> {
-        let Some(pool) = &self.p.bonus.pool else { return Ok(()) };
+    pub fn pools(
+        &self,
+        staff: &[&Employee],
+        period: Period,
+        out: &mut [Payout],
+    ) -> Result<(), Stop> {
+        let Some(pool) = &self.p.bonus.pool else {
+            return Ok(());
+        };
         let places = self.p.rounding.money;
         let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, e) in staff.iter().enumerate() {
@@ -32,19 +39,27 @@ impl Ctx<'_> {
                 .get(&(subject.clone(), period.label()))
                 .ok_or_else(|| format!("no budget for {subject} {}", period.label()))?;
             if !num::has_places(budget, places) {
-                return Err(format!("budget {} has more than {places} places", num::show(budget)));
+                return Err(format!(
+                    "budget {} has more than {places} places",
+                    num::show(budget)
+                ));
             }
             let total = members.iter().fold(num::zero(), |a, &i| a + &out[i].bonus);
             if total.is_zero() {
                 if pool.both && budget.is_positive() {
-                    return Err(format!("pool {subject}: bonuses sum to zero, budget positive"));
+                    return Err(format!(
+                        "pool {subject}: bonuses sum to zero, budget positive"
+                    ));
                 }
                 continue;
             }
             if !pool.both && &total <= budget {
                 continue;
             }
-            let bonuses: Vec<(String, Q)> = members.iter().map(|&i| (out[i].id.clone(), out[i].bonus.clone())).collect();
+            let bonuses: Vec<(String, Q)> = members
+                .iter()
+                .map(|&i| (out[i].id.clone(), out[i].bonus.clone()))
+                .collect();
             let paid = allocate(&bonuses, budget, &total, places);
             for (&i, amount) in members.iter().zip(paid) {
                 out[i].bonus = amount;
@@ -56,7 +71,10 @@ impl Ctx<'_> {
 
 /// Largest-remainder allocation of `budget` in proportion to the bonuses.
 pub fn allocate(bonuses: &[(String, Q)], budget: &Q, total: &Q, places: u32) -> Vec<Q> {
-    let unit = num::Q::new(1.into(), num_traits::pow(num_bigint::BigInt::from(10), places as usize));
+    let unit = num::Q::new(
+        1.into(),
+        num_traits::pow(num_bigint::BigInt::from(10), places as usize),
+    );
     let exact: Vec<Q> = bonuses.iter().map(|(_, b)| b * budget / total).collect();
     let mut paid: Vec<Q> = exact.iter().map(|x| num::floor_to(x, places)).collect();
     let given = paid.iter().fold(num::zero(), |a, b| a + b);

@@ -81,8 +81,13 @@ impl Ctx<'_> {
     pub fn run(&self, period: Period) -> Result<Vec<Payout>, Stop> {
         self.validate()?;
         let (from, to) = self.p.effective;
-        if from.is_some_and(|f| period.start_date() < f) || to.is_some_and(|t| period.end_date() > t) {
-            return Err(format!("{} outside the policy's effective dates", period.label()));
+        if from.is_some_and(|f| period.start_date() < f)
+            || to.is_some_and(|t| period.end_date() > t)
+        {
+            return Err(format!(
+                "{} outside the policy's effective dates",
+                period.label()
+            ));
         }
         let mut staff: Vec<&Employee> = self
             .d
@@ -98,7 +103,7 @@ impl Ctx<'_> {
                 return Err(format!("unknown role {} of {}", e.role, e.id));
             }
             scored.push(if yfq {
-                self.from_quarters(e, period)?
+                self.year_of_quarters(e, period)?
             } else {
                 self.scored(e, period)?
             });
@@ -127,7 +132,11 @@ impl Ctx<'_> {
         let mut review = None;
         let mut renormalized = false;
         if rw.is_positive() {
-            let rv = self.p.review.as_ref().ok_or("review weight without review")?;
+            let rv = self
+                .p
+                .review
+                .as_ref()
+                .ok_or("review weight without review")?;
             match self.d.ratings.get(&(e.id.clone(), period.label())) {
                 Some(rating) => {
                     let score = rv
@@ -180,9 +189,13 @@ impl Ctx<'_> {
     /// A year as the weighted sum of its quarters' (rounded) final scores;
     /// quarters without employment are left out and the weights of the
     /// others re-normalised (exactly).
-    fn from_quarters(&self, e: &Employee, year: Period) -> Result<Scored, Stop> {
+    fn year_of_quarters(&self, e: &Employee, year: Period) -> Result<Scored, Stop> {
         let r = &self.p.rounding;
-        let weights = self.p.year_from_quarters.as_ref().expect("year_from_quarters");
+        let weights = self
+            .p
+            .year_from_quarters
+            .as_ref()
+            .expect("year_from_quarters");
         let mut parts = vec![];
         for (q, w) in year.quarters().into_iter().zip(weights) {
             if self.days_employed(e, q) > 0 && !w.is_zero() {
@@ -215,29 +228,55 @@ impl Ctx<'_> {
     }
 
     pub fn band(&self, score: &Q) -> String {
-        let b = self.p.bands.iter().find(|b| b.min.as_ref().is_none_or(|m| score >= m));
-        b.unwrap_or_else(|| self.p.bands.last().expect("bands")).code.clone()
+        let b = self
+            .p
+            .bands
+            .iter()
+            .find(|b| b.min.as_ref().is_none_or(|m| score >= m));
+        b.unwrap_or_else(|| self.p.bands.last().expect("bands"))
+            .code
+            .clone()
     }
 
     /// Forced distribution: per group, going down the bands, a band over its
     /// cap (⌊percent × group size ÷ 100⌋) sends its lowest-ranked members
     /// (rank: score descending, then employee id ascending) down one band.
-    fn calibrate(&self, staff: &[&Employee], scored: &[Scored], bands: &mut [(String, Option<String>)]) {
+    fn calibrate(
+        &self,
+        staff: &[&Employee],
+        scored: &[Scored],
+        bands: &mut [(String, Option<String>)],
+    ) {
         let Some(c) = &self.p.calibration else { return };
         let codes: Vec<&String> = self.p.bands.iter().map(|b| &b.code).collect();
         let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, e) in staff.iter().enumerate() {
-            let key = if c.scope == Scope::Department { e.department.clone() } else { String::new() };
+            let key = if c.scope == Scope::Department {
+                e.department.clone()
+            } else {
+                String::new()
+            };
             groups.entry(key).or_default().push(i);
         }
         for members in groups.values() {
             let mut rank = members.clone();
-            rank.sort_by(|&a, &b| scored[b].score.cmp(&scored[a].score).then(staff[a].id.cmp(&staff[b].id)));
+            rank.sort_by(|&a, &b| {
+                scored[b]
+                    .score
+                    .cmp(&scored[a].score)
+                    .then(staff[a].id.cmp(&staff[b].id))
+            });
             let n = num::int(rank.len() as i64);
             for (bi, code) in codes.iter().enumerate().take(codes.len() - 1) {
-                let Some(pct) = c.max_percent.get(*code) else { continue };
+                let Some(pct) = c.max_percent.get(*code) else {
+                    continue;
+                };
                 let cap = (pct * &n / num::int(100)).floor().to_integer();
-                let holders: Vec<usize> = rank.iter().copied().filter(|&i| &bands[i].0 == *code).collect();
+                let holders: Vec<usize> = rank
+                    .iter()
+                    .copied()
+                    .filter(|&i| &bands[i].0 == *code)
+                    .collect();
                 let cap = usize::try_from(cap).unwrap_or(0);
                 for &i in holders.iter().skip(cap) {
                     if bands[i].1.is_none() {
@@ -252,11 +291,17 @@ impl Ctx<'_> {
     /// The base salary in the policy currency and the payout's rate (1 for
     /// the policy currency).
     pub fn fx(&self, e: &Employee, period: Period) -> Result<(String, Q), Stop> {
-        let cur = e.currency.clone().unwrap_or_else(|| self.p.currency.clone());
+        let cur = e
+            .currency
+            .clone()
+            .unwrap_or_else(|| self.p.currency.clone());
         if cur == self.p.currency {
             return Ok((cur, num::int(1)));
         }
-        let avg = self.p.fx_average.ok_or("foreign currency without currency_conversion")?;
+        let avg = self
+            .p
+            .fx_average
+            .ok_or("foreign currency without currency_conversion")?;
         let rate = |m| {
             self.d
                 .fx
@@ -278,12 +323,20 @@ impl Ctx<'_> {
     }
 
     /// Target bonus, formula, gate, cap, proration and the one rounding.
-    fn money(&self, e: &Employee, period: Period, s: Scored, band: String, from: Option<String>) -> Result<Payout, Stop> {
+    fn money(
+        &self,
+        e: &Employee,
+        period: Period,
+        s: Scored,
+        band: String,
+        from: Option<String>,
+    ) -> Result<Payout, Stop> {
         let r = &self.p.rounding;
         let b = &self.p.bonus;
         let (cur, rate) = self.fx(e, period)?;
         let base = &e.base_salary * &rate;
-        let tb = base * &e.target_bonus_pct / num::int(100) * num::int(period.kind.months()) / num::int(12);
+        let tb = base * &e.target_bonus_pct / num::int(100) * num::int(period.kind.months())
+            / num::int(12);
         let formula = if s.gate_passed {
             b.script.eval(&tb, &s.score, &band)
         } else {
@@ -328,8 +381,14 @@ impl Ctx<'_> {
     fn finish(&self, e: &Employee, period: Period, pay: &mut Payout) -> Result<(), Stop> {
         let r = &self.p.rounding;
         if self.p.bonus.projects {
-            for pr in self.d.projects.iter().filter(|p| p.employee == e.id && p.approved) {
-                let pp = Period::parse(&pr.period).ok_or_else(|| format!("bad project period {}", pr.period))?;
+            for pr in self
+                .d
+                .projects
+                .iter()
+                .filter(|p| p.employee == e.id && p.approved)
+            {
+                let pp = Period::parse(&pr.period)
+                    .ok_or_else(|| format!("bad project period {}", pr.period))?;
                 // paid by the run whose period holds the project's last month
                 if period.contains(pp.last_month()) {
                     pay.project_bonus += num::round(&pr.amount, r.money, r.mode);
@@ -345,5 +404,7 @@ impl Ctx<'_> {
 fn gate_holds(g: &Gate, v: &Value) -> bool {
     g.min_actual.as_ref().is_none_or(|m| &v.actual >= m)
         && g.below_actual.as_ref().is_none_or(|m| &v.actual < m)
-        && g.min_achievement.as_ref().is_none_or(|m| &v.achievement >= m)
+        && g.min_achievement
+            .as_ref()
+            .is_none_or(|m| &v.achievement >= m)
 }

@@ -15,14 +15,25 @@ use std::collections::BTreeMap;
 
 /// Breaks one thing on purpose; returns what (the reference decides
 /// whether the run must stop). `budget_edge` is set for pool budgets.
-pub fn break_something(rng: &mut Rng, p: &mut Policy, w: &mut World, period: Period, budget_edge: &mut u8) -> Option<String> {
-    let in_period: Vec<(String, String, Month)> =
-        w.metrics.keys().filter(|(_, _, m)| period.contains(*m)).cloned().collect();
+pub fn break_something(
+    rng: &mut Rng,
+    p: &mut Policy,
+    w: &mut World,
+    period: Period,
+    budget_edge: &mut u8,
+) -> Option<String> {
+    let in_period: Vec<(String, String, Month)> = w
+        .metrics
+        .keys()
+        .filter(|(_, metric, m)| period.contains(*m) && metric != "filler")
+        .cloned()
+        .collect();
     let what = rng.below(12);
     match what {
         0 if !in_period.is_empty() => {
             let (s, metric, _) = rng.pick(&in_period);
-            w.metrics.retain(|(s2, m2, mo), _| !(s2 == &s && m2 == &metric && period.contains(*mo)));
+            w.metrics
+                .retain(|(s2, m2, mo), _| !(s2 == &s && m2 == &metric && period.contains(*mo)));
             Some(format!("no {metric} rows for {s} in the period"))
         }
         1 | 2 if !w.targets.is_empty() => {
@@ -46,7 +57,11 @@ pub fn break_something(rng: &mut Rng, p: &mut Policy, w: &mut World, period: Per
                 })
                 .collect();
             let metric = dens.first()?.clone();
-            let subjects: Vec<String> = in_period.iter().filter(|(_, m, _)| *m == metric).map(|(s, _, _)| s.clone()).collect();
+            let subjects: Vec<String> = in_period
+                .iter()
+                .filter(|(_, m, _)| *m == metric)
+                .map(|(s, _, _)| s.clone())
+                .collect();
             if subjects.is_empty() {
                 return None;
             }
@@ -70,13 +85,22 @@ pub fn break_something(rng: &mut Rng, p: &mut Policy, w: &mut World, period: Per
                     (Some(shift(start - 400)), Some(shift(end - 1)))
                 }
             } else {
-                (Some(period.start_date()), Some(shift(end + rng.range(0, 30))))
+                (
+                    Some(period.start_date()),
+                    Some(shift(end + rng.range(0, 30))),
+                )
             };
             Some(format!("effective {:?}", p.effective))
         }
         6 if !w.fx.is_empty() => {
             let keys: Vec<_> = w.fx.keys().cloned().collect();
             let key = rng.pick(&keys);
+            let paid = w.employees.iter().any(|e| {
+                e.currency.as_deref() == Some(key.0.as_str()) && super::data::days_in(e, period) > 0
+            });
+            if !paid && !super::enabled("fx-unpaid") {
+                return None;
+            }
             w.fx.remove(&key);
             Some(format!("no rate {key:?}"))
         }
@@ -88,12 +112,21 @@ pub fn break_something(rng: &mut Rng, p: &mut Policy, w: &mut World, period: Per
         }
         8 if p.bonus.pool.is_some() && super::enabled("pool-edges") => {
             p.bonus.pool.as_mut().unwrap().both = true;
-            p.bonus.script.multipliers.iter_mut().for_each(|(_, m)| *m = num::zero());
+            p.bonus
+                .script
+                .multipliers
+                .iter_mut()
+                .for_each(|(_, m)| *m = num::zero());
             p.bonus.script.default = num::zero();
             Some("pool `both` with every formula zero".into())
         }
         9 if super::enabled("history-complete") => {
-            let past: Vec<_> = w.metrics.keys().filter(|(_, _, m)| *m < period.start).cloned().collect();
+            let past: Vec<_> = w
+                .metrics
+                .keys()
+                .filter(|(_, _, m)| *m < period.start)
+                .cloned()
+                .collect();
             if past.is_empty() {
                 return None;
             }
@@ -108,7 +141,11 @@ pub fn break_something(rng: &mut Rng, p: &mut Policy, w: &mut World, period: Per
             Some(format!("benchmark {key:?} removed"))
         }
         11 if p.bonus.pool.is_some() => {
-            *budget_edge = if super::enabled("pool-edges") { rng.pick(&[1, 2]) } else { 2 };
+            *budget_edge = if super::enabled("pool-edges") {
+                rng.pick(&[1, 2])
+            } else {
+                2
+            };
             Some(format!("budget edge {budget_edge}"))
         }
         _ => None,
@@ -121,7 +158,11 @@ fn date_of(day: i64) -> Date {
     let mut n = d.day_number();
     while n < day {
         let m = Month { y: d.y, m: d.m };
-        d = if d.d < m.last().d { Date { d: d.d + 1, ..d } } else { Month::from_index(m.index() + 1).first() };
+        d = if d.d < m.last().d {
+            Date { d: d.d + 1, ..d }
+        } else {
+            Month::from_index(m.index() + 1).first()
+        };
         n += 1;
     }
     d
@@ -133,15 +174,30 @@ fn pre_pass(p: &Policy, w: &World, period: Period) -> Option<Vec<Payout>> {
     let mut p2 = p.clone();
     p2.bonus.pool = None;
     let d = w.data();
-    Ctx { p: &p2, d: &d, run: period }.run(period).ok()
+    Ctx {
+        p: &p2,
+        d: &d,
+        run: period,
+    }
+    .run(period)
+    .ok()
 }
 
 /// A base salary near `base` with at most `max_places` decimals such that
 /// base × `c` is exactly half a money unit past a whole unit.
-pub fn tie_base(base: &Q, c: &Q, money: u32, max_places: u32, ok: &dyn Fn(&Q) -> bool) -> Option<Q> {
+pub fn tie_base(
+    base: &Q,
+    c: &Q,
+    money: u32,
+    max_places: u32,
+    ok: &dyn Fn(&Q) -> bool,
+) -> Option<Q> {
     let unit = num::ratio(1, 10i64.pow(money));
     let step = unit / (c * num::int(2)); // base' = odd × step
-    let scale = num::Q::from_integer(num_traits::pow(num_bigint::BigInt::from(10), max_places as usize));
+    let scale = num::Q::from_integer(num_traits::pow(
+        num_bigint::BigInt::from(10),
+        max_places as usize,
+    ));
     let x = &step * &scale;
     if x.denom().is_even() {
         return None;
@@ -178,7 +234,9 @@ pub fn make_ties(rng: &mut Rng, p: &Policy, w: &mut World, period: Period) {
     if salary_shares {
         return;
     }
-    let Some(pays) = pre_pass(p, w, period) else { return };
+    let Some(pays) = pre_pass(p, w, period) else {
+        return;
+    };
     let months = period.kind.months();
     for pay in pays {
         if pay.bonus_exact.is_zero() || !rng.chance(70) {
@@ -201,13 +259,21 @@ pub fn budgets(rng: &mut Rng, p: &Policy, w: &mut World, period: Period, edge: u
     let unit = num::ratio(1, 10i64.pow(money));
     let mut sums: BTreeMap<String, Q> = BTreeMap::new();
     for e in &w.employees {
-        let key = if pool.scope == Scope::Department { e.department.clone() } else { "company".into() };
+        let key = if pool.scope == Scope::Department {
+            e.department.clone()
+        } else {
+            "company".into()
+        };
         sums.entry(key).or_insert_with(num::zero);
     }
     if let Some(pays) = pre_pass(p, w, period) {
         for pay in &pays {
             let e = w.employees.iter().find(|e| e.id == pay.id).unwrap();
-            let key = if pool.scope == Scope::Department { e.department.clone() } else { "company".into() };
+            let key = if pool.scope == Scope::Department {
+                e.department.clone()
+            } else {
+                "company".into()
+            };
             *sums.get_mut(&key).unwrap() += &pay.bonus_before_pool;
         }
     }
@@ -271,12 +337,18 @@ pub fn tame_cascades(p: &mut Policy, w: &mut World, period: Period) {
                 .collect();
             let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
             for i in employed {
-                let key = if from == Scope::Department { w.employees[i].department.clone() } else { String::new() };
+                let key = if from == Scope::Department {
+                    w.employees[i].department.clone()
+                } else {
+                    String::new()
+                };
                 groups.entry(key).or_default().push(i);
             }
             for members in groups.values() {
                 let (&last, others) = members.split_last().unwrap();
-                let rest = others.iter().fold(num::zero(), |a, &i| a + &w.employees[i].base_salary);
+                let rest = others
+                    .iter()
+                    .fold(num::zero(), |a, &i| a + &w.employees[i].base_salary);
                 let pct = w.employees[last].target_bonus_pct.clone();
                 for n in nice_numbers() {
                     let s = num::int(n * 1000) - &rest;
@@ -290,16 +362,24 @@ pub fn tame_cascades(p: &mut Policy, w: &mut World, period: Period) {
     }
     let d = w.data();
     for (i, _, _) in cascades {
-        let ctx = Ctx { p, d: &d, run: period };
+        let ctx = Ctx {
+            p,
+            d: &d,
+            run: period,
+        };
         let units = super::data::units(p, period);
         let k = &p.kpis[i];
         let exact = w.employees.iter().all(|e| {
-            units.iter().all(|u| match ctx.target(k, &k.target, &e.id, e, *u) {
-                _ if super::data::days_in(e, *u) == 0 => true,
-                // the share is exact when parent × share is
-                Ok(_) => ctx.cascade_share(k, e, *u).is_none_or(|s| num::places_of(&s).is_some()),
-                Err(_) => true,
-            })
+            units
+                .iter()
+                .all(|u| match ctx.target(k, &k.target, &e.id, e, *u) {
+                    _ if super::data::days_in(e, *u) == 0 => true,
+                    // the share is exact when parent × share is
+                    Ok(_) => ctx
+                        .cascade_share(k, e, *u)
+                        .is_none_or(|s| num::places_of(&s).is_some()),
+                    Err(_) => true,
+                })
         });
         if !exact {
             p.kpis[i].target = Target::Fixed(num::int(1000));

@@ -33,10 +33,23 @@ impl World {
     pub fn tables(&self) -> BTreeMap<String, String> {
         let mut t = BTreeMap::new();
         let mut e = String::from("employee_id,name,department,role,base_salary,target_bonus_pct,hire_date,termination_date");
-        e.push_str(if self.with_currency { ",currency\n" } else { "\n" });
+        e.push_str(if self.with_currency {
+            ",currency\n"
+        } else {
+            "\n"
+        });
         for x in &self.employees {
             let term = x.term.map_or(String::new(), |d| d.to_string());
-            let _ = write!(e, "{},n{0},{},{},{},{},{},{term}", x.id, x.department, x.role, text(&x.base_salary), text(&x.target_bonus_pct), x.hire);
+            let _ = write!(
+                e,
+                "{},n{0},{},{},{},{},{},{term}",
+                x.id,
+                x.department,
+                x.role,
+                text(&x.base_salary),
+                text(&x.target_bonus_pct),
+                x.hire
+            );
             if self.with_currency {
                 let _ = write!(e, ",{}", x.currency.as_deref().unwrap_or("CNY"));
             }
@@ -53,20 +66,63 @@ impl World {
                 t.insert(name.into(), format!("{header}\n{}\n", rows.join("\n")));
             }
         };
-        add("targets", "subject_id,period,kpi,target", self.targets.iter().map(|((s, p, k), v)| format!("{s},{p},{k},{}", text(v))).collect());
-        add("ratings", "employee_id,period,rating", self.ratings.iter().map(|((e, p), v)| format!("{e},{p},{}", text(v))).collect());
+        add(
+            "targets",
+            "subject_id,period,kpi,target",
+            self.targets
+                .iter()
+                .map(|((s, p, k), v)| format!("{s},{p},{k},{}", text(v)))
+                .collect(),
+        );
+        add(
+            "ratings",
+            "employee_id,period,rating",
+            self.ratings
+                .iter()
+                .map(|((e, p), v)| format!("{e},{p},{}", text(v)))
+                .collect(),
+        );
         add(
             "projects",
             "employee_id,period,project,amount,approved",
             self.projects
                 .iter()
                 .enumerate()
-                .map(|(i, p)| format!("{},{},p{i},{},{}", p.employee, p.period, text(&p.amount), if p.approved { "yes" } else { "no" }))
+                .map(|(i, p)| {
+                    format!(
+                        "{},{},p{i},{},{}",
+                        p.employee,
+                        p.period,
+                        text(&p.amount),
+                        if p.approved { "yes" } else { "no" }
+                    )
+                })
                 .collect(),
         );
-        add("benchmarks", "kpi,period,value", self.benchmarks.iter().map(|((k, p), v)| format!("{k},{p},{}", text(v))).collect());
-        add("budgets", "subject_id,period,budget", self.budgets.iter().map(|((s, p), v)| format!("{s},{p},{}", text(v))).collect());
-        add("fx_rates", "currency,month,rate_to_policy_currency", self.fx.iter().map(|((c, m), v)| format!("{c},{m},{}", text(v))).collect());
+        add(
+            "benchmarks",
+            "kpi,period,value",
+            self.benchmarks
+                .iter()
+                .map(|((k, p), v)| format!("{k},{p},{}", text(v)))
+                .collect(),
+        );
+        add(
+            "budgets",
+            "subject_id,period,budget",
+            self.budgets
+                .iter()
+                .map(|((s, p), v)| format!("{s},{p},{}", text(v)))
+                .collect(),
+        );
+        add(
+            "fx_rates",
+            "currency,month,rate_to_policy_currency",
+            self.fx
+                .iter()
+                .map(|((c, m), v)| format!("{c},{m},{}", text(v)))
+                .collect(),
+        );
         t
     }
 
@@ -95,7 +151,11 @@ fn date_in(rng: &mut Rng, p: Period) -> Date {
     let mut d = p.start_date();
     while d.day_number() < day {
         let m = Month { y: d.y, m: d.m };
-        d = if d.d < m.last().d { Date { d: d.d + 1, ..d } } else { Month::from_index(m.index() + 1).first() };
+        d = if d.d < m.last().d {
+            Date { d: d.d + 1, ..d }
+        } else {
+            Month::from_index(m.index() + 1).first()
+        };
     }
     d
 }
@@ -119,7 +179,13 @@ fn employees(rng: &mut Rng, f: &Flags, p: &Policy, period: Period) -> Vec<Employ
                     break;
                 }
             }
-            let mut hire = Date::parse(&format!("20{}-{:02}-{:02}", rng.range(15, 21), rng.range(1, 12), rng.range(1, 28))).unwrap();
+            let mut hire = Date::parse(&format!(
+                "20{}-{:02}-{:02}",
+                rng.range(15, 21),
+                rng.range(1, 12),
+                rng.range(1, 28)
+            ))
+            .unwrap();
             let mut term = None;
             if f.hires {
                 match rng.below(10) {
@@ -159,7 +225,7 @@ pub fn generate(rng: &mut Rng, f: &Flags, p: &Policy, period: Period) -> World {
     }
     ratings(&mut rng.fork(2), p, &units, &mut w);
     if f.projects {
-        projects(&mut rng.fork(3), period, &mut w);
+        projects(&mut rng.fork(3), p, period, &mut w);
     }
     if f.fx {
         fx(&mut rng.fork(4), period, &mut w);
@@ -168,7 +234,8 @@ pub fn generate(rng: &mut Rng, f: &Flags, p: &Policy, period: Period) -> World {
     if !super::enabled("empty-month") {
         // a row in every month of the period, whoever is employed
         for m in period.months() {
-            w.metrics.insert(("company".into(), "filler".into(), m), num::int(1));
+            w.metrics
+                .insert(("company".into(), "filler".into(), m), num::int(1));
         }
     }
     w
@@ -192,8 +259,14 @@ fn labels_near(rng: &mut Rng, period: Period) -> String {
     let kind = rng.pick(&[Kind::Month, Kind::Quarter, Kind::Half, Kind::Year]);
     let start = match kind {
         Kind::Month => m,
-        Kind::Quarter => Month { y: m.y, m: (m.m - 1) / 3 * 3 + 1 },
-        Kind::Half => Month { y: m.y, m: (m.m - 1) / 6 * 6 + 1 },
+        Kind::Quarter => Month {
+            y: m.y,
+            m: (m.m - 1) / 3 * 3 + 1,
+        },
+        Kind::Half => Month {
+            y: m.y,
+            m: (m.m - 1) / 6 * 6 + 1,
+        },
         Kind::Year => Month { y: m.y, m: 1 },
     };
     let label = Period { kind, start };
@@ -204,14 +277,17 @@ fn labels_near(rng: &mut Rng, period: Period) -> String {
     label.label()
 }
 
-fn projects(rng: &mut Rng, period: Period, w: &mut World) {
+fn projects(rng: &mut Rng, p: &Policy, period: Period, w: &mut World) {
     for _ in 0..rng.range(0, 5) {
         let e = rng.pick(&w.employees).id.clone();
         w.projects.push(Project {
             employee: e,
             period: labels_near(rng, period),
             amount: {
-                let places = rng.pick(&[0, 2, 3]);
+                let mut places = rng.pick(&[0, 2, 3]);
+                if !super::enabled("project-rounding") {
+                    places = places.min(p.rounding.money);
+                }
                 rng.dec(100, 10_000, places)
             },
             approved: rng.chance(75),
@@ -221,11 +297,18 @@ fn projects(rng: &mut Rng, period: Period, w: &mut World) {
 
 fn fx(rng: &mut Rng, period: Period, w: &mut World) {
     for cur in ["USD", "EUR"] {
-        let avg = rng.dec(1, 9, 4);
+        let mut avg = rng.dec(1, 9, 4);
         let months = period.months();
         let n = months.len();
         // deviations summing to zero keep the exact average at `avg`
-        let mut devs: Vec<Q> = (0..n).map(|_| num::ratio(rng.range(-5000, 5000), 10_000)).collect();
+        let mut devs: Vec<Q> = (0..n)
+            .map(|_| num::ratio(rng.range(-5000, 5000), 10_000))
+            .collect();
+        if rng.chance(30) {
+            // ÷ 2, 4 or 8 puts an odd number of cents exactly on a tie
+            avg = rng.pick_d(&["2", "4", "8"]);
+            devs.iter_mut().for_each(|d| *d = num::zero());
+        }
         if !inexact() || rng.chance(50) {
             let s = devs.iter().fold(num::zero(), |a, b| a + b);
             devs[n - 1] -= s;
@@ -269,5 +352,8 @@ pub fn split(rng: &mut Rng, total: &Q, n: usize) -> Vec<Q> {
     let mut parts: Vec<BigInt> = weights.iter().map(|&x| &units * x / wsum).collect();
     let given: BigInt = parts.iter().sum();
     parts[n - 1] += &units - given;
-    parts.into_iter().map(|u| Q::from_integer(u) / &scale).collect()
+    parts
+        .into_iter()
+        .map(|u| Q::from_integer(u) / &scale)
+        .collect()
 }

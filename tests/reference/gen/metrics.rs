@@ -14,7 +14,9 @@ use crate::reference::policy::*;
 fn uses(t: &Target, want: &dyn Fn(&Target) -> bool) -> bool {
     want(t)
         || match t {
-            Target::History { fallback: Some(f), .. } => uses(f, want),
+            Target::History {
+                fallback: Some(f), ..
+            } => uses(f, want),
             Target::Max(l) | Target::Min(l) => l.iter().any(|x| uses(x, want)),
             _ => false,
         }
@@ -22,7 +24,9 @@ fn uses(t: &Target, want: &dyn Fn(&Target) -> bool) -> bool {
 
 fn history_len(t: &Target) -> i64 {
     match t {
-        Target::History { periods, fallback, .. } => (*periods).max(fallback.as_deref().map_or(0, history_len)),
+        Target::History {
+            periods, fallback, ..
+        } => (*periods).max(fallback.as_deref().map_or(0, history_len)),
         Target::Max(l) | Target::Min(l) => l.iter().map(history_len).max().unwrap_or(0),
         _ => 0,
     }
@@ -33,7 +37,12 @@ fn subjects<'a>(k: &Kpi, w: &'a World, period: Period) -> Vec<(String, Option<&'
     let staff: Vec<&Employee> = w
         .employees
         .iter()
-        .filter(|e| period.months().iter().any(|m| e.hire <= m.last() && e.term.is_none_or(|t| t >= m.first())))
+        .filter(|e| {
+            period
+                .months()
+                .iter()
+                .any(|m| e.hire <= m.last() && e.term.is_none_or(|t| t >= m.first()))
+        })
         .collect();
     match k.scope {
         Scope::Individual => staff.into_iter().map(|e| (e.id.clone(), Some(e))).collect(),
@@ -56,10 +65,13 @@ fn achievement(rng: &mut Rng, places: u32) -> Q {
     match rng.below(10) {
         0..=3 => {
             // exactly half a unit past `places`: a rounding tie
+            // (10 m + 5) ÷ (10 s): places + 1 decimals, the last a 5, in [0.3, 1.8]
             let s = 10i64.pow(places);
-            num::ratio(rng.range(3 * s, 18 * s) * 10 + 5, s * 100)
+            num::ratio(rng.range(3 * s / 10, 18 * s / 10) * 10 + 5, s * 10)
         }
-        4..=6 => rng.pick_d(&["0", "0.5", "0.6", "0.75", "0.8", "0.9", "1", "1.1", "1.2", "1.25", "1.5", "1.7", "2"]),
+        4..=6 => rng.pick_d(&[
+            "0", "0.5", "0.6", "0.75", "0.8", "0.9", "1", "1.1", "1.2", "1.25", "1.5", "1.7", "2",
+        ]),
         _ => rng.dec(0, 2, places + 2),
     }
 }
@@ -91,31 +103,51 @@ fn factor(rng: &mut Rng) -> Q {
 
 pub fn kpi(rng: &mut Rng, p: &Policy, k: &Kpi, units: &[Period], w: &mut World) {
     let period = Period {
-        kind: if units.len() > 1 { crate::reference::period::Kind::Year } else { units[0].kind },
+        kind: if units.len() > 1 {
+            crate::reference::period::Kind::Year
+        } else {
+            units[0].kind
+        },
         start: units[0].start,
     };
     let lvl = level(rng, k);
-    let subs: Vec<(String, Option<Employee>)> = subjects(k, w, period).into_iter().map(|(s, e)| (s, e.cloned())).collect();
+    let subs: Vec<(String, Option<Employee>)> = subjects(k, w, period)
+        .into_iter()
+        .map(|(s, e)| (s, e.cloned()))
+        .collect();
     // target tables
     for u in units {
         if uses(&k.target, &|t| matches!(t, Target::Table)) {
             for (s, _) in &subs {
-                let places = rng.pick(&[0, 2]);
-                let t = num::round(&(per_unit(k, &lvl, *u) * factor(rng)), places, num::Mode::HalfUp);
-                w.targets.insert((s.clone(), u.label(), k.id.clone()), num::max(t, num::d("0.01")));
+                let places = rng.pick(&[0, 0, 0, 2]);
+                let t = num::round(
+                    &(per_unit(k, &lvl, *u) * factor(rng)),
+                    places,
+                    num::Mode::HalfUp,
+                );
+                w.targets.insert(
+                    (s.clone(), u.label(), k.id.clone()),
+                    num::max(t, num::d("0.01")),
+                );
             }
         }
         if uses(&k.target, &|t| matches!(t, Target::Benchmark(_))) {
             let b = num::round(&(per_unit(k, &lvl, *u) * factor(rng)), 2, num::Mode::HalfUp);
-            w.benchmarks.insert((k.id.clone(), u.label()), num::max(b, num::d("0.01")));
+            w.benchmarks
+                .insert((k.id.clone(), u.label()), num::max(b, num::d("0.01")));
         }
         if uses(&k.target, &|t| matches!(t, Target::Cascade { .. })) {
-            let mut parents: Vec<String> = w.employees.iter().map(|e| e.department.clone()).collect();
+            let mut parents: Vec<String> =
+                w.employees.iter().map(|e| e.department.clone()).collect();
             parents.push("company".into());
             parents.sort();
             parents.dedup();
             for parent in parents {
-                let t = num::round(&(per_unit(k, &lvl, *u) * factor(rng) * num::int(3)), 2, num::Mode::HalfUp);
+                let t = num::round(
+                    &(per_unit(k, &lvl, *u) * factor(rng) * num::int(3)),
+                    2,
+                    num::Mode::HalfUp,
+                );
                 w.targets.insert((parent, u.label(), k.id.clone()), t);
             }
         }
@@ -133,11 +165,13 @@ pub fn kpi(rng: &mut Rng, p: &Policy, k: &Kpi, units: &[Period], w: &mut World) 
             }
         }
     }
-    // a month left out of a quarter that later quarters look back on
+    // a month left out of a quarter that later quarters look back on (or
+    // a quarter someone joined during) makes an incomplete history period
     let may_drop = hist == 0 || units.len() == 1 || super::enabled("history-complete");
     for u in units {
         for (s, e) in &subs {
-            let guess = guess(&k.target, s, e.as_ref(), k, u, w).unwrap_or_else(|| per_unit(k, &lvl, *u));
+            let guess =
+                guess(&k.target, s, e.as_ref(), k, u, w).unwrap_or_else(|| per_unit(k, &lvl, *u));
             design(rng, p, k, (s, e.as_ref()), *u, &guess, may_drop, w);
         }
     }
@@ -162,18 +196,27 @@ fn past_month(rng: &mut Rng, k: &Kpi, lvl: &Q, s: &str, m: Month, w: &mut World)
 /// The target the subject will most likely get, for designing its actual.
 fn guess(t: &Target, s: &str, e: Option<&Employee>, k: &Kpi, u: &Period, w: &World) -> Option<Q> {
     match t {
-        Target::Table => w.targets.get(&(s.to_string(), u.label(), k.id.clone())).cloned(),
+        Target::Table => w
+            .targets
+            .get(&(s.to_string(), u.label(), k.id.clone()))
+            .cloned(),
         Target::Fixed(v) => Some(v.clone()),
         Target::Benchmark(f) => w.benchmarks.get(&(k.id.clone(), u.label())).map(|b| b * f),
         Target::Cascade { from, .. } => {
             let e = e?;
-            let parent = if *from == Scope::Department { e.department.clone() } else { "company".into() };
+            let parent = if *from == Scope::Department {
+                e.department.clone()
+            } else {
+                "company".into()
+            };
             let n = w
                 .employees
                 .iter()
                 .filter(|m| *from != Scope::Department || m.department == e.department)
                 .count();
-            w.targets.get(&(parent, u.label(), k.id.clone())).map(|t| t / num::int(n as i64))
+            w.targets
+                .get(&(parent, u.label(), k.id.clone()))
+                .map(|t| t / num::int(n as i64))
         }
         Target::History { .. } => None,
         Target::Max(l) | Target::Min(l) => l.iter().find_map(|x| guess(x, s, e, k, u, w)),
@@ -194,6 +237,9 @@ fn design(
     let mut months: Vec<Month> = u.months().into_iter().filter(|m| active(e, *m)).collect();
     if months.is_empty() {
         return;
+    }
+    if !may_drop {
+        months = u.months();
     }
     if may_drop && months.len() > 1 && rng.chance(15) {
         months.remove(rng.below(months.len() as u64) as usize);
@@ -220,12 +266,19 @@ fn design(
             }
         }
         Agg::Mean(x) => {
-            for (m, v) in months.iter().zip(split(rng, &(&actual * num::int(n as i64)), n)) {
+            for (m, v) in months
+                .iter()
+                .zip(split(rng, &(&actual * num::int(n as i64)), n))
+            {
                 put(x, *m, v);
             }
         }
         Agg::Last(x) | Agg::Max(x) | Agg::Min(x) => {
-            let at = if matches!(k.agg, Agg::Last(_)) { n - 1 } else { rng.below(n as u64) as usize };
+            let at = if matches!(k.agg, Agg::Last(_)) {
+                n - 1
+            } else {
+                rng.below(n as u64) as usize
+            };
             for (i, m) in months.iter().enumerate() {
                 let r = match k.agg {
                     _ if i == at => num::int(1),

@@ -6,6 +6,7 @@
 //! flag off (proptest shrinking) leaves the rest of a case as it was.
 
 pub mod adjust;
+pub mod coverage;
 pub mod data;
 pub mod metrics;
 pub mod policy;
@@ -18,7 +19,7 @@ use std::collections::BTreeMap;
 /// Classes of cases on which merit's current main disagrees with the
 /// documented rules and the engine is being fixed. The default generator
 /// stays clear of each; `MERIT_REF_ENABLE=name,name` (or `all`) lets them in.
-pub const KNOWN: [(&str, &str); 7] = [
+pub const KNOWN: [(&str, &str); 9] = [
     (
         "inexact",
         "values whose exact form does not terminate (re-normalised weights 100 ÷ 70, cascade \
@@ -55,12 +56,26 @@ pub const KNOWN: [(&str, &str); 7] = [
         "a `scale: both` pool whose bonuses sum to zero under a positive budget, and budgets \
          with more decimals than money_places: merit pays (docs: exit 2)",
     ),
+    (
+        "project-rounding",
+        "project amounts with more decimals than money_places: merit rounds their sum (docs: \
+         each row is rounded, then summed)",
+    ),
+    (
+        "fx-unpaid",
+        "a missing FX rate of a currency only held by people not employed in the period: \
+         merit stops (reading of the docs: only a rate that is needed stops the run)",
+    ),
 ];
 
 /// Whether the known class `name` is switched on.
 pub fn enabled(name: &str) -> bool {
-    assert!(KNOWN.iter().any(|(k, _)| *k == name), "unknown class {name}");
-    std::env::var("MERIT_REF_ENABLE").is_ok_and(|v| v.split(',').any(|x| x.trim() == name || x.trim() == "all"))
+    assert!(
+        KNOWN.iter().any(|(k, _)| *k == name),
+        "unknown class {name}"
+    );
+    std::env::var("MERIT_REF_ENABLE")
+        .is_ok_and(|v| v.split(',').any(|x| x.trim() == name || x.trim() == "all"))
 }
 
 pub fn inexact() -> bool {
@@ -218,7 +233,13 @@ pub fn generate(seed: u64, f: &Flags) -> Case {
     adjust::tame_cascades(&mut pol, &mut world, period);
     let mut budget_edge = 0;
     let edge = if f.edges {
-        adjust::break_something(&mut rng.fork(4), &mut pol, &mut world, period, &mut budget_edge)
+        adjust::break_something(
+            &mut rng.fork(4),
+            &mut pol,
+            &mut world,
+            period,
+            &mut budget_edge,
+        )
     } else {
         None
     };

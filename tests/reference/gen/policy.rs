@@ -28,12 +28,21 @@ pub fn generate(rng: &mut Rng, f: &Flags, period: Period) -> Policy {
         calibration: f.calibration.then(|| calibration(&mut rng.fork(8), &bands)),
         year_from_quarters: (f.quarters && period.kind == Kind::Year).then(|| {
             let choices: &[[i64; 4]] = if inexact() {
-                &[[20, 20, 30, 30], [25, 25, 25, 25], [10, 20, 30, 40], [20, 30, 30, 20]]
+                &[
+                    [20, 20, 30, 30],
+                    [25, 25, 25, 25],
+                    [10, 20, 30, 40],
+                    [20, 30, 30, 20],
+                ]
             } else {
                 // every run of consecutive quarters sums to 20, 50, 80 or 100
                 &[[20, 30, 30, 20]]
             };
-            rng.fork(9).pick(choices).iter().map(|&w| num::int(w)).collect()
+            rng.fork(9)
+                .pick(choices)
+                .iter()
+                .map(|&w| num::int(w))
+                .collect()
         }),
         fx_average: f.fx.then(|| rng.fork(10).chance(50)),
         kpis,
@@ -80,7 +89,9 @@ fn curve(rng: &mut Rng) -> Scoring {
     let s2 = &s1 + rng.pick_d(&["10", "20", "30", "50", "12.5"]);
     let below = rng.pick_d(&["0", "0", "10", "20"]);
     let below = if below > s0 { num::zero() } else { below };
-    let cap = rng.chance(50).then(|| &s2 + rng.pick_d(&["0", "10", "20", "50"]));
+    let cap = rng
+        .chance(50)
+        .then(|| &s2 + rng.pick_d(&["0", "10", "20", "50"]));
     Scoring::Curve {
         points: [(a0, s0), (a1, s1), (a2, s2)],
         below,
@@ -90,7 +101,11 @@ fn curve(rng: &mut Rng) -> Scoring {
 
 fn tiers(rng: &mut Rng) -> Scoring {
     let all = ["0.5", "0.6", "0.8", "0.9", "1", "1.1", "1.2", "1.5"];
-    let mut cuts: Vec<Q> = all.iter().filter(|_| rng.chance(35)).map(|s| num::d(s)).collect();
+    let mut cuts: Vec<Q> = all
+        .iter()
+        .filter(|_| rng.chance(35))
+        .map(|s| num::d(s))
+        .collect();
     if cuts.is_empty() {
         cuts.push(num::int(1));
     }
@@ -101,7 +116,9 @@ fn tiers(rng: &mut Rng) -> Scoring {
     let steps = (0..froms.len())
         .map(|i| {
             let value = if marginal {
-                rng.pick_d(&["0", "20", "50", "80", "100", "120", "150", "200", "300", "550"])
+                rng.pick_d(&[
+                    "0", "20", "50", "80", "100", "120", "150", "200", "300", "550",
+                ])
             } else {
                 level += rng.pick_d(&["0", "5", "10", "20", "25", "30", "12.5"]);
                 level.clone()
@@ -116,14 +133,20 @@ fn tiers(rng: &mut Rng) -> Scoring {
     Scoring::Tiers {
         marginal,
         steps,
-        cap: rng.chance(50).then(|| rng.pick_d(&["100", "120", "130", "150"])),
+        cap: rng
+            .chance(50)
+            .then(|| rng.pick_d(&["100", "120", "130", "150"])),
     }
 }
 
 fn scorings(rng: &mut Rng, f: &Flags) -> BTreeMap<String, Scoring> {
     (1..=rng.range(1, 3))
         .map(|i| {
-            let s = if f.tiers && rng.chance(50) { tiers(rng) } else { curve(rng) };
+            let s = if f.tiers && rng.chance(50) {
+                tiers(rng)
+            } else {
+                curve(rng)
+            };
             (format!("s{i}"), s)
         })
         .collect()
@@ -157,11 +180,22 @@ fn target(rng: &mut Rng, f: &Flags, agg: &Agg, scope: Scope) -> Target {
         1 => history(rng, agg, true),
         2 => Target::Benchmark(rng.pick_d(&["1", "0.9", "1.05", "0.5"])),
         3 => Target::Cascade {
-            from: if rng.chance(70) { Scope::Department } else { Scope::Company },
-            share: if rng.chance(50) { Share::Equal } else { Share::BaseSalary },
+            from: if rng.chance(70) {
+                Scope::Department
+            } else {
+                Scope::Company
+            },
+            share: if rng.chance(50) {
+                Share::Equal
+            } else {
+                Share::BaseSalary
+            },
         },
         4 => {
-            let list = vec![history(rng, agg, false), Target::Benchmark(rng.pick_d(&["1", "0.9", "0.5"]))];
+            let list = vec![
+                history(rng, agg, false),
+                Target::Benchmark(rng.pick_d(&["1", "0.9", "0.5"])),
+            ];
             if rng.chance(50) {
                 Target::Max(list)
             } else {
@@ -188,7 +222,11 @@ fn history(rng: &mut Rng, agg: &Agg, may_fall_back: bool) -> Target {
     };
     Target::History {
         // the mean of 3 past periods does not terminate
-        periods: if inexact() { rng.range(1, 4) } else { rng.pick(&[1, 2, 4]) },
+        periods: if inexact() {
+            rng.range(1, 4)
+        } else {
+            rng.pick(&[1, 2, 4])
+        },
         statistic: rng.pick(&[Statistic::Mean, Statistic::Median, Statistic::Max]),
         growth: rng.pick_d(&["0", "0.05", "0.08", "-0.1", "0.125"]),
         fallback,
@@ -216,7 +254,9 @@ fn kpis(rng: &mut Rng, f: &Flags, scorings: &BTreeMap<String, Scoring>) -> Vec<K
             let target = target(rng, f, &agg, scope);
             // past means and ratios (a third, say) do not terminate
             let agg = match agg {
-                Agg::Mean(_) | Agg::Ratio(..) if has_history(&target) && !inexact() => Agg::Sum(format!("{id}_v")),
+                Agg::Mean(_) | Agg::Ratio(..) if has_history(&target) && !inexact() => {
+                    Agg::Sum(format!("{id}_v"))
+                }
                 a => a,
             };
             Kpi {
@@ -233,7 +273,11 @@ fn kpis(rng: &mut Rng, f: &Flags, scorings: &BTreeMap<String, Scoring>) -> Vec<K
 
 /// Splits `total` into `n` positive parts (whole numbers, or halves).
 fn split(rng: &mut Rng, total: &Q, n: usize) -> Vec<Q> {
-    let unit = if rng.chance(25) { num::ratio(1, 2) } else { num::int(1) };
+    let unit = if rng.chance(25) {
+        num::ratio(1, 2)
+    } else {
+        num::int(1)
+    };
     let units = (total / &unit).to_integer();
     let units: i64 = units.try_into().unwrap();
     let mut cuts: Vec<i64> = (0..n - 1).map(|_| rng.range(1, units - 1)).collect();
@@ -303,7 +347,9 @@ fn review(rng: &mut Rng) -> Review {
 fn bands(rng: &mut Rng) -> Vec<Band> {
     let n = rng.range(2, 5) as usize;
     let mut mins: Vec<Q> = vec![];
-    let pool = ["130", "120", "115", "110", "105", "100", "99.5", "95", "90", "85", "80", "70", "60"];
+    let pool = [
+        "130", "120", "115", "110", "105", "100", "99.5", "95", "90", "85", "80", "70", "60",
+    ];
     while mins.len() < n - 1 {
         let m = rng.pick_d(&pool);
         if !mins.contains(&m) {
@@ -323,13 +369,21 @@ fn bands(rng: &mut Rng) -> Vec<Band> {
 }
 
 fn bonus(rng: &mut Rng, f: &Flags, kpis: &[Kpi], bands: &[Band]) -> Bonus {
-    let mults = ["0", "0.5", "0.6", "0.8", "1", "1", "1.1", "1.2", "1.25", "1.3", "1.5"];
+    let mults = [
+        "0", "0.5", "0.6", "0.8", "1", "1", "1.1", "1.2", "1.25", "1.3", "1.5",
+    ];
     let script = BonusScript {
-        threshold: (f.threshold && rng.chance(70)).then(|| rng.pick_d(&["50", "60", "70", "80.5", "100"])),
-        multipliers: bands
-            .iter()
-            .filter_map(|b| rng.chance(75).then(|| (b.code.clone(), rng.pick_d(&mults))))
-            .collect(),
+        threshold: (f.threshold && rng.chance(70))
+            .then(|| rng.pick_d(&["50", "60", "70", "80.5", "100"])),
+        multipliers: {
+            let mut m = vec![];
+            for b in bands {
+                if rng.chance(75) {
+                    m.push((b.code.clone(), rng.pick_d(&mults)));
+                }
+            }
+            m
+        },
         default: rng.pick_d(&mults),
     };
     let gates = if f.gates {
@@ -343,7 +397,11 @@ fn bonus(rng: &mut Rng, f: &Flags, kpis: &[Kpi], bands: &[Band]) -> Bonus {
         prorate: !rng.chance(20),
         gates,
         pool: f.pool.then(|| Pool {
-            scope: if rng.chance(60) { Scope::Department } else { Scope::Company },
+            scope: if rng.chance(60) {
+                Scope::Department
+            } else {
+                Scope::Company
+            },
             both: rng.chance(50),
         }),
         projects: !rng.chance(15),
@@ -373,11 +431,18 @@ fn calibration(rng: &mut Rng, bands: &[Band]) -> Calibration {
     let mut max_percent: BTreeMap<String, Q> = BTreeMap::new();
     for b in top.iter().take(2) {
         if max_percent.is_empty() || rng.chance(60) {
-            max_percent.insert(b.code.clone(), rng.pick_d(&["0", "10", "20", "25", "30", "40", "50", "12.5"]));
+            max_percent.insert(
+                b.code.clone(),
+                rng.pick_d(&["0", "10", "20", "25", "30", "40", "50", "12.5"]),
+            );
         }
     }
     Calibration {
-        scope: if rng.chance(60) { Scope::Department } else { Scope::Company },
+        scope: if rng.chance(60) {
+            Scope::Department
+        } else {
+            Scope::Company
+        },
         max_percent,
     }
 }

@@ -56,17 +56,27 @@ fn target(t: &Target) -> String {
                 None => String::new(),
                 Some(f) => format!(", fallback: {}", target(f)),
             };
-            format!("{{ history: {{ periods: {periods}, statistic: {stat}, growth: {}{fb} }} }}", n(growth))
+            format!(
+                "{{ history: {{ periods: {periods}, statistic: {stat}, growth: {}{fb} }} }}",
+                n(growth)
+            )
         }
         Target::Cascade { from, share } => {
             let share = match share {
                 Share::Equal => "equal",
                 Share::BaseSalary => "base_salary",
             };
-            format!("{{ cascade: {{ from: {}, share: {share} }} }}", scope(*from))
+            format!(
+                "{{ cascade: {{ from: {}, share: {share} }} }}",
+                scope(*from)
+            )
         }
         Target::Max(list) | Target::Min(list) => {
-            let k = if matches!(t, Target::Max(_)) { "max" } else { "min" };
+            let k = if matches!(t, Target::Max(_)) {
+                "max"
+            } else {
+                "min"
+            };
             let items: Vec<String> = list.iter().map(target).collect();
             format!("{{ {k}: [{}] }}", items.join(", "))
         }
@@ -79,20 +89,41 @@ fn scoring(out: &mut String, name: &str, s: &Scoring) {
         Scoring::Curve { points, below, cap } => {
             let _ = writeln!(out, "    curve:");
             for (key, (a, sc)) in ["threshold", "target", "stretch"].iter().zip(points) {
-                let _ = writeln!(out, "      {key}: {{ achievement: {}, score: {} }}", n(a), n(sc));
+                let _ = writeln!(
+                    out,
+                    "      {key}: {{ achievement: {}, score: {} }}",
+                    n(a),
+                    n(sc)
+                );
             }
             let _ = writeln!(out, "      below_threshold: {}", n(below));
             if let Some(c) = cap {
                 let _ = writeln!(out, "      cap: {}", n(c));
             }
         }
-        Scoring::Tiers { marginal, steps, cap } => {
-            let mode = if *marginal { "marginal" } else { "whole_amount" };
+        Scoring::Tiers {
+            marginal,
+            steps,
+            cap,
+        } => {
+            let mode = if *marginal {
+                "marginal"
+            } else {
+                "whole_amount"
+            };
             let key = if *marginal { "rate" } else { "score" };
             let _ = writeln!(out, "    tiers:\n      mode: {mode}\n      steps:");
             for st in steps {
-                let to = st.to.as_ref().map_or(String::new(), |t| format!(", to: {}", n(t)));
-                let _ = writeln!(out, "        - {{ from: {}{to}, {key}: {} }}", n(&st.from), n(&st.value));
+                let to = st
+                    .to
+                    .as_ref()
+                    .map_or(String::new(), |t| format!(", to: {}", n(t)));
+                let _ = writeln!(
+                    out,
+                    "        - {{ from: {}{to}, {key}: {} }}",
+                    n(&st.from),
+                    n(&st.value)
+                );
             }
             if let Some(c) = cap {
                 let _ = writeln!(out, "      cap: {}", n(c));
@@ -128,7 +159,11 @@ pub fn yaml(p: &Policy) -> String {
     );
     o.push_str("kpis:\n");
     for k in &p.kpis {
-        let _ = writeln!(o, "  - id: {}\n    name: {{ zh: {0}, en: {0} }}\n    unit: count", k.id);
+        let _ = writeln!(
+            o,
+            "  - id: {}\n    name: {{ zh: {0}, en: {0} }}\n    unit: count",
+            k.id
+        );
         if k.lower {
             o.push_str("    direction: lower\n");
         }
@@ -143,7 +178,11 @@ pub fn yaml(p: &Policy) -> String {
     }
     o.push_str("roles:\n");
     for (name, role) in &p.roles {
-        let w: Vec<String> = role.weights.iter().map(|(k, w)| format!("{k}: {}", n(w))).collect();
+        let w: Vec<String> = role
+            .weights
+            .iter()
+            .map(|(k, w)| format!("{k}: {}", n(w)))
+            .collect();
         let _ = writeln!(o, "  {name}:\n    weights: {{ {} }}", w.join(", "));
         if role.review_weight > num::zero() {
             let _ = writeln!(o, "    review_weight: {}", n(&role.review_weight));
@@ -154,7 +193,11 @@ pub fn yaml(p: &Policy) -> String {
         for (rating, score) in &rv.scale {
             let _ = writeln!(o, "    - {{ rating: {}, score: {} }}", n(rating), n(score));
         }
-        let missing = if rv.renormalize { "renormalize" } else { "fail" };
+        let missing = if rv.renormalize {
+            "renormalize"
+        } else {
+            "fail"
+        };
         let _ = writeln!(o, "  missing: {missing}");
     }
     o.push_str("rating_bands:\n");
@@ -171,7 +214,11 @@ pub fn yaml(p: &Policy) -> String {
 
 fn rest(o: &mut String, p: &Policy) {
     if let Some(c) = &p.calibration {
-        let caps: Vec<String> = c.max_percent.iter().map(|(b, v)| format!("{b}: {}", n(v))).collect();
+        let caps: Vec<String> = c
+            .max_percent
+            .iter()
+            .map(|(b, v)| format!("{b}: {}", n(v)))
+            .collect();
         let _ = writeln!(
             o,
             "calibration:\n  scope: {}\n  max_percent: {{ {} }}",
@@ -192,7 +239,11 @@ fn rest(o: &mut String, p: &Policy) {
     if let Some(c) = &b.cap {
         let _ = writeln!(o, "  cap: {{ target_multiple: {} }}", n(c));
     }
-    let _ = writeln!(o, "  proration: {}", if b.prorate { "days" } else { "none" });
+    let _ = writeln!(
+        o,
+        "  proration: {}",
+        if b.prorate { "days" } else { "none" }
+    );
     if !b.gates.is_empty() {
         o.push_str("  gates:\n");
         for g in &b.gates {
@@ -211,7 +262,11 @@ fn rest(o: &mut String, p: &Policy) {
     }
     if let Some(pool) = &b.pool {
         let scale = if pool.both { "both" } else { "down_only" };
-        let _ = writeln!(o, "  pool: {{ scope: {}, scale: {scale} }}", scope(pool.scope));
+        let _ = writeln!(
+            o,
+            "  pool: {{ scope: {}, scale: {scale} }}",
+            scope(pool.scope)
+        );
     }
     let _ = writeln!(o, "  project_bonuses: {}", b.projects);
 }
