@@ -3,7 +3,7 @@
 //! and data folders, compared exactly as decimals.
 //!
 //! ```sh
-//! cargo test --release --test reference_compare                         # default: 128 cases
+//! cargo test --release --test reference_compare                         # default: 300 cases
 //! MERIT_REF_CASES=5000 cargo test --release --test reference_compare    # long mode
 //! MERIT_REF_ENABLE=all cargo test --release --test reference_compare   # also the known disagreements
 //! MERIT_REF_KEEP=1 …                                                  # keep failing folders
@@ -28,7 +28,7 @@ fn cases() -> u32 {
     std::env::var("MERIT_REF_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(128)
+        .unwrap_or(300)
 }
 
 /// Runs merit on the folders and lists every difference from `expected`.

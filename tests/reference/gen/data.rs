@@ -210,6 +210,21 @@ fn employees(rng: &mut Rng, f: &Flags, p: &Policy, period: Period) -> Vec<Employ
                 currency: (f.fx && rng.chance(40)).then(|| rng.pick(&["USD", "EUR"]).to_string()),
             }
         })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .scan(None::<Employee>, |prev, mut e| {
+            // a twin of the one before (same pay, role, department): equal
+            // bonuses, so ties in pool remainders and calibration ranks
+            if let Some(p) = prev.as_ref().filter(|_| rng.chance(20)) {
+                e.base_salary = p.base_salary.clone();
+                e.target_bonus_pct = p.target_bonus_pct.clone();
+                e.role = p.role.clone();
+                e.department = p.department.clone();
+                e.currency = p.currency.clone();
+            }
+            *prev = Some(e.clone());
+            Some(e)
+        })
         .collect()
 }
 
