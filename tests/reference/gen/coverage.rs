@@ -4,6 +4,8 @@
 use super::{generate, Flags, Rng};
 use crate::reference::kpi::score;
 use crate::reference::num::{self, Q};
+use crate::reference::policy::Policy;
+use crate::reference::run::Payout;
 use crate::reference::{evaluate, Outcome};
 use std::collections::BTreeMap;
 
@@ -61,59 +63,66 @@ pub fn measure(n: u64, seed: u64) -> Counts {
             Outcome::Paid(p) => p,
         };
         let p = crate::reference::policy::load(&pol).unwrap();
-        let r = &p.rounding;
         c.add("payout rows", pays.len());
         for pay in &pays {
-            let bonus_tie = is_tie(&pay.bonus_exact, r.money);
-            c.add("bonus exactly at a half money unit", bonus_tie as usize);
-            c.add("bonus > 0", (pay.bonus > num::zero()) as usize);
-            c.add(
-                "pool changed the bonus",
-                (pay.bonus != pay.bonus_before_pool) as usize,
-            );
-            c.add("calibrated", pay.calibrated_from.is_some() as usize);
-            c.add("gate shut", (!pay.gate_passed) as usize);
-            c.add("review renormalised", pay.renormalized as usize);
-            c.add(
-                "project bonus paid",
-                (pay.project_bonus > num::zero()) as usize,
-            );
-            c.add(
-                "foreign currency",
-                (pay.payout_currency != p.currency) as usize,
-            );
-            c.add(
-                "payout conversion tie",
-                is_tie(&(&pay.total / &pay.fx_rate), r.money) as usize,
-            );
-            if pay.lines.iter().all(|l| l.quarter.is_none()) {
-                let mut total = pay
-                    .lines
-                    .iter()
-                    .fold(num::zero(), |a, l| a + &l.contribution);
-                if let Some((_, s, w)) = &pay.review {
-                    total += s * w / num::int(100);
-                }
-                c.add("final score tie", is_tie(&total, r.score) as usize);
-            }
-            for l in &pay.lines {
-                let k = p.kpi(&l.kpi);
-                let q = &l.v.actual / &l.v.target;
-                let raw = if k.lower {
-                    num::max(num::zero(), num::int(2) - q)
-                } else {
-                    q
-                };
-                c.add("KPI lines", 1);
-                c.add("achievement tie", is_tie(&raw, r.achievement) as usize);
-                let s = score(&p.scorings[&k.scoring], &l.v.achievement);
-                c.add("KPI score tie", is_tie(&s, r.score) as usize);
-                c.add(
-                    "quarter lines (year from quarters)",
-                    l.quarter.is_some() as usize,
-                );
-            }
+            count(&mut c, &p, pay);
         }
     }
     c
+}
+
+/// What one payout row reaches.
+fn count(c: &mut Counts, p: &Policy, pay: &Payout) {
+    let r = &p.rounding;
+    c.add(
+        "bonus exactly at a half money unit",
+        is_tie(&pay.bonus_exact, r.money) as usize,
+    );
+    c.add("bonus > 0", (pay.bonus > num::zero()) as usize);
+    c.add(
+        "pool changed the bonus",
+        (pay.bonus != pay.bonus_before_pool) as usize,
+    );
+    c.add("calibrated", pay.calibrated_from.is_some() as usize);
+    c.add("gate shut", (!pay.gate_passed) as usize);
+    c.add("review renormalised", pay.renormalized as usize);
+    c.add(
+        "project bonus paid",
+        (pay.project_bonus > num::zero()) as usize,
+    );
+    c.add(
+        "foreign currency",
+        (pay.payout_currency != p.currency) as usize,
+    );
+    c.add(
+        "payout conversion tie",
+        is_tie(&(&pay.total / &pay.fx_rate), r.money) as usize,
+    );
+    if pay.lines.iter().all(|l| l.quarter.is_none()) {
+        let mut total = pay
+            .lines
+            .iter()
+            .fold(num::zero(), |a, l| a + &l.contribution);
+        if let Some((_, s, w)) = &pay.review {
+            total += s * w / num::int(100);
+        }
+        c.add("final score tie", is_tie(&total, r.score) as usize);
+    }
+    for l in &pay.lines {
+        let k = p.kpi(&l.kpi);
+        let q = &l.v.actual / &l.v.target;
+        let raw = if k.lower {
+            num::max(num::zero(), num::int(2) - q)
+        } else {
+            q
+        };
+        c.add("KPI lines", 1);
+        c.add("achievement tie", is_tie(&raw, r.achievement) as usize);
+        let s = score(&p.scorings[&k.scoring], &l.v.achievement);
+        c.add("KPI score tie", is_tie(&s, r.score) as usize);
+        c.add(
+            "quarter lines (year from quarters)",
+            l.quarter.is_some() as usize,
+        );
+    }
 }

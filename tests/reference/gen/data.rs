@@ -30,9 +30,10 @@ fn text(q: &Q) -> String {
 }
 
 impl World {
-    pub fn tables(&self) -> BTreeMap<String, String> {
-        let mut t = BTreeMap::new();
-        let mut e = String::from("employee_id,name,department,role,base_salary,target_bonus_pct,hire_date,termination_date");
+    fn employees_csv(&self) -> String {
+        let mut e = String::from(
+            "employee_id,name,department,role,base_salary,target_bonus_pct,hire_date,termination_date",
+        );
         e.push_str(if self.with_currency {
             ",currency\n"
         } else {
@@ -40,87 +41,95 @@ impl World {
         });
         for x in &self.employees {
             let term = x.term.map_or(String::new(), |d| d.to_string());
+            let (base, pct) = (text(&x.base_salary), text(&x.target_bonus_pct));
             let _ = write!(
                 e,
-                "{},n{0},{},{},{},{},{},{term}",
-                x.id,
-                x.department,
-                x.role,
-                text(&x.base_salary),
-                text(&x.target_bonus_pct),
-                x.hire
+                "{},n{0},{},{},{base},{pct},{},{term}",
+                x.id, x.department, x.role, x.hire
             );
             if self.with_currency {
                 let _ = write!(e, ",{}", x.currency.as_deref().unwrap_or("CNY"));
             }
             e.push('\n');
         }
-        t.insert("employees".into(), e);
-        let mut m = String::from("subject_id,month,metric,value\n");
-        for ((s, metric, month), v) in &self.metrics {
-            let _ = writeln!(m, "{s},{month},{metric},{}", text(v));
-        }
-        t.insert("metrics".into(), m);
+        e
+    }
+
+    /// Every table's CSV text by name; tables without rows are left out
+    /// (but employees and metrics).
+    pub fn tables(&self) -> BTreeMap<String, String> {
+        let mut t = BTreeMap::new();
+        t.insert("employees".into(), self.employees_csv());
         let mut add = |name: &str, header: &str, rows: Vec<String>| {
-            if !rows.is_empty() {
-                t.insert(name.into(), format!("{header}\n{}\n", rows.join("\n")));
+            if !rows.is_empty() || name == "metrics" {
+                t.insert(
+                    name.into(),
+                    format!(
+                        "{header}\n{}",
+                        rows.iter().map(|r| format!("{r}\n")).collect::<String>()
+                    ),
+                );
             }
         };
+        let metrics = self.metrics.iter();
+        add(
+            "metrics",
+            "subject_id,month,metric,value",
+            metrics
+                .map(|((s, k, m), v)| format!("{s},{m},{k},{}", text(v)))
+                .collect(),
+        );
+        let targets = self.targets.iter();
         add(
             "targets",
             "subject_id,period,kpi,target",
-            self.targets
-                .iter()
+            targets
                 .map(|((s, p, k), v)| format!("{s},{p},{k},{}", text(v)))
                 .collect(),
         );
+        let ratings = self.ratings.iter();
         add(
             "ratings",
             "employee_id,period,rating",
-            self.ratings
-                .iter()
+            ratings
                 .map(|((e, p), v)| format!("{e},{p},{}", text(v)))
                 .collect(),
         );
+        let projects = self.projects.iter().enumerate().map(|(i, p)| {
+            let approved = if p.approved { "yes" } else { "no" };
+            format!(
+                "{},{},p{i},{},{approved}",
+                p.employee,
+                p.period,
+                text(&p.amount)
+            )
+        });
         add(
             "projects",
             "employee_id,period,project,amount,approved",
-            self.projects
-                .iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    format!(
-                        "{},{},p{i},{},{}",
-                        p.employee,
-                        p.period,
-                        text(&p.amount),
-                        if p.approved { "yes" } else { "no" }
-                    )
-                })
-                .collect(),
+            projects.collect(),
         );
+        let benchmarks = self.benchmarks.iter();
         add(
             "benchmarks",
             "kpi,period,value",
-            self.benchmarks
-                .iter()
+            benchmarks
                 .map(|((k, p), v)| format!("{k},{p},{}", text(v)))
                 .collect(),
         );
+        let budgets = self.budgets.iter();
         add(
             "budgets",
             "subject_id,period,budget",
-            self.budgets
-                .iter()
+            budgets
                 .map(|((s, p), v)| format!("{s},{p},{}", text(v)))
                 .collect(),
         );
+        let fx = self.fx.iter();
         add(
             "fx_rates",
             "currency,month,rate_to_policy_currency",
-            self.fx
-                .iter()
-                .map(|((c, m), v)| format!("{c},{m},{}", text(v)))
+            fx.map(|((c, m), v)| format!("{c},{m},{}", text(v)))
                 .collect(),
         );
         t

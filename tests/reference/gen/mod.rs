@@ -8,6 +8,7 @@
 pub mod adjust;
 pub mod coverage;
 pub mod data;
+pub mod edges;
 pub mod metrics;
 pub mod policy;
 pub mod render;
@@ -233,7 +234,7 @@ pub fn generate(seed: u64, f: &Flags) -> Case {
     adjust::tame_cascades(&mut pol, &mut world, period);
     let mut budget_edge = 0;
     let edge = if f.edges {
-        adjust::break_something(
+        edges::break_something(
             &mut rng.fork(4),
             &mut pol,
             &mut world,
