@@ -67,8 +67,40 @@ pub fn measure(n: u64, seed: u64) -> Counts {
         for pay in &pays {
             count(&mut c, &p, pay);
         }
+        c.add(
+            "pool groups with equal remainders",
+            remainder_ties(&p, &data, &pays),
+        );
     }
     c
+}
+
+/// Pool groups where two people's bonuses (so their remainders) are equal
+/// and not zero: the leftover cents go by employee id.
+fn remainder_ties(p: &Policy, data: &std::path::Path, pays: &[Payout]) -> usize {
+    let Some(pool) = &p.bonus.pool else { return 0 };
+    let d = crate::reference::data::load(data);
+    let mut groups: BTreeMap<String, Vec<&Payout>> = BTreeMap::new();
+    for pay in pays {
+        let e = d.employees.iter().find(|e| e.id == pay.id).unwrap();
+        let key = match pool.scope {
+            crate::reference::policy::Scope::Department => e.department.clone(),
+            _ => String::new(),
+        };
+        groups.entry(key).or_default().push(pay);
+    }
+    groups
+        .values()
+        .filter(|g| {
+            g.iter().enumerate().any(|(i, a)| {
+                g[i + 1..].iter().any(|b| {
+                    a.bonus_before_pool == b.bonus_before_pool
+                        && a.bonus_before_pool > num::zero()
+                        && a.bonus != a.bonus_before_pool
+                })
+            })
+        })
+        .count()
 }
 
 /// What one payout row reaches.

@@ -230,6 +230,8 @@ fn employees(rng: &mut Rng, f: &Flags, p: &Policy, period: Period) -> Vec<Employ
                 e.role = p.role.clone();
                 e.department = p.department.clone();
                 e.currency = p.currency.clone();
+                e.hire = p.hire;
+                e.term = p.term;
             }
             *prev = Some(e.clone());
             Some(e)
@@ -248,6 +250,7 @@ pub fn generate(rng: &mut Rng, f: &Flags, p: &Policy, period: Period) -> World {
         super::metrics::kpi(&mut rng.fork(100 + i as u64), p, k, &units, &mut w);
     }
     ratings(&mut rng.fork(2), p, &units, &mut w);
+    copy_twins(&mut w);
     if f.projects {
         projects(&mut rng.fork(3), p, period, &mut w);
     }
@@ -263,6 +266,59 @@ pub fn generate(rng: &mut Rng, f: &Flags, p: &Policy, period: Period) -> World {
         }
     }
     w
+}
+
+/// A twin (same pay, role, department and dates as the employee before it)
+/// also gets that employee's metric rows, targets and ratings, so that both
+/// end with equal bonuses.
+fn copy_twins(w: &mut World) {
+    let same = |a: &Employee, b: &Employee| {
+        (
+            &a.base_salary,
+            &a.target_bonus_pct,
+            &a.role,
+            &a.department,
+            a.hire,
+            a.term,
+        ) == (
+            &b.base_salary,
+            &b.target_bonus_pct,
+            &b.role,
+            &b.department,
+            b.hire,
+            b.term,
+        )
+    };
+    for i in 1..w.employees.len() {
+        let (a, b) = (&w.employees[i - 1], &w.employees[i]);
+        if !same(a, b) {
+            continue;
+        }
+        let (from, to) = (a.id.clone(), b.id.clone());
+        let rows: Vec<_> = w
+            .metrics
+            .iter()
+            .filter(|((s, _, _), _)| *s == from)
+            .map(|((_, k, m), v)| ((to.clone(), k.clone(), *m), v.clone()))
+            .collect();
+        w.metrics.retain(|(s, _, _), _| *s != to);
+        w.metrics.extend(rows);
+        let rows: Vec<_> = w
+            .targets
+            .iter()
+            .filter(|((s, _, _), _)| *s == from)
+            .map(|((_, p, k), v)| ((to.clone(), p.clone(), k.clone()), v.clone()))
+            .collect();
+        w.targets.extend(rows);
+        let rows: Vec<_> = w
+            .ratings
+            .iter()
+            .filter(|((e, _), _)| *e == from)
+            .map(|((_, p), v)| ((to.clone(), p.clone()), v.clone()))
+            .collect();
+        w.ratings.retain(|(e, _), _| *e != to);
+        w.ratings.extend(rows);
+    }
 }
 
 fn ratings(rng: &mut Rng, p: &Policy, units: &[Period], w: &mut World) {
