@@ -252,7 +252,7 @@ pub fn generate(seed: u64, f: &Flags) -> Case {
     }
     Case {
         period: period.label(),
-        policy_yaml: render::yaml(&pol),
+        policy_yaml: render::yaml(&pol, rng.fork(7).chance(50)),
         bonus_rhai: pol.bonus.script.render(),
         tables: world.tables(),
         edge,
