@@ -4,7 +4,7 @@
 //! decimals (payouts.csv, and scores.csv per KPI line and review line).
 //!
 //! ```sh
-//! cargo test --release --test reference_compare                        # 300 cases, ~10–25 s
+//! cargo test --release --test reference_compare                        # 500 cases, ~10–30 s
 //! MERIT_REF_CASES=5000 cargo test --release --test reference_compare   # long mode, ~3–4 min
 //! MERIT_REF_ENABLE=all cargo test --release --test reference_compare   # also the known disagreements
 //! MERIT_REF_KEEP=1 …                                                   # keep a failing case's folders
@@ -35,7 +35,7 @@ fn cases() -> u32 {
     std::env::var("MERIT_REF_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(300)
+        .unwrap_or(500)
 }
 
 /// Runs merit on the folders and lists every difference from `expected`.
