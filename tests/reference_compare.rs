@@ -6,7 +6,7 @@
 //! ```sh
 //! cargo test --release --test reference_compare                        # 500 cases, ~10–30 s
 //! MERIT_REF_CASES=5000 cargo test --release --test reference_compare   # long mode, ~3–4 min
-//! MERIT_REF_ENABLE=all cargo test --release --test reference_compare   # also the known disagreements
+//! MERIT_REF_DISABLE=all cargo test --release --test reference_compare  # without the once-known disagreements
 //! MERIT_REF_KEEP=1 …                                                   # keep a failing case's folders
 //! MERIT_REF_SEED=123 MERIT_REF_FLAGS=all cargo test --release --test reference_compare one_case -- --nocapture
 //! ```
@@ -15,12 +15,11 @@
 //! shrinks a failure by switching flags off). `MERIT_REF_FLAGS` is a string
 //! of 0/1 in that order, or `all`.
 //!
-//! `MERIT_REF_ENABLE=name,…` (or `all`) lets the generator into classes of
-//! cases where merit's current main is known to disagree with the documented
-//! rules; each is described in `reference::gen::KNOWN` (inexact,
-//! project-periods, data-places, effective, empty-month, history-complete,
-//! pool-edges, project-rounding, fx-unpaid). By default the generator stays
-//! clear of all of them, so the test passes on main and fails on anything new.
+//! Classes of cases where merit once disagreed with the documented rules
+//! (`reference::gen::KNOWN`: inexact, project-periods, data-places,
+//! effective, empty-month, history-complete, pool-edges, project-rounding,
+//! fx-unpaid) are generated like everything else; `MERIT_REF_DISABLE=name,…`
+//! (or `all`) keeps the generator clear of some, to bisect an older engine.
 
 mod common;
 mod reference;
@@ -184,7 +183,10 @@ fn generator_coverage() {
         println!("{n:>6}  {k}");
     }
     let cases = c.get("cases");
-    assert!(c.get("stopped (exit 2)") * 3 < cases, "too many runs stop");
+    assert!(
+        c.get("stopped (exit 2)") * 5 < cases * 2,
+        "too many runs stop"
+    );
     for k in [
         "bonus exactly at a half money unit",
         "achievement tie",

@@ -175,6 +175,12 @@ impl Data {
             let Some(cur) = e.currency.clone().filter(|c| *c != policy.currency) else {
                 continue;
             };
+            // Someone not employed in the period is not paid: no rate needed.
+            let employed = e.hire_date <= period.end()
+                && e.termination_date.is_none_or(|t| t >= period.start());
+            if !employed {
+                continue;
+            }
             if !rates.contains_key(&cur) {
                 let months: Vec<Month> = match conv.rate {
                     crate::policy::FxRateRule::PeriodEnd => vec![period.last()],

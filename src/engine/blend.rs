@@ -21,13 +21,12 @@ pub enum ReviewUse {
     MissingRenormalized { review_weight: Decimal },
 }
 
-/// Multiplier applied to the role's KPI weights (1 unless re-normalised).
-pub fn weight_factor(review: &ReviewUse) -> Decimal {
+/// The percent the KPI weights share: 100, or 100 − the review weight when
+/// a missing review is re-normalised (each weight is then w × 100 ÷ share).
+pub fn weight_share(review: &ReviewUse) -> Decimal {
     match review {
-        ReviewUse::MissingRenormalized { review_weight } => {
-            Decimal::ONE_HUNDRED / (Decimal::ONE_HUNDRED - review_weight)
-        }
-        _ => Decimal::ONE,
+        ReviewUse::MissingRenormalized { review_weight } => Decimal::ONE_HUNDRED - review_weight,
+        _ => Decimal::ONE_HUNDRED,
     }
 }
 

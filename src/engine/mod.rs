@@ -550,7 +550,7 @@ fn evaluate(
                     Diagnostic::error(lp.yaml_path(), format!("employee {} {m}", e.id)),
                 )]
             })?;
-            let factor = blend::weight_factor(&review);
+            let share = blend::weight_share(&review);
             let kpis: Vec<KpiLine> = w
                 .kpis
                 .iter()
@@ -559,7 +559,8 @@ fn evaluate(
                         .iter()
                         .find(|(x, _, _)| *x == k)
                         .expect("every weighted KPI was evaluated");
-                    let weight = base_weight * factor;
+                    // Shown exact where they have a finite form (see blend::final_score).
+                    let weight = Num::mul_div(base_weight, Decimal::ONE_HUNDRED, share).approx();
                     KpiLine {
                         kpi: k,
                         period: period_ix,
@@ -571,7 +572,7 @@ fn evaluate(
                         score: ev.score,
                         segment: ev.segment,
                         weight,
-                        contribution: ev.score * weight / Decimal::ONE_HUNDRED,
+                        contribution: Num::mul_div(ev.score, base_weight, share).approx(),
                     }
                 })
                 .collect();

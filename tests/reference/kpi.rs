@@ -5,14 +5,15 @@
 
 use super::data::{Data, Employee};
 use super::num::{self, Q};
-use super::period::Period;
-use super::policy::{Agg, Kpi, Policy, Scope, Scoring, Share, Statistic, Target};
+use super::period::{Month, Period};
+use super::policy::{Agg, Kpi, Missing, Policy, Scope, Scoring, Share, Statistic, Target};
 use num_traits::{Signed, Zero};
+use std::collections::BTreeMap;
 
 /// Whether a history target's past actuals (mean or ratio) are rounded to
-/// actual_places before the statistic. docs/policy.md does not say; false:
-/// "every intermediate is exact, the derived target is rounded once".
-pub const HISTORY_ROUNDS_PAST_ACTUALS: bool = false;
+/// actual_places before the statistic: docs/policy.md (Targets, history)
+/// says each past period's actual is rounded as in its own run.
+pub const HISTORY_ROUNDS_PAST_ACTUALS: bool = true;
 
 /// Why a run stops (merit exits 2).
 pub type Stop = String;
@@ -48,7 +49,7 @@ impl Ctx<'_> {
     }
 
     /// Monthly values of `metric` for `subject` inside `period`.
-    fn rows(&self, subject: &str, metric: &str, period: Period) -> Vec<Q> {
+    fn rows(&self, subject: &str, metric: &str, period: Period) -> Vec<(Month, Q)> {
         let Some(by_month) = self
             .d
             .metrics
@@ -59,23 +60,92 @@ impl Ctx<'_> {
         by_month
             .iter()
             .filter(|(m, _)| period.contains(**m))
-            .map(|(_, v)| v.clone())
+            .map(|(m, v)| (*m, v.clone()))
             .collect()
     }
 
-    /// The KPI's actual: its aggregate over the period's months.
-    pub fn actual(&self, kpi: &Kpi, subject: &str, period: Period) -> Result<Q, Stop> {
-        self.aggregate(kpi, subject, period, true)
+    /// The months of `period` a KPI needs a row for: all, or for an
+    /// individual KPI those in which `e` is employed on at least one day.
+    fn needed(&self, kpi: &Kpi, e: &Employee, period: Period) -> Vec<Month> {
+        period
+            .months()
+            .into_iter()
+            .filter(|m| {
+                kpi.scope != Scope::Individual || self.days_employed(e, Period::of_month(*m)) > 0
+            })
+            .collect()
     }
 
-    /// The aggregate, rounded to actual_places (a mean or ratio) when
-    /// `rounded`.
+    /// The KPI's actual: its aggregate over the period's months, after the
+    /// KPI's month-coverage rule (docs/policy.md, Month coverage).
+    pub fn actual(&self, kpi: &Kpi, e: &Employee, period: Period) -> Result<Q, Stop> {
+        let subject = self.subject(kpi, e);
+        let needed = self.needed(kpi, e, period);
+        let mut rows: BTreeMap<String, Vec<(Month, Q)>> = BTreeMap::new();
+        for m in kpi.agg.metrics() {
+            let mut v = self.rows(&subject, m, period);
+            let missing: Vec<Month> = needed
+                .iter()
+                .filter(|n| !v.iter().any(|(x, _)| x == *n))
+                .copied()
+                .collect();
+            match kpi.missing {
+                Missing::Error if !missing.is_empty() => {
+                    return Err(format!("missing months: kpi {} subject {subject}", kpi.id))
+                }
+                Missing::Zero => {
+                    v.extend(missing.into_iter().map(|m| (m, num::zero())));
+                    v.sort_by_key(|(m, _)| m.index());
+                }
+                _ => {}
+            }
+            rows.insert(m.to_string(), v);
+        }
+        let a = self.aggregate_rows(kpi, &subject, period, true, &rows)?;
+        match (&kpi.missing, &kpi.agg) {
+            (Missing::Prorate, Agg::Sum(m)) => {
+                let n = rows[m.as_str()].len() as i64;
+                let whole = period.months().len() as i64;
+                if n > 0 && n < whole {
+                    let r = &self.p.rounding;
+                    return Ok(num::round(
+                        &(a * num::int(whole) / num::int(n)),
+                        r.actual,
+                        r.mode,
+                    ));
+                }
+                Ok(a)
+            }
+            _ => Ok(a),
+        }
+    }
+
+    /// The aggregate of `subject`'s rows over `period` (a history period).
     fn aggregate(
         &self,
         kpi: &Kpi,
         subject: &str,
         period: Period,
         rounded: bool,
+    ) -> Result<Q, Stop> {
+        let rows = kpi
+            .agg
+            .metrics()
+            .into_iter()
+            .map(|m| (m.to_string(), self.rows(subject, m, period)))
+            .collect();
+        self.aggregate_rows(kpi, subject, period, rounded, &rows)
+    }
+
+    /// The aggregate of the given monthly rows, rounded to actual_places
+    /// (a mean or ratio) when `rounded`.
+    fn aggregate_rows(
+        &self,
+        kpi: &Kpi,
+        subject: &str,
+        period: Period,
+        rounded: bool,
+        rows: &BTreeMap<String, Vec<(Month, Q)>>,
     ) -> Result<Q, Stop> {
         let r = &self.p.rounding;
         let round = |x: Q| {
@@ -94,7 +164,7 @@ impl Ctx<'_> {
         };
         let sum = |v: &[Q]| v.iter().fold(num::zero(), |a, b| a + b);
         let one = |m: &str| {
-            let v = self.rows(subject, m, period);
+            let v: Vec<Q> = rows[m].iter().map(|(_, v)| v.clone()).collect();
             if v.is_empty() {
                 Err(stop())
             } else {
@@ -290,7 +360,7 @@ impl Ctx<'_> {
     pub fn value(&self, kpi: &Kpi, e: &Employee, period: Period) -> Result<Value, Stop> {
         let r = &self.p.rounding;
         let subject = self.subject(kpi, e);
-        let actual = self.actual(kpi, &subject, period)?;
+        let actual = self.actual(kpi, e, period)?;
         let target = self.target(kpi, &kpi.target, &subject, e, period)?;
         if target.is_zero() {
             return Err(format!("zero target: {} {subject}", kpi.id));

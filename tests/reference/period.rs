@@ -164,6 +164,14 @@ impl Period {
         })
     }
 
+    /// The one-month period of `m`.
+    pub fn of_month(m: Month) -> Period {
+        Period {
+            kind: Kind::Month,
+            start: m,
+        }
+    }
+
     pub fn months(self) -> Vec<Month> {
         let i = self.start.index();
         (0..self.kind.months())

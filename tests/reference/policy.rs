@@ -18,6 +18,15 @@ pub struct Rounding {
     pub mode: Mode,
 }
 
+/// `missing_months` (docs/policy.md, Month coverage).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Missing {
+    Error,
+    Zero,
+    Prorate,
+    Any,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
     Individual,
@@ -85,6 +94,7 @@ pub struct Kpi {
     pub agg: Agg,
     pub target: Target,
     pub scoring: String,
+    pub missing: Missing,
 }
 
 #[derive(Clone, Debug)]
@@ -364,6 +374,16 @@ fn kpi(v: &Value) -> R<Kpi> {
             Some(t) => target(t)?,
         },
         scoring: text(req(v, "scoring")?)?,
+        missing: match get(v, "missing_months") {
+            None => Missing::Error,
+            Some(m) => match text(m)?.as_str() {
+                "error" => Missing::Error,
+                "zero" => Missing::Zero,
+                "prorate" => Missing::Prorate,
+                "any" => Missing::Any,
+                other => return Err(format!("missing_months: {other}")),
+            },
+        },
     })
 }
 

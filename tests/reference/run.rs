@@ -89,6 +89,16 @@ impl Ctx<'_> {
                 period.label()
             ));
         }
+        // docs: an empty required table, or a period none of whose months
+        // has a metric row, stops the run.
+        let any_row = self
+            .d
+            .metrics
+            .values()
+            .any(|by_month| by_month.keys().any(|m| period.contains(*m)));
+        if !any_row {
+            return Err(format!("no metric rows in {}", period.label()));
+        }
         let mut staff: Vec<&Employee> = self
             .d
             .employees

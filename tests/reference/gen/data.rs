@@ -406,7 +406,8 @@ pub fn as_actual(p: &Policy, k: &Kpi, a: Q) -> Q {
     match k.agg {
         Agg::Mean(_) | Agg::Ratio(..) => num::round(&a, p.rounding.actual, p.rounding.mode),
         _ if !super::enabled("data-places") => num::round(&a, p.rounding.actual, num::Mode::Down),
-        _ => a,
+        // more decimals than actual_places, but a value the data can hold
+        _ => num::round(&a, p.rounding.actual + 3, num::Mode::Down),
     }
 }
 

@@ -241,7 +241,10 @@ fn design(
     if !may_drop {
         months = u.months();
     }
-    if may_drop && months.len() > 1 && rng.chance(15) {
+    // Gaps mostly where the KPI's `missing_months` accepts them; now and
+    // then under `error` too, so that the stop is compared.
+    let gap_chance = if k.missing == Missing::Error { 2 } else { 30 };
+    if may_drop && months.len() > 1 && rng.chance(gap_chance) {
         months.remove(rng.below(months.len() as u64) as usize);
     }
     let a = achievement(rng, p.rounding.achievement);

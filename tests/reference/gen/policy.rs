@@ -259,8 +259,16 @@ fn kpis(rng: &mut Rng, f: &Flags, scorings: &BTreeMap<String, Scoring>) -> Vec<K
                 }
                 a => a,
             };
+            // Mostly the default; the others where data leaves gaps.
+            let missing = match rng.below(8) {
+                0 => Missing::Zero,
+                1 => Missing::Prorate,
+                2 => Missing::Any,
+                _ => Missing::Error,
+            };
             Kpi {
                 target,
+                missing,
                 lower: f.lower && rng.chance(40),
                 scoring: rng.pick(&names).clone(),
                 id,

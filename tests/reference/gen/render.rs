@@ -186,6 +186,15 @@ pub fn yaml(p: &Policy, terse: bool) -> String {
             let _ = writeln!(o, "    target: {}", target(&k.target, terse));
         }
         let _ = writeln!(o, "    scoring: {}", k.scoring);
+        let missing = match k.missing {
+            Missing::Error => "error",
+            Missing::Zero => "zero",
+            Missing::Prorate => "prorate",
+            Missing::Any => "any",
+        };
+        if !(terse && k.missing == Missing::Error) {
+            let _ = writeln!(o, "    missing_months: {missing}");
+        }
     }
     o.push_str("scorings:\n");
     for (name, s) in &p.scorings {
