@@ -119,13 +119,12 @@ impl Exact {
 /// boundary that its last-digit error cannot cross it; the exact rational
 /// otherwise. `None` when `d` is zero or the result does not fit.
 pub fn div_round(n: Decimal, d: Decimal, places: u32, mode: RoundingMode) -> Option<Decimal> {
-    if let Some(q) = exact_div(n, d) {
+    let q = n.checked_div(d)?;
+    if safely_rounded(q, places, mode) {
         return Some(crate::decimal::round_fixed(q, places, mode));
     }
-    if let Some(q) = n.checked_div(d) {
-        if safely_rounded(q, places, mode) {
-            return Some(crate::decimal::round_fixed(q, places, mode));
-        }
+    if let Some(q) = exact_div(n, d) {
+        return Some(crate::decimal::round_fixed(q, places, mode));
     }
     Exact::ratio(n, d)?.round(places, mode)
 }
@@ -166,18 +165,18 @@ pub fn exact_div(n: Decimal, d: Decimal) -> Option<Decimal> {
 }
 
 /// Whether `q`, within one unit of its last digit of the true value, is at
-/// least ten such units away from every rounding boundary at `places`.
+/// least ten such units away from every rounding boundary at `places`
+/// (integer arithmetic on the digits below the rounding place).
 fn safely_rounded(q: Decimal, places: u32, mode: RoundingMode) -> bool {
-    if q.scale() < places + 2 {
+    let scale = q.scale();
+    if scale < places + 2 {
         return false;
     }
-    let lower = q.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::ToZero);
-    let unit = Decimal::new(1, places);
-    let frac = (q - lower).abs() / unit; // in [0, 1), exact (a power of ten)
-    let margin = Decimal::new(1, q.scale() - places - 1);
+    let unit = 10u128.pow(scale - places);
+    let below = q.mantissa().unsigned_abs() % unit;
     match mode {
-        RoundingMode::Down | RoundingMode::Up => frac > margin && Decimal::ONE - frac > margin,
-        RoundingMode::HalfUp | RoundingMode::HalfEven => (frac - Decimal::new(5, 1)).abs() > margin,
+        RoundingMode::Down | RoundingMode::Up => below > 10 && unit - below > 10,
+        RoundingMode::HalfUp | RoundingMode::HalfEven => below.abs_diff(unit / 2) > 10,
     }
 }
 
@@ -328,6 +327,43 @@ mod tests {
         let share = Exact::ratio(Decimal::ONE, d("96")).unwrap();
         let t = share * d("769938");
         assert_eq!(t.round(6, RoundingMode::Up), Some(d("8020.187500")));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn div_round_is_the_exact_quotient_rounded(
+            n in -10_000_000_000i64..10_000_000_000,
+            ns in 0u32..8,
+            d in 1i64..1_000_000,
+            ds in 0u32..6,
+            places in 0u32..7,
+            mode in 0usize..4,
+        ) {
+            let mode = [RoundingMode::HalfUp, RoundingMode::HalfEven, RoundingMode::Down, RoundingMode::Up][mode];
+            let (n, d) = (Decimal::new(n, ns), Decimal::new(d, ds));
+            let exact = Exact::ratio(n, d).unwrap().round(places, mode);
+            proptest::prop_assert_eq!(div_round(n, d, places, mode), exact);
+        }
+    }
+
+    #[test]
+    fn ties_and_boundaries_take_the_exact_path() {
+        // 1 ÷ 8 = 0.125 is a tie at 2 places; 2 ÷ 3 is near no boundary.
+        let (one, eight) = (Decimal::ONE, Decimal::from(8));
+        assert_eq!(
+            div_round(one, eight, 2, RoundingMode::HalfUp),
+            Some(d("0.13"))
+        );
+        assert_eq!(
+            div_round(one, eight, 2, RoundingMode::HalfEven),
+            Some(d("0.12"))
+        );
+        assert_eq!(
+            div_round(d("2"), d("3"), 4, RoundingMode::Down),
+            Some(d("0.6666"))
+        );
+        assert_eq!(exact_div(d("1000600"), d("1200")), None);
+        assert_eq!(exact_div(d("3"), d("8")), Some(d("0.375")));
     }
 
     #[test]

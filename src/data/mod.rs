@@ -406,7 +406,7 @@ fn parse_bool(s: &str) -> Result<bool, String> {
         "true" | "yes" | "y" | "1" => Ok(true),
         "false" | "no" | "n" | "0" => Ok(false),
         _ => Err(format!(
-            "'{s}' is not a yes/no value (true, false, yes, no, 1, 0)"
+            "'{s}' is not a yes/no value (true, false, yes, no, y, n, 1, 0)"
         )),
     }
 }
