@@ -68,6 +68,14 @@ impl Ctx<'_> {
                 return Err(format!("target row {s} {p} {k} is not positive"));
             }
         }
+        // docs (Bonus pools): a budget has at most money_places decimals,
+        // or the run stops naming the budgets row — any row.
+        let money = self.p.rounding.money;
+        for ((s, p), b) in &self.d.budgets {
+            if !super::num::has_places(b, money) {
+                return Err(format!("budget of {s} in {p} has more than {money} places"));
+            }
+        }
         if let Some(rv) = &self.p.review {
             for ((e, p), r) in &self.d.ratings {
                 if !rv.scale.iter().any(|(k, _)| k == r) {
