@@ -172,8 +172,20 @@ fn safely_rounded(q: Decimal, places: u32, mode: RoundingMode) -> bool {
     if scale < places + 2 {
         return false;
     }
-    let unit = 10u128.pow(scale - places);
-    let below = q.mantissa().unsigned_abs() % unit;
+    let digits = scale - places;
+    let m = q.mantissa().unsigned_abs();
+    // 64-bit arithmetic where it suffices (the usual case): this runs for
+    // every actual and achievement.
+    let (below, unit) = match (u64::try_from(m), digits) {
+        (Ok(m), 0..=19) => {
+            let unit = 10u64.pow(digits);
+            (u128::from(m % unit), u128::from(unit))
+        }
+        _ => {
+            let unit = 10u128.pow(digits);
+            (m % unit, unit)
+        }
+    };
     match mode {
         RoundingMode::Down | RoundingMode::Up => below > 10 && unit - below > 10,
         RoundingMode::HalfUp | RoundingMode::HalfEven => below.abs_diff(unit / 2) > 10,

@@ -389,6 +389,13 @@ fn evaluate(
         .iter()
         .map(|k| &policy.scorings[&k.scoring])
         .collect();
+    // The months each employee needs metric rows for, found once.
+    let all_months = coverage::required(None, period);
+    let needs: Vec<u16> = data
+        .employees
+        .par_iter()
+        .map(|e| coverage::required(Some(e), period))
+        .collect();
     let eval = |k: usize, subject: &str, ix: Option<u32>| -> Result<KpiEval, Diagnostic> {
         let kpi = &policy.kpis[k];
         let err = |m: String| Diagnostic::error(&metrics_file, m);
@@ -401,11 +408,13 @@ fn evaluate(
         };
         let r = &policy.rounding;
         // Month coverage: the months this subject needs rows for, checked or filled.
-        let employee = match kpi.scope {
-            KpiScope::Individual => ix.and_then(|i| data.employees.get(i as usize)),
-            _ => None,
+        let need = match kpi.scope {
+            KpiScope::Individual => ix
+                .and_then(|i| needs.get(i as usize))
+                .copied()
+                .unwrap_or(all_months),
+            _ => all_months,
         };
-        let need = coverage::required(employee, period);
         let get = |m: &str| coverage::fill(kpi.missing_months, aggs.at(ix, slot(m)), need);
         coverage::check(kpi, get, need, period)
             .map_err(|m| err(format!("KPI '{}' of {subject}: {m}", kpi.id)))?;
