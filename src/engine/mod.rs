@@ -15,6 +15,7 @@ pub mod coverage;
 pub mod inputs;
 pub mod kpi;
 pub mod pool;
+mod quarters;
 pub mod recognition;
 pub mod score;
 pub mod target;
@@ -662,85 +663,6 @@ fn evaluate(
     Ok((scored, aggs))
 }
 
-/// A year scored as the weighted sum of its quarters' final scores; people
-/// employed in only some quarters have the weights of those re-normalised.
-fn evaluate_by_quarters(
-    lp: &LoadedPolicy,
-    data: &Data,
-    period: &Period,
-    eligible: &[usize],
-    weights: &[crate::decimal::Dec],
-) -> Result<Vec<Scored>> {
-    let policy = &lp.policy;
-    let mut per_quarter: Vec<(Period, Decimal, HashMap<usize, Scored>)> = Vec::new();
-    for (q, w) in period.quarters().into_iter().zip(weights) {
-        let in_q: Vec<usize> = eligible
-            .iter()
-            .copied()
-            .filter(|&i| bonus::days_employed(&data.employees[i], &q) > 0)
-            .collect();
-        let (scored, _) = evaluate(lp, data, &q, per_quarter.len() as u8 + 1, &in_q)?;
-        per_quarter.push((
-            q,
-            w.0,
-            scored.into_iter().map(|s| (s.employee, s)).collect(),
-        ));
-    }
-    Ok(eligible
-        .iter()
-        .map(|&i| {
-            let present: Vec<&(Period, Decimal, HashMap<usize, Scored>)> = per_quarter
-                .iter()
-                .filter(|(_, _, m)| m.contains_key(&i))
-                .collect();
-            let total_w: Decimal = present.iter().map(|(_, w, _)| *w).sum();
-            let mut kpis = Vec::new();
-            let mut quarter_scores = Vec::new();
-            // Σ quarter score × weight, divided once by the weights present.
-            let mut weighted = Decimal::ZERO;
-            let mut gate_failed = None;
-            for (q, w, m) in &present {
-                let s = &m[&i];
-                let share = if total_w.is_zero() {
-                    Decimal::ZERO
-                } else {
-                    *w / total_w
-                };
-                weighted += s.score * *w;
-                quarter_scores.push((q.label.clone(), s.score, share * Decimal::ONE_HUNDRED));
-                kpis.extend(s.kpis.iter().cloned().map(|mut l| {
-                    l.contribution *= share;
-                    l
-                }));
-                if gate_failed.is_none() {
-                    gate_failed = s.gate_failed.as_ref().map(|g| format!("{}: {g}", q.label));
-                }
-            }
-            let score = if total_w.is_zero() {
-                crate::decimal::round_fixed(
-                    Decimal::ZERO,
-                    policy.rounding.score_places,
-                    policy.rounding.mode,
-                )
-            } else {
-                Num::mul_div(weighted, Decimal::ONE, total_w)
-                    .round(policy.rounding.score_places, policy.rounding.mode)
-                    .expect("a weighted mean of scores fits a decimal")
-            };
-            Scored {
-                employee: i,
-                kpis,
-                review: ReviewUse::NotWeighed,
-                quarter_scores,
-                band: blend::band(policy, score).to_owned(),
-                score,
-                calibrated_from: None,
-                gate_failed,
-            }
-        })
-        .collect())
-}
-
 /// Refuses a period outside the policy's `effective` range.
 pub fn check_effective(lp: &LoadedPolicy, period: &Period) -> Result<()> {
     use crate::policy::locate::{locate, Seg};
@@ -779,7 +701,7 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
 
     let (mut scored, aggs) = match (&policy.evaluation.year_from_quarters, period.kind) {
         (Some(w), crate::period::PeriodKind::Year) => (
-            evaluate_by_quarters(lp, data, period, &eligible, w)?,
+            quarters::evaluate(lp, data, period, &eligible, w)?,
             aggregate(lp, data, period),
         ),
         _ => evaluate(lp, data, period, 0, &eligible)?,
@@ -877,7 +799,7 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
         return Err(Error::Invalid(diags));
     }
     if let Some(pool) = &policy.bonus.pool {
-        apply_pools(policy, pool, data, period, &mut employees)?;
+        pool::apply(policy, pool, data, period, &mut employees)?;
     }
     let r = &policy.rounding;
     for er in &mut employees {
@@ -903,70 +825,4 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
             .chain(period.quarters().into_iter().map(|q| q.label))
             .collect(),
     })
-}
-
-fn apply_pools(
-    policy: &crate::policy::Policy,
-    pool: &crate::policy::Pool,
-    data: &Data,
-    period: &Period,
-    employees: &mut [EmployeeResult],
-) -> Result<()> {
-    let mut groups: std::collections::BTreeMap<String, Vec<usize>> =
-        std::collections::BTreeMap::new();
-    for (i, r) in employees.iter().enumerate() {
-        let e = &data.employees[r.employee];
-        let key = if pool.scope == KpiScope::Company {
-            COMPANY.to_owned()
-        } else {
-            e.department.clone()
-        };
-        groups.entry(key).or_default().push(i);
-    }
-    let mut diags = Diagnostics::default();
-    let budgets_file = data.file_path("budgets");
-    for (subject, idx) in groups {
-        let Some(&budget) = data.budgets.get(&(subject.clone(), period.label.clone())) else {
-            diags.push(Diagnostic::error(
-                &budgets_file,
-                format!("no bonus pool budget for '{subject}' in {period}"),
-            ));
-            continue;
-        };
-        let amounts: Vec<Decimal> = idx.iter().map(|&i| employees[i].bonus).collect();
-        let requested: Decimal = amounts.iter().sum();
-        let scale = match pool.scale {
-            crate::policy::PoolScale::DownOnly => requested > budget,
-            crate::policy::PoolScale::Both => requested != budget,
-        };
-        if scale && requested.is_zero() {
-            diags.push(Diagnostic::error(
-                &budgets_file,
-                format!("the pool of '{subject}' for {period} must pay its budget ({budget}) in proportion to the bonuses, but its {} bonuses sum to zero", idx.len()),
-            ));
-            continue;
-        }
-        if !scale {
-            continue;
-        }
-        let ids: Vec<&str> = idx
-            .iter()
-            .map(|&i| data.employees[employees[i].employee].id.as_str())
-            .collect();
-        let pooled = pool::allocate(&ids, &amounts, budget, policy.rounding.money_places);
-        for (&i, v) in idx.iter().zip(pooled) {
-            let r = &mut employees[i];
-            r.pool = Some(PoolUse {
-                pool: subject.clone(),
-                budget,
-                requested,
-                before: r.bonus,
-            });
-            r.bonus = v;
-        }
-    }
-    if diags.has_errors() {
-        return Err(Error::Invalid(diags));
-    }
-    Ok(())
 }

@@ -1,6 +1,11 @@
 //! Stage: bonus pools — scale a group's bonuses to its budget and allocate
 //! exactly to the cent by the largest-remainder method.
 
+use super::{EmployeeResult, PoolUse};
+use crate::data::{Data, COMPANY};
+use crate::error::{Diagnostic, Diagnostics, Error, Result};
+use crate::period::Period;
+use crate::policy::KpiScope;
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_traits::{ToPrimitive, Zero};
@@ -46,6 +51,74 @@ pub fn allocate(ids: &[&str], amounts: &[Decimal], budget: Decimal, places: u32)
             Decimal::from_i128_with_scale(q, places)
         })
         .collect()
+}
+
+/// Scales each pool's bonuses to its budget (`bonus.pool`), after cap,
+/// proration and rounding; records how each bonus changed.
+pub fn apply(
+    policy: &crate::policy::Policy,
+    pool: &crate::policy::Pool,
+    data: &Data,
+    period: &Period,
+    employees: &mut [EmployeeResult],
+) -> Result<()> {
+    let mut groups: std::collections::BTreeMap<String, Vec<usize>> =
+        std::collections::BTreeMap::new();
+    for (i, r) in employees.iter().enumerate() {
+        let e = &data.employees[r.employee];
+        let key = if pool.scope == KpiScope::Company {
+            COMPANY.to_owned()
+        } else {
+            e.department.clone()
+        };
+        groups.entry(key).or_default().push(i);
+    }
+    let mut diags = Diagnostics::default();
+    let budgets_file = data.file_path("budgets");
+    for (subject, idx) in groups {
+        let Some(&budget) = data.budgets.get(&(subject.clone(), period.label.clone())) else {
+            diags.push(Diagnostic::error(
+                &budgets_file,
+                format!("no bonus pool budget for '{subject}' in {period}"),
+            ));
+            continue;
+        };
+        let amounts: Vec<Decimal> = idx.iter().map(|&i| employees[i].bonus).collect();
+        let requested: Decimal = amounts.iter().sum();
+        let scale = match pool.scale {
+            crate::policy::PoolScale::DownOnly => requested > budget,
+            crate::policy::PoolScale::Both => requested != budget,
+        };
+        if scale && requested.is_zero() {
+            diags.push(Diagnostic::error(
+                &budgets_file,
+                format!("the pool of '{subject}' for {period} must pay its budget ({budget}) in proportion to the bonuses, but its {} bonuses sum to zero", idx.len()),
+            ));
+            continue;
+        }
+        if !scale {
+            continue;
+        }
+        let ids: Vec<&str> = idx
+            .iter()
+            .map(|&i| data.employees[employees[i].employee].id.as_str())
+            .collect();
+        let pooled = allocate(&ids, &amounts, budget, policy.rounding.money_places);
+        for (&i, v) in idx.iter().zip(pooled) {
+            let r = &mut employees[i];
+            r.pool = Some(PoolUse {
+                pool: subject.clone(),
+                budget,
+                requested,
+                before: r.bonus,
+            });
+            r.bonus = v;
+        }
+    }
+    if diags.has_errors() {
+        return Err(Error::Invalid(diags));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,0 +1,92 @@
+//! Stage: a year scored from its quarters (`evaluation.year_from_quarters`):
+//! each quarter evaluated with its own targets and ratings, the final score
+//! the weighted quarter scores divided once by the weights of the quarters
+//! the person was employed in.
+
+use super::{blend, bonus, ReviewUse, Scored};
+use crate::data::Data;
+use crate::error::Result;
+use crate::exact::Num;
+use crate::period::Period;
+use crate::policy::LoadedPolicy;
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+
+/// A year scored as the weighted sum of its quarters' final scores; people
+/// employed in only some quarters have the weights of those re-normalised.
+pub(super) fn evaluate(
+    lp: &LoadedPolicy,
+    data: &Data,
+    period: &Period,
+    eligible: &[usize],
+    weights: &[crate::decimal::Dec],
+) -> Result<Vec<Scored>> {
+    let policy = &lp.policy;
+    let mut per_quarter: Vec<(Period, Decimal, HashMap<usize, Scored>)> = Vec::new();
+    for (q, w) in period.quarters().into_iter().zip(weights) {
+        let in_q: Vec<usize> = eligible
+            .iter()
+            .copied()
+            .filter(|&i| bonus::days_employed(&data.employees[i], &q) > 0)
+            .collect();
+        let (scored, _) = super::evaluate(lp, data, &q, per_quarter.len() as u8 + 1, &in_q)?;
+        per_quarter.push((
+            q,
+            w.0,
+            scored.into_iter().map(|s| (s.employee, s)).collect(),
+        ));
+    }
+    Ok(eligible
+        .iter()
+        .map(|&i| {
+            let present: Vec<&(Period, Decimal, HashMap<usize, Scored>)> = per_quarter
+                .iter()
+                .filter(|(_, _, m)| m.contains_key(&i))
+                .collect();
+            let total_w: Decimal = present.iter().map(|(_, w, _)| *w).sum();
+            let mut kpis = Vec::new();
+            let mut quarter_scores = Vec::new();
+            // Σ quarter score × weight, divided once by the weights present.
+            let mut weighted = Decimal::ZERO;
+            let mut gate_failed = None;
+            for (q, w, m) in &present {
+                let s = &m[&i];
+                let share = if total_w.is_zero() {
+                    Decimal::ZERO
+                } else {
+                    *w / total_w
+                };
+                weighted += s.score * *w;
+                quarter_scores.push((q.label.clone(), s.score, share * Decimal::ONE_HUNDRED));
+                kpis.extend(s.kpis.iter().cloned().map(|mut l| {
+                    l.contribution *= share;
+                    l
+                }));
+                if gate_failed.is_none() {
+                    gate_failed = s.gate_failed.as_ref().map(|g| format!("{}: {g}", q.label));
+                }
+            }
+            let score = if total_w.is_zero() {
+                crate::decimal::round_fixed(
+                    Decimal::ZERO,
+                    policy.rounding.score_places,
+                    policy.rounding.mode,
+                )
+            } else {
+                Num::mul_div(weighted, Decimal::ONE, total_w)
+                    .round(policy.rounding.score_places, policy.rounding.mode)
+                    .expect("a weighted mean of scores fits a decimal")
+            };
+            Scored {
+                employee: i,
+                kpis,
+                review: ReviewUse::NotWeighed,
+                quarter_scores,
+                band: blend::band(policy, score).to_owned(),
+                score,
+                calibrated_from: None,
+                gate_failed,
+            }
+        })
+        .collect())
+}
