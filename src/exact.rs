@@ -291,7 +291,9 @@ binop!(Add, add, +);
 binop!(Sub, sub, -);
 binop!(Mul, mul, *);
 
-/// Division by a non-zero divisor (callers check for zero first).
+/// Division by a divisor the caller knows is not zero (days in a period,
+/// 1200, a positive FX rate, a salary total checked first); use
+/// [`Exact::checked_div`] for any other.
 impl Div for Exact {
     type Output = Exact;
     fn div(self, o: Exact) -> Exact {

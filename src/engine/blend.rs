@@ -30,6 +30,11 @@ pub fn weight_share(review: &ReviewUse) -> Decimal {
     }
 }
 
+/// The factor the KPI weights were scaled by (100 ÷ share), for display.
+pub fn weight_factor(review: &ReviewUse) -> Decimal {
+    Num::mul_div(Decimal::ONE_HUNDRED, Decimal::ONE, weight_share(review)).approx()
+}
+
 /// Decides how the review enters the score; `Err` when the policy says a
 /// missing rating must stop the run.
 pub fn review(
@@ -66,12 +71,13 @@ pub fn review(
 /// Final score: Σ KPI score × weight ÷ 100 (+ the review's score × weight
 /// ÷ 100), exact, rounded once at the policy's score places. `kpis` gives
 /// (score, weight as the role writes it); re-normalised weights enter as
-/// one division by (100 − review weight), never as a cut factor.
+/// one division by (100 − review weight), never as a cut factor. `None`
+/// when the rounded score does not fit a decimal.
 pub fn final_score(
     kpis: impl Iterator<Item = (Decimal, Decimal)>,
     review: &ReviewUse,
     policy: &Policy,
-) -> Decimal {
+) -> Option<Decimal> {
     let sum: Decimal = kpis.map(|(score, weight)| score * weight).sum();
     let (sum, den) = match review {
         ReviewUse::Rated { score, weight, .. } => (sum + score * weight, Decimal::ONE_HUNDRED),
@@ -81,9 +87,7 @@ pub fn final_score(
         ReviewUse::NotWeighed => (sum, Decimal::ONE_HUNDRED),
     };
     let r = &policy.rounding;
-    Num::mul_div(sum, Decimal::ONE, den)
-        .round(r.score_places, r.mode)
-        .expect("a score of weighted percentages fits a decimal")
+    Num::mul_div(sum, Decimal::ONE, den).round(r.score_places, r.mode)
 }
 
 /// The first band (best first) whose `min_score` the score reaches.

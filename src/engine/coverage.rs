@@ -1,14 +1,16 @@
-//! Stage: month coverage — which months of the period a KPI needs a metric
-//! row for, and what a missing month means (the KPI's `missing_months`).
+//! Stage: period coverage — whether the plan applies to the period at all
+//! (`effective`), which months of the period a KPI needs a metric row for, and what a missing month means (the KPI's `missing_months`).
 //! Between the aggregates and the KPI value: it checks or fills the
 //! aggregates that [`super::kpi::actual`] reads.
 
 use crate::data::metrics::Agg;
 use crate::data::Employee;
 use crate::decimal::RoundingMode;
+use crate::error::{Diagnostic, Error, Result};
 use crate::exact::div_round;
 use crate::period::Period;
-use crate::policy::{Aggregate, Kpi, MissingMonths};
+use crate::policy::locate::{locate, Seg};
+use crate::policy::{Aggregate, Kpi, LoadedPolicy, MissingMonths};
 use rust_decimal::Decimal;
 
 /// The months of `period` that need a row, as a mask (bit `i` for its
@@ -130,4 +132,28 @@ pub fn prorate(
         }
         _ => actual,
     }
+}
+
+/// Refuses a period outside the policy's `effective` range.
+pub fn check_effective(lp: &LoadedPolicy, period: &Period) -> Result<()> {
+    let Some(eff) = &lp.policy.effective else {
+        return Ok(());
+    };
+    let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    let (Some(from), Some(to)) = (date(&eff.from), date(&eff.to)) else {
+        return Ok(()); // reported by validation
+    };
+    let (start, end) = (period.start(), period.end());
+    let key = if start < from { "from" } else { "to" };
+    if start >= from && end <= to {
+        return Ok(());
+    }
+    let mut d = Diagnostic::error(
+        lp.yaml_path(),
+        format!("the period {period} ({start} to {end}) is outside the policy's effective range {from} to {to}; run it under the policy that was in effect then"),
+    );
+    if let Some((l, c)) = locate(&lp.yaml_text, &[Seg::Key("effective"), Seg::Key(key)]) {
+        d = d.at(l, c).with_source(&lp.yaml_text);
+    }
+    Err(Error::one(d))
 }

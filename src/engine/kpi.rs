@@ -14,6 +14,8 @@ pub enum Missing {
     NoRows(String),
     /// A ratio whose denominator sums to zero.
     ZeroDenominator(String),
+    /// A mean or ratio too large for a decimal once rounded.
+    TooLarge,
 }
 
 /// The actual of a KPI by its rule; `agg(metric)` gives the subject's
@@ -28,20 +30,20 @@ pub fn actual(
 ) -> Result<Decimal, Missing> {
     by_rule(rule, agg, |n, d| {
         div_round(n, d, places, mode)
-            .expect("a mean or ratio of data values fits a decimal")
-            .normalize()
+            .map(|q| q.normalize())
+            .ok_or(Missing::TooLarge)
     })
 }
 
 /// [`actual`] before its rounding, to 28 significant digits (for the trace).
 pub fn raw_actual(rule: &Aggregate, agg: impl Fn(&str) -> Option<Agg>) -> Result<Decimal, Missing> {
-    by_rule(rule, agg, |n, d| n / d)
+    by_rule(rule, agg, |n, d| n.checked_div(d).ok_or(Missing::TooLarge))
 }
 
 fn by_rule(
     rule: &Aggregate,
     agg: impl Fn(&str) -> Option<Agg>,
-    quotient: impl Fn(Decimal, Decimal) -> Decimal,
+    quotient: impl Fn(Decimal, Decimal) -> Result<Decimal, Missing>,
 ) -> Result<Decimal, Missing> {
     let get =
         |m: &str| -> Result<Agg, Missing> { agg(m).ok_or_else(|| Missing::NoRows(m.to_owned())) };
@@ -50,7 +52,7 @@ fn by_rule(
         // The mean of the months that have a row.
         Aggregate::Mean(m) => {
             let a = get(m)?;
-            quotient(a.sum, Decimal::from(a.count))
+            quotient(a.sum, Decimal::from(a.count))?
         }
         Aggregate::Last(m) => get(m)?.last,
         Aggregate::Max(m) => get(m)?.max,
@@ -63,7 +65,7 @@ fn by_rule(
             if d.is_zero() {
                 return Err(Missing::ZeroDenominator(denominator.clone()));
             }
-            quotient(n, d)
+            quotient(n, d)?
         }
     })
 }

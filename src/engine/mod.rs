@@ -422,6 +422,7 @@ fn evaluate(
         let actual = kpi::actual(&kpi.aggregate, get, r.actual_places, r.mode).map_err(|m| match m {
             kpi::Missing::NoRows(metric) => err(format!("KPI '{}' of {subject}: no '{metric}' rows in {period}", kpi.id)),
             kpi::Missing::ZeroDenominator(metric) => err(format!("KPI '{}' of {subject}: '{metric}' sums to zero in {period}, so the ratio is undefined", kpi.id)),
+            kpi::Missing::TooLarge => err(format!("KPI '{}' of {subject}: the mean or ratio in {period} is too large for a decimal", kpi.id)),
         })?;
         let actual =
             coverage::prorate(kpi, actual, get, period, r.actual_places, r.mode).normalize();
@@ -592,7 +593,14 @@ fn evaluate(
                     .map(|(l, &(_, weight))| (l.score, weight)),
                 &review,
                 policy,
-            );
+            )
+            .ok_or_else(|| {
+                vec![(
+                    usize::MAX,
+                    e.id.clone(),
+                    Diagnostic::error(lp.yaml_path(), format!("employee {}: the final score does not fit a decimal (KPI or review scores too large)", e.id)),
+                )]
+            })?;
             Ok(Scored {
                 employee: i,
                 kpis,
@@ -635,10 +643,11 @@ fn evaluate(
         shown.1 += 1;
         if shown.1 <= SHOWN_PER_KPI {
             diags.push(d);
-        } else if more.last().is_some_and(|(x, _)| *x == k) {
-            more.last_mut().expect("just checked").1 += 1;
         } else {
-            more.push((k, 1));
+            match more.last_mut() {
+                Some((x, n)) if *x == k => *n += 1,
+                _ => more.push((k, 1)),
+            }
         }
     }
     for (k, n) in more {
@@ -663,34 +672,9 @@ fn evaluate(
     Ok((scored, aggs))
 }
 
-/// Refuses a period outside the policy's `effective` range.
-pub fn check_effective(lp: &LoadedPolicy, period: &Period) -> Result<()> {
-    use crate::policy::locate::{locate, Seg};
-    let Some(eff) = &lp.policy.effective else {
-        return Ok(());
-    };
-    let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
-    let (Some(from), Some(to)) = (date(&eff.from), date(&eff.to)) else {
-        return Ok(()); // reported by validation
-    };
-    let (start, end) = (period.start(), period.end());
-    let key = if start < from { "from" } else { "to" };
-    if start >= from && end <= to {
-        return Ok(());
-    }
-    let mut d = Diagnostic::error(
-        lp.yaml_path(),
-        format!("the period {period} ({start} to {end}) is outside the policy's effective range {from} to {to}; run it under the policy that was in effect then"),
-    );
-    if let Some((l, c)) = locate(&lp.yaml_text, &[Seg::Key("effective"), Seg::Key(key)]) {
-        d = d.at(l, c).with_source(&lp.yaml_text);
-    }
-    Err(Error::one(d))
-}
-
 pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<RunResult> {
     let policy = &lp.policy;
-    check_effective(lp, period)?;
+    coverage::check_effective(lp, period)?;
     data.apply_fx(policy, period)?;
     let data: &Data = data;
     let metrics_file = data.file_path("metrics");
@@ -749,6 +733,7 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
             stage.inc(1);
             let e = &data.employees[s.employee];
             let (project_bonus, projects) = bonus::projects(policy, data, e, period);
+            let target_bonus = bonus::target_bonus_exact(e, period);
             let mut r = EmployeeResult {
                 employee: s.employee,
                 kpis: Vec::new(),
@@ -758,7 +743,7 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
                 band: s.band,
                 calibrated_from: s.calibrated_from,
                 days_employed: bonus::days_employed(e, period),
-                target_bonus: bonus::target_bonus(e, period),
+                target_bonus: target_bonus.approx(),
                 formula_bonus: Decimal::ZERO,
                 cap: None,
                 capped: false,
@@ -783,7 +768,6 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
             if formula.exact().is_negative() {
                 return Err(Diagnostic::error(&script_path, format!("while evaluating employee {}: the bonus formula returned {}, a negative amount", e.id, formula.approx())));
             }
-            let target_bonus = bonus::target_bonus_exact(e, period);
             bonus::finish(policy, &formula, &target_bonus, &mut r, period).ok_or_else(|| {
                 Diagnostic::error(&script_path, format!("while evaluating employee {}: the bonus {} is too large for a decimal", e.id, formula.approx()))
             })?;

@@ -47,6 +47,7 @@ pub fn allocate(ids: &[&str], amounts: &[Decimal], budget: Decimal, places: u32)
     shares
         .into_iter()
         .map(|(q, _)| {
+            // q ≤ the budget in units, itself a Decimal mantissa (96 bits).
             let q = q.to_i128().expect("an allocation is at most the budget");
             Decimal::from_i128_with_scale(q, places)
         })

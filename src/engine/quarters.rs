@@ -75,6 +75,8 @@ pub(super) fn evaluate(
             } else {
                 Num::mul_div(weighted, Decimal::ONE, total_w)
                     .round(policy.rounding.score_places, policy.rounding.mode)
+                    // A weighted mean lies between the quarter scores, each
+                    // already a decimal at score_places, so it fits.
                     .expect("a weighted mean of scores fits a decimal")
             };
             Scored {

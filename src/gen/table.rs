@@ -128,6 +128,7 @@ impl TableFile {
                         .into_column()
                     })
                     .collect();
+                // Every column is built from the same n rows just above.
                 let df = DataFrame::new(n, cols).expect("columns of equal length");
                 w.write_batch(&df)
                     .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))

@@ -682,14 +682,7 @@ fn employee_record(c: &Ctx, r: &EmployeeResult) -> EmployeeRecord {
         },
         ReviewUse::MissingRenormalized { review_weight } => ReviewTrace::MissingRenormalized {
             review_weight: plain(*review_weight),
-            factor: plain(
-                crate::exact::Num::mul_div(
-                    rust_decimal::Decimal::ONE_HUNDRED,
-                    rust_decimal::Decimal::ONE,
-                    crate::engine::blend::weight_share(&r.review),
-                )
-                .approx(),
-            ),
+            factor: plain(crate::engine::blend::weight_factor(&r.review)),
         },
     };
     let review_part = match &r.review {
