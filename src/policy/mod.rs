@@ -7,12 +7,14 @@ pub mod feedback;
 pub mod locate;
 pub mod model;
 mod structure;
+pub mod targets;
 mod validate;
 
 pub use feedback::{
     AwardKind, CompiledFeedback, Condition, Feedback, RecognitionRule, SuggestedAction,
 };
 pub use model::*;
+pub use targets::*;
 
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::script::{CompiledScript, ScriptEngine};

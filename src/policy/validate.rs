@@ -4,6 +4,7 @@
 use super::hint;
 use super::locate::{locate, Seg};
 use super::model::*;
+use super::targets::*;
 use crate::error::{Diagnostic, Diagnostics};
 use crate::script::{CompiledScript, ScriptEngine};
 use rust_decimal::Decimal;

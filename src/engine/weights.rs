@@ -1,0 +1,91 @@
+//! Stage: weights — the percent weight of each KPI and of the review for
+//! one employee: the role's fixed weights, or its weights script, checked.
+
+use super::bonus;
+use super::inputs;
+use crate::data::Employee;
+use crate::error::Diagnostic;
+use crate::period::Period;
+use crate::policy::LoadedPolicy;
+use rust_decimal::Decimal;
+
+/// The weights that apply to one employee: (KPI index, percent) in policy
+/// order, and the review's percent.
+#[derive(Clone)]
+pub(super) struct Weights {
+    pub(super) kpis: Vec<(usize, Decimal)>,
+    pub(super) review: Decimal,
+}
+
+/// A role's weights as the policy writes them (no weights script).
+pub(super) fn fixed_weights(policy: &crate::policy::Policy, role: &crate::policy::Role) -> Weights {
+    let kpis = (0..policy.kpis.len())
+        .filter_map(|k| {
+            role.weights
+                .get(&policy.kpis[k].id)
+                .filter(|w| !w.0.is_zero())
+                .map(|w| (k, w.0))
+        })
+        .collect();
+    Weights {
+        kpis,
+        review: role.review_weight.0,
+    }
+}
+
+pub(super) fn weights(
+    lp: &LoadedPolicy,
+    e: &Employee,
+    period: &Period,
+) -> Result<Weights, Diagnostic> {
+    let policy = &lp.policy;
+    let role = &policy.roles[&e.role];
+    let Some(script) = lp.scripts.weights.get(&e.role) else {
+        return Ok(fixed_weights(policy, role));
+    };
+    let subject = format!("employee {}", e.id);
+    let mut scope = rhai::Scope::new();
+    scope.push(
+        "employee",
+        inputs::employee_map(e, period, bonus::days_employed(e, period)),
+    );
+    scope.push("period", inputs::period_map(period));
+    let out = lp.engine.eval(script, &mut scope, &subject)?;
+    let fail =
+        |m: String| Diagnostic::error(&script.path, format!("while evaluating {subject}: {m}"));
+    let map = out.try_cast::<rhai::Map>().ok_or_else(|| fail("the weights script must return a map of KPI id → weight, e.g. #{ csat: 50, complaint_rate: 50 }".into()))?;
+    let mut kpis = Vec::new();
+    let mut sum = role.review_weight.0;
+    for (k, v) in &map {
+        let idx = policy
+            .kpis
+            .iter()
+            .position(|x| x.id == k.as_str())
+            .ok_or_else(|| {
+                fail(format!(
+                    "returned a weight for '{k}', which is not a KPI{}",
+                    crate::policy::hint(k, policy.kpis.iter().map(|x| x.id.as_str()))
+                ))
+            })?;
+        let w = crate::script::to_decimal(v)
+            .ok_or_else(|| fail(format!("the weight of '{k}' is {v}, not a number")))?;
+        if w < Decimal::ZERO {
+            return Err(fail(format!("the weight of '{k}' is negative")));
+        }
+        sum += w;
+        if !w.is_zero() {
+            kpis.push((idx, w));
+        }
+    }
+    if sum != Decimal::ONE_HUNDRED {
+        return Err(fail(format!(
+            "weights plus review_weight sum to {}, not 100",
+            sum.normalize()
+        )));
+    }
+    kpis.sort_by_key(|(k, _)| *k);
+    Ok(Weights {
+        kpis,
+        review: role.review_weight.0,
+    })
+}
