@@ -213,6 +213,55 @@ pub fn push_plain(buf: &mut String, d: Decimal) {
     }
 }
 
+/// Rounding points. Money is rounded once, after cap and proration; ratios
+/// and scores are rounded where they are computed, so the statement shows
+/// exactly the numbers that were used.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rounding {
+    /// Decimal places of money amounts.
+    #[serde(default = "default_money_places")]
+    pub money_places: u32,
+    /// Decimal places of KPI actuals that are means or ratios (sums, last,
+    /// max and min of data values are exact already).
+    #[serde(default = "default_actual_places")]
+    pub actual_places: u32,
+    /// Decimal places of achievements (actual ÷ target).
+    #[serde(default = "default_achievement_places")]
+    pub achievement_places: u32,
+    /// Decimal places of KPI scores and of the final score.
+    #[serde(default = "default_score_places")]
+    pub score_places: u32,
+    /// Rounding mode used at every rounding point.
+    #[serde(default)]
+    pub mode: RoundingMode,
+}
+
+fn default_money_places() -> u32 {
+    2
+}
+fn default_actual_places() -> u32 {
+    6
+}
+fn default_achievement_places() -> u32 {
+    4
+}
+fn default_score_places() -> u32 {
+    2
+}
+
+impl Default for Rounding {
+    fn default() -> Self {
+        Rounding {
+            money_places: default_money_places(),
+            actual_places: default_actual_places(),
+            achievement_places: default_achievement_places(),
+            score_places: default_score_places(),
+            mode: RoundingMode::default(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

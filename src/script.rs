@@ -8,8 +8,8 @@
 //! evaluation gets its own `Scope`.
 
 use crate::decimal::round_fixed;
+use crate::decimal::Rounding;
 use crate::error::Diagnostic;
-use crate::policy::Rounding;
 use rhai::packages::{
     ArithmeticPackage, BasicArrayPackage, BasicIteratorPackage, BasicMapPackage, BasicMathPackage,
     BasicStringPackage, LogicPackage, MoreStringPackage, Package,
@@ -317,6 +317,41 @@ pub fn map<I: IntoIterator<Item = (&'static str, Dynamic)>>(items: I) -> Map {
 
 pub fn dec(d: Decimal) -> Dynamic {
     Dynamic::from_decimal(d)
+}
+
+/// What a script is for; each use has a fixed set of variables, and scripts
+/// are compiled against exactly that set (strict variables), so a misspelt
+/// name fails at `merit check`, not at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// The bonus formula: `employee`, `kpi`, `review`, `period`, `score`, `rating`.
+    Bonus,
+    /// A scoring rule: `actual`, `target`, `achievement`, `subject`.
+    Scoring,
+    /// A target: `subject`, `employee` (map or `()`), `period`.
+    Target,
+    /// A role's weights: `employee`, `period`; returns a map KPI id → weight.
+    Weights,
+}
+
+impl Purpose {
+    pub fn variables(self) -> &'static [&'static str] {
+        match self {
+            Purpose::Bonus => &["employee", "kpi", "review", "period", "score", "rating"],
+            Purpose::Scoring => &["actual", "target", "achievement", "subject"],
+            Purpose::Target => &["subject", "employee", "period"],
+            Purpose::Weights => &["employee", "period"],
+        }
+    }
+
+    /// Placeholder values with the right names, for compiling.
+    pub fn compile_scope(self) -> Scope<'static> {
+        let mut s = Scope::new();
+        for v in self.variables() {
+            s.push_dynamic(*v, Dynamic::UNIT);
+        }
+        s
+    }
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@
 //! The type shows to scripts as `decimal`: it mixes with decimals and
 //! integers in every operator, comparison and number function.
 
+use crate::decimal::Rounding;
 use crate::exact::{Exact, Num};
-use crate::policy::Rounding;
 use rhai::{Dynamic, Engine, EvalAltResult, INT};
 use rust_decimal::Decimal;
 

@@ -23,7 +23,7 @@ pub struct CheckArgs {
 }
 
 pub fn main(args: CheckArgs) -> Result<ExitCode> {
-    let lp = match policy::load(&args.policy) {
+    let lp = match crate::output::feedback::load_policy(&args.policy).map(|(lp, _)| lp) {
         Ok(lp) => lp,
         Err(Error::Invalid(d)) => return Ok(problems(&d.0)),
         Err(e) => return Err(e),

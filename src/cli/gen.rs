@@ -3,7 +3,6 @@
 use crate::error::{Error, Result};
 use crate::gen::{self, Format};
 use crate::period::{Month, PeriodKind};
-use crate::policy;
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,7 +40,7 @@ pub struct GenArgs {
 
 pub fn main(args: GenArgs) -> Result<ExitCode> {
     crate::output::atomic::check_target(&args.out, args.force)?;
-    let lp = policy::load(&args.policy)?;
+    let (lp, _) = crate::output::feedback::load_policy(&args.policy)?;
     let start = match &args.start {
         Some(s) => {
             Month::parse(s).ok_or_else(|| Error::Usage(format!("--start '{s}' is not YYYY-MM")))?

@@ -168,7 +168,7 @@ pub struct Done {
 pub fn execute(cfg: &RunConfig) -> Result<Done> {
     output::atomic::check_target(&cfg.out, cfg.force)?;
     let t = std::time::Instant::now();
-    let lp = policy::load(&cfg.policy)?;
+    let (lp, templates) = output::feedback::load_policy(&cfg.policy)?;
     for w in &lp.warnings {
         eprintln!("{w}");
     }
@@ -240,7 +240,8 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
     put(report)?;
     if !skip(Optional::Statements) {
         let stage = crate::progress::Stage::work("statements", 2 * run.employees.len() as u64);
-        let files = output::feedback::statements(&lp, &data, &run, &feedback, lang, &staging)?;
+        let files =
+            output::feedback::statements(&lp, &templates, &data, &run, &feedback, lang, &staging)?;
         written.borrow_mut().extend(files);
         stage.finish();
     }

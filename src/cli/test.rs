@@ -272,7 +272,7 @@ fn run_case(lp: &LoadedPolicy, case: &Case, scratch: &Path) -> Outcome {
 }
 
 pub fn main(args: TestArgs) -> Result<ExitCode> {
-    let lp = match policy::load(&args.policy) {
+    let lp = match crate::output::feedback::load_policy(&args.policy).map(|(lp, _)| lp) {
         Ok(lp) => lp,
         Err(Error::Invalid(d)) => {
             eprintln!("{d}");

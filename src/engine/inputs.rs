@@ -6,39 +6,7 @@ use crate::data::Employee;
 use crate::period::Period;
 use crate::script::{dec, map};
 use chrono::{Datelike, NaiveDate};
-use rhai::{Dynamic, Map, Scope};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
-    /// The bonus formula: `employee`, `kpi`, `review`, `period`, `score`, `rating`.
-    Bonus,
-    /// A scoring rule: `actual`, `target`, `achievement`, `subject`.
-    Scoring,
-    /// A target: `subject`, `employee` (map or `()`), `period`.
-    Target,
-    /// A role's weights: `employee`, `period`; returns a map KPI id → weight.
-    Weights,
-}
-
-impl Purpose {
-    pub fn variables(self) -> &'static [&'static str] {
-        match self {
-            Purpose::Bonus => &["employee", "kpi", "review", "period", "score", "rating"],
-            Purpose::Scoring => &["actual", "target", "achievement", "subject"],
-            Purpose::Target => &["subject", "employee", "period"],
-            Purpose::Weights => &["employee", "period"],
-        }
-    }
-
-    /// Placeholder values with the right names, for compiling.
-    pub fn compile_scope(self) -> Scope<'static> {
-        let mut s = Scope::new();
-        for v in self.variables() {
-            s.push_dynamic(*v, Dynamic::UNIT);
-        }
-        s
-    }
-}
+use rhai::{Dynamic, Map};
 
 pub fn date(d: Option<NaiveDate>) -> Dynamic {
     d.map_or(Dynamic::UNIT, |d| {

@@ -9,10 +9,10 @@
 use super::{bonus, RunResult};
 use crate::data::Data;
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
-use crate::policy::{Condition, LoadedPolicy, Policy};
+use crate::policy::{Condition, LoadedPolicy};
 use crate::script::{dec, map};
 use rayon::prelude::*;
-use rhai::{Map, Scope};
+use rhai::Scope;
 
 /// What an employee was given, as indices into the policy's lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -21,15 +21,6 @@ pub struct EmployeeFeedback {
     pub awards: Vec<usize>,
     /// Indices into `policy.feedback.suggested_actions`.
     pub actions: Vec<usize>,
-}
-
-/// The variables a condition can read, for compiling with strict variables.
-/// (Not constants here: the optimiser would fold the placeholders in.)
-pub fn compile_scope(policy: &Policy) -> Scope<'static> {
-    let _ = policy;
-    let mut s = super::inputs::Purpose::Bonus.compile_scope();
-    s.push("payout", Map::new());
-    s
 }
 
 /// The same variables as constants, so that a condition cannot change what

@@ -44,6 +44,12 @@ impl Format {
     const ALL: [Format; 2] = [Format::Markdown, Format::Html];
 }
 
+/// Loads and checks a policy folder together with its statement templates,
+/// every problem of both reported at once.
+pub fn load_policy(dir: &Path) -> Result<(LoadedPolicy, Templates)> {
+    crate::policy::load_with(dir, Templates::load)
+}
+
 /// The statement templates: built-in ones plus any in the policy folder.
 pub struct Templates {
     env: Environment<'static>,
@@ -584,13 +590,13 @@ pub fn statement(
 /// chunk of employees is rendered, so a large run never holds them all.
 pub fn statements(
     lp: &LoadedPolicy,
+    templates: &Templates,
     data: &Data,
     run: &RunResult,
     feedback: &[EmployeeFeedback],
     lang: Language,
     staging: &super::atomic::Staging,
 ) -> Result<Vec<super::manifest::FileHash>> {
-    let templates = &lp.feedback.templates;
     staging.create_dir("feedback")?;
     let names: Vec<(Format, String)> = Format::ALL
         .iter()

@@ -7,14 +7,12 @@
 use super::locate::{locate, Seg};
 use super::model::{Language, Names, Policy};
 use super::validate::Ctx;
-use super::PolicyFileBytes;
 use crate::error::{Diagnostic, Diagnostics};
-use crate::output::feedback::Templates;
 use crate::script::{CompiledScript, ScriptEngine};
+use rhai::{Map, Scope};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeSet;
-use std::path::Path;
 
 /// A non-material incentive (公开表扬, 荣誉证书, training, promotion
 /// nomination, …) awarded to every employee whose results meet `when`.
@@ -225,7 +223,15 @@ pub struct CompiledFeedback {
     pub recognition: Vec<Condition>,
     /// One per `policy.feedback.suggested_actions` entry, in order.
     pub actions: Vec<Condition>,
-    pub templates: Templates,
+}
+
+/// The variables a condition can read, for compiling with strict variables.
+/// (Not constants here: the optimiser would fold the placeholders in.)
+pub fn compile_scope(policy: &Policy) -> Scope<'static> {
+    let _ = policy;
+    let mut s = crate::script::Purpose::Bonus.compile_scope();
+    s.push("payout", Map::new());
+    s
 }
 
 fn is_identifier(s: &str) -> bool {
@@ -234,17 +240,16 @@ fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// Checks and compiles the recognition rules, suggested actions and
-/// templates; problems go to `diags`.
+/// Checks and compiles the recognition rules and suggested actions
+/// (statement templates are checked by the output stage, through
+/// [`super::load_with`]); problems go to `diags`.
 pub(super) fn compile(
     ctx: &Ctx,
-    dir: &Path,
     policy: &Policy,
-    files: &[PolicyFileBytes],
     engine: &ScriptEngine,
     diags: &mut Diagnostics,
 ) -> CompiledFeedback {
-    let scope = crate::engine::recognition::compile_scope(policy);
+    let scope = compile_scope(policy);
     let condition =
         |section: &[Seg], i: usize, what: String, id: &str, when: &str, diags: &mut Diagnostics| {
             let mut at: Vec<Seg> = section.to_vec();
@@ -308,11 +313,9 @@ pub(super) fn compile(
         }
         actions.push(condition(&section, i, what, &a.id, &a.when, diags));
     }
-    let templates = Templates::load(dir, files, diags);
     CompiledFeedback {
         recognition,
         actions,
-        templates,
     }
 }
 

@@ -94,6 +94,16 @@ pub fn read_folder(dir: &Path) -> Result<Vec<PolicyFileBytes>> {
 
 /// Loads and checks a policy folder; every problem found is returned at once.
 pub fn load(dir: &Path) -> Result<LoadedPolicy> {
+    load_with(dir, |_, _, _| ()).map(|(lp, ())| lp)
+}
+
+/// [`load`], with `extra` checking what a later stage reads from the folder
+/// (statement templates) in the same pass, so that every problem is still
+/// reported at once and the policy never depends on that stage.
+pub fn load_with<T>(
+    dir: &Path,
+    extra: impl FnOnce(&Path, &[PolicyFileBytes], &mut Diagnostics) -> T,
+) -> Result<(LoadedPolicy, T)> {
     if !dir.is_dir() {
         return Err(Error::Usage(format!(
             "policy folder '{}' does not exist",
@@ -139,10 +149,10 @@ pub fn load(dir: &Path) -> Result<LoadedPolicy> {
         .iter()
         .map(|f| (f.rel.as_str(), f.bytes.as_slice()))
         .collect();
-    let mut compile = |at: &[locate::Seg], file: &str, purpose: crate::engine::inputs::Purpose| {
+    let mut compile = |at: &[locate::Seg], file: &str, purpose: crate::script::Purpose| {
         validate::script(&ctx, dir, at, file, &texts, &engine, purpose, &mut diags)
     };
-    use crate::engine::inputs::Purpose;
+    use crate::script::Purpose;
     use locate::Seg::{Index, Key};
     let bonus = compile(
         &[Key("bonus"), Key("script")],
@@ -190,9 +200,10 @@ pub fn load(dir: &Path) -> Result<LoadedPolicy> {
             }
         }
     }
-    let feedback = feedback::compile(&ctx, dir, &policy, &files, &engine, &mut diags);
+    let feedback = feedback::compile(&ctx, &policy, &engine, &mut diags);
+    let extra = extra(dir, &files, &mut diags);
     let warnings = diags.into_result()?;
-    Ok(LoadedPolicy {
+    let lp = LoadedPolicy {
         dir: dir.to_path_buf(),
         policy,
         yaml_text,
@@ -206,7 +217,8 @@ pub fn load(dir: &Path) -> Result<LoadedPolicy> {
         },
         feedback,
         warnings,
-    })
+    };
+    Ok((lp, extra))
 }
 
 pub(crate) fn yaml_error(path: &Path, text: &str, e: &serde_yaml::Error) -> Diagnostic {

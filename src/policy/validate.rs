@@ -468,7 +468,7 @@ pub(super) fn script(
     name: &str,
     files: &BTreeMap<&str, &[u8]>,
     engine: &ScriptEngine,
-    purpose: crate::engine::inputs::Purpose,
+    purpose: crate::script::Purpose,
     diags: &mut Diagnostics,
 ) -> Option<CompiledScript> {
     let Some(bytes) = files.get(name) else {
