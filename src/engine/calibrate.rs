@@ -6,7 +6,9 @@
 //! lowest-ranked members down one band; they count in the next band, which
 //! may overflow in turn. The result does not depend on input order.
 
-use crate::policy::{Calibration, Policy};
+use super::scorecard::Scored;
+use crate::data::{Data, COMPANY};
+use crate::policy::{Calibration, KpiScope, Policy};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -19,6 +21,33 @@ pub struct Member {
     pub band: String,
     /// The original band, when moved.
     pub moved_from: Option<String>,
+}
+
+/// The stage: each scored employee's band calibrated within its group, the
+/// band before recorded when it moved.
+pub(super) fn stage(policy: &Policy, c: &Calibration, data: &Data, scored: &mut [Scored]) {
+    let mut view: Vec<Member> = scored
+        .iter()
+        .map(|s| {
+            let e = &data.employees[s.employee];
+            Member {
+                group: if c.scope == KpiScope::Company {
+                    COMPANY.to_owned()
+                } else {
+                    e.department.clone()
+                },
+                id: e.id.clone(),
+                score: s.score,
+                band: s.band.clone(),
+                moved_from: None,
+            }
+        })
+        .collect();
+    apply(policy, c, &mut view);
+    for (s, m) in scored.iter_mut().zip(view) {
+        s.band = m.band;
+        s.calibrated_from = m.moved_from;
+    }
 }
 
 pub fn apply(policy: &Policy, c: &Calibration, members: &mut [Member]) {

@@ -3,7 +3,8 @@
 //! the weighted quarter scores divided once by the weights of the quarters
 //! the person was employed in.
 
-use super::{blend, bonus, ReviewUse, Scored};
+use super::scorecard::{self, Scored};
+use super::{blend, bonus, ReviewUse};
 use crate::data::Data;
 use crate::error::Result;
 use crate::exact::Num;
@@ -29,7 +30,7 @@ pub(super) fn evaluate(
             .copied()
             .filter(|&i| bonus::days_employed(&data.employees[i], &q) > 0)
             .collect();
-        let (scored, _) = super::evaluate(lp, data, &q, per_quarter.len() as u8 + 1, &in_q)?;
+        let (scored, _) = scorecard::evaluate(lp, data, &q, per_quarter.len() as u8 + 1, &in_q)?;
         per_quarter.push((
             q,
             w.0,

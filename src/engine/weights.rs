@@ -3,11 +3,14 @@
 
 use super::bonus;
 use super::inputs;
-use crate::data::Employee;
-use crate::error::Diagnostic;
+use crate::data::{Data, Employee};
+use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::period::Period;
 use crate::policy::LoadedPolicy;
+use rayon::prelude::*;
 use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The weights that apply to one employee: (KPI index, percent) in policy
 /// order, and the review's percent.
@@ -15,6 +18,42 @@ use rust_decimal::Decimal;
 pub(super) struct Weights {
     pub(super) kpis: Vec<(usize, Decimal)>,
     pub(super) review: Decimal,
+}
+
+/// The weights of each `eligible` employee, in order. Without a weights
+/// script a role's weights are the same for all its people: found once per
+/// role and shared.
+pub(super) fn of_employees(
+    lp: &LoadedPolicy,
+    data: &Data,
+    period: &Period,
+    eligible: &[usize],
+) -> Result<Vec<Arc<Weights>>> {
+    let policy = &lp.policy;
+    let stage = crate::progress::Stage::work("weights", eligible.len() as u64);
+    let role_weights: HashMap<&str, Arc<Weights>> = policy
+        .roles
+        .iter()
+        .filter(|(r, _)| !lp.scripts.weights.contains_key(*r))
+        .map(|(r, role)| (r.as_str(), Arc::new(fixed_weights(policy, role))))
+        .collect();
+    let results: Vec<std::result::Result<Arc<Weights>, Diagnostic>> = eligible
+        .par_iter()
+        .map(|&i| {
+            let e = &data.employees[i];
+            match role_weights.get(e.role.as_str()) {
+                Some(w) => Ok(Arc::clone(w)),
+                None => weights(lp, e, period).map(Arc::new),
+            }
+        })
+        .collect();
+    let mut diags = Diagnostics::default();
+    let weights = super::collect(results, &mut diags);
+    stage.finish();
+    if diags.has_errors() {
+        return Err(Error::Invalid(diags));
+    }
+    Ok(weights)
 }
 
 /// A role's weights as the policy writes them (no weights script).
@@ -37,7 +76,7 @@ pub(super) fn weights(
     lp: &LoadedPolicy,
     e: &Employee,
     period: &Period,
-) -> Result<Weights, Diagnostic> {
+) -> std::result::Result<Weights, Diagnostic> {
     let policy = &lp.policy;
     let role = &policy.roles[&e.role];
     let Some(script) = lp.scripts.weights.get(&e.role) else {

@@ -1,0 +1,152 @@
+//! Stage: bonus — each scored employee's bonus by the policy's Rhai
+//! formula (zero behind a shut gate), then cap, proration and the one money
+//! rounding (`bonus::finish`), plus project bonuses; after pools, the total
+//! and its amount in the employee's currency.
+
+use super::scorecard::Scored;
+use super::{bonus, collect, EmployeeResult, KpiLine};
+use crate::data::{Data, Employee};
+use crate::error::{Diagnostic, Diagnostics, Error, Result};
+use crate::exact::{Exact, Num};
+use crate::period::Period;
+use crate::policy::{LoadedPolicy, Policy};
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+
+/// Every scored employee's result with bonus and project bonus (before pools).
+pub(super) fn bonuses(
+    lp: &LoadedPolicy,
+    data: &Data,
+    period: &Period,
+    scored: Vec<Scored>,
+) -> Result<Vec<EmployeeResult>> {
+    let kpi_ids: Vec<&str> = lp.policy.kpis.iter().map(|k| k.id.as_str()).collect();
+    // Only the inputs the bonus script reads are built for each employee.
+    let read = lp
+        .files
+        .iter()
+        .find(|f| f.rel == lp.policy.bonus.script)
+        .map_or_else(bonus::ScriptInputs::all, |f| {
+            bonus::ScriptInputs::of(&String::from_utf8_lossy(&f.bytes), &kpi_ids)
+        });
+    let inputs = bonus::Inputs::new(read, &kpi_ids, period);
+    let stage = crate::progress::Stage::new("bonus", scored.len() as u64);
+    let results: Vec<std::result::Result<EmployeeResult, Diagnostic>> = scored
+        .into_par_iter()
+        .map_init(rhai::Scope::new, |scope, s| {
+            stage.inc(1);
+            employee_bonus(lp, data, period, &inputs, scope, s)
+        })
+        .collect();
+    stage.finish();
+    let mut diags = Diagnostics::default();
+    let employees = collect(results, &mut diags);
+    if diags.has_errors() {
+        return Err(Error::Invalid(diags));
+    }
+    Ok(employees)
+}
+
+/// One employee's bonus: formula (or zero behind a gate) → cap, proration,
+/// rounding; plus the projects the run pays.
+fn employee_bonus(
+    lp: &LoadedPolicy,
+    data: &Data,
+    period: &Period,
+    inputs: &bonus::Inputs,
+    scope: &mut rhai::Scope<'static>,
+    s: Scored,
+) -> std::result::Result<EmployeeResult, Diagnostic> {
+    let policy = &lp.policy;
+    let script_path = &lp.scripts.bonus.path;
+    let e = &data.employees[s.employee];
+    let target_bonus = bonus::target_bonus_exact(e, period);
+    let (mut r, kpis) = started(policy, data, e, period, &target_bonus, s);
+    let formula = if r.gate_failed.is_some() {
+        Num::Dec(Decimal::ZERO)
+    } else {
+        // With quarters combined, `kpi.*` holds the last quarter's lines.
+        let last = kpis.last().map(|l| l.period);
+        let from = kpis
+            .iter()
+            .position(|l| Some(l.period) == last)
+            .unwrap_or(0);
+        inputs.fill(scope, e, &r, &kpis[from..]);
+        lp.engine
+            .eval_exact_for(&lp.scripts.bonus, scope, &|| format!("employee {}", e.id))?
+    };
+    let fail = |m: String| {
+        Diagnostic::error(
+            script_path,
+            format!("while evaluating employee {}: {m}", e.id),
+        )
+    };
+    if formula.exact().is_negative() {
+        return Err(fail(format!(
+            "the bonus formula returned {}, a negative amount",
+            formula.approx()
+        )));
+    }
+    bonus::finish(policy, &formula, &target_bonus, &mut r, period).ok_or_else(|| {
+        fail(format!(
+            "the bonus {} is too large for a decimal",
+            formula.approx()
+        ))
+    })?;
+    r.total = r.bonus + r.project_bonus;
+    r.kpis = kpis;
+    Ok(r)
+}
+
+/// The result as the bonus formula sees it (score, band, target bonus and
+/// projects set; the bonus itself still zero), and the KPI lines.
+fn started(
+    policy: &Policy,
+    data: &Data,
+    e: &Employee,
+    period: &Period,
+    target_bonus: &Num,
+    s: Scored,
+) -> (EmployeeResult, Vec<KpiLine>) {
+    let (project_bonus, projects) = bonus::projects(policy, data, e, period);
+    let r = EmployeeResult {
+        employee: s.employee,
+        kpis: Vec::new(),
+        review: s.review,
+        quarter_scores: s.quarter_scores,
+        score: s.score,
+        band: s.band,
+        calibrated_from: s.calibrated_from,
+        days_employed: bonus::days_employed(e, period),
+        target_bonus: target_bonus.approx(),
+        formula_bonus: Decimal::ZERO,
+        cap: None,
+        capped: false,
+        proration: (Decimal::ONE, Decimal::ONE),
+        bonus: Decimal::ZERO,
+        gate_failed: s.gate_failed,
+        pool: None,
+        projects,
+        project_bonus,
+        total: Decimal::ZERO,
+        local: None,
+    };
+    (r, s.kpis)
+}
+
+/// Each total (bonus + projects, after pools) and, for employees paid in
+/// another currency, the total ÷ the exact rate, rounded once.
+pub(super) fn totals(policy: &Policy, data: &Data, employees: &mut [EmployeeResult]) {
+    let r = &policy.rounding;
+    for er in employees {
+        er.total = er.bonus + er.project_bonus;
+        let e = &data.employees[er.employee];
+        if let Some(cur) = e.currency.as_ref().filter(|c| **c != policy.currency) {
+            // ÷ the exact rate (a period average is a sum ÷ months).
+            let local = (Exact::from(er.total) / e.fx_rate_exact.exact())
+                .round(r.money_places, r.mode)
+                .unwrap_or(er.total);
+            er.local = Some((cur.clone(), e.fx_rate, local));
+        }
+    }
+}
