@@ -4,9 +4,11 @@
 //! subject's range found by offset: the engine asks for targets in subject
 //! order, so lookups walk memory forwards instead of probing a hash table.
 
-use super::metrics::{fast_decimal, same};
+use super::cells::text;
+use super::fast::{fast_decimal, same, slices};
+use super::problems::{Budget, MAX_PROBLEMS_PER_COLUMN};
 use super::table::Table;
-use super::{text, Budget, Subjects, COMPANY, MAX_PROBLEMS_PER_COLUMN};
+use super::{Subjects, COMPANY};
 use crate::decimal::parse_decimal;
 use crate::period::Period;
 use crate::policy::{hint, LoadedPolicy};
@@ -86,74 +88,15 @@ impl Targets {
         // the whole table is never in memory at once.
         let mut keyed: Vec<(Entry, u32, bool)> = Vec::with_capacity(t.capacity_hint());
         let read = t.batches(&mut |first, df| {
-            let column = |name: &str| -> Option<StringChunked> {
-                df.column(name).ok().and_then(|c| c.str().ok().cloned())
-            };
-            let (Some(subj), Some(per), Some(kpi), Some(val)) = (
-                column("subject_id"),
-                column("period"),
-                column("kpi"),
-                column("target"),
-            ) else {
-                return Ok(());
-            };
-            let n = df.height();
-            let step = (n / (4 * rayon::current_num_threads()).max(1)).clamp(1 << 14, 1 << 18);
-            let ranges: Vec<(usize, usize)> =
-                (0..n).step_by(step).map(|o| (o, step.min(n - o))).collect();
-            let parts: Vec<Part> = ranges
-                .par_iter()
-                .map(|&(o, len)| {
-                    parse(
-                        first + o,
-                        &subj.slice(o as i64, len),
-                        &per.slice(o as i64, len),
-                        &kpi.slice(o as i64, len),
-                        &val.slice(o as i64, len),
-                        &kpis,
-                        subjects,
-                    )
-                })
-                .collect();
-            for p in parts {
-                for (row, column, msg) in p.problems {
-                    b.cell(t, row, column, msg);
-                }
-                for (column, more) in p.more {
-                    b.more(t, column, more);
-                }
-                let map: Vec<u16> = p
-                    .periods
-                    .iter()
-                    .map(|x| match out.periods.iter().position(|y| y == x) {
-                        Some(i) => i as u16,
-                        None => {
-                            out.periods.push(x.clone());
-                            (out.periods.len() - 1) as u16
-                        }
-                    })
-                    .collect();
-                keyed.extend(p.keyed.into_iter().map(|(mut e, row, ok)| {
-                    e.period = map[e.period as usize];
-                    (e, row, ok)
-                }));
+            for p in parse_batch(first, df, &kpis, subjects) {
+                out.take_part(p, &mut keyed, t, b);
             }
             Ok(())
         });
         read?;
         // Sorted by key, then row: a duplicate follows the first occurrence.
         keyed.par_sort_unstable_by_key(|(e, row, _)| (e.subject, e.period, e.kpi, *row));
-        let key = |e: &Entry| (e.subject, e.period, e.kpi);
-        let mut dups: Vec<(u32, u32, Entry)> = Vec::new();
-        let mut first = 0usize;
-        for i in 1..keyed.len() {
-            let (e, row, _) = keyed[i];
-            if key(&keyed[i - 1].0) == key(&e) {
-                dups.push((row, keyed[first].1, e));
-            } else {
-                first = i;
-            }
-        }
+        let dups = duplicates(&keyed);
         // The first row of each key, if valid, in place of the keyed rows
         // (the iterator reuses their memory: 90 M targets are not held twice).
         let mut last: Option<(u32, u16, u16)> = None;
@@ -165,13 +108,59 @@ impl Targets {
                 (is_first && ok).then_some(e)
             })
             .collect();
+        out.report_duplicates(dups, t, subjects, b);
+        out.offsets = offsets(&out.entries, subjects.len());
+        out.entries.shrink_to_fit();
+        Ok(out)
+    }
+
+    /// A parsed part's problems go to `b`, its keyed rows to `keyed` with
+    /// period indices into `self.periods` (new labels added).
+    fn take_part(
+        &mut self,
+        p: Part,
+        keyed: &mut Vec<(Entry, u32, bool)>,
+        t: &Table,
+        b: &mut Budget,
+    ) {
+        for (row, column, msg) in p.problems {
+            b.cell(t, row, column, msg);
+        }
+        for (column, more) in p.more {
+            b.more(t, column, more);
+        }
+        let map: Vec<u16> = p
+            .periods
+            .iter()
+            .map(|x| match self.periods.iter().position(|y| y == x) {
+                Some(i) => i as u16,
+                None => {
+                    self.periods.push(x.clone());
+                    (self.periods.len() - 1) as u16
+                }
+            })
+            .collect();
+        keyed.extend(p.keyed.into_iter().map(|(mut e, row, ok)| {
+            e.period = map[e.period as usize];
+            (e, row, ok)
+        }));
+    }
+
+    /// Reports each duplicate (row, first row, entry) in row order.
+    fn report_duplicates(
+        &self,
+        mut dups: Vec<(u32, u32, Entry)>,
+        t: &Table,
+        subjects: &Subjects,
+        b: &mut Budget,
+    ) {
         dups.sort_unstable_by_key(|d| (d.0, d.1));
         for (row, first, e) in dups {
             let row = row as usize;
             let (s, p, k) = (
                 subjects.name(e.subject),
-                &out.periods[e.period as usize],
-                &out.kpis[e.kpi as usize],
+                &self.periods[e.period as usize],
+                &self.kpis[e.kpi as usize],
             );
             b.push(
                 t,
@@ -185,17 +174,71 @@ impl Targets {
                 ),
             );
         }
-        let mut offsets = vec![0usize; subjects.len() + 1];
-        for e in &out.entries {
-            offsets[e.subject as usize + 1] += 1;
-        }
-        for i in 1..offsets.len() {
-            offsets[i] += offsets[i - 1];
-        }
-        out.offsets = offsets;
-        out.entries.shrink_to_fit();
-        Ok(out)
     }
+}
+
+/// An entry's key: (subject, period, KPI).
+fn key(e: &Entry) -> (u32, u16, u16) {
+    (e.subject, e.period, e.kpi)
+}
+
+/// The rows that repeat an earlier row's key, as (row, first row, entry);
+/// `keyed` is sorted by key, then row.
+fn duplicates(keyed: &[(Entry, u32, bool)]) -> Vec<(u32, u32, Entry)> {
+    let mut dups: Vec<(u32, u32, Entry)> = Vec::new();
+    let mut first = 0usize;
+    for i in 1..keyed.len() {
+        let (e, row, _) = keyed[i];
+        if key(&keyed[i - 1].0) == key(&e) {
+            dups.push((row, keyed[first].1, e));
+        } else {
+            first = i;
+        }
+    }
+    dups
+}
+
+/// Where each subject's entries start: subject `s` has
+/// `offsets[s]..offsets[s + 1]` of the sorted `entries`.
+fn offsets(entries: &[Entry], subjects: usize) -> Vec<usize> {
+    let mut offsets = vec![0usize; subjects + 1];
+    for e in entries {
+        offsets[e.subject as usize + 1] += 1;
+    }
+    for i in 1..offsets.len() {
+        offsets[i] += offsets[i - 1];
+    }
+    offsets
+}
+
+/// One batch parsed in parallel parts, in order; none when a column is
+/// missing (the column check has reported it).
+fn parse_batch(first: usize, df: &DataFrame, kpis: &[&str], subjects: &Subjects) -> Vec<Part> {
+    let column = |name: &str| -> Option<StringChunked> {
+        df.column(name).ok().and_then(|c| c.str().ok().cloned())
+    };
+    let (Some(subj), Some(per), Some(kpi), Some(val)) = (
+        column("subject_id"),
+        column("period"),
+        column("kpi"),
+        column("target"),
+    ) else {
+        return Vec::new();
+    };
+    slices(df.height(), 1 << 14)
+        .par_iter()
+        .map(|&(o, len)| {
+            parse(
+                first + o,
+                &subj.slice(o as i64, len),
+                &per.slice(o as i64, len),
+                &kpi.slice(o as i64, len),
+                &val.slice(o as i64, len),
+                kpis,
+                subjects,
+            )
+        })
+        .collect()
 }
 
 /// One parsed part of the table.
@@ -217,22 +260,7 @@ fn parse(
     kpis: &[&str],
     subjects: &Subjects,
 ) -> Part {
-    let mut part = Part {
-        problems: Vec::new(),
-        more: Vec::new(),
-        periods: Vec::new(),
-        keyed: Vec::with_capacity(subj.len()),
-    };
-    let mut problem = |row: usize, column: &'static str, msg: &dyn Fn() -> String| {
-        let n = part.problems.iter().filter(|p| p.1 == column).count();
-        if n <= MAX_PROBLEMS_PER_COLUMN {
-            part.problems.push((row, column, msg()));
-        } else if let Some(m) = part.more.iter_mut().find(|m| m.0 == column) {
-            m.1 += 1;
-        } else {
-            part.more.push((column, 1));
-        }
-    };
+    let mut part = Part::new(subj.len());
     // Rows usually come grouped by subject, with KPIs in the same order:
     // remember the last subject (found or not) and the last valid period.
     let mut last_period: Option<(&str, u16)> = None;
@@ -252,82 +280,32 @@ fn parse(
             text(k).unwrap_or(""),
         );
         let mut ok = true;
-        let s_ix = match last_subject {
-            Some((x, ix)) if same(s, x) => ix,
-            _ => {
-                let ix = subjects.get(s);
-                last_subject = Some((s, ix));
-                ix
-            }
-        };
+        let s_ix = subject_of(subjects, s, &mut last_subject);
         if s_ix.is_none() {
-            problem(row, "subject_id", &|| {
+            part.problem(row, "subject_id", &|| {
                 format!("unknown subject '{s}' (not an employee, a department or '{COMPANY}')")
             });
             ok = false;
         }
         let p_ix = match last_period {
             Some((x, ix)) if same(p, x) => Some(ix),
-            _ => match Period::parse(p) {
-                Ok(_) => {
-                    let ix = match part.periods.iter().position(|x| x == p) {
-                        Some(ix) => ix,
-                        None => {
-                            part.periods.push(p.to_owned());
-                            part.periods.len() - 1
-                        }
-                    };
-                    let ix = u16::try_from(ix).ok();
-                    last_period = ix.map(|ix| (p, ix));
-                    if ix.is_none() {
-                        problem(row, "period", &|| {
-                            "more than 65535 different periods".into()
-                        });
-                    }
-                    ix
-                }
-                Err(m) => {
-                    problem(row, "period", &|| m.clone());
-                    last_period = None;
-                    None
-                }
-            },
+            _ => {
+                let ix = part.period_of(row, p);
+                last_period = ix.map(|ix| (p, ix));
+                ix
+            }
         };
-        let next = (last_kpi + 1) % kpis.len().max(1);
-        let k_ix = match kpis.get(next) {
-            Some(x) if same(x, k) => Some(next),
-            _ => kpis.iter().position(|x| same(x, k)),
-        };
+        let k_ix = kpi_of(kpis, k, last_kpi);
         if let Some(k) = k_ix {
             last_kpi = k;
         }
         if k_ix.is_none() {
-            problem(row, "kpi", &|| {
+            part.problem(row, "kpi", &|| {
                 format!("unknown KPI '{k}'{}", hint(k, kpis.iter().copied()))
             });
             ok = false;
         }
-        let v = v.unwrap_or("");
-        let parsed = match fast_decimal(v) {
-            Some((m, scale)) => Ok(Decimal::from_i128_with_scale(
-                i128::from(m),
-                u32::from(scale),
-            )),
-            None => parse_decimal(v),
-        };
-        let value = match parsed {
-            Ok(v) if v <= Decimal::ZERO => {
-                problem(row, "target", &|| {
-                    format!("target {v} must be greater than zero")
-                });
-                None
-            }
-            Ok(v) => Some(v),
-            Err(m) => {
-                problem(row, "target", &|| m.clone());
-                None
-            }
-        };
+        let value = part.target(row, v.unwrap_or(""));
         if let (Some(subject), Some(period), Some(kpi)) = (s_ix, p_ix, k_ix) {
             part.keyed.push((
                 Entry {
@@ -342,4 +320,105 @@ fn parse(
         }
     }
     part
+}
+
+/// The index of subject `s`; `last` is the previous row's subject, found or
+/// not, and becomes this row's.
+fn subject_of<'c>(
+    subjects: &Subjects,
+    s: &'c str,
+    last: &mut Option<(&'c str, Option<u32>)>,
+) -> Option<u32> {
+    match *last {
+        Some((x, ix)) if same(s, x) => ix,
+        _ => {
+            let ix = subjects.get(s);
+            *last = Some((s, ix));
+            ix
+        }
+    }
+}
+
+/// The index of KPI `k` in `kpis`; `last` is the previous row's.
+fn kpi_of(kpis: &[&str], k: &str, last: usize) -> Option<usize> {
+    let next = (last + 1) % kpis.len().max(1);
+    match kpis.get(next) {
+        Some(x) if same(x, k) => Some(next),
+        _ => kpis.iter().position(|x| same(x, k)),
+    }
+}
+
+impl Part {
+    fn new(rows: usize) -> Part {
+        Part {
+            problems: Vec::new(),
+            more: Vec::new(),
+            periods: Vec::new(),
+            keyed: Vec::with_capacity(rows),
+        }
+    }
+
+    /// A problem, listed while the column has few, counted after.
+    fn problem(&mut self, row: usize, column: &'static str, msg: &dyn Fn() -> String) {
+        let n = self.problems.iter().filter(|p| p.1 == column).count();
+        if n <= MAX_PROBLEMS_PER_COLUMN {
+            self.problems.push((row, column, msg()));
+        } else if let Some(m) = self.more.iter_mut().find(|m| m.0 == column) {
+            m.1 += 1;
+        } else {
+            self.more.push((column, 1));
+        }
+    }
+
+    /// The index of period label `p` in this part (added when new), or
+    /// `None` (reported) when it is not a period or one too many.
+    fn period_of(&mut self, row: usize, p: &str) -> Option<u16> {
+        match Period::parse(p) {
+            Ok(_) => {
+                let ix = match self.periods.iter().position(|x| x == p) {
+                    Some(ix) => ix,
+                    None => {
+                        self.periods.push(p.to_owned());
+                        self.periods.len() - 1
+                    }
+                };
+                let ix = u16::try_from(ix).ok();
+                if ix.is_none() {
+                    self.problem(row, "period", &|| {
+                        "more than 65535 different periods".into()
+                    });
+                }
+                ix
+            }
+            Err(m) => {
+                self.problem(row, "period", &|| m.clone());
+                None
+            }
+        }
+    }
+
+    /// A target cell, which must be greater than zero; `None` (reported)
+    /// otherwise.
+    fn target(&mut self, row: usize, v: &str) -> Option<Decimal> {
+        let parsed = match fast_decimal(v) {
+            Some((m, scale)) => Ok(Decimal::from_i128_with_scale(
+                i128::from(m),
+                u32::from(scale),
+            )),
+            None => parse_decimal(v),
+        };
+        match parsed {
+            Ok(v) if v <= Decimal::ZERO => {
+                self.problem(row, "target", &|| {
+                    format!("target {v} must be greater than zero")
+                });
+                None
+            }
+            Ok(v) => Some(v),
+            Err(m) => {
+                self.problem(row, "target", &|| m.clone());
+                None
+            }
+        }
+    }
 }
