@@ -71,6 +71,36 @@ pub fn read_previous(dir: &Path, period: &str, policy_id: &str) -> Result<Previo
             format!("not a merit manifest: {e}"),
         ))
     })?;
+    same_period_and_plan(&manifest, dir, period, policy_id)?;
+    let (mut paid, rows) = read_paid(dir)?;
+    // An earlier re-run: paid so far = what it found paid plus what it paid.
+    let read_bytes = |p: &Path| std::fs::read(p).map_err(|e| Error::io(p, e));
+    let mut files = vec![
+        ("manifest.json", bytes.clone()),
+        ("payouts.csv", read_bytes(&dir.join("payouts.csv"))?),
+    ];
+    let adj_path = dir.join("adjustments.csv");
+    if adj_path.is_file() {
+        files.push(("adjustments.csv", read_bytes(&adj_path)?));
+        add_adjusted(&adj_path, &mut paid)?;
+    }
+    Ok(Previous {
+        dir: dir.to_path_buf(),
+        paid,
+        rows,
+        hashes: hashes(&manifest),
+        manifest_sha256: super::manifest::sha256(&bytes),
+        files,
+    })
+}
+
+/// Refuses an earlier run of another period or another plan.
+fn same_period_and_plan(
+    manifest: &serde_json::Value,
+    dir: &Path,
+    period: &str,
+    policy_id: &str,
+) -> Result<()> {
     let prev_period = manifest["period"]["label"].as_str().unwrap_or_default();
     if prev_period != period {
         return Err(Error::Usage(format!(
@@ -85,12 +115,30 @@ pub fn read_previous(dir: &Path, period: &str, policy_id: &str) -> Result<Previo
             dir.display()
         )));
     }
+    Ok(())
+}
+
+fn col<'t>(t: &'t Table, n: &str) -> Vec<Option<&'t str>> {
+    t.column(n).unwrap_or_default()
+}
+
+/// Text cells as the run meant them: an id such as `-007` was written
+/// `'-007` against formula injection.
+fn cell(v: &[Option<&str>], i: usize) -> String {
+    super::csv::unneutralise(v.get(i).copied().flatten().unwrap_or_default()).to_owned()
+}
+
+/// Employee → total paid (as [`Previous::paid`]).
+type Paid = BTreeMap<String, Decimal>;
+/// Employee → (score, rating, bonus, project_bonus) as paid (as [`Previous::rows`]).
+type PaidRows = BTreeMap<String, [String; 4]>;
+
+/// The earlier run's `payouts.csv`: employee → total paid, and employee →
+/// (score, rating, bonus, project_bonus) as paid.
+fn read_paid(dir: &Path) -> Result<(Paid, PaidRows)> {
     let mut paid = BTreeMap::new();
     let mut rows = BTreeMap::new();
     let payouts = Table::read("payouts", &dir.join("payouts.csv"))?;
-    fn col<'t>(t: &'t Table, n: &str) -> Vec<Option<&'t str>> {
-        t.column(n).unwrap_or_default()
-    }
     let (ids, totals) = (col(&payouts, "employee_id"), col(&payouts, "total_payout"));
     let (score, rating, bonus, project) = (
         col(&payouts, "score"),
@@ -98,11 +146,6 @@ pub fn read_previous(dir: &Path, period: &str, policy_id: &str) -> Result<Previo
         col(&payouts, "bonus"),
         col(&payouts, "project_bonus"),
     );
-    // Text cells as the run meant them: an id such as `-007` was written
-    // `'-007` against formula injection.
-    let cell = |v: &Vec<Option<&str>>, i: usize| {
-        super::csv::unneutralise(v.get(i).copied().flatten().unwrap_or_default()).to_owned()
-    };
     for i in 0..payouts.rows() {
         let id = cell(&ids, i);
         let total = parse_decimal(&cell(&totals, i))
@@ -118,37 +161,26 @@ pub fn read_previous(dir: &Path, period: &str, policy_id: &str) -> Result<Previo
             ],
         );
     }
-    // An earlier re-run: paid so far = what it found paid plus what it paid.
-    let read_bytes = |p: &Path| std::fs::read(p).map_err(|e| Error::io(p, e));
-    let mut files = vec![
-        ("manifest.json", bytes.clone()),
-        ("payouts.csv", read_bytes(&dir.join("payouts.csv"))?),
-    ];
-    let adj_path = dir.join("adjustments.csv");
-    if adj_path.is_file() {
-        files.push(("adjustments.csv", read_bytes(&adj_path)?));
-        let adj = Table::read("adjustments", &adj_path)?;
-        let (ids, before, now) = (
-            col(&adj, "employee_id"),
-            col(&adj, "paid_before"),
-            col(&adj, "paid_now"),
-        );
-        for i in 0..adj.rows() {
-            let b = parse_decimal(&cell(&before, i))
-                .map_err(|m| Error::one(adj.cell_error(i, "paid_before", m)))?;
-            let n = parse_decimal(&cell(&now, i))
-                .map_err(|m| Error::one(adj.cell_error(i, "paid_now", m)))?;
-            paid.insert(cell(&ids, i), b + n);
-        }
+    Ok((paid, rows))
+}
+
+/// An earlier re-run's `adjustments.csv`: each employee's paid so far
+/// becomes what it found paid plus what it paid.
+fn add_adjusted(adj_path: &Path, paid: &mut Paid) -> Result<()> {
+    let adj = Table::read("adjustments", adj_path)?;
+    let (ids, before, now) = (
+        col(&adj, "employee_id"),
+        col(&adj, "paid_before"),
+        col(&adj, "paid_now"),
+    );
+    for i in 0..adj.rows() {
+        let b = parse_decimal(&cell(&before, i))
+            .map_err(|m| Error::one(adj.cell_error(i, "paid_before", m)))?;
+        let n = parse_decimal(&cell(&now, i))
+            .map_err(|m| Error::one(adj.cell_error(i, "paid_now", m)))?;
+        paid.insert(cell(&ids, i), b + n);
     }
-    Ok(Previous {
-        dir: dir.to_path_buf(),
-        paid,
-        rows,
-        hashes: hashes(&manifest),
-        manifest_sha256: super::manifest::sha256(&bytes),
-        files,
-    })
+    Ok(())
 }
 
 pub fn build(lp: &LoadedPolicy, data: &Data, run: &RunResult, prev: &Previous) -> OutFile {

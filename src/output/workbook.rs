@@ -62,8 +62,23 @@ pub fn build(
     let places = lp.policy.rounding.money_places;
     let money = money_format(places);
     let mut wb = Workbook::new();
+    payouts_sheet(wb.add_worksheet(), lp, data, run, &money)?;
+    departments_sheet(wb.add_worksheet(), totals, &money)?;
+    control_totals_sheet(wb.add_worksheet(), totals, &money)?;
+    let bytes = wb.save_to_buffer().map_err(xlsx_err)?;
+    let start = format!("{}T00:00:00Z", run.period.start());
+    fixed_timestamps(&bytes, &start)
+        .map_err(|e| Error::Usage(format!("cannot build payouts.xlsx: {e}")))
+}
 
-    let ws = wb.add_worksheet();
+/// The Payouts sheet: one row per employee, the columns of `payouts.csv`.
+fn payouts_sheet(
+    ws: &mut Worksheet,
+    lp: &LoadedPolicy,
+    data: &Data,
+    run: &RunResult,
+    money: &Format,
+) -> Result<()> {
     ws.set_name("Payouts").map_err(xlsx_err)?;
     header(ws, &super::PAYOUT_COLUMNS)?;
     for (i, r) in run.employees.iter().enumerate() {
@@ -80,11 +95,11 @@ pub fn build(
             .map_err(xlsx_err)?;
         ws.write_string_only(row, 6, &neutralise(&r.band))
             .map_err(xlsx_err)?;
-        ws.write_number(row, 7, number(r.bonus), &money)
+        ws.write_number(row, 7, number(r.bonus), money)
             .map_err(xlsx_err)?;
-        ws.write_number(row, 8, number(r.project_bonus), &money)
+        ws.write_number(row, 8, number(r.project_bonus), money)
             .map_err(xlsx_err)?;
-        ws.write_number(row, 9, number(r.total), &money)
+        ws.write_number(row, 9, number(r.total), money)
             .map_err(xlsx_err)?;
         ws.write_string_only(row, 10, &lp.policy.currency)
             .map_err(xlsx_err)?;
@@ -92,11 +107,18 @@ pub fn build(
         ws.write_string_only(row, 11, &cur).map_err(xlsx_err)?;
         ws.write_number_only(row, 12, number(rate))
             .map_err(xlsx_err)?;
-        ws.write_number(row, 13, number(local), &money)
+        ws.write_number(row, 13, number(local), money)
             .map_err(xlsx_err)?;
     }
+    Ok(())
+}
 
-    let ws = wb.add_worksheet();
+/// The Departments sheet: headcount and money per department.
+fn departments_sheet(
+    ws: &mut Worksheet,
+    totals: &super::ControlTotals,
+    money: &Format,
+) -> Result<()> {
     ws.set_name("Departments").map_err(xlsx_err)?;
     header(
         ws,
@@ -114,25 +136,33 @@ pub fn build(
             .map_err(xlsx_err)?;
         ws.write_number_only(row, 1, t.headcount as f64)
             .map_err(xlsx_err)?;
-        ws.write_number(row, 2, number(t.bonus.parse().unwrap_or_default()), &money)
+        ws.write_number(row, 2, number(t.bonus.parse().unwrap_or_default()), money)
             .map_err(xlsx_err)?;
         ws.write_number(
             row,
             3,
             number(t.project_bonus.parse().unwrap_or_default()),
-            &money,
+            money,
         )
         .map_err(xlsx_err)?;
         ws.write_number(
             row,
             4,
             number(t.total_payout.parse().unwrap_or_default()),
-            &money,
+            money,
         )
         .map_err(xlsx_err)?;
     }
+    Ok(())
+}
 
-    let ws = wb.add_worksheet();
+/// The Control totals sheet: the run's totals, then what is paid in each
+/// payout currency.
+fn control_totals_sheet(
+    ws: &mut Worksheet,
+    totals: &super::ControlTotals,
+    money: &Format,
+) -> Result<()> {
     ws.set_name("Control totals").map_err(xlsx_err)?;
     header(ws, &["item", "currency", "value"])?;
     let mut row = 1;
@@ -154,21 +184,21 @@ pub fn build(
         "bonus",
         cur,
         number(totals.bonus.parse().unwrap_or_default()),
-        Some(&money),
+        Some(money),
     )?;
     line(
         ws,
         "project_bonus",
         cur,
         number(totals.project_bonus.parse().unwrap_or_default()),
-        Some(&money),
+        Some(money),
     )?;
     line(
         ws,
         "total_payout",
         cur,
         number(totals.total_payout.parse().unwrap_or_default()),
-        Some(&money),
+        Some(money),
     )?;
     for (c, t) in &totals.by_currency {
         line(
@@ -176,13 +206,10 @@ pub fn build(
             "payout_in_currency",
             c,
             number(t.total_payout.parse().unwrap_or_default()),
-            Some(&money),
+            Some(money),
         )?;
     }
-    let bytes = wb.save_to_buffer().map_err(xlsx_err)?;
-    let start = format!("{}T00:00:00Z", run.period.start());
-    fixed_timestamps(&bytes, &start)
-        .map_err(|e| Error::Usage(format!("cannot build payouts.xlsx: {e}")))
+    Ok(())
 }
 
 /// Rewrites the package with `docProps/core.xml`'s created and modified

@@ -1,0 +1,262 @@
+//! The employee lines of `trace.jsonl`: each KPI from its metrics rows to
+//! its contribution, the review blend, the bonus script's inputs and every
+//! step from the script's result to the total payout.
+
+use super::schema::{
+    AggregateTrace, BonusTrace, EmployeeRecord, InputRow, KpiTrace, ProjectTrace, ReviewTrace,
+    ScriptInput,
+};
+use crate::data::metrics::MonthlyRows;
+use crate::data::Data;
+use crate::decimal::plain;
+use crate::engine::blend::ReviewUse;
+use crate::engine::{bonus, kpi, EmployeeResult, RunResult};
+use crate::output::money;
+use crate::policy::{Aggregate, LoadedPolicy};
+use rhai::Dynamic;
+use rust_decimal::Decimal;
+
+/// Flattens a Rhai value into named leaves; map keys come sorted.
+fn flatten(name: String, v: &Dynamic, out: &mut Vec<ScriptInput>) {
+    let leaf = |kind: &str, value: String| ScriptInput {
+        name: name.clone(),
+        kind: kind.into(),
+        value,
+    };
+    let item = if let Ok(d) = v.as_decimal() {
+        leaf("decimal", d.to_string())
+    } else if let Some(x) = v.read_lock::<crate::exact::Exact>() {
+        // An exact value without a finite decimal form, as a fraction.
+        leaf("exact", x.to_string())
+    } else if let Ok(i) = v.as_int() {
+        leaf("int", i.to_string())
+    } else if let Ok(b) = v.as_bool() {
+        leaf("bool", b.to_string())
+    } else if v.is_unit() {
+        leaf("unit", String::new())
+    } else if v.is_string() {
+        leaf("string", v.clone().into_string().unwrap_or_default())
+    } else if let Some(m) = v.read_lock::<rhai::Map>() {
+        for (k, v) in m.iter() {
+            flatten(format!("{name}.{k}"), v, out);
+        }
+        return;
+    } else {
+        leaf(v.type_name(), v.to_string())
+    };
+    out.push(item);
+}
+
+/// What every employee line reads: the run, its inputs, and the metrics
+/// rows of the period indexed once.
+pub(super) struct Ctx<'a> {
+    pub(super) lp: &'a LoadedPolicy,
+    pub(super) data: &'a Data,
+    pub(super) run: &'a RunResult,
+    pub(super) rows: MonthlyRows,
+    pub(super) kpi_ids: Vec<&'a str>,
+    pub(super) metrics_file: String,
+}
+
+impl Ctx<'_> {
+    /// How a metrics row is cited: `metrics.csv:LINE` (the header is line
+    /// 1) or `metrics.parquet row N`.
+    fn cite(&self, row: usize) -> String {
+        if self.metrics_file.ends_with(".csv") {
+            format!("{}:{}", self.metrics_file, row + 2)
+        } else {
+            format!("{} row {}", self.metrics_file, row + 1)
+        }
+    }
+}
+
+fn kpi_trace(c: &Ctx, r: &EmployeeResult, line: &crate::engine::KpiLine) -> KpiTrace {
+    let policy = &c.lp.policy;
+    let k = &policy.kpis[line.kpi];
+    let subject = c.data.subjects.name(line.subject);
+    let ix = Some(line.subject);
+    let metrics = k.aggregate.metrics();
+    let rows = metrics
+        .iter()
+        .flat_map(|m| {
+            c.rows.get(ix, m).into_iter().map(|row| InputRow {
+                metric: (*m).to_owned(),
+                month: row.month.to_string(),
+                value: plain(row.value),
+                at: c.cite(row.row),
+            })
+        })
+        .collect();
+    let aggregates = metrics
+        .iter()
+        .filter_map(|m| {
+            let a = c.run.aggs.get(ix, m)?;
+            let (stat, value) = match &k.aggregate {
+                Aggregate::Sum(_) | Aggregate::Mean(_) | Aggregate::Ratio { .. } => ("sum", a.sum),
+                Aggregate::Last(_) => ("last", a.last),
+                Aggregate::Max(_) => ("max", a.max),
+                Aggregate::Min(_) => ("min", a.min),
+            };
+            Some(AggregateTrace {
+                metric: (*m).to_owned(),
+                stat: stat.into(),
+                value: plain(value),
+                months: a.count,
+            })
+        })
+        .collect();
+    // The same function the engine ran, on the same aggregates.
+    let raw_actual = kpi::raw_actual(&k.aggregate, |m| c.run.aggs.get(ix, m))
+        .map(plain)
+        .unwrap_or_default();
+    let role_weight = policy.roles[&c.data.employees[r.employee].role]
+        .weights
+        .get(&k.id)
+        .map(|w| w.to_string())
+        .unwrap_or_default();
+    KpiTrace {
+        kpi: k.id.clone(),
+        subject: subject.to_owned(),
+        rows,
+        aggregates,
+        raw_actual,
+        actual: plain(line.actual),
+        target: plain(line.target),
+        target_source: line.target_source.to_string(),
+        achievement: line.achievement.to_string(),
+        segment: match line.segment {
+            // A tier serialises as a map; the trace names it `tier_N`.
+            crate::engine::score::Segment::Tier(i) => format!("tier_{}", i + 1),
+            s => serde_json::to_value(s)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+        },
+        score: line.score.to_string(),
+        role_weight,
+        weight: plain(line.weight),
+        contribution: plain(line.contribution),
+    }
+}
+
+pub(super) fn employee_record(c: &Ctx, r: &EmployeeResult) -> EmployeeRecord {
+    let lp = c.lp;
+    let e = &c.data.employees[r.employee];
+    let period = &c.run.period;
+    let review = match &r.review {
+        ReviewUse::NotWeighed => ReviewTrace::NotWeighed,
+        ReviewUse::Rated {
+            rating,
+            score,
+            weight,
+            contribution,
+        } => ReviewTrace::Rated {
+            rating: plain(*rating),
+            rater: c
+                .data
+                .rating(r.employee, &period.label)
+                .and_then(|x| x.rater.clone()),
+            score: plain(*score),
+            weight: plain(*weight),
+            contribution: plain(*contribution),
+        },
+        ReviewUse::MissingRenormalized { review_weight } => ReviewTrace::MissingRenormalized {
+            review_weight: plain(*review_weight),
+            factor: plain(crate::engine::blend::weight_factor(&r.review)),
+        },
+    };
+    let review_part = match &r.review {
+        ReviewUse::Rated { contribution, .. } => *contribution,
+        _ => Decimal::ZERO,
+    };
+    let score_sum = r.kpis.iter().map(|l| l.contribution).sum::<Decimal>() + review_part;
+    let scope = bonus::scope(e, r, &r.kpis, &c.kpi_ids, period);
+    let mut inputs = Vec::new();
+    for (name, _, v) in scope.iter() {
+        flatten(name.to_owned(), &v, &mut inputs);
+    }
+    let after_cap = r
+        .cap
+        .map_or(r.formula_bonus, |cap| r.formula_bonus.min(cap));
+    let (num, den) = r.proration;
+    EmployeeRecord {
+        record: "employee".into(),
+        employee_id: e.id.clone(),
+        name: e.name.clone(),
+        department: e.department.clone(),
+        role: e.role.clone(),
+        hire_date: e.hire_date.to_string(),
+        termination_date: e.termination_date.map(|d| d.to_string()),
+        kpis: r.kpis.iter().map(|l| kpi_trace(c, r, l)).collect(),
+        review,
+        score_sum: plain(score_sum),
+        score: r.score.to_string(),
+        band: r.band.clone(),
+        bonus: BonusTrace {
+            inputs,
+            result: r.formula_bonus.to_string(),
+            target_bonus: r.target_bonus.to_string(),
+            cap: r.cap.map(|d| d.to_string()),
+            capped: r.capped,
+            after_cap: after_cap.to_string(),
+            days_employed: r.days_employed,
+            proration: [plain(num), plain(den)],
+            prorated: (after_cap * num / den).to_string(),
+            bonus: money(r.pool.as_ref().map_or(r.bonus, |p| p.before), lp),
+            notes: notes(lp, r),
+            paid_bonus: money(r.bonus, lp),
+        },
+        projects: r
+            .projects
+            .iter()
+            .map(|(p, a)| ProjectTrace {
+                project: p.clone(),
+                amount: plain(*a),
+            })
+            .collect(),
+        project_bonus: money(r.project_bonus, lp),
+        total_payout: money(r.total, lp),
+    }
+}
+
+fn notes(lp: &LoadedPolicy, r: &crate::engine::EmployeeResult) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(g) = &r.gate_failed {
+        out.push(format!(
+            "Gate             shut: {g}; the performance bonus is 0"
+        ));
+    }
+    if let Some(from) = &r.calibrated_from {
+        out.push(format!(
+            "Calibration      band {from} → {} (forced distribution; the score is unchanged)",
+            r.band
+        ));
+    }
+    for (q, score, weight) in &r.quarter_scores {
+        out.push(format!(
+            "Quarter          {q}: score {score} × {}% of the year",
+            weight.normalize()
+        ));
+    }
+    if let Some(p) = &r.pool {
+        out.push(format!(
+            "Pool             '{}': bonuses {} against budget {}; {} × {} ÷ {} allocated to the cent (largest remainder) = {}",
+            p.pool,
+            money(p.requested, lp),
+            money(p.budget, lp),
+            money(p.before, lp),
+            money(p.budget, lp),
+            money(p.requested, lp),
+            money(r.bonus, lp)
+        ));
+    }
+    if let Some((cur, rate, amount)) = &r.local {
+        out.push(format!(
+            "Currency         paid in {cur}: {} ÷ rate {} = {} {cur}",
+            money(r.total, lp),
+            rate.normalize(),
+            money(*amount, lp)
+        ));
+    }
+    out
+}
