@@ -17,7 +17,8 @@ pub use model::*;
 pub use targets::*;
 
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
-use crate::script::{CompiledScript, ScriptEngine};
+use crate::script::{CompiledScript, Purpose, ScriptEngine};
+use locate::Seg;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -112,31 +113,8 @@ pub fn load_with<T>(
     }
     let files = read_folder(dir)?;
     let yaml_path = dir.join(POLICY_FILE);
-    let Some(yaml) = files.iter().find(|f| f.rel == POLICY_FILE) else {
-        return Err(Error::one(Diagnostic::error(
-            &yaml_path,
-            format!("a policy folder needs a {POLICY_FILE}"),
-        )));
-    };
-    let yaml_text = match String::from_utf8(yaml.bytes.clone()) {
-        Ok(t) => t,
-        Err(_) => {
-            return Err(Error::one(Diagnostic::error(
-                &yaml_path,
-                "not valid UTF-8 text",
-            )))
-        }
-    };
-    let value: serde_yaml::Value = serde_yaml::from_str(&yaml_text)
-        .map_err(|e| Error::one(yaml_error(&yaml_path, &yaml_text, &e)))?;
-    let mut diags = Diagnostics::default();
-    structure::check_parts(&yaml_path, &yaml_text, &value, &mut diags);
-    diags.0.sort_by_key(|d| (d.line, d.col));
-    if diags.has_errors() {
-        return Err(Error::Invalid(diags));
-    }
-    let policy: Policy = serde_yaml::from_str(&yaml_text)
-        .map_err(|e| Error::one(structure::improve(yaml_error(&yaml_path, &yaml_text, &e))))?;
+    let yaml_text = yaml_text(&files, &yaml_path)?;
+    let (policy, mut diags) = parse(&yaml_path, &yaml_text)?;
 
     let ctx = validate::Ctx {
         path: &yaml_path,
@@ -145,20 +123,95 @@ pub fn load_with<T>(
     validate::policy(&ctx, &policy, &mut diags);
 
     let engine = ScriptEngine::new(&policy.rounding);
+    let scripts = compile_scripts(&ctx, dir, &files, &policy, &engine, &mut diags);
+    let feedback = feedback::compile(&ctx, &policy, &engine, &mut diags);
+    let extra = extra(dir, &files, &mut diags);
+    let warnings = diags.into_result()?;
+    let lp = LoadedPolicy {
+        dir: dir.to_path_buf(),
+        policy,
+        yaml_text,
+        files,
+        engine,
+        scripts: scripts.expect("no errors means the script compiled"),
+        feedback,
+        warnings,
+    };
+    Ok((lp, extra))
+}
+
+/// The text of `policy.yaml`, which every policy folder has.
+fn yaml_text(files: &[PolicyFileBytes], yaml_path: &Path) -> Result<String> {
+    let Some(yaml) = files.iter().find(|f| f.rel == POLICY_FILE) else {
+        return Err(Error::one(Diagnostic::error(
+            yaml_path,
+            format!("a policy folder needs a {POLICY_FILE}"),
+        )));
+    };
+    match String::from_utf8(yaml.bytes.clone()) {
+        Ok(t) => Ok(t),
+        Err(_) => Err(Error::one(Diagnostic::error(
+            yaml_path,
+            "not valid UTF-8 text",
+        ))),
+    }
+}
+
+/// Parses `policy.yaml`, first part by part so that every structural error
+/// is reported at once; the warnings found so far come back with the policy.
+fn parse(yaml_path: &Path, yaml_text: &str) -> Result<(Policy, Diagnostics)> {
+    let value: serde_yaml::Value = serde_yaml::from_str(yaml_text)
+        .map_err(|e| Error::one(yaml_error(yaml_path, yaml_text, &e)))?;
+    let mut diags = Diagnostics::default();
+    structure::check_parts(yaml_path, yaml_text, &value, &mut diags);
+    diags.0.sort_by_key(|d| (d.line, d.col));
+    if diags.has_errors() {
+        return Err(Error::Invalid(diags));
+    }
+    let policy: Policy = serde_yaml::from_str(yaml_text)
+        .map_err(|e| Error::one(structure::improve(yaml_error(yaml_path, yaml_text, &e))))?;
+    Ok((policy, diags))
+}
+
+/// Compiles every script the policy names, each once with the variables of
+/// its purpose. `None` when the bonus script failed, which `diags` then says.
+fn compile_scripts(
+    ctx: &validate::Ctx,
+    dir: &Path,
+    files: &[PolicyFileBytes],
+    policy: &Policy,
+    engine: &ScriptEngine,
+    diags: &mut Diagnostics,
+) -> Option<Scripts> {
+    use Seg::Key;
     let texts: BTreeMap<&str, &[u8]> = files
         .iter()
         .map(|f| (f.rel.as_str(), f.bytes.as_slice()))
         .collect();
-    let mut compile = |at: &[locate::Seg], file: &str, purpose: crate::script::Purpose| {
-        validate::script(&ctx, dir, at, file, &texts, &engine, purpose, &mut diags)
+    let mut compile = |at: &[Seg], file: &str, purpose: Purpose| {
+        validate::script(ctx, dir, at, file, &texts, engine, purpose, diags)
     };
-    use crate::script::Purpose;
-    use locate::Seg::{Index, Key};
     let bonus = compile(
         &[Key("bonus"), Key("script")],
         &policy.bonus.script,
         Purpose::Bonus,
     );
+    let scoring = scoring_scripts(policy, &mut compile);
+    let target = target_scripts(policy, &mut compile);
+    let weights = weights_scripts(policy, &mut compile);
+    Some(Scripts {
+        bonus: bonus?,
+        scoring,
+        target,
+        weights,
+    })
+}
+
+/// Compiles one script: where the policy names it, its file, its purpose.
+type Compile<'c> = dyn FnMut(&[Seg], &str, Purpose) -> Option<CompiledScript> + 'c;
+
+fn scoring_scripts(policy: &Policy, compile: &mut Compile) -> BTreeMap<String, CompiledScript> {
+    use Seg::Key;
     let mut scoring = BTreeMap::new();
     for (name, rule) in &policy.scorings {
         if let Scoring::Script(file) = rule {
@@ -171,6 +224,13 @@ pub fn load_with<T>(
             }
         }
     }
+    scoring
+}
+
+/// By file: a script shared by several KPIs (or nested in max/min) is
+/// compiled once, located at the first KPI that uses it.
+fn target_scripts(policy: &Policy, compile: &mut Compile) -> BTreeMap<String, CompiledScript> {
+    use Seg::{Index, Key};
     let mut target = BTreeMap::new();
     for (i, k) in policy.kpis.iter().enumerate() {
         let mut files = Vec::new();
@@ -188,6 +248,11 @@ pub fn load_with<T>(
             }
         }
     }
+    target
+}
+
+fn weights_scripts(policy: &Policy, compile: &mut Compile) -> BTreeMap<String, CompiledScript> {
+    use Seg::Key;
     let mut weights = BTreeMap::new();
     for (role, r) in &policy.roles {
         if let Some(file) = &r.weights_script {
@@ -200,25 +265,7 @@ pub fn load_with<T>(
             }
         }
     }
-    let feedback = feedback::compile(&ctx, &policy, &engine, &mut diags);
-    let extra = extra(dir, &files, &mut diags);
-    let warnings = diags.into_result()?;
-    let lp = LoadedPolicy {
-        dir: dir.to_path_buf(),
-        policy,
-        yaml_text,
-        files,
-        engine,
-        scripts: Scripts {
-            bonus: bonus.expect("no errors means the script compiled"),
-            scoring,
-            target,
-            weights,
-        },
-        feedback,
-        warnings,
-    };
-    Ok((lp, extra))
+    weights
 }
 
 pub(crate) fn yaml_error(path: &Path, text: &str, e: &serde_yaml::Error) -> Diagnostic {

@@ -136,7 +136,6 @@ pub(super) fn check_parts(
     value: &serde_yaml::Value,
     diags: &mut Diagnostics,
 ) {
-    use Seg::*;
     let Some(top) = value.as_mapping() else {
         diags.push(
             Diagnostic::error(
@@ -147,6 +146,15 @@ pub(super) fn check_parts(
         );
         return;
     };
+    top_keys(file, text, top, diags);
+    items(file, text, top, diags);
+    collections(file, text, top, diags);
+    sections(file, text, top, diags);
+}
+
+/// Top-level keys the schema does not know, and required ones missing.
+fn top_keys(file: &Path, text: &str, top: &serde_yaml::Mapping, diags: &mut Diagnostics) {
+    use Seg::Key;
     let schema = schemars::schema_for!(Policy);
     let props: Vec<String> = schema
         .get("properties")
@@ -185,6 +193,11 @@ pub(super) fn check_parts(
             );
         }
     }
+}
+
+/// Each KPI, rating band, scoring and role on its own.
+fn items(file: &Path, text: &str, top: &serde_yaml::Mapping, diags: &mut Diagnostics) {
+    use Seg::*;
     let len = |k: &str| top.get(k).and_then(|v| v.as_sequence()).map_or(0, Vec::len);
     let keys = |k: &str| -> Vec<String> {
         top.get(k)
@@ -208,7 +221,11 @@ pub(super) fn check_parts(
     for name in keys("roles") {
         check::<Role>(file, text, &[Key("roles"), Key(&name)], diags);
     }
-    // Collections whose items were checked one by one still need their own shape.
+}
+
+/// Collections whose items were checked one by one still need their own shape.
+fn collections(file: &Path, text: &str, top: &serde_yaml::Mapping, diags: &mut Diagnostics) {
+    use Seg::Key;
     for (k, is_seq) in [
         ("kpis", true),
         ("rating_bands", true),
@@ -231,6 +248,11 @@ pub(super) fn check_parts(
             }
         }
     }
+}
+
+/// Every other top-level section, whole.
+fn sections(file: &Path, text: &str, top: &serde_yaml::Mapping, diags: &mut Diagnostics) {
+    use Seg::Key;
     macro_rules! whole {
         ($key:literal, $t:ty) => {
             if top.contains_key($key) {

@@ -34,7 +34,23 @@ fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
+/// Every check of `policy.yaml`, section by section; diagnostics are pushed
+/// in the order of these calls, which callers print as is.
 pub(super) fn policy(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
+    header(ctx, p, diags);
+    kpis(ctx, p, diags);
+    scorings(ctx, p, diags);
+    let kpi_ids: Vec<&str> = p.kpis.iter().map(|k| k.id.as_str()).collect();
+    roles(ctx, p, &kpi_ids, diags);
+    review(ctx, p, diags);
+    rating_bands(ctx, p, diags);
+    evaluation(ctx, p, diags);
+    calibration(ctx, p, diags);
+    bonus(ctx, p, &kpi_ids, diags);
+}
+
+/// Id, currency, effective dates and rounding places.
+fn header(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
     use Seg::*;
     if p.id.trim().is_empty() {
         diags.push(ctx.error(&[Key("id")], "the policy id must not be empty"));
@@ -81,8 +97,11 @@ pub(super) fn policy(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
             ));
         }
     }
+}
 
-    // KPIs
+/// Ids, scorings, aggregates and targets of each KPI.
+fn kpis(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
+    use Seg::*;
     if p.kpis.is_empty() {
         diags.push(ctx.error(&[Key("kpis")], "the policy has no KPIs"));
     }
@@ -136,8 +155,11 @@ pub(super) fn policy(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
             diags.push(ctx.error(&at("target"), format!("KPI '{}': {m}", k.id)));
         }
     }
+}
 
-    // Scorings
+/// Each curve and tier table, then scorings no KPI uses.
+fn scorings(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
+    use Seg::*;
     for (name, s) in &p.scorings {
         match s {
             Scoring::Curve(c) => curve(ctx, name, c, diags),
@@ -154,65 +176,16 @@ pub(super) fn policy(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
             ));
         }
     }
+}
 
-    // Roles and weights
-    let kpi_ids: Vec<&str> = p.kpis.iter().map(|k| k.id.as_str()).collect();
+/// Each role's weights, then KPIs no role weighs.
+fn roles(ctx: &Ctx, p: &Policy, kpi_ids: &[&str], diags: &mut Diagnostics) {
+    use Seg::*;
     if p.roles.is_empty() {
         diags.push(ctx.error(&[Key("roles")], "the policy defines no roles"));
     }
-    let hundred = Decimal::from(100);
-    for (role, r) in &p.roles {
-        if r.weights_script.is_some() {
-            if !r.weights.is_empty() {
-                diags.push(ctx.error(
-                    &[Key("roles"), Key(role), Key("weights_script")],
-                    format!("role '{role}' has both weights and weights_script; keep one"),
-                ));
-            }
-            if r.review_weight.0 > Decimal::ZERO && p.review.is_none() {
-                diags.push(ctx.error(&[Key("roles"), Key(role), Key("review_weight")], format!("role '{role}' weighs the manager review, but the policy has no `review` section")));
-            }
-            continue;
-        }
-        let mut sum = r.review_weight.0;
-        for (kpi, w) in &r.weights {
-            if !kpi_ids.contains(&kpi.as_str()) {
-                diags.push(ctx.error(
-                    &[Key("roles"), Key(role), Key("weights"), Key(kpi)],
-                    format!(
-                        "role '{role}' weighs KPI '{kpi}', which is not defined{}",
-                        hint(kpi, kpi_ids.iter().copied())
-                    ),
-                ));
-            }
-            if w.0 < Decimal::ZERO {
-                diags.push(ctx.error(
-                    &[Key("roles"), Key(role), Key("weights"), Key(kpi)],
-                    format!("weight {w} is negative"),
-                ));
-            }
-            sum += w.0;
-        }
-        if r.review_weight.0 < Decimal::ZERO || r.review_weight.0 > hundred {
-            diags.push(ctx.error(
-                &[Key("roles"), Key(role), Key("review_weight")],
-                "review_weight must be between 0 and 100",
-            ));
-        }
-        if r.review_weight.0 > Decimal::ZERO && p.review.is_none() {
-            diags.push(ctx.error(&[Key("roles"), Key(role), Key("review_weight")], format!("role '{role}' weighs the manager review, but the policy has no `review` section")));
-        }
-        if sum != hundred {
-            let parts = if r.review_weight.0.is_zero() {
-                "KPI weights"
-            } else {
-                "KPI weights plus review_weight"
-            };
-            diags.push(ctx.error(
-                &[Key("roles"), Key(role), Key("weights")],
-                format!("role '{role}': {parts} sum to {}, not 100", sum.normalize()),
-            ));
-        }
+    for (name, r) in &p.roles {
+        role_weights(ctx, p, kpi_ids, name, r, diags);
     }
     for k in &p.kpis {
         let weighed = p
@@ -230,8 +203,79 @@ pub(super) fn policy(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
             ));
         }
     }
+}
 
-    // Review
+/// A role's weights sum to 100 with its review weight, or come from a script.
+fn role_weights(
+    ctx: &Ctx,
+    p: &Policy,
+    kpi_ids: &[&str],
+    role: &str,
+    r: &Role,
+    diags: &mut Diagnostics,
+) {
+    use Seg::*;
+    if r.weights_script.is_some() {
+        if !r.weights.is_empty() {
+            diags.push(ctx.error(
+                &[Key("roles"), Key(role), Key("weights_script")],
+                format!("role '{role}' has both weights and weights_script; keep one"),
+            ));
+        }
+        if r.review_weight.0 > Decimal::ZERO && p.review.is_none() {
+            diags.push(ctx.error(&[Key("roles"), Key(role), Key("review_weight")], format!("role '{role}' weighs the manager review, but the policy has no `review` section")));
+        }
+        return;
+    }
+    let mut sum = r.review_weight.0;
+    for (kpi, w) in &r.weights {
+        if !kpi_ids.contains(&kpi.as_str()) {
+            diags.push(ctx.error(
+                &[Key("roles"), Key(role), Key("weights"), Key(kpi)],
+                format!(
+                    "role '{role}' weighs KPI '{kpi}', which is not defined{}",
+                    hint(kpi, kpi_ids.iter().copied())
+                ),
+            ));
+        }
+        if w.0 < Decimal::ZERO {
+            diags.push(ctx.error(
+                &[Key("roles"), Key(role), Key("weights"), Key(kpi)],
+                format!("weight {w} is negative"),
+            ));
+        }
+        sum += w.0;
+    }
+    if r.review_weight.0 < Decimal::ZERO || r.review_weight.0 > Decimal::ONE_HUNDRED {
+        diags.push(ctx.error(
+            &[Key("roles"), Key(role), Key("review_weight")],
+            "review_weight must be between 0 and 100",
+        ));
+    }
+    if r.review_weight.0 > Decimal::ZERO && p.review.is_none() {
+        diags.push(ctx.error(
+            &[Key("roles"), Key(role), Key("review_weight")],
+            format!(
+                "role '{role}' weighs the manager review, but the policy has no `review` section"
+            ),
+        ));
+    }
+    if sum != Decimal::ONE_HUNDRED {
+        let parts = if r.review_weight.0.is_zero() {
+            "KPI weights"
+        } else {
+            "KPI weights plus review_weight"
+        };
+        diags.push(ctx.error(
+            &[Key("roles"), Key(role), Key("weights")],
+            format!("role '{role}': {parts} sum to {}, not 100", sum.normalize()),
+        ));
+    }
+}
+
+/// The review scale: not empty, no rating twice.
+fn review(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
+    use Seg::*;
     if let Some(rv) = &p.review {
         if rv.scale.is_empty() {
             diags.push(ctx.error(&[Key("review"), Key("scale")], "the review scale is empty"));
@@ -246,8 +290,11 @@ pub(super) fn policy(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
             }
         }
     }
+}
 
-    // Rating bands
+/// Bands run from the highest min_score down; the last one catches the rest.
+fn rating_bands(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
+    use Seg::*;
     if p.rating_bands.is_empty() {
         diags.push(ctx.error(&[Key("rating_bands")], "at least one rating band is needed"));
     }
@@ -273,14 +320,22 @@ pub(super) fn policy(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
             (None, true) => {}
         }
     }
+}
 
-    // Long-term evaluation and calibration
+/// Long-term evaluation: the year from quarter weights.
+fn evaluation(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
+    use Seg::*;
     if let Some(w) = &p.evaluation.year_from_quarters {
         let sum: Decimal = w.iter().map(|x| x.0).sum();
-        if w.len() != 4 || sum != hundred || w.iter().any(|x| x.0 < Decimal::ZERO) {
+        if w.len() != 4 || sum != Decimal::ONE_HUNDRED || w.iter().any(|x| x.0 < Decimal::ZERO) {
             diags.push(ctx.error(&[Key("evaluation"), Key("year_from_quarters")], format!("year_from_quarters needs four non-negative weights (Q1–Q4) summing to 100; got {} summing to {}", w.len(), sum.normalize())));
         }
     }
+}
+
+/// Calibration groups and the bands they limit.
+fn calibration(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
+    use Seg::*;
     if let Some(c) = &p.calibration {
         if c.scope == KpiScope::Individual {
             diags.push(ctx.error(
@@ -304,7 +359,7 @@ pub(super) fn policy(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
                     format!("band '{band}' is the lowest band; nobody can move below it"),
                 ));
             }
-            if pct.0 < Decimal::ZERO || pct.0 > hundred {
+            if pct.0 < Decimal::ZERO || pct.0 > Decimal::ONE_HUNDRED {
                 diags.push(ctx.error(
                     &[Key("calibration"), Key("max_percent"), Key(band)],
                     "a percent between 0 and 100",
@@ -312,8 +367,11 @@ pub(super) fn policy(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
             }
         }
     }
+}
 
-    // Bonus
+/// Gates and the cap.
+fn bonus(ctx: &Ctx, p: &Policy, kpi_ids: &[&str], diags: &mut Diagnostics) {
+    use Seg::*;
     for (i, g) in p.bonus.gates.iter().enumerate() {
         let at = [Key("bonus"), Key("gates"), Index(i)];
         if !kpi_ids.contains(&g.kpi.as_str()) {

@@ -1,0 +1,311 @@
+//! The statement templates: merit's built-in ones, a policy folder's
+//! replacements, and how each output format escapes values.
+
+use super::Statement;
+use crate::error::{Diagnostic, Diagnostics};
+use crate::output::display::md_escape;
+use crate::policy::{Language, PolicyFileBytes};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+const BUILTIN_MD: &str = include_str!("../templates/statement.md.j2");
+const BUILTIN_HTML: &str = include_str!("../templates/statement.html.j2");
+const BUILTIN_PREFIX: &str = "builtin/";
+pub const TEMPLATE_DIR: &str = "templates";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Markdown,
+    Html,
+}
+
+impl Format {
+    pub fn ext(self) -> &'static str {
+        match self {
+            Format::Markdown => "md",
+            Format::Html => "html",
+        }
+    }
+    pub(super) const ALL: [Format; 2] = [Format::Markdown, Format::Html];
+}
+
+/// The statement templates: built-in ones plus any in the policy folder.
+pub struct Templates {
+    env: Environment<'static>,
+    /// Policy-folder templates present, by relative path.
+    user: BTreeSet<String>,
+    dir: PathBuf,
+}
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_keep_trailing_newline(true);
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.set_debug(false);
+    env.set_auto_escape_callback(|name| {
+        let name = name.strip_suffix(".j2").unwrap_or(name);
+        if name.ends_with(".md") {
+            AutoEscape::Custom("markdown")
+        } else if name.ends_with(".html") {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
+    env.set_formatter(|out, state, v| {
+        if state.auto_escape() == AutoEscape::Custom("markdown") && !v.is_safe() {
+            let text = v.to_string();
+            out.write_str(&md_escape(&text))
+                .map_err(|_| minijinja::Error::from(minijinja::ErrorKind::WriteFailure))
+        } else {
+            minijinja::escape_formatter(out, state, v)
+        }
+    });
+    env
+}
+
+/// `templates/statement.en.md.j2` → Some((Some(En), Markdown)).
+fn template_kind(rel: &str) -> Option<(Option<Language>, Format)> {
+    let name = rel.strip_prefix("templates/")?.strip_prefix("statement.")?;
+    let name = name.strip_suffix(".j2")?;
+    let (rest, format) = if let Some(r) = name.strip_suffix("md") {
+        (r, Format::Markdown)
+    } else {
+        (name.strip_suffix("html")?, Format::Html)
+    };
+    match rest {
+        "" => Some((None, format)),
+        r => Some((Some(Language::parse(r.strip_suffix('.')?)?), format)),
+    }
+}
+
+fn user_name(lang: Option<Language>, format: Format) -> String {
+    match lang {
+        Some(l) => format!("{TEMPLATE_DIR}/statement.{}.{}.j2", l.code(), format.ext()),
+        None => format!("{TEMPLATE_DIR}/statement.{}.j2", format.ext()),
+    }
+}
+
+/// A template error located in its file. `range` is a byte range in `source`.
+fn template_error(path: &Path, source: &str, e: &minijinja::Error, subject: &str) -> Diagnostic {
+    let mut msg = e.kind().to_string();
+    if let Some(detail) = e.detail() {
+        msg = format!("{msg}: {detail}");
+    }
+    if !subject.is_empty() {
+        msg = format!("while rendering {subject}: {msg}");
+    }
+    let d = Diagnostic::error(path, msg);
+    match e.line() {
+        Some(line) => {
+            let col = e
+                .range()
+                .and_then(|r| {
+                    let before = source.get(..r.start)?;
+                    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+                    Some(before[line_start..].chars().count() + 1)
+                })
+                .unwrap_or(1);
+            d.at(line, col).with_source(source)
+        }
+        None => d,
+    }
+}
+
+impl Templates {
+    /// Compiles the built-in templates and the policy folder's; each of the
+    /// latter is also rendered once with a sample statement in each
+    /// language it serves, so that a misspelt variable is found at load.
+    pub fn load(dir: &Path, files: &[PolicyFileBytes], diags: &mut Diagnostics) -> Templates {
+        let mut env = environment();
+        for format in Format::ALL {
+            let source = match format {
+                Format::Markdown => BUILTIN_MD,
+                Format::Html => BUILTIN_HTML,
+            };
+            env.add_template_owned(
+                format!("{BUILTIN_PREFIX}statement.{}.j2", format.ext()),
+                source,
+            )
+            .expect("built-in templates compile");
+        }
+        let mut user = BTreeSet::new();
+        let mut sources = Vec::new();
+        for f in files {
+            if !f.rel.starts_with("templates/") {
+                continue;
+            }
+            let path = dir.join(&f.rel);
+            let Some((lang, _)) = template_kind(&f.rel) else {
+                diags.push(Diagnostic::warning(
+                    &path,
+                    "not used: statement templates are named templates/statement.md.j2, templates/statement.html.j2 or templates/statement.LANG.md.j2 / .html.j2 (LANG zh-CN or en)",
+                ));
+                continue;
+            };
+            let Ok(text) = String::from_utf8(f.bytes.clone()) else {
+                diags.push(Diagnostic::error(&path, "not valid UTF-8 text"));
+                continue;
+            };
+            match env.add_template_owned(f.rel.clone(), text.clone()) {
+                Ok(()) => {
+                    user.insert(f.rel.clone());
+                    sources.push((f.rel.clone(), lang, text));
+                }
+                Err(e) => diags.push(template_error(&path, &text, &e, "")),
+            }
+        }
+        let templates = Templates {
+            env,
+            user,
+            dir: dir.to_path_buf(),
+        };
+        for (rel, lang, text) in &sources {
+            let langs = lang.map_or(Language::ALL.to_vec(), |l| vec![l]);
+            for lang in langs {
+                let tmpl = templates.env.get_template(rel).expect("added above");
+                if let Err(e) = tmpl.render(Statement::sample(lang)) {
+                    let subject = format!("a sample {} statement", lang.code());
+                    diags.push(template_error(&dir.join(rel), text, &e, &subject));
+                    // One report per template: the other language fails alike.
+                    break;
+                }
+            }
+        }
+        templates
+    }
+
+    /// The template used for `lang` and `format`.
+    pub fn pick(&self, lang: Language, format: Format) -> String {
+        for name in [user_name(Some(lang), format), user_name(None, format)] {
+            if self.user.contains(&name) {
+                return name;
+            }
+        }
+        format!("{BUILTIN_PREFIX}statement.{}.j2", format.ext())
+    }
+
+    pub fn render(
+        &self,
+        name: &str,
+        statement: &Statement,
+        subject: &str,
+    ) -> std::result::Result<String, Diagnostic> {
+        let tmpl = self
+            .env
+            .get_template(name)
+            .expect("picked from known names");
+        tmpl.render(statement).map_err(|e| {
+            let (path, source) = match name.strip_prefix(BUILTIN_PREFIX) {
+                Some(n) => (
+                    PathBuf::from(format!("<merit built-in {n}>")),
+                    tmpl.source(),
+                ),
+                None => (self.dir.join(name), tmpl.source()),
+            };
+            template_error(&path, source, &e, subject)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_names() {
+        assert_eq!(
+            template_kind("templates/statement.md.j2"),
+            Some((None, Format::Markdown))
+        );
+        assert_eq!(
+            template_kind("templates/statement.zh-CN.html.j2"),
+            Some((Some(Language::ZhCn), Format::Html))
+        );
+        assert_eq!(template_kind("templates/statement.fr.md.j2"), None);
+        assert_eq!(template_kind("templates/statment.md.j2"), None);
+        assert_eq!(template_kind("templates/statement.txt.j2"), None);
+    }
+
+    fn loaded(files: &[(&str, &str)]) -> (Templates, Diagnostics) {
+        let files: Vec<PolicyFileBytes> = files
+            .iter()
+            .map(|(rel, text)| PolicyFileBytes {
+                rel: rel.to_string(),
+                bytes: text.as_bytes().to_vec(),
+            })
+            .collect();
+        let mut diags = Diagnostics::default();
+        let t = Templates::load(Path::new("pol"), &files, &mut diags);
+        (t, diags)
+    }
+
+    #[test]
+    fn builtin_templates_render_the_sample_in_both_languages() {
+        let (t, diags) = loaded(&[]);
+        assert!(diags.0.is_empty(), "{diags}");
+        for lang in Language::ALL {
+            for f in Format::ALL {
+                let name = t.pick(lang, f);
+                assert!(name.starts_with(BUILTIN_PREFIX));
+                let out = t.render(&name, &Statement::sample(lang), "x").unwrap();
+                assert!(out.contains("Sample"), "{out}");
+                assert!(out.contains("8,050.47"), "{out}");
+                assert!(out.contains("Pair with a mentor"), "{out}");
+            }
+        }
+    }
+
+    #[test]
+    fn policy_templates_win_and_their_errors_are_located() {
+        let (t, diags) = loaded(&[
+            ("templates/statement.md.j2", "{{ employee.name }}\n"),
+            ("templates/statement.en.md.j2", "EN {{ employee.name }}\n"),
+        ]);
+        assert!(diags.0.is_empty(), "{diags}");
+        assert_eq!(
+            t.pick(Language::En, Format::Markdown),
+            "templates/statement.en.md.j2"
+        );
+        assert_eq!(
+            t.pick(Language::ZhCn, Format::Markdown),
+            "templates/statement.md.j2"
+        );
+        let mut st = Statement::sample(Language::En);
+        st.employee.name = "<b>|x|</b>".into();
+        assert_eq!(
+            t.render("templates/statement.md.j2", &st, "x").unwrap(),
+            "\\<b\\>\\|x\\|\\</b\\>\n"
+        );
+
+        let (_, diags) = loaded(&[(
+            "templates/statement.html.j2",
+            "<p>\n{{ employee.name }\n</p>",
+        )]);
+        let d = diags.errors().next().expect("a syntax error");
+        assert_eq!(
+            d.file,
+            Path::new("pol/templates/statement.html.j2")
+                .display()
+                .to_string()
+        );
+        assert_eq!(d.line, Some(2), "{d}");
+        assert!(d.message.contains("syntax error"), "{d}");
+
+        let (_, diags) = loaded(&[(
+            "templates/statement.html.j2",
+            "<p>\n  {{ employee.nmae }}\n</p>",
+        )]);
+        let d = diags.errors().next().expect("an undefined variable");
+        assert_eq!((d.line, d.col), (Some(2), Some(6)), "{d}");
+        assert!(d.message.contains("while rendering a sample"), "{d}");
+        assert!(d.message.contains("undefined"), "{d}");
+
+        let (_, diags) = loaded(&[("templates/statment.md.j2", "x")]);
+        assert!(!diags.has_errors());
+        assert!(diags.0[0].message.contains("not used"), "{diags}");
+    }
+}
