@@ -173,6 +173,20 @@ fn table(rows: &[Vec<String>]) -> String {
 pub fn diff(a: &RunFolder, b: &RunFolder) -> Result<String> {
     let mut s = String::new();
     let _ = writeln!(s, "merit diff {} → {}", a.dir.display(), b.dir.display());
+    provenance(&mut s, a, b)?;
+    let (pa, pb) = (payouts(a)?, payouts(b)?);
+    for w in [&pa.warning, &pb.warning].into_iter().flatten() {
+        let _ = writeln!(s, "{w}");
+    }
+    employees_added_removed(&mut s, &pa, &pb);
+    changed_employees(&mut s, &pa, &pb);
+    department_totals(&mut s, &pa, &pb);
+    Ok(s)
+}
+
+/// Period, policy and engine of each run, and which policy files and
+/// inputs differ.
+fn provenance(s: &mut String, a: &RunFolder, b: &RunFolder) -> Result<()> {
     let pair = |p: &str| -> Result<String> {
         let (x, y) = (a.str_at(p)?, b.str_at(p)?);
         Ok(if x == y {
@@ -200,11 +214,11 @@ pub fn diff(a: &RunFolder, b: &RunFolder) -> Result<String> {
             }
         }
     }
+    Ok(())
+}
 
-    let (pa, pb) = (payouts(a)?, payouts(b)?);
-    for w in [&pa.warning, &pb.warning].into_iter().flatten() {
-        let _ = writeln!(s, "{w}");
-    }
+/// The headcount of each run, and each employee in only one of them.
+fn employees_added_removed(s: &mut String, pa: &Payouts, pb: &Payouts) {
     let added: Vec<&String> = pb
         .rows
         .keys()
@@ -239,7 +253,11 @@ pub fn diff(a: &RunFolder, b: &RunFolder) -> Result<String> {
             r.department, r.score, r.rating, r.total_text
         );
     }
+}
 
+/// A table of the employees in both runs whose score, rating or payout
+/// changed.
+fn changed_employees(s: &mut String, pa: &Payouts, pb: &Payouts) {
     let mut changed = vec![vec![
         "employee".to_string(),
         "department".into(),
@@ -273,10 +291,13 @@ pub fn diff(a: &RunFolder, b: &RunFolder) -> Result<String> {
     if changed.len() > 1 {
         s.push_str(&table(&changed));
     }
+}
 
-    // Totals by department, each run grouped by its own departments.
+/// Totals by department, each run grouped by its own departments, then
+/// the company.
+fn department_totals(s: &mut String, pa: &Payouts, pb: &Payouts) {
     let mut depts: BTreeMap<&str, [(usize, Decimal); 2]> = BTreeMap::new();
-    for (i, p) in [&pa, &pb].into_iter().enumerate() {
+    for (i, p) in [pa, pb].into_iter().enumerate() {
         for r in p.rows.values() {
             let e = depts.entry(r.department.as_str()).or_default();
             e[i].0 += 1;
@@ -306,7 +327,6 @@ pub fn diff(a: &RunFolder, b: &RunFolder) -> Result<String> {
     }
     rows.push(dept_row("company", &all));
     s.push_str(&table(&rows));
-    Ok(s)
 }
 
 fn dept_row(name: &str, t: &[(usize, Decimal); 2]) -> Vec<String> {

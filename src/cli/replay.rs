@@ -10,7 +10,7 @@
 //! (4) each output and the manifest (without `invocation`) are compared.
 
 use super::run::{execute, RunArgs};
-use super::runfolder::{file_sha256, safe_join, walk, Keyed, RunFolder, MANIFEST};
+use super::runfolder::{file_sha256, safe_join, walk, Keyed, Listed, RunFolder, MANIFEST};
 use crate::error::{Error, Result};
 use crate::output::archive::{DATA_DIR, POLICY_DIR, PREVIOUS_DIR};
 use crate::output::manifest::INVOCATION;
@@ -138,6 +138,24 @@ pub fn replay(dir: &Path) -> Result<Outcome> {
         ..Outcome::default()
     };
     let period = run.period()?.to_owned();
+    let previous = check_archives(&run, dir, &mut outcome.tampered_archive)?;
+    let outputs = run.listed("outputs")?;
+    outcome.tampered_outputs = check_outputs(&run, &outputs);
+    if !outcome.tampered_archive.is_empty() {
+        return Ok(outcome);
+    }
+
+    let tmp = TempDir::new()?;
+    let out = tmp.0.join("run");
+    rerun(&run, period, previous, &out)?;
+    let again = RunFolder::open(&out)?;
+    outcome.compared = compare_outputs(&run, &again, &outputs)?;
+    Ok(outcome)
+}
+
+/// Checks every archive folder against the manifest; returns whether the
+/// run read a paid earlier run (`--previous`), whose files are archived too.
+fn check_archives(run: &RunFolder, dir: &Path, out: &mut Vec<Problem>) -> Result<bool> {
     for sub in [POLICY_DIR, DATA_DIR] {
         if !run.dir.join(sub).is_dir() {
             return Err(Error::Usage(format!(
@@ -146,32 +164,28 @@ pub fn replay(dir: &Path) -> Result<Outcome> {
             )));
         }
     }
-    check_archive(
-        &run,
-        "policy_files",
-        POLICY_DIR,
-        &mut outcome.tampered_archive,
-    )?;
-    check_archive(&run, "inputs", DATA_DIR, &mut outcome.tampered_archive)?;
+    check_archive(run, "policy_files", POLICY_DIR, out)?;
+    check_archive(run, "inputs", DATA_DIR, out)?;
     // A re-run of a paid period also replays from the earlier run it read.
     let previous = run.manifest.get("previous_files").is_some();
     if previous {
-        check_archive(
-            &run,
-            "previous_files",
-            PREVIOUS_DIR,
-            &mut outcome.tampered_archive,
-        )?;
+        check_archive(run, "previous_files", PREVIOUS_DIR, out)?;
     }
-    let outputs = run.listed("outputs")?;
-    for f in &outputs {
+    Ok(previous)
+}
+
+/// The run folder's outputs that are missing or no longer match the
+/// manifest.
+fn check_outputs(run: &RunFolder, outputs: &[Listed]) -> Vec<Problem> {
+    let mut tampered = Vec::new();
+    for f in outputs {
         let sha = run.file(&f.path).and_then(|p| file_sha256(&p));
         match sha {
-            None => outcome.tampered_outputs.push(Problem {
+            None => tampered.push(Problem {
                 file: f.path.clone(),
                 why: "missing from the run folder".into(),
             }),
-            Some(h) if h != f.sha256 => outcome.tampered_outputs.push(Problem {
+            Some(h) if h != f.sha256 => tampered.push(Problem {
                 file: f.path.clone(),
                 why: format!(
                     "modified after the run: sha256 {h} does not match the manifest's {}",
@@ -181,17 +195,17 @@ pub fn replay(dir: &Path) -> Result<Outcome> {
             Some(_) => {}
         }
     }
-    if !outcome.tampered_archive.is_empty() {
-        return Ok(outcome);
-    }
+    tampered
+}
 
-    let tmp = TempDir::new()?;
-    let out = tmp.0.join("run");
+/// Runs the archived policy on the archived data into `out`, as the
+/// archived run was made.
+fn rerun(run: &RunFolder, period: String, previous: bool, out: &Path) -> Result<()> {
     let cfg = RunArgs {
         policy: Some(run.dir.join(POLICY_DIR)),
         data: Some(run.dir.join(DATA_DIR)),
         period: Some(period),
-        out: Some(out.clone()),
+        out: Some(out.to_path_buf()),
         // statements and the report are reproduced in the archived run's language
         lang: run.str_at("/language").ok().map(str::to_owned),
         // and leave out what it left out
@@ -201,8 +215,15 @@ pub fn replay(dir: &Path) -> Result<Outcome> {
     }
     .check()?;
     execute(&cfg)?;
-    let again = RunFolder::open(&out)?;
+    Ok(())
+}
 
+/// Each output compared with its replay, then the manifest.
+fn compare_outputs(
+    run: &RunFolder,
+    again: &RunFolder,
+    outputs: &[Listed],
+) -> Result<Vec<Compared>> {
     // Every output either run lists, in the original's order, then new ones.
     let mut files: Vec<String> = outputs.iter().map(|f| f.path.clone()).collect();
     for f in again.listed("outputs")? {
@@ -210,6 +231,7 @@ pub fn replay(dir: &Path) -> Result<Outcome> {
             files.push(f.path);
         }
     }
+    let mut compared = Vec::new();
     for file in files {
         let a = run.file(&file).and_then(|p| std::fs::read(p).ok());
         let b = again.file(&file).and_then(|p| std::fs::read(p).ok());
@@ -220,13 +242,13 @@ pub fn replay(dir: &Path) -> Result<Outcome> {
             (Some(_), None) => vec!["the replay does not write this file".into()],
             (None, None) => vec!["missing from both".into()],
         };
-        outcome.compared.push(Compared { file, differences });
+        compared.push(Compared { file, differences });
     }
-    outcome.compared.push(Compared {
+    compared.push(Compared {
         file: MANIFEST.into(),
         differences: manifest_differences(&run.manifest, &again.manifest),
     });
-    Ok(outcome)
+    Ok(compared)
 }
 
 /// Top-level manifest keys whose values differ, ignoring `invocation` and

@@ -1,7 +1,15 @@
 //! `merit run`: the period-end batch.
 
+use crate::data::Data;
+use crate::engine::recognition::EmployeeFeedback;
+use crate::engine::RunResult;
 use crate::error::{Error, Result};
+use crate::output::adjust::Previous;
+use crate::output::atomic::Staging;
+use crate::output::feedback::Templates;
+use crate::output::manifest::FileHash;
 use crate::period::Period;
+use crate::policy::LoadedPolicy;
 use crate::{data, engine, output, policy};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -167,6 +175,35 @@ pub struct Done {
 /// Runs the whole pipeline and writes the outputs atomically.
 pub fn execute(cfg: &RunConfig) -> Result<Done> {
     output::atomic::check_target(&cfg.out, cfg.force)?;
+    let (lp, templates, mut data) = load(cfg)?;
+    let run = compute(cfg, &lp, &mut data)?;
+    let previous = read_previous(cfg, &lp)?;
+    // Timed from recognition through the statements; logged by write_outputs.
+    let started = std::time::Instant::now();
+    let feedback = recognition(&lp, &data, &run)?;
+    let built = Built {
+        cfg,
+        lp: &lp,
+        templates: &templates,
+        data: &data,
+        run: &run,
+        feedback: &feedback,
+        previous: previous.as_ref(),
+        lang: cfg.lang.unwrap_or(lp.policy.language),
+    };
+    // Each output goes to the staging folder as soon as it is built; a
+    // failure drops the staging folder, so --out is still all or nothing.
+    let staging = output::atomic::Staging::new(&cfg.out)?;
+    let (written, totals) = write_outputs(&built, &staging, started)?;
+    finish(&built, staging, written, totals.clone())?;
+    Ok(Done {
+        totals,
+        held: Box::new((run, data, feedback)),
+    })
+}
+
+/// Loads the policy (printing its warnings) and the data checked against it.
+fn load(cfg: &RunConfig) -> Result<(LoadedPolicy, Templates, Data)> {
     let t = std::time::Instant::now();
     let (lp, templates) = output::feedback::load_policy(&cfg.policy)?;
     for w in &lp.warnings {
@@ -174,10 +211,15 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
     }
     tracing::info!("policy loaded in {:?}", t.elapsed());
     let t = std::time::Instant::now();
-    let mut data = data::load(&cfg.data, &lp)?;
+    let data = data::load(&cfg.data, &lp)?;
     tracing::info!("data loaded and checked in {:?}", t.elapsed());
+    Ok((lp, templates, data))
+}
+
+/// Scores and pays every employee of the period.
+fn compute(cfg: &RunConfig, lp: &LoadedPolicy, data: &mut Data) -> Result<RunResult> {
     let t = std::time::Instant::now();
-    let run = engine::compute(&lp, &mut data, &cfg.period)?;
+    let run = engine::compute(lp, data, &cfg.period)?;
     tracing::info!(
         "computed {} employees in {:?}",
         run.employees.len(),
@@ -187,87 +229,160 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
     if !cfg.skip.contains(&Optional::Workbook) {
         output::workbook::check_rows(run.employees.len())?;
     }
+    Ok(run)
+}
 
-    let previous = match &cfg.previous {
+/// The paid run given with --previous, if any.
+fn read_previous(cfg: &RunConfig, lp: &LoadedPolicy) -> Result<Option<Previous>> {
+    Ok(match &cfg.previous {
         Some(dir) => Some(output::adjust::read_previous(
             dir,
             &cfg.period.label,
             &lp.policy.id,
         )?),
         None => None,
-    };
-    let t = std::time::Instant::now();
+    })
+}
+
+/// The policy's recognition rules and suggested actions for each employee.
+fn recognition(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> Result<Vec<EmployeeFeedback>> {
     let stage = crate::progress::Stage::work("recognition", 0);
-    let feedback = engine::recognition::evaluate(&lp, &data, &run)?;
+    let feedback = engine::recognition::evaluate(lp, data, run)?;
     stage.finish();
-    let lang = cfg.lang.unwrap_or(lp.policy.language);
-    // Each output goes to the staging folder as soon as it is built; a
-    // failure drops the staging folder, so --out is still all or nothing.
-    let staging = output::atomic::Staging::new(&cfg.out)?;
-    let written = std::cell::RefCell::new(Vec::new());
-    let put = |f: output::OutFile| -> Result<()> {
-        written
-            .borrow_mut()
-            .push(output::manifest::write(&staging, f)?);
+    Ok(feedback)
+}
+
+/// What the outputs are built from.
+struct Built<'a> {
+    cfg: &'a RunConfig,
+    lp: &'a LoadedPolicy,
+    templates: &'a Templates,
+    data: &'a Data,
+    run: &'a RunResult,
+    feedback: &'a [EmployeeFeedback],
+    previous: Option<&'a Previous>,
+    lang: policy::Language,
+}
+
+impl Built<'_> {
+    fn skip(&self, o: Optional) -> bool {
+        self.cfg.skip.contains(&o)
+    }
+}
+
+/// The staging folder and every output written to it so far, for the
+/// manifest.
+struct Staged<'s> {
+    staging: &'s Staging,
+    written: Vec<FileHash>,
+}
+
+impl Staged<'_> {
+    fn put(&mut self, f: output::OutFile) -> Result<()> {
+        self.written.push(output::manifest::write(self.staging, f)?);
         Ok(())
+    }
+}
+
+/// Writes every output to the staging folder; returns their hashes and the
+/// control totals.
+fn write_outputs(
+    b: &Built,
+    staging: &Staging,
+    started: std::time::Instant,
+) -> Result<(Vec<FileHash>, output::ControlTotals)> {
+    let mut out = Staged {
+        staging,
+        written: Vec::new(),
     };
+    let (report, groups) = write_tables(b, &mut out)?;
+    write_documents(b, &mut out, report)?;
+    tracing::info!(
+        "outputs, recognition, statements and report written in {:?}",
+        started.elapsed()
+    );
+    let totals = output::control_totals(b.lp, &groups);
+    if let Some(prev) = b.previous {
+        out.put(output::adjust::build(b.lp, b.data, b.run, prev))?;
+    }
+    if !b.skip(Optional::Workbook) {
+        let stage = crate::progress::Stage::work("workbook", b.run.employees.len() as u64);
+        out.put(output::OutFile {
+            rel: "payouts.xlsx".into(),
+            bytes: output::workbook::build(b.lp, b.data, b.run, &totals)?,
+            rows: b.run.employees.len(),
+        })?;
+        stage.finish();
+    }
+    Ok((out.written, totals))
+}
+
+/// payouts.csv, scores.csv and summary.csv; returns the report (built
+/// meanwhile, written later) and the groups every total comes from.
+fn write_tables<'a>(
+    b: &Built<'a>,
+    out: &mut Staged,
+) -> Result<(output::OutFile, output::Groups<'a>)> {
     let stage = crate::progress::Stage::work("payouts, scores, summary, report", 0);
     // Department, company and currency totals, once for every output.
-    let groups = output::groups(&lp, &data, &run);
+    let groups = output::groups(b.lp, b.data, b.run);
     // The report is built on one core while the CSVs are written.
     let (report, csvs) = rayon::join(
-        || output::report::report(&lp, &data, &run, &groups, &feedback, lang),
+        || output::report::report(b.lp, b.data, b.run, &groups, b.feedback, b.lang),
         || -> Result<_> {
             Ok((
-                output::payouts(&lp, &data, &run, &staging)?,
-                output::scores(&lp, &data, &run, &staging)?,
+                output::payouts(b.lp, b.data, b.run, out.staging)?,
+                output::scores(b.lp, b.data, b.run, out.staging)?,
             ))
         },
     );
     let (payouts, scores) = csvs?;
-    written.borrow_mut().extend([payouts, scores]);
-    put(output::summary(&lp, &groups))?;
+    out.written.extend([payouts, scores]);
+    out.put(output::summary(b.lp, &groups))?;
     stage.finish();
-    let skip = |o: Optional| cfg.skip.contains(&o);
-    if !skip(Optional::Trace) {
-        written
-            .borrow_mut()
-            .push(output::trace::trace(&lp, &data, &run, &staging)?);
+    Ok((report, groups))
+}
+
+/// The trace, recognition.csv, the report and the statements.
+fn write_documents(b: &Built, out: &mut Staged, report: output::OutFile) -> Result<()> {
+    if !b.skip(Optional::Trace) {
+        out.written
+            .push(output::trace::trace(b.lp, b.data, b.run, out.staging)?);
     }
-    put(output::feedback::recognition_csv(
-        &lp, &data, &run, &feedback,
+    out.put(output::feedback::recognition_csv(
+        b.lp, b.data, b.run, b.feedback,
     ))?;
-    put(report)?;
-    if !skip(Optional::Statements) {
-        let stage = crate::progress::Stage::work("statements", 2 * run.employees.len() as u64);
-        let files =
-            output::feedback::statements(&lp, &templates, &data, &run, &feedback, lang, &staging)?;
-        written.borrow_mut().extend(files);
+    out.put(report)?;
+    if !b.skip(Optional::Statements) {
+        let stage = crate::progress::Stage::work("statements", 2 * b.run.employees.len() as u64);
+        let files = output::feedback::statements(
+            b.lp,
+            b.templates,
+            b.data,
+            b.run,
+            b.feedback,
+            b.lang,
+            out.staging,
+        )?;
+        out.written.extend(files);
         stage.finish();
     }
-    tracing::info!(
-        "outputs, recognition, statements and report written in {:?}",
-        t.elapsed()
-    );
-    let totals = output::control_totals(&lp, &groups);
-    if let Some(prev) = &previous {
-        put(output::adjust::build(&lp, &data, &run, prev))?;
-    }
-    if !skip(Optional::Workbook) {
-        let stage = crate::progress::Stage::work("workbook", run.employees.len() as u64);
-        put(output::OutFile {
-            rel: "payouts.xlsx".into(),
-            bytes: output::workbook::build(&lp, &data, &run, &totals)?,
-            rows: run.employees.len(),
-        })?;
-        stage.finish();
-    }
+    Ok(())
+}
+
+/// Writes the manifest and the archive, then moves the staging folder to
+/// --out.
+fn finish(
+    b: &Built,
+    staging: Staging,
+    written: Vec<FileHash>,
+    totals: output::ControlTotals,
+) -> Result<()> {
     let stage = crate::progress::Stage::work("manifest and archive", 0);
-    let mut manifest =
-        output::manifest::build(&lp, &data, &run, written.into_inner(), totals.clone());
-    manifest.language = Some(lang.code());
-    manifest.skipped = cfg.skip.iter().map(|o| o.name()).collect();
-    if let Some(prev) = &previous {
+    let mut manifest = output::manifest::build(b.lp, b.data, b.run, written, totals);
+    manifest.language = Some(b.lang.code());
+    manifest.skipped = b.cfg.skip.iter().map(|o| o.name()).collect();
+    if let Some(prev) = b.previous {
         manifest.previous_files = output::archive::previous_hashes(prev);
     }
     let mut json =
@@ -275,16 +390,13 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
     json.push('\n');
 
     staging.write("manifest.json", json.as_bytes())?;
-    output::archive::write(&staging, &lp, &data)?;
-    if let Some(prev) = &previous {
+    output::archive::write(&staging, b.lp, b.data)?;
+    if let Some(prev) = b.previous {
         output::archive::write_previous(&staging, prev)?;
     }
     stage.finish();
     let stage = crate::progress::Stage::work("commit", 0);
     staging.commit()?;
     stage.finish();
-    Ok(Done {
-        totals,
-        held: Box::new((run, data, feedback)),
-    })
+    Ok(())
 }

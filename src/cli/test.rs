@@ -133,6 +133,20 @@ fn same_number(expected: &serde_yaml::Value, actual: rust_decimal::Decimal) -> b
     parse_decimal(&text(expected)).is_ok_and(|e| e == actual)
 }
 
+/// Pushes a mismatch when an expected number differs from the computed one.
+fn check_number(
+    out: &mut Vec<Mismatch>,
+    label: String,
+    e: &Option<serde_yaml::Value>,
+    a: rust_decimal::Decimal,
+) {
+    if let Some(e) = e {
+        if !same_number(e, a) {
+            out.push(Mismatch(label, text(e), a.to_string()));
+        }
+    }
+}
+
 fn compare(
     lp: &LoadedPolicy,
     emp: &str,
@@ -140,32 +154,32 @@ fn compare(
     r: &EmployeeResult,
     out: &mut Vec<Mismatch>,
 ) {
-    fn num(
-        out: &mut Vec<Mismatch>,
-        label: String,
-        e: &Option<serde_yaml::Value>,
-        a: rust_decimal::Decimal,
-    ) {
-        if let Some(e) = e {
-            if !same_number(e, a) {
-                out.push(Mismatch(label, text(e), a.to_string()));
-            }
-        }
-    }
-    num(out, format!("{emp} score"), &exp.score, r.score);
-    num(out, format!("{emp} bonus"), &exp.bonus, r.bonus);
-    num(
+    check_number(out, format!("{emp} score"), &exp.score, r.score);
+    check_number(out, format!("{emp} bonus"), &exp.bonus, r.bonus);
+    check_number(
         out,
         format!("{emp} project_bonus"),
         &exp.project_bonus,
         r.project_bonus,
     );
-    num(
+    check_number(
         out,
         format!("{emp} total_payout"),
         &exp.total_payout,
         r.total,
     );
+    compare_kpis(lp, emp, exp, r, out);
+    compare_outcomes(emp, exp, r, out);
+}
+
+/// Each expected KPI's actual, target, achievement, score and weight.
+fn compare_kpis(
+    lp: &LoadedPolicy,
+    emp: &str,
+    exp: &Expect,
+    r: &EmployeeResult,
+    out: &mut Vec<Mismatch>,
+) {
     for (kpi, ke) in &exp.kpis {
         let line = r.kpis.iter().find(|l| lp.policy.kpis[l.kpi].id == *kpi);
         let Some(l) = line else {
@@ -176,17 +190,21 @@ fn compare(
             ));
             continue;
         };
-        num(out, format!("{emp} {kpi}.actual"), &ke.actual, l.actual);
-        num(out, format!("{emp} {kpi}.target"), &ke.target, l.target);
-        num(
+        check_number(out, format!("{emp} {kpi}.actual"), &ke.actual, l.actual);
+        check_number(out, format!("{emp} {kpi}.target"), &ke.target, l.target);
+        check_number(
             out,
             format!("{emp} {kpi}.achievement"),
             &ke.achievement,
             l.achievement,
         );
-        num(out, format!("{emp} {kpi}.score"), &ke.score, l.score);
-        num(out, format!("{emp} {kpi}.weight"), &ke.weight, l.weight);
+        check_number(out, format!("{emp} {kpi}.score"), &ke.score, l.score);
+        check_number(out, format!("{emp} {kpi}.weight"), &ke.weight, l.weight);
     }
+}
+
+/// The rating band, bonus gate, calibration and review outcome.
+fn compare_outcomes(emp: &str, exp: &Expect, r: &EmployeeResult, out: &mut Vec<Mismatch>) {
     if let Some(e) = &exp.rating {
         if *e != r.band {
             out.push(Mismatch(format!("{emp} rating"), e.clone(), r.band.clone()));
@@ -281,6 +299,12 @@ pub fn main(args: TestArgs) -> Result<ExitCode> {
         }
         Err(e) => return Err(e),
     };
+    let tally = run_files(&lp, &case_files(&lp), args.filter.as_deref());
+    Ok(print_results(&lp, &tally))
+}
+
+/// The policy's case files (`tests/*.yaml`), sorted by path.
+fn case_files(lp: &LoadedPolicy) -> Vec<&policy::PolicyFileBytes> {
     let mut files: Vec<&policy::PolicyFileBytes> = lp
         .files
         .iter()
@@ -289,68 +313,93 @@ pub fn main(args: TestArgs) -> Result<ExitCode> {
         })
         .collect();
     files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    files
+}
+
+/// What the cases came to, in the order they ran.
+#[derive(Default)]
+struct Tally {
+    passed: usize,
+    failed: usize,
+    /// One `test NAME ... ok|FAILED` line a case (or unreadable file).
+    lines: Vec<String>,
+    /// Name and detail of each failure.
+    failures: Vec<(String, String)>,
+}
+
+/// Runs the cases, file by file, whose name contains the filter (all
+/// without one).
+fn run_files(lp: &LoadedPolicy, files: &[&policy::PolicyFileBytes], filter: Option<&str>) -> Tally {
     let scratch = std::env::temp_dir().join(format!("merit-test-{}", std::process::id()));
-    let (mut passed, mut failed) = (0usize, 0usize);
-    let mut failures: Vec<(String, String)> = Vec::new();
-    let mut lines = Vec::new();
-    for f in &files {
+    let mut tally = Tally::default();
+    for f in files {
         let path = lp.dir.join(&f.rel);
         let text = String::from_utf8_lossy(&f.bytes);
         let cases: CaseFile = match serde_yaml::from_str(&text) {
             Ok(c) => c,
             Err(e) => {
                 let d: Diagnostic = policy::yaml_error(&path, &text, &e);
-                failures.push((f.rel.clone(), d.to_string()));
-                lines.push(format!("test {} ... FAILED", f.rel));
-                failed += 1;
+                tally.failures.push((f.rel.clone(), d.to_string()));
+                tally.lines.push(format!("test {} ... FAILED", f.rel));
+                tally.failed += 1;
                 continue;
             }
         };
         for case in &cases.cases {
             let name = format!("{}::{}", f.rel.trim_start_matches("tests/"), case.name);
-            if args
-                .filter
-                .as_ref()
-                .is_some_and(|flt| !name.contains(flt.as_str()))
-            {
+            if filter.is_some_and(|flt| !name.contains(flt)) {
                 continue;
             }
-            match run_case(&lp, case, &scratch) {
-                Outcome::Ok => {
-                    passed += 1;
-                    lines.push(format!("test {name} ... ok"));
-                }
-                Outcome::Failed(m) => {
-                    failed += 1;
-                    lines.push(format!("test {name} ... FAILED"));
-                    let width = m.iter().map(|x| x.0.chars().count()).max().unwrap_or(0);
-                    let detail = m
-                        .iter()
-                        .map(|x| format!("  {:width$}  expected {:>14}   actual {}", x.0, x.1, x.2))
-                        .collect::<Vec<_>>()
-                        .join("\n");
-                    failures.push((name, detail));
-                }
-                Outcome::Error(e) => {
-                    failed += 1;
-                    lines.push(format!("test {name} ... FAILED"));
-                    failures.push((name, format!("  the case could not run:\n{e}")));
-                }
+            tally.record(name, run_case(lp, case, &scratch));
+        }
+    }
+    tally
+}
+
+impl Tally {
+    fn record(&mut self, name: String, outcome: Outcome) {
+        match outcome {
+            Outcome::Ok => {
+                self.passed += 1;
+                self.lines.push(format!("test {name} ... ok"));
+            }
+            Outcome::Failed(m) => {
+                self.failed += 1;
+                self.lines.push(format!("test {name} ... FAILED"));
+                let width = m.iter().map(|x| x.0.chars().count()).max().unwrap_or(0);
+                let detail = m
+                    .iter()
+                    .map(|x| format!("  {:width$}  expected {:>14}   actual {}", x.0, x.1, x.2))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                self.failures.push((name, detail));
+            }
+            Outcome::Error(e) => {
+                self.failed += 1;
+                self.lines.push(format!("test {name} ... FAILED"));
+                self.failures
+                    .push((name, format!("  the case could not run:\n{e}")));
             }
         }
     }
+}
+
+/// Prints the results the way `cargo test` does; 1 unless every case ran
+/// and passed.
+fn print_results(lp: &LoadedPolicy, tally: &Tally) -> ExitCode {
+    let (passed, failed) = (tally.passed, tally.failed);
     println!(
         "\nrunning {} case{} from {}",
         passed + failed,
         if passed + failed == 1 { "" } else { "s" },
         lp.dir.join("tests").display()
     );
-    for l in &lines {
+    for l in &tally.lines {
         println!("{l}");
     }
-    if !failures.is_empty() {
+    if !tally.failures.is_empty() {
         println!("\nfailures:");
-        for (name, detail) in &failures {
+        for (name, detail) in &tally.failures {
             println!("\n---- {name} ----\n{detail}");
         }
     }
@@ -365,9 +414,9 @@ pub fn main(args: TestArgs) -> Result<ExitCode> {
             lp.dir.display()
         );
     }
-    Ok(if ok {
+    if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
+    }
 }

@@ -1,0 +1,173 @@
+//! The money side of the statement: the bonus script and its inputs, cap,
+//! proration, rounding, project bonuses and the total payout.
+
+use super::render::{at, src, Ctx};
+use crate::output::trace::ScriptInput;
+use std::fmt::Write;
+
+/// From the bonus script to the total payout.
+pub fn steps(s: &mut String, c: &Ctx) {
+    let (head, e) = (c.head, c.e);
+    let b = &e.bonus;
+    let _ = writeln!(
+        s,
+        "Bonus script     {}; its inputs:",
+        src(&head.bonus.script)
+    );
+    for l in input_lines(&b.inputs) {
+        let _ = writeln!(s, "                 {l}");
+    }
+    let _ = writeln!(s, "  result         {}", b.result);
+    let _ = writeln!(s, "Cap              {}", cap(c));
+    let _ = writeln!(s, "Proration        {}", proration(c));
+    let r = &head.rounding;
+    let mode = &r.mode.value;
+    let _ = writeln!(
+        s,
+        "Rounding         {} → {} (money, {} places, {mode})",
+        b.prorated, b.bonus, r.money_places
+    );
+    for n in &b.notes {
+        let _ = writeln!(s, "{n}");
+    }
+    projects_and_total(s, c);
+}
+
+/// Script inputs, one per line; a KPI's entries (`kpi.gmv.*`) on one line.
+fn input_lines(inputs: &[ScriptInput]) -> Vec<String> {
+    let show = |i: &ScriptInput| match i.kind.as_str() {
+        "string" => format!("{:?}", i.value),
+        "unit" => "()".to_string(),
+        _ => i.value.clone(),
+    };
+    let mut out: Vec<String> = Vec::new();
+    let mut group: Option<(String, Vec<String>)> = None;
+    let flush = |g: &mut Option<(String, Vec<String>)>, out: &mut Vec<String>| {
+        if let Some((name, items)) = g.take() {
+            out.push(format!("{name} = #{{{}}}", items.join(", ")));
+        }
+    };
+    for i in inputs {
+        let parts: Vec<&str> = i.name.splitn(3, '.').collect();
+        if parts.len() == 3 {
+            let name = format!("{}.{}", parts[0], parts[1]);
+            if group.as_ref().is_some_and(|(g, _)| *g != name) {
+                flush(&mut group, &mut out);
+            }
+            group
+                .get_or_insert_with(|| (name, Vec::new()))
+                .1
+                .push(format!("{}: {}", parts[2], show(i)));
+        } else {
+            flush(&mut group, &mut out);
+            out.push(format!("{} = {}", i.name, show(i)));
+        }
+    }
+    flush(&mut group, &mut out);
+    out
+}
+
+/// The cap as a multiple of the target bonus, and whether the result hit it.
+fn cap(c: &Ctx) -> String {
+    let b = &c.e.bonus;
+    match (&b.cap, &c.head.bonus.cap) {
+        (Some(cap), Some(def)) => {
+            let verdict = if b.capped {
+                format!("result {} exceeds it, so {}", b.result, b.after_cap)
+            } else {
+                format!("result {} is within it", b.result)
+            };
+            format!(
+                "{} × target bonus {} = {cap} ({}); {verdict}",
+                def.value,
+                b.target_bonus,
+                at(&def.at)
+            )
+        }
+        _ => "none".into(),
+    }
+}
+
+/// The capped bonus scaled by the days employed, when the policy prorates.
+fn proration(c: &Ctx) -> String {
+    let (head, b) = (c.head, &c.e.bonus);
+    let [num, den] = &b.proration;
+    match head.bonus.proration.value.as_str() {
+        "days" => format!(
+            "{} × {num} days employed ÷ {den} days in the period = {} ({})",
+            b.after_cap,
+            b.prorated,
+            at(&head.bonus.proration.at)
+        ),
+        _ => format!("none ({})", at(&head.bonus.proration.at)),
+    }
+}
+
+/// Approved project bonuses, then the bonus and projects added up.
+fn projects_and_total(s: &mut String, c: &Ctx) {
+    let (head, e) = (c.head, c.e);
+    let b = &e.bonus;
+    if e.projects.is_empty() {
+        let _ = writeln!(
+            s,
+            "Projects         none approved for {}",
+            head.period.label
+        );
+    } else {
+        let items: Vec<String> = e
+            .projects
+            .iter()
+            .map(|x| format!("{} {}", x.project, x.amount))
+            .collect();
+        let _ = writeln!(
+            s,
+            "Projects         {} (approved rows of the projects table) = {}",
+            items.join(" + "),
+            e.project_bonus
+        );
+    }
+    let _ = writeln!(
+        s,
+        "Total payout     bonus {} + project bonus {} = {} {}",
+        if b.paid_bonus.is_empty() {
+            &b.bonus
+        } else {
+            &b.paid_bonus
+        },
+        e.project_bonus,
+        e.total_payout,
+        head.policy.currency
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_inputs_group_kpi_entries() {
+        let i = |n: &str, k: &str, v: &str| ScriptInput {
+            name: n.into(),
+            kind: k.into(),
+            value: v.into(),
+        };
+        let lines = input_lines(&[
+            i("employee.id", "string", "E1"),
+            i("kpi.gmv.actual", "decimal", "10"),
+            i("kpi.gmv.score", "decimal", "100.00"),
+            i("kpi.uv.actual", "decimal", "5"),
+            i("review", "unit", ""),
+            i("score", "decimal", "99.50"),
+        ]);
+        assert_eq!(
+            lines,
+            [
+                "employee.id = \"E1\"",
+                "kpi.gmv = #{actual: 10, score: 100.00}",
+                "kpi.uv = #{actual: 5}",
+                "review = ()",
+                "score = 99.50",
+            ]
+        );
+    }
+}
