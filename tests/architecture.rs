@@ -203,3 +203,84 @@ fn the_checker_sees_backward_arrows() {
         "{bad:#?}"
     );
 }
+
+/// Files of `src/` longer than `max` lines (unit-test files exempt).
+fn long_files(src: &Path, max: usize) -> Vec<String> {
+    let mut files = Vec::new();
+    rust_files(src, &mut files);
+    files.sort();
+    files
+        .iter()
+        .filter(|f| !is_test_file(f))
+        .filter_map(|f| {
+            let n = std::fs::read_to_string(f).unwrap().lines().count();
+            (n > max).then(|| format!("{}: {n} lines (at most {max})", f.display()))
+        })
+        .collect()
+}
+
+/// Functions longer than `max` lines, from a `fn` line to the closing brace
+/// at its indentation (rustfmt's layout).
+fn long_functions(file: &Path, text: &str, max: usize) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim_start();
+        let indent = &line[..line.len() - t.len()];
+        let t = t
+            .trim_start_matches("pub ")
+            .trim_start_matches("pub(crate) ")
+            .trim_start_matches("pub(super) ")
+            .trim_start_matches("const ")
+            .trim_start_matches("async ");
+        let Some(name) = t.strip_prefix("fn ") else {
+            continue;
+        };
+        if line.trim_end().ends_with(';') || line.trim_end().ends_with('}') {
+            continue;
+        }
+        let close = format!("{indent}}}");
+        let end = lines[i + 1..]
+            .iter()
+            .position(|l| l.trim_end() == close)
+            .map_or(lines.len(), |j| i + 1 + j);
+        let n = end - i + 1;
+        if n > max {
+            let name: String = name
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            out.push(format!(
+                "{}:{}: fn {name} is {n} lines (at most {max})",
+                file.display(),
+                i + 1
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn files_and_functions_stay_short() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut bad = long_files(&src, 600);
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files.sort();
+    for f in &files {
+        bad.extend(long_functions(f, &std::fs::read_to_string(f).unwrap(), 80));
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+#[test]
+fn the_length_checker_counts_a_function_to_its_brace() {
+    let mut text = String::from("impl X {\n    pub(super) fn long(&self) -> u8 {\n");
+    for _ in 0..79 {
+        text.push_str("        let _ = 1;\n");
+    }
+    text.push_str("    }\n    fn short() {}\n}\n");
+    let found = long_functions(Path::new("x.rs"), &text, 80);
+    assert_eq!(found, ["x.rs:2: fn long is 81 lines (at most 80)"]);
+    assert!(long_functions(Path::new("x.rs"), &text, 81).is_empty());
+}

@@ -63,10 +63,22 @@ pub(super) fn department_totals(
             grouped(x.average_score(r.score_places, r.mode), r.score_places, r.mode),
         );
     };
+    rows_then_total(h, depts, all, t(lang, "公司合计", "Company"), line);
+}
+
+/// A row per department, then the company's as the total row; closes the
+/// table and its section.
+fn rows_then_total(
+    h: &mut String,
+    depts: &BTreeMap<&str, Totals>,
+    all: &Totals,
+    company: &str,
+    row: impl Fn(&mut String, &str, &str, &Totals),
+) {
     for (name, x) in depts {
-        line(h, "", name, x);
+        row(h, "", name, x);
     }
-    line(h, " class=\"total\"", t(lang, "公司合计", "Company"), all);
+    row(h, " class=\"total\"", company, all);
     let _ = writeln!(h, "</tbody>\n</table>\n</section>");
 }
 
@@ -133,11 +145,7 @@ pub(super) fn kpi_heatmap(
         }
         let _ = writeln!(h, "</tr>");
     };
-    for (name, x) in depts {
-        row(h, "", name, x);
-    }
-    row(h, " class=\"total\"", t(lang, "公司", "Company"), all);
-    let _ = writeln!(h, "</tbody>\n</table>\n</section>");
+    rows_then_total(h, depts, all, t(lang, "公司", "Company"), row);
 }
 
 pub(super) fn performers(
