@@ -196,6 +196,7 @@ fn generator_coverage() {
         "pool groups with equal remainders",
         "calibrated",
         "gate shut",
+        "partial gate shut",
         "review renormalised",
         "project bonus paid",
         "foreign currency",

@@ -13,10 +13,14 @@
 //! Supported subset: curves and tiers; sum/mean/last/max/min/ratio;
 //! direction lower; targets table, fixed, history, benchmark, cascade
 //! (equal, base_salary), max, min; static weights with review_weight and a
-//! review scale; rating bands; calibration; year_from_quarters; gates; cap;
-//! proration; pools; projects; currencies; effective dates; the bonus-script
-//! family of `bonus.rs`. Not supported (the policy is refused):
-//! weights_script, target and scoring scripts, cascade `share: column`.
+//! review scale; rating bands; calibration; year_from_quarters; gates, full
+//! and partial (`pay_percent`: the formula × P ÷ 100 per shut partial gate,
+//! exact, before the cap; per quarter the lowest factor over the quarters
+//! employed, weight 0 included); cap; proration; pools; projects;
+//! currencies; effective dates; the bonus-script family of `bonus.rs`. Not
+//! supported (the policy is refused): weights_script, target and scoring
+//! scripts, cascade `share: column`, and a `pay_percent` that `check` would
+//! refuse (outside 0 ≤ P < 100 or more than 4 decimals).
 
 pub mod bonus;
 pub mod compare;

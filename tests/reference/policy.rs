@@ -144,6 +144,9 @@ pub struct Gate {
     pub min_actual: Option<Q>,
     pub below_actual: Option<Q>,
     pub min_achievement: Option<Q>,
+    /// `pay_percent` (docs/policy.md, Partial gates): the percent of the
+    /// formula kept while the gate is shut; `None` (or 0) stops the bonus.
+    pub pay_percent: Option<Q>,
 }
 
 #[derive(Clone, Debug)]
@@ -535,11 +538,21 @@ fn bands(v: &Value) -> R<Vec<Band>> {
 
 fn gate(v: &Value) -> R<Gate> {
     let n = |k| get(v, k).map(number).transpose();
+    let pay_percent = n("pay_percent")?;
+    // docs (Partial gates): 0 to 100, at most 4 decimals, and 100 is refused
+    // by `check`. The reference does not model how merit refuses a policy,
+    // so such a policy is outside its subset (the generator never writes one).
+    if let Some(p) = &pay_percent {
+        if *p < num::zero() || *p >= num::int(100) || !num::has_places(p, 4) {
+            return Err(format!("invalid gate pay_percent {}", num::show(p)));
+        }
+    }
     Ok(Gate {
         kpi: text(req(v, "kpi")?)?,
         min_actual: n("min_actual")?,
         below_actual: n("below_actual")?,
         min_achievement: n("min_achievement")?,
+        pay_percent,
     })
 }
 

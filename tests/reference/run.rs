@@ -27,7 +27,13 @@ pub struct Scored {
     pub lines: Vec<Line>,
     pub score: Q,
     pub renormalized: bool,
+    /// Every gate holds (a shut partial gate is not passed).
     pub gate_passed: bool,
+    /// The part of the formula the gates let through (docs/policy.md,
+    /// Partial gates): 1 when every gate holds, 0 when a gate without
+    /// `pay_percent` (or with 0) is shut, else Π P ÷ 100 over the shut
+    /// partial gates; for a year from quarters, the lowest over the quarters.
+    pub gate_factor: Q,
     /// (rating, review score, review weight) when the review counts.
     pub review: Option<(Q, Q, Q)>,
 }
@@ -39,6 +45,8 @@ pub struct Payout {
     pub band: String,
     pub calibrated_from: Option<String>,
     pub gate_passed: bool,
+    /// See `Scored::gate_factor`.
+    pub gate_factor: Q,
     pub renormalized: bool,
     pub target_bonus: Q,
     /// The bonus after cap and proration, before its rounding.
@@ -190,23 +198,43 @@ impl Ctx<'_> {
         if let Some((_, rs)) = &review {
             total += rs * &rw / &hundred;
         }
-        let mut gate_passed = true;
-        for g in &self.p.bonus.gates {
-            let v = self.value(self.p.kpi(&g.kpi), e, period)?;
-            gate_passed &= gate_holds(g, &v);
-        }
+        let (gate_passed, gate_factor) = self.gates(e, period)?;
         Ok(Scored {
             lines,
             score: num::round(&total, r.score, r.mode),
             renormalized,
             gate_passed,
+            gate_factor,
             review: review.map(|(rating, score)| (rating, score, rw)),
         })
     }
 
+    /// Whether every gate holds for `e` in `period`, and the factor of the
+    /// formula the gates let through (docs/policy.md, Bonus `gates` and
+    /// Partial gates). Every gate is evaluated (every shut gate is recorded).
+    fn gates(&self, e: &Employee, period: Period) -> Result<(bool, Q), Stop> {
+        let mut passed = true;
+        let mut factor = num::int(1);
+        for g in &self.p.bonus.gates {
+            let v = self.value(self.p.kpi(&g.kpi), e, period)?;
+            if gate_holds(g, &v) {
+                continue;
+            }
+            passed = false;
+            // a full gate (no pay_percent, or 0) makes the factor zero
+            factor *= match &g.pay_percent {
+                Some(p) => p / num::int(100),
+                None => num::zero(),
+            };
+        }
+        Ok((passed, factor))
+    }
+
     /// A year as the weighted sum of its quarters' (rounded) final scores;
-    /// quarters without employment are left out and the weights of the
-    /// others re-normalised (exactly).
+    /// quarters without employment or with weight 0 are left out of the
+    /// score and the weights of the others re-normalised (exactly). Gates
+    /// are checked in every quarter the person was employed in, weight 0
+    /// included, and the year keeps the lowest quarter's factor.
     fn year_of_quarters(&self, e: &Employee, year: Period) -> Result<Scored, Stop> {
         let r = &self.p.rounding;
         let weights = self
@@ -215,20 +243,33 @@ impl Ctx<'_> {
             .as_ref()
             .expect("year_from_quarters");
         let mut parts = vec![];
+        let mut gate_passed = true;
+        let mut gate_factor = num::int(1);
         for (q, w) in year.quarters().into_iter().zip(weights) {
-            if self.days_employed(e, q) > 0 && !w.is_zero() {
-                parts.push((q, w.clone(), self.scored(e, q)?));
+            if self.days_employed(e, q) == 0 {
+                continue;
             }
+            // Assumption: a weight-0 quarter is not scored (its lines are
+            // not listed), only its gates are evaluated — so a gate KPI that
+            // cannot be evaluated in it (no rows, no target) stops the run.
+            let (passed, factor) = if w.is_zero() {
+                self.gates(e, q)?
+            } else {
+                let s = self.scored(e, q)?;
+                let g = (s.gate_passed, s.gate_factor.clone());
+                parts.push((q, w.clone(), s));
+                g
+            };
+            gate_passed &= passed;
+            gate_factor = num::min(gate_factor, factor);
         }
         let wsum = parts.iter().fold(num::zero(), |a, (_, w, _)| a + w);
         let mut total = num::zero();
         let mut lines = vec![];
-        let mut gate_passed = true;
         let mut renormalized = false;
         for (q, w, s) in parts {
             let share = &w / &wsum;
             total += &s.score * &share;
-            gate_passed &= s.gate_passed;
             renormalized |= s.renormalized;
             lines.extend(s.lines.into_iter().map(|mut l| {
                 l.quarter = Some(q.label());
@@ -241,6 +282,7 @@ impl Ctx<'_> {
             score: num::round(&total, r.score, r.mode),
             renormalized,
             gate_passed,
+            gate_factor,
             review: None,
         })
     }
@@ -340,7 +382,8 @@ impl Ctx<'_> {
         Ok((cur, r))
     }
 
-    /// Target bonus, formula, gate, cap, proration and the one rounding.
+    /// Target bonus, formula (× the gates' factor), cap, proration and the
+    /// one rounding (docs/policy.md, the order of the money steps).
     fn money(
         &self,
         e: &Employee,
@@ -355,14 +398,17 @@ impl Ctx<'_> {
         let base = &e.base_salary * &rate;
         let tb = base * &e.target_bonus_pct / num::int(100) * num::int(period.kind.months())
             / num::int(12);
-        let formula = if s.gate_passed {
-            b.script.eval(&tb, &s.score, &band)
-        } else {
+        // step 2: a full gate shut → zero, the script is not run; otherwise
+        // the script's result × P ÷ 100 per shut partial gate, exact.
+        let formula = if s.gate_factor.is_zero() {
             num::zero()
+        } else {
+            let result = b.script.eval(&tb, &s.score, &band);
+            if result.is_negative() {
+                return Err(format!("negative bonus for {}", e.id));
+            }
+            result * &s.gate_factor
         };
-        if formula.is_negative() {
-            return Err(format!("negative bonus for {}", e.id));
-        }
         let capped = match &b.cap {
             Some(m) => num::min(formula, m * &tb),
             None => formula,
@@ -380,6 +426,7 @@ impl Ctx<'_> {
             band,
             calibrated_from: from,
             gate_passed: s.gate_passed,
+            gate_factor: s.gate_factor,
             renormalized: s.renormalized,
             target_bonus: tb,
             bonus_exact,

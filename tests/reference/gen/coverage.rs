@@ -117,6 +117,11 @@ fn count(c: &mut Counts, p: &Policy, pay: &Payout) {
     );
     c.add("calibrated", pay.calibrated_from.is_some() as usize);
     c.add("gate shut", (!pay.gate_passed) as usize);
+    // shut partial gates only (no full gate shut): the formula is reduced
+    c.add(
+        "partial gate shut",
+        (pay.gate_factor > num::zero() && pay.gate_factor < num::int(1)) as usize,
+    );
     c.add("review renormalised", pay.renormalized as usize);
     c.add(
         "project bonus paid",

@@ -431,6 +431,13 @@ fn gate(rng: &mut Rng, kpis: &[Kpi]) -> Gate {
             g.below_actual = Some(rng.pick_d(&["10000", "2000"]));
         }
     }
+    // Partial gates (docs/policy.md): about half the gates keep P % of the
+    // formula when shut; 0 behaves as a full gate, 100 is refused by check.
+    // Drawn from a fork so the rest of the bonus section is unchanged.
+    let mut pr = rng.fork(0x9a7e);
+    if pr.chance(50) {
+        g.pay_percent = Some(pr.pick_d(&["0", "25", "50", "80", "33.3333", "66.6667", "12.5"]));
+    }
     g
 }
 
