@@ -635,3 +635,97 @@ fn missing_months_follow_the_kpi_rule() {
     let p = files(&plan).ok("2026-Q3");
     assert_eq!(p["E1"]["score"], "90.00");
 }
+
+// Partial gates (docs/policy.md, "Partial gates"): the construct issue 21's
+// recipe "a plan construct in the money steps" was followed for (issue 16).
+
+/// One person with achievement 1 (score 100, formula = target bonus 3,000
+/// for Q3) behind `gates`, rounded in `mode`, with optional `cap`.
+fn gated(gates: &[&str], mode: &'static str, cap: Option<&str>) -> Case {
+    let mut plan = Plan::new();
+    plan.mode = mode;
+    if let Some(m) = cap {
+        plan.extra += &format!("  cap: {{ target_multiple: \"{m}\" }}\n");
+    }
+    plan.extra += "  gates:\n";
+    for g in gates {
+        plan.extra += &format!("    - {g}\n");
+    }
+    one_person(&plan, "E1", &[])
+}
+
+#[test]
+fn a_partial_gate_keeps_its_percent_of_the_formula_exactly() {
+    // 1 < 1.1 shuts the gate: 3000 × 33.3333 ÷ 100 = 999.999 exactly,
+    // rounded once: 1000.00 half up, 999.99 down.
+    let g = r#"{ kpi: sales, min_achievement: "1.1", pay_percent: "33.3333" }"#;
+    let up = gated(&[g], "half_up", None).ok("2026-Q3");
+    assert_eq!(up["E1"]["bonus"], "1000.00");
+    let down = gated(&[g], "down", None).ok("2026-Q3");
+    assert_eq!(down["E1"]["bonus"], "999.99");
+    // An open partial gate changes nothing.
+    let open = r#"{ kpi: sales, min_achievement: "1", pay_percent: 50 }"#;
+    assert_eq!(
+        gated(&[open], "down", None).ok("2026-Q3")["E1"]["bonus"],
+        "3000.00"
+    );
+}
+
+#[test]
+fn shut_partial_gates_multiply_and_a_full_gate_wins() {
+    let third = r#"{ kpi: sales, min_achievement: "1.1", pay_percent: "33.3333" }"#;
+    let half = r#"{ kpi: sales, below_actual: "900", pay_percent: 50 }"#;
+    // 3000 × 0.333333 × 0.5 = 499.9995: 499.99 down, 500.00 half even.
+    let case = gated(&[third, half], "down", None);
+    assert_eq!(case.ok("2026-Q3")["E1"]["bonus"], "499.99");
+    assert_eq!(
+        gated(&[third, half], "half_even", None).ok("2026-Q3")["E1"]["bonus"],
+        "500.00"
+    );
+    // The trace says which gates shut and how the formula was reduced.
+    let trace = std::fs::read_to_string(case.path("out").join("trace.jsonl")).unwrap();
+    assert!(
+        trace.contains("Gate             shut: sales achievement is 1.0000, below the gate's minimum 1.1 (pays 33.3333%); sales is 1000, not below the gate's limit 900 (pays 50%); the formula 3000 × 33.3333% × 50% = 499.9995"),
+        "{trace}"
+    );
+    // A shut gate without pay_percent stops the bonus whatever else is shut.
+    let full = r#"{ kpi: sales, min_actual: "2000" }"#;
+    assert_eq!(
+        gated(&[third, full], "down", None).ok("2026-Q3")["E1"]["bonus"],
+        "0.00"
+    );
+    let zero = r#"{ kpi: sales, min_actual: "2000", pay_percent: 0 }"#;
+    assert_eq!(
+        gated(&[half, zero], "down", None).ok("2026-Q3")["E1"]["bonus"],
+        "0.00"
+    );
+}
+
+#[test]
+fn the_cap_limits_the_reduced_formula() {
+    // Cap 0.3 × 3000 = 900: 999.999 is capped to 900.00; at 25 % the
+    // reduced 750 is under the cap.
+    let third = r#"{ kpi: sales, min_achievement: "1.1", pay_percent: "33.3333" }"#;
+    assert_eq!(
+        gated(&[third], "down", Some("0.3")).ok("2026-Q3")["E1"]["bonus"],
+        "900.00"
+    );
+    let quarter = r#"{ kpi: sales, min_achievement: "1.1", pay_percent: 25 }"#;
+    assert_eq!(
+        gated(&[quarter], "down", Some("0.3")).ok("2026-Q3")["E1"]["bonus"],
+        "750.00"
+    );
+}
+
+#[test]
+fn check_refuses_a_pay_percent_out_of_range_with_its_location() {
+    for (p, shown) in [("100", "100"), ("-5", "-5"), ("\"12.34567\"", "12.34567")] {
+        let g = format!("{{ kpi: sales, min_achievement: \"1.1\", pay_percent: {p} }}");
+        let case = gated(&[g.as_str()], "down", None);
+        let o = merit(&["check", "--policy", case.path("policy").to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{p}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains(&format!("pay_percent is {shown}: a partial gate keeps from 0 up to (not including) 100 percent")), "{err}");
+        assert!(err.contains("policy.yaml:28:45: error: pay_percent"), "{err}");
+    }
+}

@@ -14,7 +14,7 @@ pub mod blend;
 pub mod bonus;
 pub mod calibrate;
 pub mod coverage;
-mod gate;
+pub mod gate;
 pub mod inputs;
 pub mod kpi;
 mod kpi_eval;
@@ -88,8 +88,11 @@ pub struct EmployeeResult {
     /// Proration as days employed / days in period.
     pub proration: (Decimal, Decimal),
     pub bonus: Decimal,
-    /// Set when a bonus gate was not met: the bonus is zero, and why.
+    /// Set when a bonus gate was not met: why. The bonus is zero unless
+    /// every shut gate is partial ([`EmployeeResult::gate_reduced`]).
     pub gate_failed: Option<String>,
+    /// Set when shut partial gates kept part of the formula.
+    pub gate_reduced: Option<GateReduction>,
     /// Set when a bonus pool scaled the bonus.
     pub pool: Option<PoolUse>,
     pub projects: Vec<(String, Decimal)>,
@@ -97,6 +100,15 @@ pub struct EmployeeResult {
     pub total: Decimal,
     /// The payout in the employee's currency: (currency, rate, amount).
     pub local: Option<(String, Decimal, Decimal)>,
+}
+
+/// The formula kept in part behind shut partial gates (`pay_percent`).
+#[derive(Debug, Clone)]
+pub struct GateReduction {
+    /// The shut gates' percents, in policy order.
+    pub percents: Vec<Decimal>,
+    /// The bonus script's result before the reduction.
+    pub before: Decimal,
 }
 
 /// How a pool changed one bonus.

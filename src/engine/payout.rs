@@ -3,8 +3,9 @@
 //! rounding (`bonus::finish`), plus project bonuses; after pools, the total
 //! and its amount in the employee's currency.
 
+use super::gate::{reduce, Shut};
 use super::scorecard::Scored;
-use super::{bonus, collect, EmployeeResult, KpiLine};
+use super::{bonus, collect, EmployeeResult, GateReduction, KpiLine};
 use crate::data::{Data, Employee};
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::exact::{Exact, Num};
@@ -61,8 +62,9 @@ fn employee_bonus(
     let script_path = &lp.scripts.bonus.path;
     let e = &data.employees[s.employee];
     let target_bonus = bonus::target_bonus_exact(e, period);
+    let gate = s.gate.clone();
     let (mut r, kpis) = started(policy, data, e, period, &target_bonus, s);
-    let formula = if r.gate_failed.is_some() {
+    let formula = if matches!(&gate, Some(g) if g.pay.is_none()) {
         Num::Dec(Decimal::ZERO)
     } else {
         // With quarters combined, `kpi.*` holds the last quarter's lines.
@@ -87,6 +89,7 @@ fn employee_bonus(
             formula.approx()
         )));
     }
+    let formula = reduced(formula, gate, &mut r);
     bonus::finish(policy, &formula, &target_bonus, &mut r, period).ok_or_else(|| {
         fail(format!(
             "the bonus {} is too large for a decimal",
@@ -96,6 +99,21 @@ fn employee_bonus(
     r.total = r.bonus + r.project_bonus;
     r.kpis = kpis;
     Ok(r)
+}
+
+/// The formula kept in part behind shut partial gates, exact, and recorded.
+fn reduced(formula: Num, gate: Option<Shut>, r: &mut EmployeeResult) -> Num {
+    match gate.and_then(|g| g.pay) {
+        Some(percents) => {
+            let kept = reduce(&formula, &percents);
+            r.gate_reduced = Some(GateReduction {
+                percents,
+                before: formula.approx(),
+            });
+            kept
+        }
+        None => formula,
+    }
 }
 
 /// The result as the bonus formula sees it (score, band, target bonus and
@@ -124,7 +142,8 @@ fn started(
         capped: false,
         proration: (Decimal::ONE, Decimal::ONE),
         bonus: Decimal::ZERO,
-        gate_failed: s.gate_failed,
+        gate_failed: s.gate.map(|g| g.why),
+        gate_reduced: None,
         pool: None,
         projects,
         project_bonus,

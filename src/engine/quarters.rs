@@ -3,11 +3,12 @@
 //! the weighted quarter scores divided once by the weights of the quarters
 //! the person was employed in.
 
+use super::gate::Shut;
 use super::scorecard::{self, Scored};
 use super::{blend, bonus, ReviewUse};
 use crate::data::Data;
 use crate::error::Result;
-use crate::exact::Num;
+use crate::exact::{Exact, Num};
 use crate::period::Period;
 use crate::policy::LoadedPolicy;
 use rust_decimal::Decimal;
@@ -49,7 +50,6 @@ pub(super) fn evaluate(
             let mut quarter_scores = Vec::new();
             // Σ quarter score × weight, divided once by the weights present.
             let mut weighted = Decimal::ZERO;
-            let mut gate_failed = None;
             for (q, w, m) in &present {
                 let s = &m[&i];
                 let share = if total_w.is_zero() {
@@ -63,9 +63,6 @@ pub(super) fn evaluate(
                     l.contribution *= share;
                     l
                 }));
-                if gate_failed.is_none() {
-                    gate_failed = s.gate_failed.as_ref().map(|g| format!("{}: {g}", q.label));
-                }
             }
             let score = if total_w.is_zero() {
                 crate::decimal::round_fixed(
@@ -88,8 +85,31 @@ pub(super) fn evaluate(
                 band: blend::band(policy, score).to_owned(),
                 score,
                 calibrated_from: None,
-                gate_failed,
+                gate: lowest_gate(&present, i),
             }
         })
         .collect())
+}
+
+/// The gates of the quarter that keeps the least of the bonus (a full gate
+/// keeps none), the earliest on a tie, labelled with its quarter.
+fn lowest_gate(present: &[&(Period, Decimal, HashMap<usize, Scored>)], i: usize) -> Option<Shut> {
+    let mut lowest: Option<(Exact, Shut)> = None;
+    for (q, _, m) in present {
+        let Some(g) = &m[&i].gate else {
+            continue;
+        };
+        let factor = g.factor();
+        if lowest.as_ref().is_none_or(|(f, _)| factor < *f) {
+            let why = format!("{}: {}", q.label, g.why);
+            lowest = Some((
+                factor,
+                Shut {
+                    why,
+                    pay: g.pay.clone(),
+                },
+            ));
+        }
+    }
+    lowest.map(|(_, g)| g)
 }

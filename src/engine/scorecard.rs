@@ -29,7 +29,7 @@ pub(super) struct Scored {
     pub(super) score: Decimal,
     pub(super) band: String,
     pub(super) calibrated_from: Option<String>,
-    pub(super) gate_failed: Option<String>,
+    pub(super) gate: Option<gate::Shut>,
 }
 
 /// KPI values → targets → scores → weights and blend → band, for the
@@ -281,7 +281,7 @@ fn score_employee(
         band: blend::band(policy, score).to_owned(),
         score,
         calibrated_from: None,
-        gate_failed: gate::check(policy, &lookup),
+        gate: gate::check(policy, &lookup),
     })
 }
 

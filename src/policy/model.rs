@@ -491,7 +491,8 @@ pub struct Bonus {
     /// How partial periods (hire or termination inside the period) are paid.
     #[serde(default)]
     pub proration: Proration,
-    /// Conditions that must all hold for any performance bonus to be paid.
+    /// Conditions that must all hold for the full performance bonus: a shut
+    /// gate pays nothing, or with `pay_percent` that percent of the formula.
     #[serde(default)]
     pub gates: Vec<Gate>,
     /// A bonus pool: formula bonuses scaled to a budget from the `budgets`
@@ -530,7 +531,8 @@ pub enum PoolScale {
     Both,
 }
 
-/// A gate: the bonus is zero unless the KPI's value meets every bound given.
+/// A gate: the bonus is zero (or, with `pay_percent`, reduced) unless the
+/// KPI's value meets every bound given.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Gate {
@@ -542,6 +544,9 @@ pub struct Gate {
     pub below_actual: Option<Dec>,
     /// The achievement must be at least this.
     pub min_achievement: Option<Dec>,
+    /// While the gate is shut, keep this percent of the formula (0 to
+    /// 100, exclusive of 100) instead of paying nothing.
+    pub pay_percent: Option<Dec>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -390,6 +390,15 @@ fn bonus(ctx: &Ctx, p: &Policy, kpi_ids: &[&str], diags: &mut Diagnostics) {
                 "a gate needs at least one of min_actual, below_actual, min_achievement",
             ));
         }
+        if let Some(p) = g.pay_percent {
+            let p = p.0;
+            if p < Decimal::ZERO || p >= Decimal::ONE_HUNDRED || p.normalize().scale() > 4 {
+                diags.push(ctx.error(
+                    &[Key("bonus"), Key("gates"), Index(i), Key("pay_percent")],
+                    format!("pay_percent is {p}: a partial gate keeps from 0 up to (not including) 100 percent of the formula, with at most 4 decimals"),
+                ));
+            }
+        }
     }
     if let Some(cap) = &p.bonus.cap {
         if cap.target_multiple.0 <= Decimal::ZERO {

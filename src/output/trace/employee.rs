@@ -221,10 +221,24 @@ pub(super) fn employee_record(c: &Ctx, r: &EmployeeResult) -> EmployeeRecord {
 
 fn notes(lp: &LoadedPolicy, r: &crate::engine::EmployeeResult) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(g) = &r.gate_failed {
-        out.push(format!(
+    match (&r.gate_failed, &r.gate_reduced) {
+        (Some(g), None) => out.push(format!(
             "Gate             shut: {g}; the performance bonus is 0"
-        ));
+        )),
+        (Some(g), Some(k)) => {
+            let percents: Vec<String> = k
+                .percents
+                .iter()
+                .map(|p| format!(" × {}%", p.normalize()))
+                .collect();
+            out.push(format!(
+                "Gate             shut: {g}; the formula {}{} = {}",
+                k.before.normalize(),
+                percents.concat(),
+                r.formula_bonus.normalize()
+            ))
+        }
+        _ => {}
     }
     if let Some(from) = &r.calibrated_from {
         out.push(format!(
