@@ -726,6 +726,9 @@ fn check_refuses_a_pay_percent_out_of_range_with_its_location() {
         assert_eq!(o.status.code(), Some(1), "{p}: {}", stderr(&o));
         let err = stderr(&o);
         assert!(err.contains(&format!("pay_percent is {shown}: a partial gate keeps from 0 up to (not including) 100 percent")), "{err}");
-        assert!(err.contains("policy.yaml:28:45: error: pay_percent"), "{err}");
+        assert!(
+            err.contains("policy.yaml:28:45: error: pay_percent"),
+            "{err}"
+        );
     }
 }

@@ -11,6 +11,7 @@ mod run;
 mod runfolder;
 pub mod schema;
 mod test;
+mod verify;
 
 use crate::error::Error;
 use clap::{Parser, Subcommand};

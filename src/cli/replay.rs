@@ -10,7 +10,8 @@
 //! (4) each output and the manifest (without `invocation`) are compared.
 
 use super::run::{execute, RunArgs};
-use super::runfolder::{file_sha256, safe_join, walk, Keyed, Listed, RunFolder, MANIFEST};
+use super::runfolder::{Keyed, Listed, RunFolder, MANIFEST};
+use super::verify::{check_archive, check_outputs, check_previous_chain, Problem};
 use crate::error::{Error, Result};
 use crate::output::archive::{DATA_DIR, POLICY_DIR, PREVIOUS_DIR};
 use crate::output::manifest::INVOCATION;
@@ -22,13 +23,6 @@ use std::process::ExitCode;
 pub struct ReplayArgs {
     /// The run folder (as written by `merit run`, possibly moved or copied).
     pub dir: PathBuf,
-}
-
-/// One file whose check failed, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub file: String,
-    pub why: String,
 }
 
 /// An output compared with its replay.
@@ -65,43 +59,6 @@ pub fn main(args: ReplayArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
-}
-
-/// Checks one archive folder against a manifest list: each listed file
-/// present with its hash, and no file that is not listed.
-fn check_archive(run: &RunFolder, key: &str, sub: &str, out: &mut Vec<Problem>) -> Result<()> {
-    let listed = run.listed(key)?;
-    let base = run.dir.join(sub);
-    for f in &listed {
-        let shown = format!("{sub}/{}", f.path);
-        let Some(path) = safe_join(&base, &f.path) else {
-            out.push(Problem {
-                file: shown,
-                why: "the manifest names a path outside the archive".into(),
-            });
-            continue;
-        };
-        match file_sha256(&path) {
-            None => out.push(Problem {
-                file: shown,
-                why: "missing from the archive".into(),
-            }),
-            Some(h) if h != f.sha256 => out.push(Problem {
-                file: shown,
-                why: format!("sha256 {h} does not match the manifest's {}", f.sha256),
-            }),
-            Some(_) => {}
-        }
-    }
-    for rel in walk(&base) {
-        if !listed.iter().any(|f| f.path == rel) {
-            out.push(Problem {
-                file: format!("{sub}/{rel}"),
-                why: "not listed in the manifest (added after the run)".into(),
-            });
-        }
-    }
-    Ok(())
 }
 
 /// A temporary folder removed when dropped.
@@ -170,32 +127,9 @@ fn check_archives(run: &RunFolder, dir: &Path, out: &mut Vec<Problem>) -> Result
     let previous = run.manifest.get("previous_files").is_some();
     if previous {
         check_archive(run, "previous_files", PREVIOUS_DIR, out)?;
+        check_previous_chain(run, out)?;
     }
     Ok(previous)
-}
-
-/// The run folder's outputs that are missing or no longer match the
-/// manifest.
-fn check_outputs(run: &RunFolder, outputs: &[Listed]) -> Vec<Problem> {
-    let mut tampered = Vec::new();
-    for f in outputs {
-        let sha = run.file(&f.path).and_then(|p| file_sha256(&p));
-        match sha {
-            None => tampered.push(Problem {
-                file: f.path.clone(),
-                why: "missing from the run folder".into(),
-            }),
-            Some(h) if h != f.sha256 => tampered.push(Problem {
-                file: f.path.clone(),
-                why: format!(
-                    "modified after the run: sha256 {h} does not match the manifest's {}",
-                    f.sha256
-                ),
-            }),
-            Some(_) => {}
-        }
-    }
-    tampered
 }
 
 /// Runs the archived policy on the archived data into `out`, as the
@@ -214,6 +148,11 @@ fn rerun(run: &RunFolder, period: String, previous: bool, out: &Path) -> Result<
         ..RunArgs::default()
     }
     .check()?;
+    let cfg = super::run::RunConfig {
+        // check_archives verified the archived earlier run and its chain.
+        previous_checked: true,
+        ..cfg
+    };
     execute(&cfg)?;
     Ok(())
 }

@@ -87,6 +87,9 @@ pub struct RunConfig {
     pub out: PathBuf,
     pub force: bool,
     pub previous: Option<PathBuf>,
+    /// The --previous folder was verified by the caller (replay checks the
+    /// archived earlier run, which is not a whole run folder).
+    pub previous_checked: bool,
     /// Overrides the policy's language.
     pub lang: Option<policy::Language>,
     /// Outputs left out, sorted.
@@ -125,6 +128,7 @@ impl RunArgs {
             out,
             force,
             previous: self.previous,
+            previous_checked: false,
             lang: self.lang.as_deref().and_then(policy::Language::parse),
             skip: self.skip.into_iter().collect(),
         })
@@ -175,6 +179,9 @@ pub struct Done {
 /// Runs the whole pipeline and writes the outputs atomically.
 pub fn execute(cfg: &RunConfig) -> Result<Done> {
     output::atomic::check_target(&cfg.out, cfg.force)?;
+    if let (Some(dir), false) = (&cfg.previous, cfg.previous_checked) {
+        super::verify::verified(dir, "--previous")?;
+    }
     let (lp, templates, mut data) = load(cfg)?;
     let run = compute(cfg, &lp, &mut data)?;
     let previous = read_previous(cfg, &lp)?;
@@ -232,7 +239,8 @@ fn compute(cfg: &RunConfig, lp: &LoadedPolicy, data: &mut Data) -> Result<RunRes
     Ok(run)
 }
 
-/// The paid run given with --previous, if any.
+/// The paid run given with --previous, if any, verified against its
+/// manifest and the runs it was based on.
 fn read_previous(cfg: &RunConfig, lp: &LoadedPolicy) -> Result<Option<Previous>> {
     Ok(match &cfg.previous {
         Some(dir) => Some(output::adjust::read_previous(

@@ -31,6 +31,7 @@ impl RunFolder {
             )));
         }
         let path = dir.join(MANIFEST);
+        // is_file follows links and is false for a FIFO, whose read would block.
         if !path.is_file() {
             return Err(Error::Usage(format!(
                 "'{}' is not a run folder: it has no {MANIFEST}",
@@ -136,9 +137,13 @@ pub fn safe_join(base: &Path, rel: &str) -> Option<PathBuf> {
     plain.then(|| base.join(p))
 }
 
-/// sha256 of a file, `None` when it cannot be read.
+/// sha256 of a regular file, `None` when it is not one (a FIFO would
+/// block the read) or cannot be read.
 pub fn file_sha256(path: &Path) -> Option<String> {
-    std::fs::read(path).ok().map(|b| sha256(&b))
+    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
+    regular
+        .then(|| std::fs::read(path).ok().map(|b| sha256(&b)))
+        .flatten()
 }
 
 /// Every file below `dir`, as `/`-separated paths relative to it, sorted.
