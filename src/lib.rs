@@ -13,6 +13,7 @@ pub mod engine;
 pub mod error;
 pub mod exact;
 pub mod gen;
+pub mod ledger;
 pub mod output;
 pub mod period;
 pub mod policy;

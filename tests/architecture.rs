@@ -22,6 +22,7 @@ const LAYERS: &[(&str, u8, &[&str])] = &[
     ("engine", 4, &["engine"]),
     ("output", 5, &["output"]),
     ("gen", 5, &["gen"]),
+    ("ledger", 5, &["ledger"]),
     ("cli", 6, &["cli"]),
 ];
 

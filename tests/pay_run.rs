@@ -166,3 +166,257 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .unwrap();
     String::from_utf8(o.stdout).unwrap()[..64].to_owned()
 }
+
+/// Σ of a CSV column (money), as a decimal.
+fn column_sum(text: &str, col: &str) -> rust_decimal::Decimal {
+    let mut lines = text.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let i = head.iter().position(|h| *h == col).unwrap();
+    lines
+        .map(|l| {
+            l.split(',')
+                .nth(i)
+                .unwrap()
+                .parse::<rust_decimal::Decimal>()
+                .unwrap()
+        })
+        .sum()
+}
+
+fn approvals_setup() -> Setup {
+    let s = Setup::new();
+    let yaml = s.path("policy").join("policy.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    std::fs::write(&yaml, text + "approvals: [hr, finance]\n").unwrap();
+    s
+}
+
+fn approve(s: &Setup, run: &str, role: &str, by: &str) -> Output {
+    merit(&["approve", &s.s(run), "--as", role, "--by", by])
+}
+
+#[test]
+fn an_unapproved_run_cannot_be_exported_and_a_paid_period_not_paid_fresh() {
+    let s = approvals_setup();
+    s.ok("paid", &["--by", "alice"]);
+    let export = |run: &str, to: &str, file: &str| {
+        merit(&[
+            "export",
+            &s.s(run),
+            "--to",
+            to,
+            "--out",
+            &s.s(file),
+            "--by",
+            "carol",
+        ])
+    };
+    let o = export("paid", "payroll", "pay.csv");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("lacks the approval of: hr, finance"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!s.path("pay.csv").exists());
+    assert!(approve(&s, "paid", "hr", "Ann").status.success());
+    let o = approve(&s, "paid", "hr", "Ann");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("already approved as hr by Ann"),
+        "{}",
+        stderr(&o)
+    );
+    let o = approve(&s, "paid", "ceo", "Zed");
+    assert!(
+        stderr(&o).contains("'ceo' is not an approval role of the plan (roles: hr, finance)"),
+        "{}",
+        stderr(&o)
+    );
+    let o = approve(&s, "paid", "finance", "Bob");
+    assert!(
+        stdout(&o).contains("every approval is in"),
+        "{}",
+        stdout(&o)
+    );
+
+    // Payroll: every amount of payouts.csv, by pay code; totals agree.
+    let o = export("paid", "payroll", "pay.csv");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pay = std::fs::read_to_string(s.path("pay.csv")).unwrap();
+    let payouts = std::fs::read_to_string(s.path("paid").join("payouts.csv")).unwrap();
+    assert!(
+        pay.starts_with("employee_id,pay_code,amount,currency,pay_period,cost_centre\n"),
+        "{pay}"
+    );
+    assert_eq!(
+        column_sum(&pay, "amount"),
+        column_sum(&payouts, "total_payout")
+    );
+    assert!(pay.lines().any(|l| l.contains(",PROJECT,")), "{pay}");
+    // Journal: debits = credits = the run's total, CSV and XLSX.
+    assert!(export("paid", "journal", "gl.csv").status.success());
+    let gl = std::fs::read_to_string(s.path("gl.csv")).unwrap();
+    assert_eq!(column_sum(&gl, "debit"), column_sum(&gl, "credit"));
+    assert_eq!(
+        column_sum(&gl, "debit"),
+        column_sum(&payouts, "total_payout")
+    );
+    let o = export("paid", "journal", "gl2.xlsx");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a second journal export of one run is refused"
+    );
+    let o = export("paid", "payroll", "pay2.xlsx");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("already exported to payroll"),
+        "{}",
+        stderr(&o)
+    );
+
+    // The period is paid: a fresh run of it is refused, a re-run allowed.
+    let o = s.run("fresh", &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("was already paid by the run"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!s.path("fresh").exists());
+    let status = merit(&["status", &s.s("paid")]);
+    assert!(
+        stdout(&status).contains("state      paid (exported to payroll)"),
+        "{}",
+        stdout(&status)
+    );
+}
+
+#[test]
+fn a_rerun_exports_only_what_is_due_now() {
+    let s = approvals_setup();
+    s.ok("paid", &[]);
+    for role in ["hr", "finance"] {
+        assert!(approve(&s, "paid", role, "Ann").status.success());
+    }
+    let pay = |run: &str, file: &str| {
+        merit(&["export", &s.s(run), "--to", "payroll", "--out", &s.s(file)])
+    };
+    assert!(pay("paid", "pay.csv").status.success());
+    edit(
+        &s.path("data").join("metrics.csv"),
+        "E001,2026-08,gmv,325699.56",
+        "E001,2026-08,gmv,395699.56",
+    );
+    s.ok("rerun", &["--previous", &s.s("paid")]);
+    let o = pay("rerun", "adj.xlsx");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "the re-run needs its own approvals"
+    );
+    for role in ["hr", "finance"] {
+        assert!(approve(&s, "rerun", role, "Ann").status.success());
+    }
+    assert!(pay("rerun", "adj.csv").status.success());
+    let adj = std::fs::read_to_string(s.path("adj.csv")).unwrap();
+    let due = std::fs::read_to_string(s.path("rerun").join("adjustments.csv")).unwrap();
+    assert_eq!(column_sum(&adj, "amount"), column_sum(&due, "paid_now"));
+    assert!(column_sum(&adj, "amount") > rust_decimal::Decimal::ZERO);
+    assert!(
+        adj.lines().skip(1).all(|l| l.contains(",ADJUSTMENT,")),
+        "{adj}"
+    );
+    let o = merit(&[
+        "export",
+        &s.s("rerun"),
+        "--to",
+        "journal",
+        "--out",
+        &s.s("gl.xlsx"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read(s.path("gl.xlsx")).unwrap().starts_with(b"PK"));
+    // A second re-run of the first paid run, not of the latest, cannot pay.
+    let o = s.run("fork", &["--previous", &s.s("paid")]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("was last paid by the run"),
+        "{}",
+        stderr(&o)
+    );
+    let list = merit(&["ledger", "--ledger", &s.s("merit-ledger.sqlite")]);
+    assert!(stdout(&list).contains("2026-Q3"), "{}", stdout(&list));
+    assert!(stdout(&list).contains(" paid "), "{}", stdout(&list));
+}
+
+#[test]
+fn approving_a_modified_run_is_refused() {
+    let s = approvals_setup();
+    s.ok("paid", &[]);
+    // Edited output: the integrity check names it.
+    let payouts = s.path("paid").join("payouts.csv");
+    let text = std::fs::read_to_string(&payouts).unwrap();
+    let edited = text.replacen("E001,", "E001 ,", 1);
+    std::fs::write(&payouts, &edited).unwrap();
+    let o = approve(&s, "paid", "hr", "Ann");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("payouts.csv: error: modified after the run"),
+        "{}",
+        stderr(&o)
+    );
+    // Edited and re-hashed in the manifest: intact, but not the recorded run.
+    let manifest = s.path("paid").join("manifest.json");
+    let m = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        m.replace(&sha256_hex(text.as_bytes()), &sha256_hex(edited.as_bytes())),
+    )
+    .unwrap();
+    let o = approve(&s, "paid", "hr", "Ann");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("is not in the ledger"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn the_ledger_is_append_only_and_verifiable() {
+    let s = approvals_setup();
+    s.ok("paid", &["--by", "alice"]);
+    assert!(approve(&s, "paid", "hr", "Ann").status.success());
+    let path = s.path("merit-ledger.sqlite");
+    let o = merit(&[
+        "ledger",
+        "--verify",
+        "--ledger",
+        &s.s("merit-ledger.sqlite"),
+    ]);
+    assert!(
+        stdout(&o).contains("2 rows, the hash chain is intact"),
+        "{}",
+        stdout(&o)
+    );
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let upd = db.execute("UPDATE events SET actor = 'mallory' WHERE seq = 1", []);
+    assert!(upd.unwrap_err().to_string().contains("append-only"));
+    assert!(db.execute("DELETE FROM events", []).is_err());
+    // Someone with the file drops the trigger and edits a row: detected.
+    db.execute_batch(
+        "DROP TRIGGER events_no_update; UPDATE events SET actor = 'mallory' WHERE seq = 1;",
+    )
+    .unwrap();
+    drop(db);
+    let o = merit(&[
+        "ledger",
+        "--verify",
+        "--ledger",
+        &s.s("merit-ledger.sqlite"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("row 1 (run of"), "{}", stdout(&o));
+}

@@ -2,14 +2,19 @@
 //! subcommand, and map errors to exit codes (0 ok, 1 a check found problems,
 //! 2 the tool could not do its job).
 
+mod approve;
 mod check;
 mod diff;
 mod explain;
+mod export;
 mod gen;
+mod ledger;
+mod payrun;
 mod replay;
 mod run;
 mod runfolder;
 pub mod schema;
+mod status;
 mod test;
 mod verify;
 
@@ -50,6 +55,14 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Per-employee and per-department differences between two runs.
     Diff(diff::DiffArgs),
+    /// Record an approval of a run (the policy's `approvals:` roles).
+    Approve(approve::ApproveArgs),
+    /// Where a run stands: intact, recorded, approvals, exports, re-runs.
+    Status(status::StatusArgs),
+    /// The periods in the run ledger and their state; --verify checks its hash chain.
+    Ledger(ledger::LedgerArgs),
+    /// Write the payroll or journal file of an approved run (.csv or .xlsx).
+    Export(export::ExportArgs),
 }
 
 pub fn run() -> ExitCode {
@@ -75,6 +88,10 @@ pub fn run() -> ExitCode {
         Some(Command::Replay(args)) => replay::main(args),
         Some(Command::Explain(args)) => explain::main(args),
         Some(Command::Diff(args)) => diff::main(args),
+        Some(Command::Approve(args)) => approve::main(args),
+        Some(Command::Status(args)) => status::main(args),
+        Some(Command::Ledger(args)) => ledger::main(args),
+        Some(Command::Export(args)) => export::main(args),
         None => run::main(run::RunArgs::default()),
     };
     match result {

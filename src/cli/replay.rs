@@ -151,6 +151,8 @@ fn rerun(run: &RunFolder, period: String, previous: bool, out: &Path) -> Result<
     let cfg = super::run::RunConfig {
         // check_archives verified the archived earlier run and its chain.
         previous_checked: true,
+        // A replay is a check, not a run: nothing is recorded.
+        ledger: None,
         ..cfg
     };
     execute(&cfg)?;

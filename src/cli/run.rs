@@ -41,6 +41,13 @@ pub struct RunArgs {
     /// (new minus paid; overpayments carried as balances). Only read.
     #[arg(long)]
     pub previous: Option<PathBuf>,
+    /// The run ledger (SQLite) recording runs, approvals and exports
+    /// [default: merit-ledger.sqlite beside --out]
+    #[arg(long)]
+    pub ledger: Option<PathBuf>,
+    /// Who runs it, as recorded in the ledger [default: the login name]
+    #[arg(long)]
+    pub by: Option<String>,
     /// Language of statements and report [default: the policy's `language`]
     #[arg(long, value_parser = ["zh-CN", "en"])]
     pub lang: Option<String>,
@@ -90,6 +97,10 @@ pub struct RunConfig {
     /// The --previous folder was verified by the caller (replay checks the
     /// archived earlier run, which is not a whole run folder).
     pub previous_checked: bool,
+    /// The ledger to record the run in; `None` records nothing (replay).
+    pub ledger: Option<PathBuf>,
+    /// Who runs it.
+    pub actor: String,
     /// Overrides the policy's language.
     pub lang: Option<policy::Language>,
     /// Outputs left out, sorted.
@@ -118,6 +129,7 @@ impl RunArgs {
             && self.period.is_none()
             && self.out.is_none();
         let out = self.out.unwrap_or_else(|| PathBuf::from(EXAMPLE_OUT));
+        let ledger = Some(super::payrun::ledger_for(&out, self.ledger.as_deref()));
         // The no-argument example may replace its own earlier output.
         let force = self.force || (all_default && out.join("manifest.json").is_file());
         Ok(RunConfig {
@@ -129,6 +141,8 @@ impl RunArgs {
             force,
             previous: self.previous,
             previous_checked: false,
+            ledger,
+            actor: crate::ledger::actor(self.by.as_deref()),
             lang: self.lang.as_deref().and_then(policy::Language::parse),
             skip: self.skip.into_iter().collect(),
         })
@@ -183,6 +197,10 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
         super::verify::verified(dir, "--previous")?;
     }
     let (lp, templates, mut data) = load(cfg)?;
+    if let Some(ledger) = &cfg.ledger {
+        let (plan, period) = (&lp.policy.id, &cfg.period.label);
+        super::payrun::check_may_pay(ledger, plan, period, cfg.previous.as_deref())?;
+    }
     let run = compute(cfg, &lp, &mut data)?;
     let previous = read_previous(cfg, &lp)?;
     // Timed from recognition through the statements; logged by write_outputs.
@@ -203,6 +221,16 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
     let staging = output::atomic::Staging::new(&cfg.out)?;
     let (written, totals) = write_outputs(&built, &staging, started)?;
     finish(&built, staging, written, totals.clone())?;
+    if let Some(ledger) = &cfg.ledger {
+        super::payrun::record_run(&super::payrun::Recorded {
+            ledger,
+            plan: &lp.policy.id,
+            period: &cfg.period.label,
+            run_dir: &cfg.out,
+            previous: cfg.previous.as_deref(),
+            actor: &cfg.actor,
+        })?;
+    }
     Ok(Done {
         totals,
         held: Box::new((run, data, feedback)),

@@ -6,6 +6,7 @@ pub mod archive;
 pub mod atomic;
 pub mod csv;
 pub mod display;
+pub mod export;
 pub mod feedback;
 pub mod manifest;
 pub mod report;

@@ -6,6 +6,7 @@
 pub mod feedback;
 pub mod locate;
 pub mod model;
+pub mod payrun;
 mod structure;
 pub mod targets;
 mod validate;

@@ -56,6 +56,13 @@ pub struct Policy {
     /// What statements list besides the numbers (docs/policy.md).
     #[serde(default)]
     pub feedback: super::feedback::Feedback,
+    /// Roles whose approval a run needs before it is exported, e.g.
+    /// `[hr, finance]` (`merit approve`); none when absent.
+    #[serde(default)]
+    pub approvals: Vec<String>,
+    /// Layout of `merit export` files for payroll and the general ledger.
+    #[serde(default)]
+    pub export: super::payrun::Export,
 }
 
 /// Employees paid in another currency: their base salary is converted to

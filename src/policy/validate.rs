@@ -47,6 +47,7 @@ pub(super) fn policy(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
     evaluation(ctx, p, diags);
     calibration(ctx, p, diags);
     bonus(ctx, p, &kpi_ids, diags);
+    super::payrun::check(ctx, &p.approvals, &p.export, diags);
 }
 
 /// Id, currency, effective dates and rounding places.

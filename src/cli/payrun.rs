@@ -1,0 +1,135 @@
+//! The pay-run controls around `merit run`: a paid period is refused unless
+//! the run is a re-run of the paid run, and each run is recorded in the
+//! ledger (`src/ledger.rs`).
+
+use crate::error::{Error, Result};
+use crate::ledger::{self, Event, Kind, Ledger};
+use crate::output::manifest::sha256;
+use std::path::{Path, PathBuf};
+
+/// The ledger used for a run folder: `--ledger`, else beside the run.
+pub fn ledger_for(run_dir: &Path, given: Option<&Path>) -> PathBuf {
+    match given {
+        Some(p) => p.to_path_buf(),
+        None => run_dir
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(ledger::DEFAULT_FILE),
+    }
+}
+
+/// sha256 of a run folder's manifest.json.
+pub fn manifest_sha(run_dir: &Path) -> Result<String> {
+    let path = run_dir.join(super::runfolder::MANIFEST);
+    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    Ok(sha256(&bytes))
+}
+
+/// Refuses to pay a period that was paid, except by a re-run of the run
+/// paid last.
+pub fn check_may_pay(
+    ledger: &Path,
+    plan: &str,
+    period: &str,
+    previous: Option<&Path>,
+) -> Result<()> {
+    if !ledger.is_file() {
+        return Ok(());
+    }
+    let previous = previous.map(manifest_sha).transpose()?;
+    match Ledger::open(ledger)?.may_pay(plan, period, previous.as_deref())? {
+        Some(why) => Err(Error::Usage(format!("{why} (ledger {})", ledger.display()))),
+        None => Ok(()),
+    }
+}
+
+/// What a finished run records.
+pub struct Recorded<'a> {
+    pub ledger: &'a Path,
+    pub plan: &'a str,
+    pub period: &'a str,
+    pub run_dir: &'a Path,
+    pub previous: Option<&'a Path>,
+    pub actor: &'a str,
+}
+
+/// Appends the run to the ledger.
+pub fn record_run(r: &Recorded) -> Result<()> {
+    let manifest = manifest_sha(r.run_dir)?;
+    let dir = std::path::absolute(r.run_dir).unwrap_or_else(|_| r.run_dir.to_path_buf());
+    let mut e = Event::new(Kind::Run, r.plan, r.period, &manifest, &dir);
+    if let Some(p) = r.previous {
+        e.previous = manifest_sha(p)?;
+    }
+    e.actor = r.actor.to_owned();
+    Ledger::open(r.ledger)?.append(e)?;
+    Ok(())
+}
+
+/// A run folder that is intact and recorded in its ledger, with the plan
+/// it was run under (its archived policy).
+pub struct RecordedRun {
+    pub run: super::runfolder::RunFolder,
+    pub manifest: String,
+    pub ledger: Ledger,
+    pub event: Event,
+    pub lp: crate::policy::LoadedPolicy,
+}
+
+impl RecordedRun {
+    /// Verifies `dir` and finds it in the ledger; `why` names the command.
+    pub fn open(dir: &Path, ledger: Option<&Path>, why: &str) -> Result<RecordedRun> {
+        let run = super::verify::verified(dir, why)?;
+        let manifest = manifest_sha(dir)?;
+        let path = ledger_for(dir, ledger);
+        if !path.is_file() {
+            return Err(Error::Usage(format!(
+                "no run ledger at {}; `merit run` records runs there (or give --ledger)",
+                path.display()
+            )));
+        }
+        let ledger = Ledger::open(&path)?;
+        let Some(event) = ledger.run(&manifest)? else {
+            return Err(Error::Usage(format!(
+                "{} is not in the ledger {} (its manifest sha256 {manifest} was never recorded by `merit run`): an edited or foreign run cannot be approved or exported",
+                dir.display(),
+                path.display()
+            )));
+        };
+        let lp = crate::policy::load(&dir.join(crate::output::archive::POLICY_DIR))?;
+        Ok(RecordedRun {
+            run,
+            manifest,
+            ledger,
+            event,
+            lp,
+        })
+    }
+
+    /// The roles of the plan's `approvals` still missing for this run.
+    pub fn missing_approvals(&self) -> Result<Vec<String>> {
+        let given = self.ledger.acts(&self.manifest, Kind::Approval)?;
+        Ok(self
+            .lp
+            .policy
+            .approvals
+            .iter()
+            .filter(|r| !given.iter().any(|g| &g.role == *r))
+            .cloned()
+            .collect())
+    }
+
+    /// An event of this run, to append.
+    pub fn event(&self, kind: Kind, actor: &str) -> Event {
+        let mut e = Event::new(
+            kind,
+            &self.event.plan,
+            &self.event.period,
+            &self.manifest,
+            Path::new(&self.event.run_dir),
+        );
+        e.previous = self.event.previous.clone();
+        e.actor = actor.to_owned();
+        e
+    }
+}
