@@ -75,13 +75,14 @@ impl ScriptEngine {
         // overloading `/` needs the slow operator path, which checks scripts' functions first.
         e.set_fast_operators(false);
         e.register_fn("/", |a: INT, b: INT| -> Result<INT, Box<EvalAltResult>> {
-            if b == 0 {
-                return Err("division by zero".into());
+            // checked: i64::MIN / -1 overflows (Rust panics on it).
+            let (Some(q), Some(r)) = (a.checked_div(b), a.checked_rem(b)) else {
+                return Err(if b == 0 { "division by zero".into() } else { format!("integer division {a} / {b} overflows").into() });
+            };
+            if r != 0 {
+                return Err(format!("integer division {a} / {b} would truncate to {q}; write {a}.0 / {b} for an exact decimal").into());
             }
-            if a % b != 0 {
-                return Err(format!("integer division {a} / {b} would truncate to {}; write {a}.0 / {b} for an exact decimal", a / b).into());
-            }
-            Ok(a / b)
+            Ok(q)
         });
         e.on_print(|s| tracing::info!(target: "merit::script", "{s}"));
         e.on_debug(|s, src, pos| tracing::debug!(target: "merit::script", "{}{pos}: {s}", src.unwrap_or("")));
@@ -240,9 +241,12 @@ fn strip_strings_and_comments(line: &str) -> String {
 
 fn int_literal_before(s: &str) -> Option<&str> {
     let t = s.trim_end();
+    // The byte after the last non-digit, which may be several bytes long.
     let start = t
-        .rfind(|c: char| !c.is_ascii_digit() && c != '_')
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !c.is_ascii_digit() && *c != '_')
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let lit = &t[start..];
     let before = t[..start].chars().last();
     (!lit.is_empty() && !matches!(before, Some(c) if c == '.' || c.is_alphanumeric() || c == '_'))
@@ -413,5 +417,20 @@ mod tests {
         assert!(
             literal_integer_divisions(Path::new("b.rhai"), "x / 2; 1.5 / 3; 3 / 2.0").is_empty()
         );
+    }
+
+    #[test]
+    fn hostile_integer_division_and_text_do_not_panic() {
+        // i64::MIN / -1 overflows: an error, not a panic (issue 15).
+        let e = run("let m = -9223372036854775807 - 1; let d = -1; m / d").unwrap_err();
+        assert!(e.message.contains("overflows"), "{e}");
+        let e = run("let x = 7; let z = 0; x / z").unwrap_err();
+        assert!(e.message.contains("division by zero"), "{e}");
+        // A multi-byte character right before `/` in the check-time scan.
+        for text in ["é/2", "\"é\"/2", "let 数 = 1; 数/2", "α 1/2"] {
+            let _ = literal_integer_divisions(Path::new("c.rhai"), text);
+        }
+        let d = literal_integer_divisions(Path::new("c.rhai"), "// é\nlet x = é1/2;");
+        assert!(d.is_empty(), "{d:?}");
     }
 }

@@ -382,3 +382,25 @@ fn an_employee_id_that_cannot_name_a_file_is_an_error() {
         "{err}"
     );
 }
+
+#[test]
+fn money_too_large_for_a_decimal_is_located_not_a_panic() {
+    // Issue 15: sums that overflow a decimal were panics (exit 101).
+    let huge = "49228162514264337593543950335";
+    let c = Case::new();
+    let text = std::fs::read_to_string(c.data("projects.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[1] = format!("E005,2026-Q3,p1,{huge},yes");
+    lines[2] = format!("E005,2026-08,p2,{huge},yes");
+    std::fs::write(c.data("projects.csv"), lines.join("\n") + "\n").unwrap();
+    let err = c.fails("2026-Q3");
+    assert!(err.contains("projects.csv: error: employee E005: the project bonuses of 2026-Q3 sum to more than a decimal holds"), "{err}");
+    // One huge project for each of two people: each fits, the run's sum does not.
+    lines[2] = format!("E012,2026-08,p2,{huge},yes");
+    std::fs::write(c.data("projects.csv"), lines.join("\n") + "\n").unwrap();
+    let err = c.fails("2026-Q3");
+    assert!(
+        err.contains("policy.yaml: error: the run's payouts sum to more than a decimal holds"),
+        "{err}"
+    );
+}

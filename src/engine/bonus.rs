@@ -358,15 +358,16 @@ pub fn finish(
 
 /// Approved project bonuses of the period (rows whose period — a month,
 /// quarter, half or year — ends in a month of the run's period), each
-/// rounded to money places, and their sum.
+/// rounded to money places, and their sum; `None` when the sum does not fit
+/// a decimal.
 pub fn projects(
     policy: &Policy,
     data: &Data,
     e: &Employee,
     period: &Period,
-) -> (Decimal, Vec<(String, Decimal)>) {
+) -> Option<(Decimal, Vec<(String, Decimal)>)> {
     if !policy.bonus.project_bonuses {
-        return (Decimal::ZERO, Vec::new());
+        return Some((Decimal::ZERO, Vec::new()));
     }
     let start = data.projects.partition_point(|p| p.employee_id < e.id);
     let items: Vec<(String, Decimal)> = data.projects[start..]
@@ -385,8 +386,10 @@ pub fn projects(
         .into_iter()
         .map(|(p, a)| (p, round_fixed(a, places, mode)))
         .collect();
-    let total = items.iter().map(|(_, a)| *a).sum();
-    (round_fixed(total, places, mode), items)
+    let total = items
+        .iter()
+        .try_fold(Decimal::ZERO, |s, (_, a)| s.checked_add(*a))?;
+    Some((round_fixed(total, places, mode), items))
 }
 
 #[cfg(test)]

@@ -177,10 +177,13 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
         calibrate::stage(policy, c, data, &mut scored);
     }
     let mut employees = payout::bonuses(lp, data, period, scored)?;
+    payout::check_sums(lp, &employees)?;
     if let Some(pool) = &policy.bonus.pool {
         pool::apply(policy, pool, data, period, &mut employees)?;
+        // A pool scaling up pays budgets, whose sum may not fit.
+        payout::check_sums(lp, &employees)?;
     }
-    payout::totals(policy, data, &mut employees);
+    payout::totals(lp, data, &mut employees)?;
     Ok(RunResult {
         period: period.clone(),
         employees,

@@ -63,7 +63,7 @@ fn employee_bonus(
     let e = &data.employees[s.employee];
     let target_bonus = bonus::target_bonus_exact(e, period);
     let gate = s.gate.clone();
-    let (mut r, kpis) = started(policy, data, e, period, &target_bonus, s);
+    let (mut r, kpis) = started(policy, data, e, period, &target_bonus, s)?;
     let formula = if matches!(&gate, Some(g) if g.pay.is_none()) {
         Num::Dec(Decimal::ZERO)
     } else {
@@ -96,7 +96,6 @@ fn employee_bonus(
             formula.approx()
         ))
     })?;
-    r.total = r.bonus + r.project_bonus;
     r.kpis = kpis;
     Ok(r)
 }
@@ -125,8 +124,14 @@ fn started(
     period: &Period,
     target_bonus: &Num,
     s: Scored,
-) -> (EmployeeResult, Vec<KpiLine>) {
-    let (project_bonus, projects) = bonus::projects(policy, data, e, period);
+) -> std::result::Result<(EmployeeResult, Vec<KpiLine>), Diagnostic> {
+    let (project_bonus, projects) = bonus::projects(policy, data, e, period).ok_or_else(|| {
+        let m = format!(
+            "employee {}: the project bonuses of {period} sum to more than a decimal holds",
+            e.id
+        );
+        Diagnostic::error(data.file_path("projects"), m)
+    })?;
     let r = EmployeeResult {
         employee: s.employee,
         kpis: Vec::new(),
@@ -150,22 +155,57 @@ fn started(
         total: Decimal::ZERO,
         local: None,
     };
-    (r, s.kpis)
+    Ok((r, s.kpis))
+}
+
+/// Every sum of the run's money must fit a decimal: Σ |bonus| + |project
+/// bonus| over everyone bounds each total and every department, currency
+/// and pool sum made from them, so checking it once keeps all of those
+/// from overflowing.
+pub(super) fn check_sums(lp: &LoadedPolicy, employees: &[EmployeeResult]) -> Result<()> {
+    let mut sum = Decimal::ZERO;
+    for er in employees {
+        for v in [er.bonus, er.project_bonus] {
+            sum = sum.checked_add(v.abs()).ok_or_else(|| {
+                Error::one(Diagnostic::error(
+                    lp.yaml_path(),
+                    "the run's payouts sum to more than a decimal holds (79,228,162,514,264,337,593,543,950,335); check the data for an amount or salary far too large",
+                ))
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// Each total (bonus + projects, after pools) and, for employees paid in
 /// another currency, the total ÷ the exact rate, rounded once.
-pub(super) fn totals(policy: &Policy, data: &Data, employees: &mut [EmployeeResult]) {
-    let r = &policy.rounding;
+pub(super) fn totals(
+    lp: &LoadedPolicy,
+    data: &Data,
+    employees: &mut [EmployeeResult],
+) -> Result<()> {
+    let (policy, r) = (&lp.policy, &lp.policy.rounding);
+    let mut diags = Diagnostics::default();
     for er in employees {
+        // check_sums bounds this sum.
         er.total = er.bonus + er.project_bonus;
         let e = &data.employees[er.employee];
         if let Some(cur) = e.currency.as_ref().filter(|c| **c != policy.currency) {
             // ÷ the exact rate (a period average is a sum ÷ months).
-            let local = (Exact::from(er.total) / e.fx_rate_exact.exact())
-                .round(r.money_places, r.mode)
-                .unwrap_or(er.total);
-            er.local = Some((cur.clone(), e.fx_rate, local));
+            match (Exact::from(er.total) / e.fx_rate_exact.exact()).round(r.money_places, r.mode) {
+                Some(local) => er.local = Some((cur.clone(), e.fx_rate, local)),
+                None => diags.push(Diagnostic::error(
+                    data.file_path("fx_rates"),
+                    format!(
+                        "employee {}: the payout in {cur} does not fit a decimal (rate {})",
+                        e.id, e.fx_rate
+                    ),
+                )),
+            }
         }
     }
+    if diags.has_errors() {
+        return Err(Error::Invalid(diags));
+    }
+    Ok(())
 }
