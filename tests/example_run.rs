@@ -22,6 +22,7 @@ fn example_quarter_outputs() {
     insta::assert_snapshot!("q3_payouts", read(&out, "payouts.csv"));
     insta::assert_snapshot!("q3_scores", read(&out, "scores.csv"));
     insta::assert_snapshot!("q3_summary", read(&out, "summary.csv"));
+    insta::assert_snapshot!("q3_exceptions", read(&out, "exceptions.csv"));
     insta::assert_snapshot!(
         "q3_manifest",
         without_invocation(&read(&out, "manifest.json"))
@@ -92,7 +93,7 @@ fn same_outputs_on_one_and_two_threads() {
         .into_iter()
         .filter(|(n, _)| n != "manifest.json")
         .collect();
-    assert_eq!(a.len(), 7 + 78);
+    assert_eq!(a.len(), 8 + 78);
     for ((fa, ba), (fb, bb)) in a.iter().zip(&b) {
         assert_eq!(fa, fb);
         assert!(ba == bb, "{fa} differs");

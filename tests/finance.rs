@@ -99,8 +99,16 @@ fn department_pools_pay_exactly_their_budget() {
     assert_eq!(after["E012"][8], "8000.00");
     let summary = std::fs::read_to_string(s.out("pooled").join("summary.csv")).unwrap();
     assert!(
-        summary.contains("department,commerce,10,50000.00,8000.00,58000.00,"),
+        summary.contains("department,commerce,10,58000.00,0.00,0.00,50000.00,8000.00,58000.00,"),
         "{summary}"
+    );
+    // The scaling is an exception, with the bonus before and after the pool.
+    let exceptions = std::fs::read_to_string(s.out("pooled").join("exceptions.csv")).unwrap();
+    assert!(
+        exceptions.contains(
+            "\nE012,pool_scaled,\"pool commerce: budget 50000.00, bonuses asked 98389.14\",bonus 11311.11 (before the pool 22257.80)\n"
+        ),
+        "{exceptions}"
     );
 }
 
@@ -186,7 +194,7 @@ fn an_employee_paid_in_another_currency() {
     );
     let summary = std::fs::read_to_string(s.out("usd").join("summary.csv")).unwrap();
     assert!(
-        summary.contains(&format!("currency,USD,1,,,{local:.2},")),
+        summary.contains(&format!("currency,USD,1,{local:.2},,,,,{local:.2},")),
         "{summary}"
     );
     assert!(summary.contains("currency,CNY,38,"), "{summary}");
@@ -223,12 +231,9 @@ fn hashes(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
-#[test]
-fn a_corrected_rerun_adds_adjustments_and_never_edits_what_was_paid() {
-    let s = Setup::new();
-    assert!(s.run("paid", &[]).status.success());
-    let paid_files = hashes(&s.out("paid"));
-    // After payment, two metrics are corrected: E001's August GMV up, E002's registrations down.
+/// After payment, two metrics are corrected: E001's August GMV up, E002's
+/// registrations down.
+fn correct_metrics(s: &Setup) {
     edit(
         &s.data().join("metrics.csv"),
         "E001,2026-08,gmv,325699.56",
@@ -255,6 +260,14 @@ fn a_corrected_rerun_adds_adjustments_and_never_edits_what_was_paid() {
         .collect::<Vec<_>>()
         .join("\n");
     std::fs::write(s.data().join("metrics.csv"), metrics + "\n").unwrap();
+}
+
+#[test]
+fn a_corrected_rerun_adds_adjustments_and_never_edits_what_was_paid() {
+    let s = Setup::new();
+    assert!(s.run("paid", &[]).status.success());
+    let paid_files = hashes(&s.out("paid"));
+    correct_metrics(&s);
     let o = s.run("rerun", &["--previous", s.out("paid").to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
@@ -325,6 +338,140 @@ fn a_corrected_rerun_adds_adjustments_and_never_edits_what_was_paid() {
         "{}",
         stdout(&o)
     );
+}
+
+/// The corrected re-run of `a_corrected_rerun_…`: E001 is owed 369.00 more,
+/// E002 was overpaid by 18698.51; everyone else is unchanged.
+#[test]
+fn a_rerun_leads_with_what_to_pay_now() {
+    let s = Setup::new();
+    let first = s.run("paid", &[]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    // A first run pays its whole total now.
+    let line = stdout(&first).lines().next().unwrap().to_owned();
+    assert!(
+        line.ends_with(": 39 employees, bonus 440303.75 + projects 13000.00 = total payout 453303.75 CNY, all to pay now"),
+        "{line}"
+    );
+    correct_metrics(&s);
+    let o = s.run("rerun", &["--previous", s.out("paid").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    // 453303.75 paid + 369.00 now − 18698.51 carried = 434974.24 entitlement
+    assert!(
+        text.lines().next().unwrap().ends_with(
+            ": to pay now 369.00 CNY (adjustments.csv); already paid 453303.75, entitlement 434974.24, balance carried -18698.51 CNY"
+        ),
+        "{text}"
+    );
+    let summary = std::fs::read_to_string(s.out("rerun").join("summary.csv")).unwrap();
+    for row in [
+        "level,department,headcount,to_pay_now,already_paid,balance_carried,bonus,project_bonus,total_payout,average_score,",
+        "\ndepartment,growth,10,369.00,137268.68,-18698.51,113939.17,5000.00,118939.17,",
+        "\ndepartment,commerce,10,0.00,106389.14,0.00,98389.14,8000.00,106389.14,",
+        "\ncompany,,39,369.00,453303.75,-18698.51,421974.24,13000.00,434974.24,",
+        "\ncurrency,CNY,39,369.00,,,,,434974.24,",
+    ] {
+        assert!(summary.contains(row), "{row}\n{summary}");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(s.out("rerun").join("manifest.json")).unwrap())
+            .unwrap();
+    let t = &manifest["control_totals"];
+    let keys: Vec<&str> = t.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys[..6],
+        [
+            "currency",
+            "to_pay_now",
+            "already_paid",
+            "entitlement",
+            "balance_carried",
+            "headcount"
+        ]
+    );
+    assert_eq!(
+        [
+            &t["to_pay_now"],
+            &t["already_paid"],
+            &t["entitlement"],
+            &t["balance_carried"]
+        ],
+        ["369.00", "453303.75", "434974.24", "-18698.51"]
+    );
+    assert_eq!(t["by_currency"]["CNY"]["to_pay_now"], "369.00");
+    assert_eq!(t["by_department"]["growth"]["to_pay_now"], "369.00");
+    assert_eq!(manifest["exceptions"]["negative_balance"], 1);
+    // The workbook opens on what to pay now.
+    let xlsx = s.out("rerun").join("payouts.xlsx");
+    let book = xlsx_entry(&xlsx, "xl/workbook.xml");
+    let first_sheet = &book[book.find("<sheet ").unwrap()..];
+    assert!(
+        first_sheet.starts_with("<sheet name=\"To pay now\""),
+        "{book}"
+    );
+    let sheet = xlsx_entry(&xlsx, "xl/worksheets/sheet1.xml");
+    // row 2 is E001: to pay now 369, already paid 15175.50, entitlement 15544.50
+    assert_eq!(cell(&sheet, "D2").as_deref(), Some("369"));
+    assert_eq!(cell(&sheet, "E2").as_deref(), Some("15175.5"));
+    assert_eq!(cell(&sheet, "F2").as_deref(), Some("15544.5"));
+    // The report's first card is what to pay now.
+    let report = std::fs::read_to_string(s.out("rerun").join("report.html")).unwrap();
+    let card = &report[report.find("<div class=\"card\">").unwrap()..];
+    assert!(
+        card.starts_with("<div class=\"card\"><div class=\"label\">本次应发</div><div class=\"value\">369.00</div>"),
+        "{card}"
+    );
+    // The overpayment is an exception; --strict refuses it, writing nothing.
+    let exceptions = std::fs::read_to_string(s.out("rerun").join("exceptions.csv")).unwrap();
+    assert!(
+        exceptions.contains("\nE002,negative_balance,\"paid before 29141.29, recomputed 10442.78\",pays 0.00 now; balance -18698.51 carried\n"),
+        "{exceptions}"
+    );
+    let o = s.run(
+        "strict",
+        &[
+            "--previous",
+            s.out("paid").to_str().unwrap(),
+            "--strict",
+            "negative_balance",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("\n  E002 negative_balance: paid before 29141.29, recomputed 10442.78"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!s.out("strict").exists());
+}
+
+#[test]
+fn a_rerun_pays_the_difference_in_the_payout_currency() {
+    let s = Setup::new();
+    with_usd(&s, "USD,2026-07,7.10\nUSD,2026-08,7.20\nUSD,2026-09,7.25\n");
+    assert!(s.run("paid", &[]).status.success());
+    // The September rate is corrected to 7.50: E022's USD salary is worth
+    // more CNY, so the CNY entitlement rises by 740.09.
+    edit(
+        &s.data().join("fx_rates.csv"),
+        "USD,2026-09,7.25",
+        "USD,2026-09,7.50",
+    );
+    let o = s.run("rerun", &["--previous", s.out("paid").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let adj = std::fs::read_to_string(s.out("rerun").join("adjustments.csv")).unwrap();
+    assert!(
+        adj.contains("\nE022,2026-Q3,21462.72,22202.81,740.09,740.09,0.00,"),
+        "{adj}"
+    );
+    // Paid in USD at this run's rate: 740.09 ÷ 7.50 = 98.678… → 98.68.
+    let summary = std::fs::read_to_string(s.out("rerun").join("summary.csv")).unwrap();
+    assert!(
+        summary.contains("\ncurrency,USD,1,98.68,,,,,2960.37,"),
+        "{summary}"
+    );
+    assert!(summary.contains("\ncurrency,CNY,38,0.00,,,,,"), "{summary}");
 }
 
 #[test]

@@ -4,13 +4,15 @@ use crate::data::Data;
 use crate::engine::recognition::EmployeeFeedback;
 use crate::engine::RunResult;
 use crate::error::{Error, Result};
-use crate::output::adjust::Previous;
+use crate::output::adjust::{Due, Previous};
 use crate::output::atomic::Staging;
+use crate::output::exceptions::{Exception, Kind};
 use crate::output::feedback::Templates;
 use crate::output::manifest::FileHash;
 use crate::period::Period;
 use crate::policy::LoadedPolicy;
 use crate::{data, engine, output, policy};
+use clap::builder::PossibleValuesParser;
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -56,6 +58,11 @@ pub struct RunArgs {
     /// manifest; replay skips the same ones.
     #[arg(long, value_enum, value_delimiter = ',')]
     pub skip: Vec<Optional>,
+    /// Exception kinds that stop the run before anything is written
+    /// (comma-separated; see exceptions.csv), each listed with employee id
+    /// and detail.
+    #[arg(long, value_delimiter = ',', value_parser = PossibleValuesParser::new(Kind::names()))]
+    pub strict: Vec<String>,
 }
 
 /// Outputs a run may leave out (`--skip`).
@@ -105,6 +112,8 @@ pub struct RunConfig {
     pub lang: Option<policy::Language>,
     /// Outputs left out, sorted.
     pub skip: std::collections::BTreeSet<Optional>,
+    /// Exception kinds that refuse the run (`--strict`), sorted.
+    pub strict: Vec<Kind>,
 }
 
 /// Bundled example paths: relative to the working directory, or to the
@@ -145,48 +154,101 @@ impl RunArgs {
             actor: crate::ledger::actor(self.by.as_deref()),
             lang: self.lang.as_deref().and_then(policy::Language::parse),
             skip: self.skip.into_iter().collect(),
+            strict: strict_kinds(&self.strict),
         })
     }
+}
+
+/// `--strict` names as kinds, sorted, each once (clap checked the names).
+fn strict_kinds(names: &[String]) -> Vec<Kind> {
+    let kinds: std::collections::BTreeSet<Kind> =
+        names.iter().filter_map(|n| Kind::parse(n)).collect();
+    kinds.into_iter().collect()
 }
 
 pub fn main(args: RunArgs) -> Result<ExitCode> {
     let cfg = args.check()?;
     let done = execute(&cfg)?;
-    let totals = &done.totals;
-    println!(
-        "merit: {} {} → {}: {} employees, bonus {} + projects {} = total payout {} {}",
-        cfg.period,
-        cfg.policy.display(),
-        cfg.out.display(),
-        totals.headcount,
-        totals.bonus,
-        totals.project_bonus,
-        totals.total_payout,
-        totals.currency
-    );
-    println!("control totals:");
-    for (dept, t) in &totals.by_department {
-        println!(
-            "  department {dept:<16} {:>6} people  {:>16} {}",
-            t.headcount, t.total_payout, totals.currency
-        );
-    }
-    for (cur, t) in &totals.by_currency {
-        println!(
-            "  paid in {cur:<18} {:>6} people  {:>16} {cur}",
-            t.headcount, t.total_payout
-        );
-    }
+    print_totals(&cfg, &done.totals);
+    print_exceptions(&done.exceptions);
     // A million employees' results take a second to free; the process is
     // about to end and the system reclaims the memory at once.
     std::mem::forget(done.held);
     Ok(ExitCode::SUCCESS)
 }
 
-/// What a finished run leaves: its control totals, and the data and
-/// results, which the caller may drop or leave to the end of the process.
+/// What to pay now leads; a re-run then says what was paid before and
+/// the entitlement (adjustments.csv per employee).
+fn print_totals(cfg: &RunConfig, totals: &output::ControlTotals) {
+    let cur = &totals.currency;
+    let head = format!(
+        "merit: {} {} → {}",
+        cfg.period,
+        cfg.policy.display(),
+        cfg.out.display()
+    );
+    if totals.rerun {
+        println!(
+            "{head}: to pay now {} {cur} (adjustments.csv); already paid {}, entitlement {}, balance carried {} {cur}",
+            totals.to_pay_now, totals.already_paid, totals.entitlement, totals.balance_carried
+        );
+        println!(
+            "entitlement: {} employees, bonus {} + projects {} = total payout {} {cur}",
+            totals.headcount, totals.bonus, totals.project_bonus, totals.total_payout
+        );
+    } else {
+        println!(
+            "{head}: {} employees, bonus {} + projects {} = total payout {} {cur}, all to pay now",
+            totals.headcount, totals.bonus, totals.project_bonus, totals.total_payout
+        );
+    }
+    println!("control totals:");
+    // A re-run adds what to pay now to each line; the amounts before it
+    // are the entitlement.
+    let now = |t: &output::GroupTotals| {
+        if totals.rerun {
+            format!("  to pay now {:>14}", t.to_pay_now)
+        } else {
+            String::new()
+        }
+    };
+    for (dept, t) in &totals.by_department {
+        println!(
+            "  department {dept:<16} {:>6} people  {:>16} {cur}{}",
+            t.headcount,
+            t.total_payout,
+            now(t)
+        );
+    }
+    for (c, t) in &totals.by_currency {
+        println!(
+            "  paid in {c:<18} {:>6} people  {:>16} {c}{}",
+            t.headcount,
+            t.total_payout,
+            now(t)
+        );
+    }
+}
+
+/// The count of each kind found (exceptions.csv has the rows).
+fn print_exceptions(counts: &[(Kind, usize)]) {
+    let total: usize = counts.iter().map(|(_, n)| n).sum();
+    if total == 0 {
+        println!("exceptions: none");
+        return;
+    }
+    println!("exceptions: {total} (exceptions.csv)");
+    for (k, n) in counts.iter().filter(|(_, n)| *n > 0) {
+        println!("  {:<24} {n:>6}", k.name());
+    }
+}
+
+/// What a finished run leaves: its control totals and exception counts,
+/// and the data and results, which the caller may drop or leave to the end
+/// of the process.
 pub struct Done {
     pub totals: output::ControlTotals,
+    pub exceptions: Vec<(Kind, usize)>,
     held: Box<dyn std::any::Any>,
 }
 
@@ -203,6 +265,9 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
     }
     let run = compute(cfg, &lp, &mut data)?;
     let previous = read_previous(cfg, &lp)?;
+    let due = output::adjust::due(&lp, &data, &run, previous.as_ref());
+    let exceptions = output::exceptions::collect(&lp, &data, &run, &due);
+    output::exceptions::refuse(&exceptions, &cfg.strict)?;
     // Timed from recognition through the statements; logged by write_outputs.
     let started = std::time::Instant::now();
     let feedback = recognition(&lp, &data, &run)?;
@@ -214,6 +279,8 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
         run: &run,
         feedback: &feedback,
         previous: previous.as_ref(),
+        due: &due,
+        exceptions: &exceptions,
         lang: cfg.lang.unwrap_or(lp.policy.language),
     };
     // Each output goes to the staging folder as soon as it is built; a
@@ -231,8 +298,10 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
             actor: &cfg.actor,
         })?;
     }
+    let counts = output::exceptions::counts(&exceptions);
     Ok(Done {
         totals,
+        exceptions: counts,
         held: Box::new((run, data, feedback)),
     })
 }
@@ -297,6 +366,9 @@ struct Built<'a> {
     run: &'a RunResult,
     feedback: &'a [EmployeeFeedback],
     previous: Option<&'a Previous>,
+    /// What to pay now, per employee.
+    due: &'a Due<'a>,
+    exceptions: &'a [Exception],
     lang: policy::Language,
 }
 
@@ -339,13 +411,13 @@ fn write_outputs(
     );
     let totals = output::control_totals(b.lp, &groups);
     if let Some(prev) = b.previous {
-        out.put(output::adjust::build(b.lp, b.data, b.run, prev))?;
+        out.put(output::adjust::build(b.lp, b.data, b.run, prev, b.due))?;
     }
     if !b.skip(Optional::Workbook) {
         let stage = crate::progress::Stage::work("workbook", b.run.employees.len() as u64);
         out.put(output::OutFile {
             rel: "payouts.xlsx".into(),
-            bytes: output::workbook::build(b.lp, b.data, b.run, &totals)?,
+            bytes: output::workbook::build(b.lp, b.data, b.run, &totals, b.due, b.exceptions)?,
             rows: b.run.employees.len(),
         })?;
         stage.finish();
@@ -353,18 +425,29 @@ fn write_outputs(
     Ok((out.written, totals))
 }
 
-/// payouts.csv, scores.csv and summary.csv; returns the report (built
-/// meanwhile, written later) and the groups every total comes from.
+/// payouts.csv, scores.csv, summary.csv and exceptions.csv; returns the
+/// report (built meanwhile, written later) and the groups every total
+/// comes from.
 fn write_tables<'a>(
     b: &Built<'a>,
     out: &mut Staged,
 ) -> Result<(output::OutFile, output::Groups<'a>)> {
     let stage = crate::progress::Stage::work("payouts, scores, summary, report", 0);
     // Department, company and currency totals, once for every output.
-    let groups = output::groups(b.lp, b.data, b.run);
+    let groups = output::groups(b.lp, b.data, b.run, b.due);
     // The report is built on one core while the CSVs are written.
     let (report, csvs) = rayon::join(
-        || output::report::report(b.lp, b.data, b.run, &groups, b.feedback, b.lang),
+        || {
+            output::report::report(
+                b.lp,
+                b.data,
+                b.run,
+                &groups,
+                b.feedback,
+                b.exceptions,
+                b.lang,
+            )
+        },
         || -> Result<_> {
             Ok((
                 output::payouts(b.lp, b.data, b.run, out.staging)?,
@@ -375,6 +458,7 @@ fn write_tables<'a>(
     let (payouts, scores) = csvs?;
     out.written.extend([payouts, scores]);
     out.put(output::summary(b.lp, &groups))?;
+    out.put(output::exceptions::csv(b.exceptions))?;
     stage.finish();
     Ok((report, groups))
 }
@@ -415,7 +499,7 @@ fn finish(
     totals: output::ControlTotals,
 ) -> Result<()> {
     let stage = crate::progress::Stage::work("manifest and archive", 0);
-    let mut manifest = output::manifest::build(b.lp, b.data, b.run, written, totals);
+    let mut manifest = output::manifest::build(b.lp, b.data, b.run, written, totals, b.exceptions);
     manifest.language = Some(b.lang.code());
     manifest.skipped = b.cfg.skip.iter().map(|o| o.name()).collect();
     if let Some(prev) = b.previous {

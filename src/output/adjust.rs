@@ -8,8 +8,9 @@ use super::OutFile;
 use crate::data::table::Table;
 use crate::data::Data;
 use crate::decimal::{parse_decimal, round_fixed};
-use crate::engine::RunResult;
+use crate::engine::{EmployeeResult, RunResult};
 use crate::error::{Diagnostic, Error, Result};
+use crate::exact::Exact;
 use crate::policy::LoadedPolicy;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
@@ -183,17 +184,199 @@ fn add_adjusted(adj_path: &Path, paid: &mut Paid) -> Result<()> {
     Ok(())
 }
 
-pub fn build(lp: &LoadedPolicy, data: &Data, run: &RunResult, prev: &Previous) -> OutFile {
-    let r = &lp.policy.rounding;
-    let m = |d: Decimal| round_fixed(d, r.money_places, r.mode);
+/// One employee's pay for the period as this run settles it, in the
+/// policy currency: what was paid before, what the period now comes to,
+/// what to pay now and any overpayment carried as a balance.
+pub struct DueLine<'a> {
+    pub employee_id: &'a str,
+    /// Index into `RunResult::employees`; `None` for someone paid before
+    /// who is no longer in the run.
+    pub result: Option<usize>,
+    pub paid_before: Decimal,
+    /// The entitlement: this run's `total_payout` (zero when not in the run).
+    pub recomputed: Decimal,
+    /// `max(recomputed − paid_before, 0)`: never negative pay.
+    pub paid_now: Decimal,
+    /// `min(recomputed − paid_before, 0)`: an overpayment carried.
+    pub balance: Decimal,
+    /// The payout currency, and `paid_now` in it at this run's rate.
+    pub currency: &'a str,
+    pub paid_now_in_currency: Decimal,
+}
+
+impl DueLine<'_> {
+    pub fn difference(&self) -> Decimal {
+        self.recomputed - self.paid_before
+    }
+}
+
+/// What a run pays now, per employee sorted by id: everyone in the run on
+/// a first run; with `--previous`, the union with everyone paid before.
+/// The one place amounts due are computed (adjustments.csv, summary,
+/// control totals, workbook, report and payroll exports read it). Lines
+/// are made as they are read, so a large run does not hold them all.
+pub struct Due<'a> {
+    lp: &'a LoadedPolicy,
+    data: &'a Data,
+    run: &'a RunResult,
+    prev: Option<&'a Previous>,
+    /// A re-run's employee ids and their index into `run.employees`.
+    ids: Vec<(&'a str, Option<usize>)>,
+}
+
+impl<'a> Due<'a> {
+    /// A re-run (`--previous`): something was paid before.
+    pub fn rerun(&self) -> bool {
+        self.prev.is_some()
+    }
+
+    pub fn len(&self) -> usize {
+        match self.prev {
+            Some(_) => self.ids.len(),
+            None => self.run.employees.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every employee's line, sorted by employee id.
+    pub fn lines(&self) -> impl Iterator<Item = DueLine<'a>> + '_ {
+        (0..self.len()).map(|k| self.line(k))
+    }
+
+    fn line(&self, k: usize) -> DueLine<'a> {
+        let (id, result) = match self.prev {
+            Some(_) => self.ids[k],
+            None => (self.id(k), Some(k)),
+        };
+        let paid = self.prev.and_then(|p| p.paid.get(id).copied());
+        let (lp, data, run) = (self.lp, self.data, self.run);
+        due_line(lp, data, run, id, result, paid.unwrap_or_default())
+    }
+
+    fn id(&self, i: usize) -> &'a str {
+        let data: &'a Data = self.data;
+        data.employees[self.run.employees[i].employee].id.as_str()
+    }
+}
+
+pub fn due<'a>(
+    lp: &'a LoadedPolicy,
+    data: &'a Data,
+    run: &'a RunResult,
+    prev: Option<&'a Previous>,
+) -> Due<'a> {
+    let mut due = Due {
+        lp,
+        data,
+        run,
+        prev,
+        ids: Vec::new(),
+    };
+    if let Some(p) = prev {
+        let current: BTreeMap<&str, usize> =
+            (0..run.employees.len()).map(|i| (due.id(i), i)).collect();
+        let ids: BTreeSet<&str> = current
+            .keys()
+            .copied()
+            .chain(p.paid.keys().map(String::as_str))
+            .collect();
+        due.ids = ids
+            .into_iter()
+            .map(|id| (id, current.get(id).copied()))
+            .collect();
+    }
+    due
+}
+
+fn due_line<'a>(
+    lp: &'a LoadedPolicy,
+    data: &Data,
+    run: &'a RunResult,
+    employee_id: &'a str,
+    result: Option<usize>,
+    paid_before: Decimal,
+) -> DueLine<'a> {
+    let r = result.map(|i| &run.employees[i]);
+    let recomputed = r.map_or(Decimal::ZERO, |r| r.total);
+    let diff = recomputed - paid_before;
+    let (paid_now, balance) = (diff.max(Decimal::ZERO), diff.min(Decimal::ZERO));
+    let (currency, paid_now_in_currency) = match r.and_then(|r| r.local.as_ref().map(|l| (r, l))) {
+        // The whole total: the amount payouts.csv states.
+        Some((r, (cur, _, local))) if paid_now == r.total => (cur.as_str(), *local),
+        // Part of it: converted like the total (÷ the exact rate, one rounding).
+        Some((r, (cur, _, _))) => {
+            let rate = data.employees[r.employee].fx_rate_exact.exact();
+            let p = &lp.policy.rounding;
+            let local = (Exact::from(paid_now) / rate)
+                .round(p.money_places, p.mode)
+                .unwrap_or(paid_now);
+            (cur.as_str(), local)
+        }
+        None => (lp.policy.currency.as_str(), paid_now),
+    };
+    DueLine {
+        employee_id,
+        result,
+        paid_before,
+        recomputed,
+        paid_now,
+        balance,
+        currency,
+        paid_now_in_currency,
+    }
+}
+
+/// The files whose sha256 differs between this run and the earlier one.
+fn changed_files(lp: &LoadedPolicy, data: &Data, prev: &Previous) -> String {
     let now = current_hashes(lp, data);
     let keys: BTreeSet<&String> = now.keys().chain(prev.hashes.keys()).collect();
-    let changed_files: Vec<&str> = keys
+    let changed: Vec<&str> = keys
         .into_iter()
         .filter(|k| now.get(*k) != prev.hashes.get(*k))
         .map(|k| k.as_str())
         .collect();
-    let changed_files = changed_files.join("; ");
+    changed.join("; ")
+}
+
+/// The values that changed since the earlier run, as `NAME OLD → NEW`.
+fn changes(lp: &LoadedPolicy, e: Option<&EmployeeResult>, old: Option<&[String; 4]>) -> String {
+    let r = &lp.policy.rounding;
+    let m = |d: Decimal| round_fixed(d, r.money_places, r.mode);
+    match (e, old) {
+        (None, _) => "no longer in the run".to_owned(),
+        (Some(_), None) => "new in the run".to_owned(),
+        (Some(e), Some(old)) => {
+            let new = [
+                e.score.to_string(),
+                e.band.clone(),
+                m(e.bonus).to_string(),
+                m(e.project_bonus).to_string(),
+            ];
+            ["score", "rating", "bonus", "project_bonus"]
+                .iter()
+                .zip(old.iter().zip(&new))
+                .filter(|(_, (a, b))| a != b)
+                .map(|(n, (a, b))| format!("{n} {a} → {b}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+    }
+}
+
+/// `adjustments.csv`: one row per line of `due` (a re-run's).
+pub fn build(
+    lp: &LoadedPolicy,
+    data: &Data,
+    run: &RunResult,
+    prev: &Previous,
+    due: &Due,
+) -> OutFile {
+    let r = &lp.policy.rounding;
+    let m = |d: Decimal| round_fixed(d, r.money_places, r.mode);
+    let changed_files = changed_files(lp, data, prev);
     let mut c = Csv::with_header(&[
         "employee_id",
         "period",
@@ -205,58 +388,22 @@ pub fn build(lp: &LoadedPolicy, data: &Data, run: &RunResult, prev: &Previous) -
         "changes",
         "changed_files",
     ]);
-    let mut current: BTreeMap<&str, &crate::engine::EmployeeResult> = BTreeMap::new();
-    for e in &run.employees {
-        current.insert(&data.employees[e.employee].id, e);
-    }
-    let ids: BTreeSet<&str> = current
-        .keys()
-        .copied()
-        .chain(prev.paid.keys().map(String::as_str))
-        .collect();
-    let mut rows = 0;
-    for id in ids {
-        let paid = prev.paid.get(id).copied().unwrap_or_default();
-        let new = current.get(id).map_or(Decimal::ZERO, |e| e.total);
-        let diff = new - paid;
-        let (paid_now, balance) = if diff >= Decimal::ZERO {
-            (diff, Decimal::ZERO)
-        } else {
-            (Decimal::ZERO, diff)
-        };
-        let changes = match (current.get(id), prev.rows.get(id)) {
-            (None, _) => "no longer in the run".to_owned(),
-            (Some(_), None) => "new in the run".to_owned(),
-            (Some(e), Some(old)) => {
-                let new = [
-                    e.score.to_string(),
-                    e.band.clone(),
-                    m(e.bonus).to_string(),
-                    m(e.project_bonus).to_string(),
-                ];
-                ["score", "rating", "bonus", "project_bonus"]
-                    .iter()
-                    .zip(old.iter().zip(&new))
-                    .filter(|(_, (a, b))| a != b)
-                    .map(|(n, (a, b))| format!("{n} {a} → {b}"))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            }
-        };
-        c.text(id)
+    for l in due.lines() {
+        let e = l.result.map(|i| &run.employees[i]);
+        let changes = changes(lp, e, prev.rows.get(l.employee_id));
+        c.text(l.employee_id)
             .text(&run.period.label)
-            .num(m(paid))
-            .num(m(new))
-            .num(m(diff))
-            .num(m(paid_now))
-            .num(m(balance));
+            .num(m(l.paid_before))
+            .num(m(l.recomputed))
+            .num(m(l.difference()))
+            .num(m(l.paid_now))
+            .num(m(l.balance));
         c.text(&changes).text(&changed_files);
         c.end();
-        rows += 1;
     }
     OutFile {
         rel: "adjustments.csv".into(),
         bytes: c.finish().into_bytes(),
-        rows,
+        rows: due.len(),
     }
 }

@@ -36,6 +36,8 @@ pub struct Manifest {
     pub control_totals: ControlTotals,
     /// Employees in the employees table who were not employed on any day of the period.
     pub not_in_period: Vec<String>,
+    /// Exceptions per kind (`exceptions.csv`), every kind, zero included.
+    pub exceptions: std::collections::BTreeMap<&'static str, usize>,
     /// Where the copies of the policy files and inputs are kept.
     pub archive: ArchiveInfo,
     /// How merit was called; ignored by replay.
@@ -178,6 +180,7 @@ pub fn build(
     run: &RunResult,
     outputs: Vec<FileHash>,
     totals: ControlTotals,
+    exceptions: &[super::exceptions::Exception],
 ) -> Manifest {
     let p = &run.period;
     Manifest {
@@ -225,6 +228,10 @@ pub fn build(
         outputs,
         control_totals: totals,
         not_in_period: run.not_in_period.clone(),
+        exceptions: super::exceptions::counts(exceptions)
+            .into_iter()
+            .map(|(k, n)| (k.name(), n))
+            .collect(),
         archive: ArchiveInfo {
             policy: super::archive::POLICY_DIR,
             data: super::archive::DATA_DIR,

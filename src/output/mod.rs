@@ -6,6 +6,7 @@ pub mod archive;
 pub mod atomic;
 pub mod csv;
 pub mod display;
+pub mod exceptions;
 pub mod export;
 pub mod feedback;
 pub mod manifest;
@@ -173,6 +174,11 @@ pub struct Totals {
     pub bonus: Decimal,
     pub project_bonus: Decimal,
     pub total: Decimal,
+    /// What the run pays now, what was paid before and the overpayment
+    /// carried ([`adjust::Due`]); a first run pays its whole total now.
+    pub to_pay_now: Decimal,
+    pub already_paid: Decimal,
+    pub balance: Decimal,
     pub score_sum: Decimal,
     /// Rating band → people.
     pub bands: BTreeMap<String, usize>,
@@ -195,6 +201,12 @@ impl Totals {
         }
     }
 
+    fn add_due(&mut self, l: &adjust::DueLine) {
+        self.to_pay_now += l.paid_now;
+        self.already_paid += l.paid_before;
+        self.balance += l.balance;
+    }
+
     /// The mean final score, rounded once from its exact value.
     pub fn average_score(&self, places: u32, mode: crate::decimal::RoundingMode) -> Decimal {
         let n = Decimal::from(self.headcount.max(1));
@@ -207,30 +219,72 @@ impl Totals {
 /// (summary.csv, report.html, the control totals).
 pub struct Groups<'a> {
     pub departments: BTreeMap<&'a str, Totals>,
+    /// Everyone; in a re-run also those paid before and no longer in the
+    /// run (their already paid and balance only).
     pub company: Totals,
-    /// Payout currency → (people, amount paid in it).
-    pub currencies: BTreeMap<String, (usize, Decimal)>,
+    /// Payout currency → people, amounts in that currency.
+    pub currencies: BTreeMap<String, CurrencyTotals>,
+    /// A re-run (`--previous`).
+    pub rerun: bool,
 }
 
-pub fn groups<'a>(lp: &LoadedPolicy, data: &'a Data, run: &RunResult) -> Groups<'a> {
+/// One payout currency's people and amounts, in that currency.
+#[derive(Default)]
+pub struct CurrencyTotals {
+    pub headcount: usize,
+    pub total: Decimal,
+    pub to_pay_now: Decimal,
+}
+
+pub fn groups<'a>(
+    lp: &LoadedPolicy,
+    data: &'a Data,
+    run: &RunResult,
+    due: &adjust::Due,
+) -> Groups<'a> {
     let mut g = Groups {
         departments: BTreeMap::new(),
         company: Totals::default(),
         currencies: BTreeMap::new(),
+        rerun: due.rerun(),
     };
+    let department =
+        |r: &crate::engine::EmployeeResult| data.employees[r.employee].department.as_str();
     for r in &run.employees {
-        g.departments
-            .entry(data.employees[r.employee].department.as_str())
-            .or_default()
-            .add(r);
+        g.departments.entry(department(r)).or_default().add(r);
         g.company.add(r);
         let (cur, _, local) = local_payout(lp, r);
         let c = g.currencies.entry(cur).or_default();
-        c.0 += 1;
-        c.1 += local;
+        c.headcount += 1;
+        c.total += local;
+    }
+    for l in due.lines() {
+        g.company.add_due(&l);
+        if let Some(i) = l.result {
+            let r = &run.employees[i];
+            g.departments.entry(department(r)).or_default().add_due(&l);
+            // Its currency has an entry from the loop above.
+            if let Some(c) = g.currencies.get_mut(l.currency) {
+                c.to_pay_now += l.paid_now_in_currency;
+            }
+        }
     }
     g
 }
+
+/// Columns of `summary.csv` before the `rating_BAND` columns.
+pub const SUMMARY_COLUMNS: [&str; 10] = [
+    "level",
+    "department",
+    "headcount",
+    "to_pay_now",
+    "already_paid",
+    "balance_carried",
+    "bonus",
+    "project_bonus",
+    "total_payout",
+    "average_score",
+];
 
 pub fn summary(lp: &LoadedPolicy, groups: &Groups) -> OutFile {
     let bands: Vec<&str> = lp
@@ -239,24 +293,17 @@ pub fn summary(lp: &LoadedPolicy, groups: &Groups) -> OutFile {
         .iter()
         .map(|b| b.band.as_str())
         .collect();
-    let mut header = vec![
-        "level".to_string(),
-        "department".into(),
-        "headcount".into(),
-        "bonus".into(),
-        "project_bonus".into(),
-        "total_payout".into(),
-        "average_score".into(),
-    ];
+    let mut header: Vec<String> = SUMMARY_COLUMNS.iter().map(|c| c.to_string()).collect();
     header.extend(bands.iter().map(|b| format!("rating_{b}")));
     let mut c = Csv::with_header(&header.iter().map(String::as_str).collect::<Vec<_>>());
     let r = &lp.policy.rounding;
     let row = |c: &mut Csv, level: &str, name: &str, t: &Totals| {
         let avg = t.average_score(r.score_places, r.mode);
-        c.text(level)
-            .text(name)
-            .num(t.headcount)
-            .num(money(t.bonus, lp))
+        c.text(level).text(name).num(t.headcount);
+        c.num(money(t.to_pay_now, lp))
+            .num(money(t.already_paid, lp))
+            .num(money(t.balance, lp));
+        c.num(money(t.bonus, lp))
             .num(money(t.project_bonus, lp))
             .num(money(t.total, lp));
         c.num(round_fixed(avg, r.score_places, r.mode));
@@ -270,14 +317,15 @@ pub fn summary(lp: &LoadedPolicy, groups: &Groups) -> OutFile {
     }
     row(&mut c, "company", "", &groups.company);
     // What payroll pays, per payout currency.
-    for (cur, (n, total)) in &groups.currencies {
+    for (cur, t) in &groups.currencies {
         c.text("currency")
             .text(cur)
-            .num(n)
-            .num("")
-            .num("")
-            .num(money(*total, lp))
-            .num("");
+            .num(t.headcount)
+            .num(money(t.to_pay_now, lp));
+        for _ in 0..4 {
+            c.num("");
+        }
+        c.num(money(t.total, lp)).num("");
         for _ in &bands {
             c.num("");
         }
@@ -302,33 +350,50 @@ pub fn local_payout(
     }
 }
 
-/// Totals of one group, money as fixed-place text.
+/// Totals of one group, money as fixed-place text (`""` where a value is
+/// not stated for the group).
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct GroupTotals {
     pub headcount: usize,
+    pub to_pay_now: String,
+    pub already_paid: String,
+    pub balance_carried: String,
     pub bonus: String,
     pub project_bonus: String,
     pub total_payout: String,
 }
 
-/// Control totals of a run: in the policy currency, per department, and per
-/// payout currency (the amounts payroll pays).
+/// Control totals of a run: what to pay now first, then what was paid
+/// before and the entitlement, in the policy currency; per department; and
+/// per payout currency (the amounts payroll pays).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ControlTotals {
     pub currency: String,
+    pub to_pay_now: String,
+    pub already_paid: String,
+    /// What the period comes to (= `total_payout`).
+    pub entitlement: String,
+    pub balance_carried: String,
+    /// Whether something was paid before (`--previous`); not in the manifest.
+    #[serde(skip)]
+    pub rerun: bool,
     pub headcount: usize,
     pub bonus: String,
     pub project_bonus: String,
     pub total_payout: String,
     pub by_department: BTreeMap<String, GroupTotals>,
-    /// Payout currency → headcount and total paid in it (`bonus` and
-    /// `project_bonus` are left empty: they are computed in the policy currency).
+    /// Payout currency → headcount, to pay now and total in it (`bonus`,
+    /// `project_bonus`, `already_paid` and `balance_carried` are left empty:
+    /// they are computed in the policy currency).
     pub by_currency: BTreeMap<String, GroupTotals>,
 }
 
 pub fn control_totals(lp: &LoadedPolicy, groups: &Groups) -> ControlTotals {
     let group = |t: &Totals| GroupTotals {
         headcount: t.headcount,
+        to_pay_now: money(t.to_pay_now, lp),
+        already_paid: money(t.already_paid, lp),
+        balance_carried: money(t.balance, lp),
         bonus: money(t.bonus, lp),
         project_bonus: money(t.project_bonus, lp),
         total_payout: money(t.total, lp),
@@ -336,6 +401,11 @@ pub fn control_totals(lp: &LoadedPolicy, groups: &Groups) -> ControlTotals {
     let all = group(&groups.company);
     ControlTotals {
         currency: lp.policy.currency.clone(),
+        to_pay_now: all.to_pay_now,
+        already_paid: all.already_paid,
+        entitlement: all.total_payout.clone(),
+        balance_carried: all.balance_carried,
+        rerun: groups.rerun,
         headcount: all.headcount,
         bonus: all.bonus,
         project_bonus: all.project_bonus,
@@ -348,12 +418,13 @@ pub fn control_totals(lp: &LoadedPolicy, groups: &Groups) -> ControlTotals {
         by_currency: groups
             .currencies
             .iter()
-            .map(|(k, (n, t))| {
+            .map(|(k, t)| {
                 (
                     k.clone(),
                     GroupTotals {
-                        headcount: *n,
-                        total_payout: money(*t, lp),
+                        headcount: t.headcount,
+                        to_pay_now: money(t.to_pay_now, lp),
+                        total_payout: money(t.total, lp),
                         ..Default::default()
                     },
                 )

@@ -1,11 +1,14 @@
-//! `payouts.xlsx`: the payroll workbook — payouts, department summary and
-//! control totals. Money cells are numbers with a money format (Excel keeps
+//! `payouts.xlsx`: the payroll workbook — in a re-run first what to pay
+//! now per employee, then payouts, department summary, control totals and
+//! exceptions. Money cells are numbers with a money format (Excel keeps
 //! numbers as doubles; 15 significant digits carry any cent amount below a
 //! trillion exactly). Text from data is neutralised like in the CSV files.
 //! The writer stamps the current time into docProps/core.xml; merit
 //! replaces it with the period's start, so the same run gives the same bytes.
 
+use super::adjust::Due;
 use super::csv::neutralise;
+use super::exceptions::Exception;
 use crate::data::Data;
 use crate::engine::RunResult;
 use crate::error::{Error, Result};
@@ -32,6 +35,11 @@ fn number(d: Decimal) -> f64 {
     d.to_f64().unwrap_or(0.0)
 }
 
+/// A money amount the control totals hold as text.
+fn amount(text: &str) -> f64 {
+    number(text.parse().unwrap_or_default())
+}
+
 fn header(ws: &mut Worksheet, cols: &[&str]) -> Result<()> {
     let bold = Format::new().set_bold();
     for (i, c) in cols.iter().enumerate() {
@@ -41,8 +49,9 @@ fn header(ws: &mut Worksheet, cols: &[&str]) -> Result<()> {
 }
 
 /// Excel's sheet holds 1,048,576 rows, one of them the header.
+const MAX_ROWS: usize = 1_048_575;
+
 pub fn check_rows(employees: usize) -> Result<()> {
-    const MAX_ROWS: usize = 1_048_575;
     if employees > MAX_ROWS {
         return Err(Error::Usage(format!(
             "payouts.xlsx can hold at most {MAX_ROWS} employees (Excel's row limit) and this run pays {employees}; \
@@ -57,14 +66,21 @@ pub fn build(
     data: &Data,
     run: &RunResult,
     totals: &super::ControlTotals,
+    due: &Due,
+    exceptions: &[Exception],
 ) -> Result<Vec<u8>> {
     check_rows(run.employees.len())?;
+    check_rows(due.len())?;
     let places = lp.policy.rounding.money_places;
     let money = money_format(places);
     let mut wb = Workbook::new();
+    if due.rerun() {
+        to_pay_now_sheet(wb.add_worksheet(), lp, data, run, due, &money)?;
+    }
     payouts_sheet(wb.add_worksheet(), lp, data, run, &money)?;
     departments_sheet(wb.add_worksheet(), totals, &money)?;
     control_totals_sheet(wb.add_worksheet(), totals, &money)?;
+    exceptions_sheet(wb.add_worksheet(), exceptions)?;
     let bytes = wb.save_to_buffer().map_err(xlsx_err)?;
     let start = format!("{}T00:00:00Z", run.period.start());
     fixed_timestamps(&bytes, &start)
@@ -113,7 +129,8 @@ fn payouts_sheet(
     Ok(())
 }
 
-/// The Departments sheet: headcount and money per department.
+/// The Departments sheet: headcount and money per department, what to
+/// pay now first.
 fn departments_sheet(
     ws: &mut Worksheet,
     totals: &super::ControlTotals,
@@ -125,6 +142,9 @@ fn departments_sheet(
         &[
             "department",
             "headcount",
+            "to_pay_now",
+            "already_paid",
+            "balance_carried",
             "bonus",
             "project_bonus",
             "total_payout",
@@ -136,28 +156,25 @@ fn departments_sheet(
             .map_err(xlsx_err)?;
         ws.write_number_only(row, 1, t.headcount as f64)
             .map_err(xlsx_err)?;
-        ws.write_number(row, 2, number(t.bonus.parse().unwrap_or_default()), money)
-            .map_err(xlsx_err)?;
-        ws.write_number(
-            row,
-            3,
-            number(t.project_bonus.parse().unwrap_or_default()),
-            money,
-        )
-        .map_err(xlsx_err)?;
-        ws.write_number(
-            row,
-            4,
-            number(t.total_payout.parse().unwrap_or_default()),
-            money,
-        )
-        .map_err(xlsx_err)?;
+        let values = [
+            &t.to_pay_now,
+            &t.already_paid,
+            &t.balance_carried,
+            &t.bonus,
+            &t.project_bonus,
+            &t.total_payout,
+        ];
+        for (c, v) in values.into_iter().enumerate() {
+            ws.write_number(row, c as u16 + 2, amount(v), money)
+                .map_err(xlsx_err)?;
+        }
     }
     Ok(())
 }
 
-/// The Control totals sheet: the run's totals, then what is paid in each
-/// payout currency.
+/// The Control totals sheet: what to pay now, already paid, the
+/// entitlement and the balance carried; the run's totals; then per payout
+/// currency what to pay now and the total.
 fn control_totals_sheet(
     ws: &mut Worksheet,
     totals: &super::ControlTotals,
@@ -165,49 +182,119 @@ fn control_totals_sheet(
 ) -> Result<()> {
     ws.set_name("Control totals").map_err(xlsx_err)?;
     header(ws, &["item", "currency", "value"])?;
-    let mut row = 1;
-    let mut line =
-        |ws: &mut Worksheet, item: &str, cur: &str, v: f64, fmt: Option<&Format>| -> Result<()> {
-            ws.write_string_only(row, 0, item).map_err(xlsx_err)?;
-            ws.write_string_only(row, 1, cur).map_err(xlsx_err)?;
-            match fmt {
-                Some(f) => ws.write_number(row, 2, v, f).map_err(xlsx_err)?,
-                None => ws.write_number_only(row, 2, v).map_err(xlsx_err)?,
-            };
-            row += 1;
-            Ok(())
-        };
-    let cur = &totals.currency;
-    line(ws, "headcount", "", totals.headcount as f64, None)?;
-    line(
-        ws,
-        "bonus",
-        cur,
-        number(totals.bonus.parse().unwrap_or_default()),
-        Some(money),
-    )?;
-    line(
-        ws,
-        "project_bonus",
-        cur,
-        number(totals.project_bonus.parse().unwrap_or_default()),
-        Some(money),
-    )?;
-    line(
-        ws,
-        "total_payout",
-        cur,
-        number(totals.total_payout.parse().unwrap_or_default()),
-        Some(money),
-    )?;
+    let cur = totals.currency.as_str();
+    let mut lines: Vec<(&str, &str, f64, bool)> = vec![
+        ("to_pay_now", cur, amount(&totals.to_pay_now), true),
+        ("already_paid", cur, amount(&totals.already_paid), true),
+        ("entitlement", cur, amount(&totals.entitlement), true),
+        (
+            "balance_carried",
+            cur,
+            amount(&totals.balance_carried),
+            true,
+        ),
+        ("headcount", "", totals.headcount as f64, false),
+        ("bonus", cur, amount(&totals.bonus), true),
+        ("project_bonus", cur, amount(&totals.project_bonus), true),
+        ("total_payout", cur, amount(&totals.total_payout), true),
+    ];
     for (c, t) in &totals.by_currency {
-        line(
-            ws,
-            "payout_in_currency",
-            c,
-            number(t.total_payout.parse().unwrap_or_default()),
-            Some(money),
-        )?;
+        lines.push(("to_pay_now_in_currency", c, amount(&t.to_pay_now), true));
+    }
+    for (c, t) in &totals.by_currency {
+        lines.push(("payout_in_currency", c, amount(&t.total_payout), true));
+    }
+    for (i, (item, cur, v, is_money)) in lines.into_iter().enumerate() {
+        let row = i as u32 + 1;
+        ws.write_string_only(row, 0, item).map_err(xlsx_err)?;
+        ws.write_string_only(row, 1, cur).map_err(xlsx_err)?;
+        if is_money {
+            ws.write_number(row, 2, v, money).map_err(xlsx_err)?;
+        } else {
+            ws.write_number_only(row, 2, v).map_err(xlsx_err)?;
+        }
+    }
+    Ok(())
+}
+
+/// A re-run's first sheet: per employee what to pay now, then what was
+/// paid before, the entitlement and the balance carried (adjustments.csv).
+fn to_pay_now_sheet(
+    ws: &mut Worksheet,
+    lp: &LoadedPolicy,
+    data: &Data,
+    run: &RunResult,
+    due: &Due,
+    money: &Format,
+) -> Result<()> {
+    ws.set_name("To pay now").map_err(xlsx_err)?;
+    header(
+        ws,
+        &[
+            "employee_id",
+            "name",
+            "department",
+            "to_pay_now",
+            "already_paid",
+            "entitlement",
+            "balance_carried",
+            "currency",
+            "payout_currency",
+            "to_pay_now_in_currency",
+        ],
+    )?;
+    for (i, l) in due.lines().enumerate() {
+        let row = i as u32 + 1;
+        let e = l.result.map(|i| &data.employees[run.employees[i].employee]);
+        let texts = [
+            l.employee_id,
+            e.map_or("", |e| e.name.as_str()),
+            e.map_or("", |e| e.department.as_str()),
+        ];
+        for (c, t) in texts.iter().enumerate() {
+            ws.write_string_only(row, c as u16, &neutralise(t))
+                .map_err(xlsx_err)?;
+        }
+        for (c, v) in [l.paid_now, l.paid_before, l.recomputed, l.balance]
+            .into_iter()
+            .enumerate()
+        {
+            ws.write_number(row, c as u16 + 3, number(v), money)
+                .map_err(xlsx_err)?;
+        }
+        ws.write_string_only(row, 7, &lp.policy.currency)
+            .map_err(xlsx_err)?;
+        ws.write_string_only(row, 8, l.currency).map_err(xlsx_err)?;
+        ws.write_number(row, 9, number(l.paid_now_in_currency), money)
+            .map_err(xlsx_err)?;
+    }
+    Ok(())
+}
+
+/// The Exceptions sheet: the rows of exceptions.csv; past Excel's row
+/// limit, a last row counts the rest (the CSV has them all).
+fn exceptions_sheet(ws: &mut Worksheet, list: &[Exception]) -> Result<()> {
+    ws.set_name("Exceptions").map_err(xlsx_err)?;
+    header(ws, &["employee_id", "kind", "detail", "effect"])?;
+    let shown = if list.len() > MAX_ROWS {
+        MAX_ROWS - 1
+    } else {
+        list.len()
+    };
+    if shown < list.len() {
+        let more = format!("… and {} more in exceptions.csv", list.len() - shown);
+        ws.write_string_only(MAX_ROWS as u32, 0, &more)
+            .map_err(xlsx_err)?;
+    }
+    for (i, x) in list.iter().take(shown).enumerate() {
+        let row = i as u32 + 1;
+        for (c, t) in [x.employee_id.as_str(), x.kind.name(), &x.detail, &x.effect]
+            .iter()
+            .enumerate()
+        {
+            ws.write_string_only(row, c as u16, &neutralise(t))
+                .map_err(xlsx_err)?;
+        }
     }
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! `report.html`: the period at a glance for managers and finance — control
-//! totals, payout by department, score distribution, rating distribution per
+//! totals (what to pay now first), exceptions, payout by department, score distribution, rating distribution per
 //! department, a KPI attainment heatmap, top and bottom performers, and the
 //! recognition given.
 //!
@@ -12,10 +12,11 @@
 //! charts are in `charts`, the tables in `tables`.
 
 mod charts;
+mod exceptions;
 mod tables;
 
 use super::display::{esc, grouped, money};
-use super::{Groups, OutFile, Totals};
+use super::{Groups, OutFile};
 use crate::data::Data;
 use crate::engine::recognition::EmployeeFeedback;
 use crate::engine::RunResult;
@@ -73,12 +74,14 @@ pub fn report(
     run: &RunResult,
     groups: &Groups,
     feedback: &[EmployeeFeedback],
+    exceptions: &[super::exceptions::Exception],
     lang: Language,
 ) -> OutFile {
     let (depts, all) = (&groups.departments, &groups.company);
     let mut h = String::with_capacity(64 * 1024);
     head(&mut h, lp, run, lang);
-    control_totals(&mut h, lp, all, feedback, lang);
+    control_totals(&mut h, lp, groups, feedback, lang);
+    exceptions::section(&mut h, exceptions, lang);
 
     // One section: the bars, then the same numbers as a table.
     charts::payout_bars(&mut h, lp, depts, lang);
@@ -124,18 +127,22 @@ fn head(h: &mut String, lp: &LoadedPolicy, run: &RunResult, lang: Language) {
     );
 }
 
-/// The control-total cards: headcount, bonuses, payout, average score, awards.
+/// The control-total cards: what to pay now first (in a re-run, then what
+/// was paid before, the entitlement and any balance carried), headcount,
+/// bonuses, average score, awards.
 fn control_totals(
     h: &mut String,
     lp: &LoadedPolicy,
-    all: &Totals,
+    groups: &Groups,
     feedback: &[EmployeeFeedback],
     lang: Language,
 ) {
     let p = &lp.policy;
+    let all = &groups.company;
     let mode = p.rounding.mode;
     let awards: usize = feedback.iter().map(|f| f.awards.len()).sum();
-    let cards = [
+    let mut cards = pay_cards(lp, groups, lang);
+    cards.extend([
         (t(lang, "人数", "Headcount"), all.headcount.to_string()),
         (
             t(lang, "绩效奖金", "Performance bonus"),
@@ -145,7 +152,6 @@ fn control_totals(
             t(lang, "项目奖金", "Project bonus"),
             money(all.project_bonus, lp),
         ),
-        (t(lang, "合计发放", "Total payout"), money(all.total, lp)),
         (
             t(lang, "平均得分", "Average score"),
             grouped(
@@ -158,7 +164,7 @@ fn control_totals(
             t(lang, "表彰与激励", "Recognition awards"),
             awards.to_string(),
         ),
-    ];
+    ]);
     let _ = writeln!(
         h,
         "<section>\n<h2>{}</h2>\n<div class=\"cards\">",
@@ -173,6 +179,33 @@ fn control_totals(
         t(lang, "金额单位：", "Amounts in "),
         esc(&p.currency)
     );
+}
+
+/// The first cards: to pay now; in a re-run also already paid, the
+/// entitlement and the balance carried (adjustments.csv per employee).
+fn pay_cards(lp: &LoadedPolicy, groups: &Groups, lang: Language) -> Vec<(&'static str, String)> {
+    let all = &groups.company;
+    if !groups.rerun {
+        return vec![(
+            t(lang, "本次应发（合计发放）", "To pay now (total payout)"),
+            money(all.to_pay_now, lp),
+        )];
+    }
+    vec![
+        (t(lang, "本次应发", "To pay now"), money(all.to_pay_now, lp)),
+        (
+            t(lang, "已发放", "Already paid"),
+            money(all.already_paid, lp),
+        ),
+        (
+            t(lang, "应得合计", "Entitlement (total payout)"),
+            money(all.total, lp),
+        ),
+        (
+            t(lang, "结转余额（多发）", "Balance carried (overpaid)"),
+            money(all.balance, lp),
+        ),
+    ]
 }
 
 /// The footer names the engine version, the policy and the period.
