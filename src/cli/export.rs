@@ -7,7 +7,6 @@ use super::payrun::RecordedRun;
 use super::runfolder::Keyed;
 use crate::decimal::parse_decimal;
 use crate::error::{Error, Result};
-use crate::exact::Exact;
 use crate::ledger::Kind;
 use crate::output::csv::unneutralise;
 use crate::output::export::{self, Pay, PayLine};
@@ -186,7 +185,6 @@ fn pay_lines(r: &RecordedRun) -> Result<Vec<PayLine>> {
     } else {
         None
     };
-    let rnd = &r.lp.policy.rounding;
     let mut lines = Vec::new();
     for row in payouts.rows.values() {
         let get = |c: &str| unneutralise(payouts.get(row, c)).to_owned();
@@ -210,22 +208,9 @@ fn pay_lines(r: &RecordedRun) -> Result<Vec<PayLine>> {
         };
         let (cur, local) = (get("currency"), get("payout_currency"));
         if let Some(due) = &due {
-            let now = due
-                .rows
-                .iter()
-                .find(|(k, _)| unneutralise(k) == id)
-                .map(|(_, d)| due.get(d, "paid_now"));
-            let now = parse_decimal(now.unwrap_or("0"))
-                .map_err(|m| Error::Usage(format!("adjustments.csv, paid_now: {m}")))?;
+            let (now, in_currency) = due_now(due, &id)?;
             if now > Decimal::ZERO {
-                let amount = if local == cur {
-                    now
-                } else {
-                    (Exact::from(now) / Exact::from(num("fx_rate")?))
-                        .round(rnd.money_places, rnd.mode)
-                        .unwrap_or(now)
-                };
-                lines.push(line(Pay::Adjustment, amount, local.clone(), now));
+                lines.push(line(Pay::Adjustment, in_currency, local.clone(), now));
             }
         } else if local == cur {
             for (pay, col) in [(Pay::Bonus, "bonus"), (Pay::Project, "project_bonus")] {
@@ -244,6 +229,21 @@ fn pay_lines(r: &RecordedRun) -> Result<Vec<PayLine>> {
         }
     }
     Ok(lines)
+}
+
+/// A re-run's `paid_now` of `id` and the same in the payout currency, as
+/// `adjustments.csv` has them (zero when the employee has no row).
+fn due_now(due: &Keyed, id: &str) -> Result<(Decimal, Decimal)> {
+    let row = due
+        .rows
+        .iter()
+        .find(|(k, _)| unneutralise(k) == id)
+        .map(|(_, d)| d);
+    let cell = |c: &str| {
+        let v = row.map_or("0", |d| due.get(d, c));
+        parse_decimal(v).map_err(|m| Error::Usage(format!("adjustments.csv, {c}: {m}")))
+    };
+    Ok((cell("paid_now")?, cell("paid_now_in_currency")?))
 }
 
 /// Employee → cost centre when the policy names an employees column other

@@ -387,6 +387,8 @@ pub fn build(
         "balance_after",
         "changes",
         "changed_files",
+        "payout_currency",
+        "paid_now_in_currency",
     ]);
     for l in due.lines() {
         let e = l.result.map(|i| &run.employees[i]);
@@ -399,6 +401,7 @@ pub fn build(
             .num(m(l.paid_now))
             .num(m(l.balance));
         c.text(&changes).text(&changed_files);
+        c.text(l.currency).num(m(l.paid_now_in_currency));
         c.end();
     }
     OutFile {
