@@ -2,21 +2,22 @@
 //! write.
 //!
 //! A command first takes [`Claim::acquire`]: an exclusive lock on
-//! `PARENT/.NAME.merit-lock`, held until the output is in place (the empty
-//! lock file stays: removing it could let two runs lock different files).
-//! Under the lock it removes staging folders of the same output left by a
-//! killed run, and notes what `--out` holds. Files are then written into a
-//! hidden staging folder beside it, `.NAME.merit-staging-PID-N`, marked by
-//! a `.merit-staging` file naming `NAME`. The commit puts it in place in one
-//! rename that fails if a folder appeared at `--out` meanwhile, or swaps it
-//! with an earlier run that the caller allowed to be replaced (and checks it
-//! again after the swap, before removing it).
+//! `PARENT/.NAME.merit-lock`, held until the output is in place, then
+//! removed (see `lock.rs`). Under the lock it removes staging folders of the
+//! same output left by a killed run, and notes what `--out` holds. Files are
+//! then written into a hidden staging folder beside it,
+//! `.NAME.merit-staging-PID-N`, marked by a `.merit-staging` file naming
+//! `NAME`. The commit puts it in place in one rename that fails if a folder
+//! appeared at `--out` meanwhile, or swaps it with an earlier run that the
+//! caller allowed to be replaced (and checks it again after the swap, before
+//! removing it).
 
+mod lock;
 mod swap;
 
 use crate::error::{Error, Result};
+use lock::Lock;
 use std::ffi::{OsStr, OsString};
-use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -43,7 +44,11 @@ pub struct Claim {
     name: OsString,
     found: Found,
     replace: Option<Check>,
-    _lock: File,
+    lock: Option<Lock>,
+    /// Parent folders this claim created, deepest first: removed again
+    /// (when still empty) unless the output was committed.
+    created: Vec<PathBuf>,
+    committed: bool,
 }
 
 impl Claim {
@@ -60,19 +65,22 @@ impl Claim {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-        let parent = parent.canonicalize().map_err(|e| Error::io(parent, e))?;
-        let lock = lock(&parent, name, out)?;
-        remove_stale(&parent, name);
-        let real = parent.join(name);
-        Ok(Claim {
-            found: inspect(&real, out)?,
+        let mut claim = Claim {
             shown: out.to_path_buf(),
-            out: real,
+            out: PathBuf::new(),
             name: name.to_owned(),
+            found: Found::Absent,
             replace: None,
-            _lock: lock,
-        })
+            lock: None,
+            created: create_parents(parent).map_err(|e| Error::io(parent, e))?,
+            committed: false,
+        };
+        let parent = parent.canonicalize().map_err(|e| Error::io(parent, e))?;
+        claim.lock = Some(Lock::take(&parent, name, out)?);
+        remove_stale(&parent, name);
+        claim.out = parent.join(name);
+        claim.found = inspect(&claim.out, out)?;
+        Ok(claim)
     }
 
     pub fn found(&self) -> Found {
@@ -109,24 +117,31 @@ impl Claim {
     }
 }
 
-fn lock(parent: &Path, name: &OsStr, shown: &Path) -> Result<File> {
-    let path = parent.join(format!(".{}.merit-lock", name.to_string_lossy()));
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(|e| Error::io(&path, e))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Usage(format!(
-            "another merit run is writing to '{}' (it holds the lock {}); wait for it to finish or choose another --out",
-            shown.display(),
-            path.display()
-        ))),
-        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
+impl Drop for Claim {
+    fn drop(&mut self) {
+        drop(self.lock.take());
+        if !self.committed {
+            for dir in &self.created {
+                let _ = std::fs::remove_dir(dir);
+            }
+        }
     }
+}
+
+/// Creates `dir` and its missing ancestors; returns those it created,
+/// deepest first.
+fn create_parents(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut missing = Vec::new();
+    let mut p = dir;
+    while !p.as_os_str().is_empty() && std::fs::symlink_metadata(p).is_err() {
+        missing.push(p.to_path_buf());
+        match p.parent() {
+            Some(q) => p = q,
+            None => break,
+        }
+    }
+    std::fs::create_dir_all(dir)?;
+    Ok(missing)
 }
 
 fn inspect(out: &Path, shown: &Path) -> Result<Found> {
@@ -302,6 +317,7 @@ impl Staging {
             }
         }
         self.done = true;
+        self.claim.committed = true;
         Ok(())
     }
 
@@ -330,6 +346,7 @@ impl Staging {
             )));
         }
         self.done = true;
+        self.claim.committed = true;
         if let Err(e) = mark_and_remove(&old, &self.claim.name) {
             tracing::warn!(
                 "the earlier run was replaced but not fully removed from {} ({e}); the next run into this folder removes it",
@@ -514,6 +531,14 @@ mod tests {
         let e = Claim::acquire(&out).err().unwrap().to_string();
         assert!(e.contains("another merit run is writing"), "{e}");
         drop(first);
-        assert_eq!(Claim::acquire(&out).unwrap().found(), Found::Absent);
+        let lock = t.path().join(".out.merit-lock");
+        assert!(!lock.exists(), "removed when released");
+        let second = Claim::acquire(&out).unwrap();
+        assert!(lock.is_file());
+        drop(second);
+        // Parents the claim made are removed again when nothing was written.
+        let deep = t.path().join("a/b/out");
+        drop(Claim::acquire(&deep).unwrap());
+        assert!(!t.path().join("a").exists());
     }
 }
