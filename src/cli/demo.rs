@@ -153,6 +153,7 @@ fn print_next(dir: &Path) {
         "  merit run --policy {d}/policy --data {d}/data --period 2026-09 --out {d}/run-2026-09"
     );
     println!("  merit replay {d}/out");
+    println!("  merit status {d}/out");
 }
 
 /// The first employee id in a payouts.csv.
