@@ -268,8 +268,10 @@ fn refuses_a_non_empty_out_without_force() {
 fn a_failed_forced_run_leaves_out_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    std::fs::create_dir(&out).unwrap();
-    std::fs::write(out.join("keep.txt"), "paid").unwrap();
+    // An earlier run, which --force may replace.
+    let o = run(&example_policy(), &example_data(), "2026-Q3", &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let before = read_all(&out);
     let data = dir.path().join("data");
     copy_dir(&example_data(), &data);
     edit(
@@ -290,11 +292,29 @@ fn a_failed_forced_run_leaves_out_as_it_was() {
         "--force",
     ]);
     assert_eq!(o.status.code(), Some(2));
-    let files: Vec<_> = std::fs::read_dir(&out)
+    assert!(stderr(&o).contains("metrics.csv"), "{}", stderr(&o));
+    assert!(read_all(&out) == before, "the earlier run is unchanged");
+    let beside: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
-        .map(|e| e.unwrap().file_name())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".out."))
         .collect();
-    assert_eq!(files, vec![std::ffi::OsString::from("keep.txt")]);
+    assert!(beside.is_empty(), "no staging folder, no lock: {beside:?}");
+}
+
+/// Every file below `dir` with its bytes.
+fn read_all(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(read_all(&p));
+        } else {
+            out.push((p.clone(), std::fs::read(&p).unwrap()));
+        }
+    }
+    out.sort();
+    out
 }
 
 /// Replaces the first data row's cell in `column` (0-based) of a CSV table.

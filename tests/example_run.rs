@@ -1,5 +1,6 @@
 //! The bundled example, run through the real binary: snapshots of every
-//! output file, determinism across thread counts, and the no-argument run.
+//! output file and determinism across thread counts (the no-argument run:
+//! tests/safe_run.rs).
 
 mod common;
 use common::*;
@@ -102,32 +103,6 @@ fn same_outputs_on_one_and_two_threads() {
         without_invocation(&read(&runs[0], "manifest.json")),
         without_invocation(&read(&runs[1], "manifest.json"))
     );
-}
-
-#[test]
-fn no_arguments_runs_the_example_into_out() {
-    let dir = tempfile::tempdir().unwrap();
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_merit"))
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
-    let out = dir.path().join("out");
-    for f in ["payouts.csv", "scores.csv", "summary.csv", "manifest.json"] {
-        assert!(out.join(f).is_file(), "{f}");
-    }
-    assert!(stdout(&o).contains("2026-Q3"), "{}", stdout(&o));
-    // A second no-argument run replaces its own earlier output.
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_merit"))
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(read(&out, "payouts.csv"), {
-        let d2 = dir.path().join("again");
-        example_q3(&d2);
-        read(&d2, "payouts.csv")
-    });
 }
 
 #[test]

@@ -33,13 +33,14 @@ pub struct GenArgs {
     /// Kinds of evaluation period that get targets and ratings
     #[arg(long, value_delimiter = ',', default_value = "month,quarter,half,year", value_parser = ["month", "quarter", "half", "year"])]
     pub periods: Vec<String>,
-    /// Replace a non-empty output folder.
+    /// Replace a non-empty output folder (never the policy folder).
     #[arg(long)]
     pub force: bool,
 }
 
 pub fn main(args: GenArgs) -> Result<ExitCode> {
-    crate::output::atomic::check_target(&args.out, args.force)?;
+    // Held until the data folder is in place.
+    let claim = super::outdir::claim_any(&args.out, args.force, &[("--policy", &args.policy)])?;
     let (lp, _) = crate::output::feedback::load_policy(&args.policy)?;
     let start = match &args.start {
         Some(s) => {
@@ -74,7 +75,7 @@ pub fn main(args: GenArgs) -> Result<ExitCode> {
             })
             .collect(),
     };
-    let staging = crate::output::atomic::Staging::new(&args.out)?;
+    let staging = crate::output::atomic::Staging::new(claim)?;
     let written = gen::generate(&lp, &cfg, staging.path())?;
     staging.commit()?;
     let tables: Vec<String> = written

@@ -4,11 +4,13 @@
 
 mod approve;
 mod check;
+mod demo;
 mod diff;
 mod explain;
 mod export;
 mod gen;
 mod ledger;
+mod outdir;
 mod payrun;
 mod replay;
 mod run;
@@ -39,6 +41,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Write the bundled example into a new folder and run it (what `merit` alone does).
+    Demo(demo::DemoArgs),
     /// Run the period-end batch: scores, payouts, summary and manifest.
     Run(run::RunArgs),
     /// Check a policy (and optionally data against it) without paying anything.
@@ -70,6 +74,10 @@ pub fn run() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
+            let run = std::env::args().any(|a| a == "run");
+            if run && e.kind() == clap::error::ErrorKind::MissingRequiredArgument {
+                eprintln!("To try merit on the bundled example, run `merit demo`.");
+            }
             return match e.kind() {
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
                     ExitCode::SUCCESS
@@ -80,6 +88,7 @@ pub fn run() -> ExitCode {
     };
     init_logging(cli.verbose);
     let result = match cli.command {
+        Some(Command::Demo(args)) => demo::main(args),
         Some(Command::Run(args)) => run::main(args),
         Some(Command::Check(args)) => check::main(args),
         Some(Command::Test(args)) => test::main(args),
@@ -92,7 +101,7 @@ pub fn run() -> ExitCode {
         Some(Command::Status(args)) => status::main(args),
         Some(Command::Ledger(args)) => ledger::main(args),
         Some(Command::Export(args)) => export::main(args),
-        None => run::main(run::RunArgs::default()),
+        None => demo::main(demo::DemoArgs::default()),
     };
     match result {
         Ok(code) => code,

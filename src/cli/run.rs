@@ -14,29 +14,26 @@ use crate::policy::LoadedPolicy;
 use crate::{data, engine, output, policy};
 use clap::builder::PossibleValuesParser;
 use clap::Args;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub const EXAMPLE_POLICY: &str = "policies/platform-ops";
-pub const EXAMPLE_DATA: &str = "fixtures/platform-ops";
-pub const EXAMPLE_PERIOD: &str = "2026-Q3";
-pub const EXAMPLE_OUT: &str = "out";
-
 #[derive(Args, Debug, Default)]
+#[command(after_help = "To try merit on the bundled example first, run `merit demo`.")]
 pub struct RunArgs {
-    /// Policy folder [default: the bundled policies/platform-ops]
-    #[arg(long)]
+    /// Policy folder (policy.yaml and its scripts)
+    #[arg(long, required = true)]
     pub policy: Option<PathBuf>,
-    /// Data folder with employees, metrics and optional tables [default: fixtures/platform-ops]
-    #[arg(long)]
+    /// Data folder with employees, metrics and optional tables
+    #[arg(long, required = true)]
     pub data: Option<PathBuf>,
-    /// Period: 2026-09, 2026-Q3, 2026-H2 or 2026 [default: 2026-Q3]
-    #[arg(long)]
+    /// Period: 2026-09, 2026-Q3, 2026-H2 or 2026
+    #[arg(long, required = true)]
     pub period: Option<String>,
-    /// Output folder; must be empty or absent unless --force [default: out]
-    #[arg(long)]
+    /// Output folder; must be absent or empty unless --force
+    #[arg(long, required = true)]
     pub out: Option<PathBuf>,
-    /// Replace a non-empty output folder.
+    /// Replace an earlier merit run in --out (only one whose manifest lists
+    /// every file in it; never a folder the run reads).
     #[arg(long)]
     pub force: bool,
     /// An earlier run of the same period that was paid: write adjustments.csv
@@ -116,38 +113,22 @@ pub struct RunConfig {
     pub strict: Vec<Kind>,
 }
 
-/// Bundled example paths: relative to the working directory, or to the
-/// source tree when merit runs from elsewhere.
-fn example(rel: &str) -> PathBuf {
-    let here = PathBuf::from(rel);
-    if here.exists() {
-        return here;
-    }
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
-    if src.exists() {
-        src
-    } else {
-        here
-    }
+/// A flag clap requires, for callers that build `RunArgs` themselves.
+fn required<T>(v: Option<T>, flag: &str) -> Result<T> {
+    v.ok_or_else(|| Error::Usage(format!("merit run needs {flag}")))
 }
 
 impl RunArgs {
     pub fn check(self) -> Result<RunConfig> {
-        let all_default = self.policy.is_none()
-            && self.data.is_none()
-            && self.period.is_none()
-            && self.out.is_none();
-        let out = self.out.unwrap_or_else(|| PathBuf::from(EXAMPLE_OUT));
+        let period = required(self.period, "--period")?;
+        let out = required(self.out, "--out")?;
         let ledger = Some(super::payrun::ledger_for(&out, self.ledger.as_deref()));
-        // The no-argument example may replace its own earlier output.
-        let force = self.force || (all_default && out.join("manifest.json").is_file());
         Ok(RunConfig {
-            policy: self.policy.unwrap_or_else(|| example(EXAMPLE_POLICY)),
-            data: self.data.unwrap_or_else(|| example(EXAMPLE_DATA)),
-            period: Period::parse(self.period.as_deref().unwrap_or(EXAMPLE_PERIOD))
-                .map_err(Error::Usage)?,
+            policy: required(self.policy, "--policy")?,
+            data: required(self.data, "--data")?,
+            period: Period::parse(&period).map_err(Error::Usage)?,
             out,
-            force,
+            force: self.force,
             previous: self.previous,
             previous_checked: false,
             ledger,
@@ -179,7 +160,7 @@ pub fn main(args: RunArgs) -> Result<ExitCode> {
 
 /// What to pay now leads; a re-run then says what was paid before and
 /// the entitlement (adjustments.csv per employee).
-fn print_totals(cfg: &RunConfig, totals: &output::ControlTotals) {
+pub fn print_totals(cfg: &RunConfig, totals: &output::ControlTotals) {
     let cur = &totals.currency;
     let head = format!(
         "merit: {} {} → {}",
@@ -231,7 +212,7 @@ fn print_totals(cfg: &RunConfig, totals: &output::ControlTotals) {
 }
 
 /// The count of each kind found (exceptions.csv has the rows).
-fn print_exceptions(counts: &[(Kind, usize)]) {
+pub fn print_exceptions(counts: &[(Kind, usize)]) {
     let total: usize = counts.iter().map(|(_, n)| n).sum();
     if total == 0 {
         println!("exceptions: none");
@@ -254,7 +235,8 @@ pub struct Done {
 
 /// Runs the whole pipeline and writes the outputs atomically.
 pub fn execute(cfg: &RunConfig) -> Result<Done> {
-    output::atomic::check_target(&cfg.out, cfg.force)?;
+    // Held until the outputs are in place: a second run into --out fails now.
+    let claim = claim_out(cfg)?;
     if let (Some(dir), false) = (&cfg.previous, cfg.previous_checked) {
         super::verify::verified(dir, "--previous")?;
     }
@@ -285,7 +267,7 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
     };
     // Each output goes to the staging folder as soon as it is built; a
     // failure drops the staging folder, so --out is still all or nothing.
-    let staging = output::atomic::Staging::new(&cfg.out)?;
+    let staging = Staging::new(claim)?;
     let (written, totals) = write_outputs(&built, &staging, started)?;
     finish(&built, staging, written, totals.clone())?;
     if let Some(ledger) = &cfg.ledger {
@@ -304,6 +286,15 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
         exceptions: counts,
         held: Box::new((run, data, feedback)),
     })
+}
+
+/// Locks --out, which must not overlap the folders the run reads.
+fn claim_out(cfg: &RunConfig) -> Result<output::atomic::Claim> {
+    let mut inputs = vec![("--policy", cfg.policy.as_path()), ("--data", &cfg.data)];
+    if let Some(prev) = &cfg.previous {
+        inputs.push(("--previous", prev));
+    }
+    super::outdir::claim_run(&cfg.out, cfg.force, &inputs)
 }
 
 /// Loads the policy (printing its warnings) and the data checked against it.

@@ -1,0 +1,199 @@
+//! Where a command may write. `--out` never is, lies inside or contains a
+//! folder the command reads; it must be absent or empty, and `--force`
+//! replaces only an earlier merit run that holds nothing its manifest does
+//! not list. The checks run under the output's lock (`output::atomic`), and
+//! the replaced run is checked again when the new one takes its place.
+
+use super::runfolder::{RunFolder, MANIFEST};
+use crate::error::{Error, Result};
+use crate::output::archive::{DATA_DIR, POLICY_DIR, PREVIOUS_DIR};
+use crate::output::atomic::{Check, Claim, Found};
+use std::collections::BTreeSet;
+use std::path::{Component, Path, PathBuf};
+
+/// Locks `out` for `merit run` and checks it against the inputs (flag and
+/// folder) and `--force`.
+pub fn claim_run(out: &Path, force: bool, inputs: &[(&str, &Path)]) -> Result<Claim> {
+    claim(
+        out,
+        force,
+        inputs,
+        earlier_run,
+        "replace an earlier merit run there",
+    )
+}
+
+/// Locks `out` for a command whose `--force` replaces any folder.
+pub fn claim_any(out: &Path, force: bool, inputs: &[(&str, &Path)]) -> Result<Claim> {
+    claim(out, force, inputs, |_| Ok(()), "replace it")
+}
+
+fn claim(
+    out: &Path,
+    force: bool,
+    inputs: &[(&str, &Path)],
+    check: Check,
+    what_force_does: &str,
+) -> Result<Claim> {
+    disjoint(out, inputs)?;
+    let claim = Claim::acquire(out)?;
+    match claim.found() {
+        Found::NonEmpty if !force => Err(Error::Usage(format!(
+            "--out '{}' is not empty; choose another folder, or pass --force to {what_force_does}",
+            out.display()
+        ))),
+        Found::NonEmpty => match check(claim.path()) {
+            Ok(()) => Ok(claim.replacing(check)),
+            Err(why) => Err(Error::Usage(format!(
+                "--force replaces only an earlier merit run, and '{}' is not one to replace: {why}; nothing was changed",
+                out.display()
+            ))),
+        },
+        Found::Absent | Found::Empty => Ok(claim),
+    }
+}
+
+/// Refuses an output that is, lies inside or contains an input folder.
+fn disjoint(out: &Path, inputs: &[(&str, &Path)]) -> Result<()> {
+    let real_out = resolve(out).map_err(|e| Error::io(out, e))?;
+    for (flag, input) in inputs {
+        // A missing input is reported when it is read.
+        let Ok(real_in) = input.canonicalize() else {
+            continue;
+        };
+        let how = if real_out == real_in {
+            "is"
+        } else if real_in.starts_with(&real_out) {
+            "contains"
+        } else if real_out.starts_with(&real_in) {
+            "lies inside"
+        } else {
+            continue;
+        };
+        return Err(Error::Usage(format!(
+            "--out '{}' {how} the {flag} folder '{}'; a run never writes where it reads: choose another --out",
+            out.display(),
+            input.display()
+        )));
+    }
+    Ok(())
+}
+
+/// `p` absolute with symbolic links resolved as far as it exists; the
+/// rest, which does not exist yet, taken as written.
+fn resolve(p: &Path) -> std::io::Result<PathBuf> {
+    let mut real = PathBuf::new();
+    for c in std::path::absolute(p)?.components() {
+        match c {
+            Component::ParentDir => {
+                real.pop();
+            }
+            Component::CurDir => {}
+            other => {
+                real.push(other);
+                if let Ok(r) = real.canonicalize() {
+                    real = r;
+                }
+            }
+        }
+    }
+    Ok(real)
+}
+
+/// Whether `dir` is an earlier merit run holding only what its manifest
+/// lists, which `--force` may replace; the reason when it is not.
+fn earlier_run(dir: &Path) -> std::result::Result<(), String> {
+    if !dir.join(MANIFEST).is_file() {
+        return Err(format!("it has no {MANIFEST}"));
+    }
+    let run = RunFolder::open(dir).map_err(|e| e.to_string())?;
+    if run.str_at("/engine/name").ok() != Some("merit") {
+        return Err(format!("its {MANIFEST} was not written by merit run"));
+    }
+    let mut listed = BTreeSet::from([MANIFEST.to_owned()]);
+    let lists = [
+        ("outputs", ""),
+        ("policy_files", POLICY_DIR),
+        ("inputs", DATA_DIR),
+        ("previous_files", PREVIOUS_DIR),
+    ];
+    for (key, base) in lists {
+        if key == "previous_files" && run.manifest.get(key).is_none() {
+            continue;
+        }
+        for f in run.listed(key).map_err(|e| e.to_string())? {
+            listed.insert(match base {
+                "" => f.path,
+                _ => format!("{base}/{}", f.path),
+            });
+        }
+    }
+    match first_unlisted(dir, "", &listed) {
+        None => Ok(()),
+        Some(extra) => Err(format!(
+            "it holds '{extra}', which its {MANIFEST} does not list (move it out first)"
+        )),
+    }
+}
+
+/// The first entry below `dir` (as `rel/…`) that is neither a listed file
+/// nor a folder on the way to one; symbolic links are never listed.
+fn first_unlisted(dir: &Path, rel: &str, listed: &BTreeSet<String>) -> Option<String> {
+    let shown = |name: &str| match rel {
+        "" => name.to_owned(),
+        _ => format!("{rel}/{name}"),
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Some(format!("{rel}/ (unreadable)"));
+    };
+    let mut entries: Vec<_> = entries.flatten().collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let path = shown(&e.file_name().to_string_lossy());
+        let Ok(kind) = e.file_type() else {
+            return Some(path);
+        };
+        if kind.is_dir() {
+            let prefix = format!("{path}/");
+            if !listed.iter().any(|l| l.starts_with(&prefix)) {
+                return Some(prefix);
+            }
+            if let Some(x) = first_unlisted(&e.path(), &path, listed) {
+                return Some(x);
+            }
+        } else if !(kind.is_file() && listed.contains(&path)) {
+            return Some(path);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolve_keeps_what_does_not_exist_yet() {
+        let t = tempfile::tempdir().unwrap();
+        let real = t.path().canonicalize().unwrap();
+        let p = t.path().join("a/../b/./c");
+        assert_eq!(resolve(&p).unwrap(), real.join("b/c"));
+    }
+
+    #[test]
+    fn overlaps_are_named() {
+        let t = tempfile::tempdir().unwrap();
+        let data = t.path().join("data");
+        std::fs::create_dir_all(data.join("sub")).unwrap();
+        let how = |out: &Path| {
+            disjoint(out, &[("--data", &data)])
+                .err()
+                .map(|e| e.to_string())
+        };
+        assert!(how(&data).unwrap().contains(" is the --data folder"));
+        assert!(how(&data.join("x")).unwrap().contains("lies inside"));
+        assert!(how(t.path()).unwrap().contains("contains"));
+        assert_eq!(how(&t.path().join("data2")), None);
+        assert!(how(&data.join("../data/sub/..")).unwrap().contains(" is "));
+    }
+}
