@@ -143,6 +143,9 @@ fn now_utc() -> String {
 impl Ledger {
     /// Opens (creating if absent) the ledger at `path`.
     pub fn open(path: &Path) -> Result<Ledger> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
         let conn = Connection::open(path).map_err(|e| sql(path, e))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .and_then(|_| conn.execute_batch(SCHEMA))

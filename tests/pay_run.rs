@@ -420,3 +420,37 @@ fn the_ledger_is_append_only_and_verifiable() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("row 1 (run of"), "{}", stdout(&o));
 }
+
+#[test]
+fn a_plan_pins_its_ledger_so_another_folder_cannot_pay_twice() {
+    let s = Setup::new();
+    let yaml = s.path("policy").join("policy.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    std::fs::write(&yaml, text + "ledger: ../books/merit-ledger.sqlite\n").unwrap();
+    s.ok("a/q3", &[]);
+    assert!(s.path("books/merit-ledger.sqlite").is_file());
+    assert!(!s.path("a/merit-ledger.sqlite").exists());
+    // export finds the ledger the run was recorded in, from its manifest.
+    let o = merit(&[
+        "export",
+        &s.s("a/q3"),
+        "--to",
+        "payroll",
+        "--out",
+        &s.s("pay.csv"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = s.run("b/q3", &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("was already paid by the run"),
+        "{}",
+        stderr(&o)
+    );
+    let status = merit(&["status", &s.s("a/q3")]);
+    assert!(
+        stdout(&status).contains("paid (exported to payroll)"),
+        "{}",
+        stdout(&status)
+    );
+}

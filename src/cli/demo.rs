@@ -71,6 +71,7 @@ pub fn main(args: DemoArgs) -> Result<ExitCode> {
         period: Period::parse(PERIOD).map_err(Error::Usage)?,
         // The demo's own ledger, beside its run, as `merit run` would.
         ledger: Some(super::payrun::ledger_for(&out, None)),
+        ledger_given: true,
         actor: crate::ledger::actor(None),
         out,
         force: false,

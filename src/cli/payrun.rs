@@ -18,6 +18,32 @@ pub fn ledger_for(run_dir: &Path, given: Option<&Path>) -> PathBuf {
     }
 }
 
+/// The ledger a run checks and records in: `--ledger`, else the policy's
+/// `ledger:` (relative to the policy folder), else the default beside
+/// `--out` (`default`); `None` records nothing (replay).
+pub fn run_ledger(
+    default: Option<&Path>,
+    given: bool,
+    lp: &crate::policy::LoadedPolicy,
+) -> Option<PathBuf> {
+    let default = default?;
+    match (&lp.policy.ledger, given) {
+        (Some(p), false) => Some(lp.dir.join(p)),
+        _ => Some(default.to_path_buf()),
+    }
+}
+
+/// The ledger of an existing run: `--ledger`, else the one its manifest
+/// says it was recorded in, else beside the run.
+pub fn ledger_of(run: &super::runfolder::RunFolder, given: Option<&Path>) -> PathBuf {
+    let recorded = run.str_at("/invocation/ledger").ok().map(PathBuf::from);
+    match (given, recorded) {
+        (Some(g), _) => g.to_path_buf(),
+        (None, Some(r)) => r,
+        (None, None) => ledger_for(&run.dir, None),
+    }
+}
+
 /// sha256 of a run folder's manifest.json.
 pub fn manifest_sha(run_dir: &Path) -> Result<String> {
     let path = run_dir.join(super::runfolder::MANIFEST);
@@ -81,7 +107,7 @@ impl RecordedRun {
     pub fn open(dir: &Path, ledger: Option<&Path>, why: &str) -> Result<RecordedRun> {
         let run = super::verify::verified(dir, why)?;
         let manifest = manifest_sha(dir)?;
-        let path = ledger_for(dir, ledger);
+        let path = ledger_of(&run, ledger);
         if !path.is_file() {
             return Err(Error::Usage(format!(
                 "no run ledger at {}; `merit run` records runs there (or give --ledger)",

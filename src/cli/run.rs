@@ -103,6 +103,8 @@ pub struct RunConfig {
     pub previous_checked: bool,
     /// The ledger to record the run in; `None` records nothing (replay).
     pub ledger: Option<PathBuf>,
+    /// `ledger` came from `--ledger` (else the policy's `ledger:` wins).
+    pub ledger_given: bool,
     /// Who runs it.
     pub actor: String,
     /// Overrides the policy's language.
@@ -132,6 +134,7 @@ impl RunArgs {
             previous: self.previous,
             previous_checked: false,
             ledger,
+            ledger_given: self.ledger.is_some(),
             actor: crate::ledger::actor(self.by.as_deref()),
             lang: self.lang.as_deref().and_then(policy::Language::parse),
             skip: self.skip.into_iter().collect(),
@@ -241,7 +244,8 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
         super::verify::verified(dir, "--previous")?;
     }
     let (lp, templates, mut data) = load(cfg)?;
-    if let Some(ledger) = &cfg.ledger {
+    let ledger = super::payrun::run_ledger(cfg.ledger.as_deref(), cfg.ledger_given, &lp);
+    if let Some(ledger) = &ledger {
         let (plan, period) = (&lp.policy.id, &cfg.period.label);
         super::payrun::check_may_pay(ledger, plan, period, cfg.previous.as_deref())?;
     }
@@ -269,8 +273,8 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
     // failure drops the staging folder, so --out is still all or nothing.
     let staging = Staging::new(claim)?;
     let (written, totals) = write_outputs(&built, &staging, started)?;
-    finish(&built, staging, written, totals.clone())?;
-    if let Some(ledger) = &cfg.ledger {
+    finish(&built, staging, written, totals.clone(), ledger.as_deref())?;
+    if let Some(ledger) = &ledger {
         super::payrun::record_run(&super::payrun::Recorded {
             ledger,
             plan: &lp.policy.id,
@@ -488,9 +492,16 @@ fn finish(
     staging: Staging,
     written: Vec<FileHash>,
     totals: output::ControlTotals,
+    ledger: Option<&std::path::Path>,
 ) -> Result<()> {
     let stage = crate::progress::Stage::work("manifest and archive", 0);
     let mut manifest = output::manifest::build(b.lp, b.data, b.run, written, totals, b.exceptions);
+    manifest.invocation.ledger = ledger.map(|l| {
+        std::path::absolute(l)
+            .unwrap_or_else(|_| l.to_path_buf())
+            .display()
+            .to_string()
+    });
     manifest.language = Some(b.lang.code());
     manifest.skipped = b.cfg.skip.iter().map(|o| o.name()).collect();
     if let Some(prev) = b.previous {

@@ -2,7 +2,7 @@
 //! approvals it has and lacks, what was exported, whether a re-run
 //! followed it.
 
-use super::payrun::{ledger_for, manifest_sha};
+use super::payrun::{ledger_of, manifest_sha};
 use super::runfolder::RunFolder;
 use crate::error::Result;
 use crate::ledger::{Event, Kind, Ledger};
@@ -41,7 +41,7 @@ pub fn main(args: StatusArgs) -> Result<ExitCode> {
             let _ = writeln!(s, "             {}: {}", p.file, p.why);
         }
     }
-    let path = ledger_for(&args.run, args.ledger.as_deref());
+    let path = ledger_of(&run, args.ledger.as_deref());
     let recorded = if path.is_file() {
         let ledger = Ledger::open(&path)?;
         ledger_part(&mut s, &ledger, &manifest, &args.run)?

@@ -57,6 +57,10 @@ pub const INVOCATION: &str = "invocation";
 pub struct Invocation {
     pub command_line: Vec<String>,
     pub working_dir: String,
+    /// The run ledger the run was recorded in (absolute), read by
+    /// `approve`, `status` and `export`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ledger: Option<String>,
 }
 
 impl Invocation {
@@ -68,6 +72,7 @@ impl Invocation {
             working_dir: std::env::current_dir()
                 .map(|d| d.display().to_string())
                 .unwrap_or_default(),
+            ledger: None,
         }
     }
 }

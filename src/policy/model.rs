@@ -63,6 +63,9 @@ pub struct Policy {
     /// Layout of `merit export` files for payroll and the general ledger.
     #[serde(default)]
     pub export: super::payrun::Export,
+    /// The plan's run ledger, relative to the policy folder, so every run
+    /// of the plan checks and records in one place (`--ledger` overrides).
+    pub ledger: Option<String>,
 }
 
 /// Employees paid in another currency: their base salary is converted to
