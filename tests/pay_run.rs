@@ -454,3 +454,25 @@ fn a_plan_pins_its_ledger_so_another_folder_cannot_pay_twice() {
         stdout(&status)
     );
 }
+
+#[test]
+fn force_never_replaces_an_approved_or_exported_run() {
+    let s = approvals_setup();
+    s.ok("q3", &[]);
+    assert!(approve(&s, "q3", "hr", "Ann").status.success());
+    let before = std::fs::read(s.path("q3").join("manifest.json")).unwrap();
+    let o = s.run("q3", &["--force"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("holds a run approved by Ann"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read(s.path("q3").join("manifest.json")).unwrap(),
+        before
+    );
+    // An unsigned run may still be replaced.
+    s.ok("draft", &[]);
+    s.ok("draft", &["--force"]);
+}

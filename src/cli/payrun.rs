@@ -69,6 +69,33 @@ pub fn check_may_pay(
     }
 }
 
+/// `--force` never replaces a run that was approved or exported: the
+/// ledger points at it as the evidence of what was signed or paid.
+pub fn refuse_replacing_signed(out: &Path, ledger: Option<&Path>) -> Result<()> {
+    let Ok(run) = super::runfolder::RunFolder::open(out) else {
+        return Ok(());
+    };
+    let path = ledger_of(&run, ledger);
+    if !path.is_file() {
+        return Ok(());
+    }
+    let ledger = Ledger::open(&path)?;
+    let manifest = manifest_sha(out)?;
+    for kind in [Kind::Export, Kind::Approval] {
+        if let Some(e) = ledger.acts(&manifest, kind)?.first() {
+            return Err(Error::Usage(format!(
+                "--force: {} holds a run {} by {} at {} (ledger {}); it is kept as the record of what was signed or paid — write the new run elsewhere",
+                out.display(),
+                if kind == Kind::Export { "exported" } else { "approved" },
+                e.actor,
+                e.at,
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// What a finished run records.
 pub struct Recorded<'a> {
     pub ledger: &'a Path,

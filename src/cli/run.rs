@@ -298,7 +298,11 @@ fn claim_out(cfg: &RunConfig) -> Result<output::atomic::Claim> {
     if let Some(prev) = &cfg.previous {
         inputs.push(("--previous", prev));
     }
-    super::outdir::claim_run(&cfg.out, cfg.force, &inputs)
+    let claim = super::outdir::claim_run(&cfg.out, cfg.force, &inputs)?;
+    if cfg.force {
+        super::payrun::refuse_replacing_signed(&cfg.out, cfg.ledger.as_deref())?;
+    }
+    Ok(claim)
 }
 
 /// Loads the policy (printing its warnings) and the data checked against it.
