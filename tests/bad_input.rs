@@ -424,3 +424,29 @@ fn money_too_large_for_a_decimal_is_located_not_a_panic() {
         "{err}"
     );
 }
+
+#[test]
+fn an_optional_table_that_cannot_be_read_is_an_error_not_absent() {
+    // Issue 15: a ratings table that is a directory, a FIFO or a broken link
+    // silently dropped every review.
+    let make: [(&str, fn(&std::path::Path)); 3] = [
+        ("directory", |p| std::fs::create_dir(p).unwrap()),
+        ("fifo", |p| {
+            assert!(std::process::Command::new("mkfifo")
+                .arg(p)
+                .status()
+                .unwrap()
+                .success())
+        }),
+        ("broken link", |p| {
+            std::os::unix::fs::symlink("/nonexistent/ratings.csv", p).unwrap()
+        }),
+    ];
+    for (what, make) in make {
+        let c = Case::new();
+        std::fs::remove_file(c.data("ratings.csv")).unwrap();
+        make(&c.data("ratings.csv"));
+        let err = c.fails("2026-Q3");
+        assert!(err.contains("ratings.csv: error:"), "{what}: {err}");
+    }
+}

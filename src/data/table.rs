@@ -26,11 +26,31 @@ const BATCH_ROWS: usize = 1 << 20;
 /// Bytes per batch of a CSV table read in parts.
 const BATCH_BYTES: usize = 64 << 20;
 
+/// Whether a table file is there: absent only when nothing has the name;
+/// a directory, FIFO, socket or broken link under it is an error, never a
+/// silently missing table (issue 15).
+fn present(path: &Path) -> Result<bool> {
+    if std::fs::symlink_metadata(path).is_err() {
+        return Ok(false);
+    }
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Ok(true),
+        Ok(_) => Err(Error::one(Diagnostic::error(
+            path,
+            "not a regular file (a directory, FIFO or device); a table must be a file",
+        ))),
+        Err(e) => Err(Error::one(Diagnostic::error(
+            path,
+            format!("cannot be opened ({e}); a broken link is not a missing table"),
+        ))),
+    }
+}
+
 /// Finds `<name>.csv` or `<name>.parquet` in `dir`; both present is an error.
 pub fn find(dir: &Path, name: &str) -> Result<Option<PathBuf>> {
     let csv = dir.join(format!("{name}.csv"));
     let pq = dir.join(format!("{name}.parquet"));
-    match (csv.is_file(), pq.is_file()) {
+    match (present(&csv)?, present(&pq)?) {
         (true, true) => Err(Error::one(Diagnostic::error(
             &pq,
             format!("both {name}.csv and {name}.parquet exist; keep one"),
