@@ -429,7 +429,8 @@ fn money_too_large_for_a_decimal_is_located_not_a_panic() {
 fn an_optional_table_that_cannot_be_read_is_an_error_not_absent() {
     // Issue 15: a ratings table that is a directory, a FIFO or a broken link
     // silently dropped every review.
-    let make: [(&str, fn(&std::path::Path)); 3] = [
+    type Make = fn(&std::path::Path);
+    let make: [(&str, Make); 3] = [
         ("directory", |p| std::fs::create_dir(p).unwrap()),
         ("fifo", |p| {
             assert!(std::process::Command::new("mkfifo")
