@@ -451,3 +451,36 @@ fn an_optional_table_that_cannot_be_read_is_an_error_not_absent() {
         assert!(err.contains("ratings.csv: error:"), "{what}: {err}");
     }
 }
+
+#[test]
+fn gen_refuses_absurd_sizes_instead_of_aborting() {
+    // Issue 15: 2^64-1 employees aborted on allocation; 2^32-1 months panicked.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("g");
+    let policy = example_policy();
+    for (flag, v) in [
+        ("--employees", "18446744073709551615"),
+        ("--months", "4294967295"),
+        ("--employees", "0"),
+    ] {
+        let (e, m) = if flag == "--employees" {
+            (v, "3")
+        } else {
+            ("10", v)
+        };
+        let o = merit(&[
+            "gen",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--employees",
+            e,
+            "--months",
+            m,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{flag} {v}: {}", stderr(&o));
+        assert!(stderr(&o).contains("not in 1.."), "{}", stderr(&o));
+        assert!(!out.exists());
+    }
+}

@@ -12,11 +12,11 @@ pub struct GenArgs {
     /// Policy folder whose KPIs, roles, review, gates, pool and currencies shape the data
     #[arg(long)]
     pub policy: PathBuf,
-    /// Number of employees
-    #[arg(long)]
-    pub employees: usize,
-    /// Number of months of metrics
-    #[arg(long)]
+    /// Number of employees (1 to 100,000,000)
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub employees: u64,
+    /// Number of months of metrics (1 to 240)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=240))]
     pub months: u32,
     /// Output folder; must be empty or absent unless --force
     #[arg(long)]
@@ -55,7 +55,8 @@ pub fn main(args: GenArgs) -> Result<ExitCode> {
             .unwrap_or(Month::new(2026, 1)),
     };
     let cfg = gen::Config {
-        employees: args.employees,
+        // At most 10^8 by the argument's range: fits a usize.
+        employees: args.employees as usize,
         months: args.months,
         start,
         format: if args.format == "parquet" {
