@@ -198,7 +198,7 @@ fn bad_arguments_exit_2() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("--employees and --months must be at least 1"),
+        stderr(&o).contains("invalid value '0' for '--employees <EMPLOYEES>': 0 is not in 1..=100000000"),
         "{}",
         stderr(&o)
     );
