@@ -5,7 +5,7 @@
 //! changed outside merit breaks the chain (`merit ledger --verify`).
 
 use crate::error::{Diagnostic, Error, Result};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -162,12 +162,37 @@ impl Ledger {
 
     /// Appends `e` after the last row, in one immediate transaction so two
     /// writers cannot fork the chain; returns the row as stored.
-    pub fn append(&mut self, mut e: Event) -> Result<Event> {
+    pub fn append(&mut self, e: Event) -> Result<Event> {
+        self.locked(|l| l.insert(e))
+    }
+
+    /// Runs `f` holding the ledger's write lock (an immediate transaction):
+    /// what `f` reads cannot change before what it appends is committed, so
+    /// a check and the row it allows are one step. Rolled back if `f` fails.
+    pub fn locked<T>(&mut self, f: impl FnOnce(&mut Ledger) -> Result<T>) -> Result<T> {
         let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
             .map_err(|err| sql(&path, err))?;
+        match f(self) {
+            Ok(v) => match self.conn.execute_batch("COMMIT") {
+                Ok(()) => Ok(v),
+                Err(err) => {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    Err(sql(&path, err))
+                }
+            },
+            Err(err) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(err)
+            }
+        }
+    }
+
+    /// Inserts `e` after the last row; the caller holds the lock.
+    fn insert(&mut self, mut e: Event) -> Result<Event> {
+        let path = self.path.clone();
+        let tx = &self.conn;
         let last: Option<(i64, String)> = tx
             .query_row(
                 "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1",
@@ -200,8 +225,15 @@ impl Ledger {
             ],
         )
         .map_err(|err| sql(&path, err))?;
-        tx.commit().map_err(|err| sql(&path, err))?;
         Ok(e)
+    }
+
+    /// Appends `e` inside [`Ledger::locked`].
+    pub fn append_locked(&mut self, e: Event) -> Result<Event> {
+        if self.conn.is_autocommit() {
+            return self.append(e);
+        }
+        self.insert(e)
     }
 
     /// Every row, in order.

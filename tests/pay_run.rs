@@ -476,3 +476,59 @@ fn force_never_replaces_an_approved_or_exported_run() {
     s.ok("draft", &[]);
     s.ok("draft", &["--force"]);
 }
+
+#[test]
+fn two_exports_at_once_cannot_both_pay_the_period() {
+    let s = Setup::new();
+    s.ok("a/q3", &[]);
+    s.ok("a/q3-again", &[]);
+    // Another writer holds the ledger while both exports check it.
+    let ledger = rusqlite::Connection::open(s.path("a/merit-ledger.sqlite")).unwrap();
+    ledger.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let spawn = |run: &str, file: &str| {
+        Command::new(env!("CARGO_BIN_EXE_merit"))
+            .args(["export", &s.s(run), "--to", "payroll", "--out", &s.s(file)])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn("a/q3", "a.csv"), spawn("a/q3-again", "b.csv"));
+    std::thread::sleep(Duration::from_millis(1500));
+    ledger.execute_batch("COMMIT").unwrap();
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let paid = [&a, &b].iter().filter(|o| o.status.success()).count();
+    assert_eq!(paid, 1, "{}\n{}", stderr(&a), stderr(&b));
+    let files = ["a.csv", "b.csv"]
+        .iter()
+        .filter(|f| s.path(f).exists())
+        .count();
+    assert_eq!(files, 1, "the refused export leaves no file");
+}
+
+#[test]
+fn a_rerun_of_a_run_never_paid_cannot_pay_only_the_difference() {
+    let s = Setup::new();
+    s.ok("q3", &[]);
+    edit(
+        &s.path("data").join("metrics.csv"),
+        "E001,2026-08,gmv,325699.56",
+        "E001,2026-08,gmv,395699.56",
+    );
+    s.ok("q3-fix", &["--previous", &s.s("q3")]);
+    let pay = |run: &str, file: &str| {
+        merit(&["export", &s.s(run), "--to", "payroll", "--out", &s.s(file)])
+    };
+    let o = pay("q3-fix", "fix.csv");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("export the run it corrects first"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!s.path("fix.csv").exists());
+    // Paid in order, both go through.
+    assert!(pay("q3", "q3.csv").status.success());
+    let o = pay("q3-fix", "fix.csv");
+    assert!(o.status.success(), "{}", stderr(&o));
+}

@@ -58,8 +58,8 @@ pub fn main(args: ExportArgs) -> Result<ExitCode> {
             args.out.display()
         )));
     }
-    let mut r = RecordedRun::open(&args.run, args.ledger.as_deref(), "export")?;
-    may_export(&r, args.to)?;
+    let r = RecordedRun::open(&args.run, args.ledger.as_deref(), "export")?;
+    may_export(&r, &r.ledger, args.to)?;
     let lines = pay_lines(&r)?;
     let p = &r.lp.policy;
     let period = r.event.period.clone();
@@ -77,7 +77,6 @@ pub fn main(args: ExportArgs) -> Result<ExitCode> {
     } else {
         export::csv(&sheet, places)
     };
-    write_new(&args.out, &bytes)?;
     let totals = totals(&lines);
     let shown: Vec<String> = totals.iter().map(|(c, t)| format!("{t} {c}")).collect();
     let mut e = r.event(Kind::Export, &crate::ledger::actor(args.by.as_deref()));
@@ -89,7 +88,22 @@ pub fn main(args: ExportArgs) -> Result<ExitCode> {
         sheet.rows.len(),
         shown.join(", ")
     );
-    let e = r.ledger.append(e)?;
+    // The checks again, the file and its ledger row as one step under the
+    // ledger's write lock: two exports at once cannot both pay the period.
+    let mut written = false;
+    let mut lock = crate::ledger::Ledger::open(r.ledger.path())?;
+    let e = lock
+        .locked(|l| {
+            may_export(&r, l, args.to)?;
+            write_new(&args.out, &bytes)?;
+            written = true;
+            l.append_locked(e)
+        })
+        .inspect_err(|_| {
+            if written {
+                let _ = std::fs::remove_file(&args.out);
+            }
+        })?;
     println!(
         "merit: {what} export of {} ({} {}) → {}: {} rows, {} (ledger row {})",
         args.run.display(),
@@ -104,9 +118,10 @@ pub fn main(args: ExportArgs) -> Result<ExitCode> {
 }
 
 /// Refuses a run lacking approvals, one already exported to the same
-/// target, or (payroll) a period another run paid.
-fn may_export(r: &RecordedRun, to: Target) -> Result<()> {
-    let missing = r.missing_approvals()?;
+/// target, (payroll) a period another run paid, or (payroll) a re-run of a
+/// period nobody paid: it pays only the difference from a run never paid.
+fn may_export(r: &RecordedRun, ledger: &crate::ledger::Ledger, to: Target) -> Result<()> {
+    let missing = r.missing_approvals_in(ledger)?;
     if !missing.is_empty() {
         return Err(Error::Usage(format!(
             "{} lacks the approval of: {} (merit approve RUN --as ROLE --by NAME)",
@@ -119,8 +134,7 @@ fn may_export(r: &RecordedRun, to: Target) -> Result<()> {
     } else {
         "journal"
     };
-    if let Some(done) = r
-        .ledger
+    if let Some(done) = ledger
         .acts(&r.manifest, Kind::Export)?
         .into_iter()
         .find(|e| e.role == target)
@@ -135,8 +149,17 @@ fn may_export(r: &RecordedRun, to: Target) -> Result<()> {
     }
     if to == Target::Payroll {
         let prev = Some(r.event.previous.as_str()).filter(|p| !p.is_empty());
-        if let Some(why) = r.ledger.may_pay(&r.event.plan, &r.event.period, prev)? {
+        if let Some(why) = ledger.may_pay(&r.event.plan, &r.event.period, prev)? {
             return Err(Error::Usage(why));
+        }
+        if prev.is_some() && ledger.paid(&r.event.plan, &r.event.period)?.is_none() {
+            return Err(Error::Usage(format!(
+                "{} is a re-run: it pays only what is due beyond the run it corrects, but no run of {} of plan '{}' was exported to payroll in the ledger {}; export the run it corrects first (or pay a fresh run)",
+                r.run.dir.display(),
+                r.event.period,
+                r.event.plan,
+                ledger.path().display()
+            )));
         }
     }
     Ok(())

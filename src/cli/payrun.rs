@@ -161,7 +161,12 @@ impl RecordedRun {
 
     /// The roles of the plan's `approvals` still missing for this run.
     pub fn missing_approvals(&self) -> Result<Vec<String>> {
-        let given = self.ledger.acts(&self.manifest, Kind::Approval)?;
+        self.missing_approvals_in(&self.ledger)
+    }
+
+    /// The same, read through `ledger` (a connection holding the lock).
+    pub fn missing_approvals_in(&self, ledger: &Ledger) -> Result<Vec<String>> {
+        let given = ledger.acts(&self.manifest, Kind::Approval)?;
         Ok(self
             .lp
             .policy
