@@ -103,7 +103,8 @@ impl Event {
         }
     }
 
-    /// sha256 over the previous hash and every field, unit-separated.
+    /// sha256 over the previous hash and every field, each prefixed by its
+    /// length so no text can move between neighbouring fields.
     fn chain_hash(&self, prev_hash: &str) -> String {
         let fields = [
             prev_hash,
@@ -120,7 +121,10 @@ impl Event {
             &self.detail,
         ];
         let mut h = Sha256::new();
-        h.update(fields.join("\u{1f}").as_bytes());
+        for f in fields {
+            h.update(format!("{}:", f.len()).as_bytes());
+            h.update(f.as_bytes());
+        }
         format!("{:x}", h.finalize())
     }
 }

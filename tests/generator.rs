@@ -198,7 +198,8 @@ fn bad_arguments_exit_2() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("invalid value '0' for '--employees <EMPLOYEES>': 0 is not in 1..=100000000"),
+        stderr(&o)
+            .contains("invalid value '0' for '--employees <EMPLOYEES>': 0 is not in 1..=100000000"),
         "{}",
         stderr(&o)
     );

@@ -453,6 +453,15 @@ fn a_plan_pins_its_ledger_so_another_folder_cannot_pay_twice() {
         "{}",
         stdout(&status)
     );
+    // Another ledger cannot be named to get around the pinned one.
+    let o = s.run("c/q3", &["--ledger", &s.s("other.sqlite")]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the plan pins its ledger"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!s.path("other.sqlite").exists() && !s.path("c/q3").exists());
 }
 
 #[test]

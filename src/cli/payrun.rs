@@ -33,6 +33,28 @@ pub fn run_ledger(
     }
 }
 
+/// A plan that pins its ledger is paid through that ledger only: `--ledger`
+/// may name it again but not another.
+pub fn check_pinned(given: Option<&Path>, lp: &crate::policy::LoadedPolicy) -> Result<()> {
+    let (Some(given), Some(pinned)) = (given, &lp.policy.ledger) else {
+        return Ok(());
+    };
+    let pinned = lp.dir.join(pinned);
+    let abs = |p: &Path| {
+        p.canonicalize()
+            .or_else(|_| std::path::absolute(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    if abs(given) == abs(&pinned) {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "--ledger {}: the plan pins its ledger to {} (policy ledger:); its runs are checked and recorded there only",
+        given.display(),
+        pinned.display()
+    )))
+}
+
 /// The ledger of an existing run: `--ledger`, else the one its manifest
 /// says it was recorded in, else beside the run.
 pub fn ledger_of(run: &super::runfolder::RunFolder, given: Option<&Path>) -> PathBuf {

@@ -244,6 +244,9 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
         super::verify::verified(dir, "--previous")?;
     }
     let (lp, templates, mut data) = load(cfg)?;
+    if cfg.ledger_given {
+        super::payrun::check_pinned(cfg.ledger.as_deref(), &lp)?;
+    }
     let ledger = super::payrun::run_ledger(cfg.ledger.as_deref(), cfg.ledger_given, &lp);
     if let Some(ledger) = &ledger {
         let (plan, period) = (&lp.policy.id, &cfg.period.label);
