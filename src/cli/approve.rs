@@ -41,24 +41,21 @@ pub fn main(args: ApproveArgs) -> Result<ExitCode> {
             )
         }));
     }
-    if let Some(done) = r
-        .ledger
-        .acts(&r.manifest, Kind::Approval)?
-        .into_iter()
-        .find(|e| e.role == args.role)
-    {
-        return Err(Error::Usage(format!(
-            "{} was already approved as {} by {} at {}",
-            args.run.display(),
-            done.role,
-            done.actor,
-            done.at
-        )));
-    }
     let mut e = r.event(Kind::Approval, args.by.trim());
     e.role = args.role.clone();
     e.detail = args.note.unwrap_or_default();
-    let e = r.ledger.append(e)?;
+    let (manifest, run) = (r.manifest.clone(), args.run.display().to_string());
+    // The check and the row in one step: two approvals at once cannot both pass.
+    let e = r.ledger.locked(|l| {
+        let acts = l.acts(&manifest, Kind::Approval)?;
+        if let Some(done) = acts.into_iter().find(|x| x.role == e.role) {
+            return Err(Error::Usage(format!(
+                "{run} was already approved as {} by {} at {}",
+                done.role, done.actor, done.at
+            )));
+        }
+        l.append_locked(e)
+    })?;
     let missing = r.missing_approvals()?;
     println!(
         "merit: approved {} ({} {}) as {} by {} (ledger row {})",

@@ -183,16 +183,15 @@ fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
         .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.merit-tmp-{}", std::process::id()));
     std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    if path.exists() {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::Usage(format!(
+    // A hard link never replaces: a file that appeared meanwhile is kept.
+    let linked = std::fs::hard_link(&tmp, path);
+    let _ = std::fs::remove_file(&tmp);
+    linked.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => Error::Usage(format!(
             "{} appeared meanwhile; not overwritten",
             path.display()
-        )));
-    }
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
+        )),
+        _ => Error::io(path, e),
     })
 }
 
