@@ -433,6 +433,35 @@ fn template_errors_are_located_and_stop_the_run() {
 }
 
 #[test]
+fn runaway_templates_stop_with_a_located_error() {
+    // Issue 15: nested loops made even `merit check` hang; a huge string
+    // wrote ~95 MB per statement.
+    let c = PolicyCopy::new();
+    std::fs::create_dir(c.file("templates")).unwrap();
+    std::fs::write(
+        c.file("templates/statement.md.j2"),
+        "{% for a in range(100000) %}{% for b in range(100000) %}x{% endfor %}{% endfor %}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        c.file("templates/statement.html.j2"),
+        "{{ \"x\" * 10000000 }}\n",
+    )
+    .unwrap();
+    let start = std::time::Instant::now();
+    let err = c.fails();
+    assert!(start.elapsed().as_secs() < 60, "took {:?}", start.elapsed());
+    assert!(
+        err.contains("templates/statement.md.j2:") && err.contains("fuel"),
+        "{err}"
+    );
+    assert!(
+        err.contains("templates/statement.html.j2:") && err.contains("over the limit of 4 MiB"),
+        "{err}"
+    );
+}
+
+#[test]
 fn unknown_language_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");

@@ -38,8 +38,30 @@ pub struct Templates {
     dir: PathBuf,
 }
 
+/// Template instructions one statement may run: the built-in templates need
+/// a few thousand; a runaway loop stops here instead of hanging (issue 15).
+const STATEMENT_FUEL: u64 = 20_000_000;
+/// Bytes one rendered statement may have.
+const MAX_STATEMENT_BYTES: usize = 4 << 20;
+
+/// A rendered statement, refused when larger than [`MAX_STATEMENT_BYTES`].
+fn bounded(text: String) -> std::result::Result<String, minijinja::Error> {
+    if text.len() <= MAX_STATEMENT_BYTES {
+        return Ok(text);
+    }
+    Err(minijinja::Error::new(
+        minijinja::ErrorKind::InvalidOperation,
+        format!(
+            "the statement is {} bytes, over the limit of {} MiB",
+            text.len(),
+            MAX_STATEMENT_BYTES >> 20
+        ),
+    ))
+}
+
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
+    env.set_fuel(Some(STATEMENT_FUEL));
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_keep_trailing_newline(true);
     env.set_trim_blocks(true);
@@ -167,7 +189,7 @@ impl Templates {
             let langs = lang.map_or(Language::ALL.to_vec(), |l| vec![l]);
             for lang in langs {
                 let tmpl = templates.env.get_template(rel).expect("added above");
-                if let Err(e) = tmpl.render(Statement::sample(lang)) {
+                if let Err(e) = tmpl.render(Statement::sample(lang)).and_then(bounded) {
                     let subject = format!("a sample {} statement", lang.code());
                     diags.push(template_error(&dir.join(rel), text, &e, &subject));
                     // One report per template: the other language fails alike.
@@ -198,7 +220,7 @@ impl Templates {
             .env
             .get_template(name)
             .expect("picked from known names");
-        tmpl.render(statement).map_err(|e| {
+        tmpl.render(statement).and_then(bounded).map_err(|e| {
             let (path, source) = match name.strip_prefix(BUILTIN_PREFIX) {
                 Some(n) => (
                     PathBuf::from(format!("<merit built-in {n}>")),
