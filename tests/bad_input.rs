@@ -484,3 +484,35 @@ fn gen_refuses_absurd_sizes_instead_of_aborting() {
         assert!(!out.exists());
     }
 }
+
+#[test]
+fn a_policy_nested_absurdly_deep_is_refused_at_once() {
+    // Issue 15: 200,000 nested levels took longer than 15 s to parse.
+    let dir = tempfile::tempdir().unwrap();
+    let pol = dir.path().join("policy");
+    copy_dir(&example_policy(), &pol);
+    let yaml = pol.join("policy.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    let n = 200_000;
+    let deep = format!("{text}\nx: {}{}\n", "[".repeat(n), "]".repeat(n));
+    std::fs::write(&yaml, &deep).unwrap();
+    let start = std::time::Instant::now();
+    let o = merit(&["check", "--policy", pol.to_str().unwrap()]);
+    assert!(start.elapsed().as_secs() < 10, "{:?}", start.elapsed());
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains("brackets nested more than 64 deep are refused"),
+        "{}",
+        stderr(&o)
+    );
+    let lines = text.lines().count() + 2;
+    assert!(
+        stderr(&o).contains(&format!("policy.yaml:{lines}:")),
+        "{}",
+        stderr(&o)
+    );
+    // The example's own flow maps, quotes and apostrophes pass.
+    std::fs::write(&yaml, text.replace("title:", "# it's fine: [[[\ntitle:")).unwrap();
+    let o = merit(&["check", "--policy", pol.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

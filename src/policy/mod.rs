@@ -161,6 +161,7 @@ fn yaml_text(files: &[PolicyFileBytes], yaml_path: &Path) -> Result<String> {
 /// Parses `policy.yaml`, first part by part so that every structural error
 /// is reported at once; the warnings found so far come back with the policy.
 fn parse(yaml_path: &Path, yaml_text: &str) -> Result<(Policy, Diagnostics)> {
+    structure::check_size(yaml_path, yaml_text)?;
     let value: serde_yaml::Value = serde_yaml::from_str(yaml_text)
         .map_err(|e| Error::one(yaml_error(yaml_path, yaml_text, &e)))?;
     let mut diags = Diagnostics::default();

@@ -270,3 +270,56 @@ fn sections(file: &Path, text: &str, top: &serde_yaml::Mapping, diags: &mut Diag
     whole!("review", Review);
     whole!("bonus", Bonus);
 }
+
+/// Bytes a `policy.yaml` may have: real plans are a few kilobytes.
+const MAX_POLICY_BYTES: usize = 1 << 20;
+/// Nesting a `policy.yaml` may have, in flow brackets or indentation
+/// columns: parsing time grows with the square of the depth (issue 15).
+const MAX_FLOW_DEPTH: usize = 64;
+const MAX_INDENT: usize = 256;
+
+/// Refuses a policy too large or too deeply nested to be a plan, before the
+/// YAML parser spends minutes on it.
+pub fn check_size(file: &Path, text: &str) -> crate::error::Result<()> {
+    let fail = |d: Diagnostic| Err(crate::error::Error::one(d));
+    if text.len() > MAX_POLICY_BYTES {
+        return fail(Diagnostic::error(
+            file,
+            format!("{} bytes: a policy.yaml may have at most 1 MiB", text.len()),
+        ));
+    }
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    for (n, line) in text.lines().enumerate() {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        if indent > MAX_INDENT {
+            let m = format!(
+                "indented {indent} columns: nesting deeper than {MAX_INDENT} columns is refused"
+            );
+            return fail(Diagnostic::error(file, m).at(n + 1, 1));
+        }
+        // A quote opens a scalar only where one starts (not `Let's`).
+        let mut prev = ' ';
+        for (col, c) in line.chars().enumerate() {
+            let starts = matches!(prev, ' ' | ':' | '[' | '{' | ',' | '-');
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') if starts => quote = Some(c),
+                (None, '#') if prev == ' ' => break,
+                (None, '[' | '{') => depth += 1,
+                (None, ']' | '}') => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            prev = c;
+            if depth > MAX_FLOW_DEPTH {
+                let m = format!("brackets nested more than {MAX_FLOW_DEPTH} deep are refused");
+                return fail(Diagnostic::error(file, m).at(n + 1, col + 1));
+            }
+        }
+        // Quoted scalars spanning lines are rare in plans; a stray quote
+        // must not swallow the rest of the file.
+        quote = None;
+    }
+    Ok(())
+}
