@@ -65,9 +65,25 @@ impl Diagnostic {
     }
 }
 
+/// Text safe for a terminal: control characters other than line breaks and
+/// tabs (an escape sequence in a data cell could rewrite the screen) are
+/// shown escaped, `\u{1b}`.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    s.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c.to_string(),
+            c if c.is_control() => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
+        write!(f, "{}", printable(&self.file))?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
             if let Some(col) = self.col {
@@ -78,12 +94,23 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, ": {sev}: {}", self.message)?;
+        write!(f, ": {sev}: {}", printable(&self.message))?;
         if let (Some(src), Some(line)) = (&self.source_line, self.line) {
             let num = line.to_string();
             let pad = " ".repeat(num.len());
             let caret_at = self.col.unwrap_or(1).saturating_sub(1);
             // Columns count characters, so the caret lines up with CJK text too.
+            // A control character shows as U+FFFD, one column like the caret counts.
+            let src: String = src
+                .chars()
+                .map(|c| {
+                    if c.is_control() && c != '\t' {
+                        '\u{fffd}'
+                    } else {
+                        c
+                    }
+                })
+                .collect();
             let lead: String = src
                 .chars()
                 .take(caret_at)

@@ -516,3 +516,18 @@ fn a_policy_nested_absurdly_deep_is_refused_at_once() {
     let o = merit(&["check", "--policy", pol.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+#[test]
+fn control_characters_in_data_are_escaped_in_messages() {
+    // Issue 15: an escape sequence in a cell reached the terminal raw.
+    let c = Case::new();
+    edit(
+        &c.data("metrics.csv"),
+        "E001,2026-01,registrations,",
+        "E001,2026-01,registrations,\u{1b}[2J12",
+    );
+    let err = c.fails("2026-Q3");
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+    assert!(err.contains("metrics.csv:2:4: error:"), "{err}");
+    assert!(err.contains("\\u{1b}"), "{err}");
+}

@@ -123,7 +123,10 @@ pub fn report(e: &Error) {
                 if n == 1 { "" } else { "s" }
             );
         }
-        other => eprintln!("merit: error: {other}"),
+        other => eprintln!(
+            "merit: error: {}",
+            crate::error::printable(&other.to_string())
+        ),
     }
 }
 
