@@ -541,3 +541,27 @@ fn a_rerun_of_a_run_never_paid_cannot_pay_only_the_difference() {
     let o = pay("q3-fix", "fix.csv");
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn replay_and_explain_read_no_links_or_fifos_inside_a_run_folder() {
+    // Issue 15: a symlink loop, a FIFO or a link to /dev/zero inside a run
+    // folder made replay, diff and explain hang.
+    let s = Setup::new();
+    s.ok("q3", &[]);
+    let dir = s.path("q3");
+    std::os::unix::fs::symlink(&dir, dir.join("archive/data/loop")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.join("archive/policy/zero")).unwrap();
+    std::fs::remove_file(dir.join("report.html")).unwrap();
+    mkfifo(&dir.join("report.html"));
+    let o = merit_within(&["replay", &s.s("q3")], 60);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("archive/data/loop") && text.contains("archive/policy/zero"),
+        "{text}"
+    );
+    let o = merit_within(&["diff", &s.s("q3"), &s.s("q3")], 60);
+    assert!(o.status.code().is_some(), "{}", stderr(&o));
+    let o = merit_within(&["explain", "--run", &s.s("q3"), "--employee", "E001"], 60);
+    assert!(o.status.code().is_some(), "{}", stderr(&o));
+}

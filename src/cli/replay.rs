@@ -10,7 +10,7 @@
 //! (4) each output and the manifest (without `invocation`) are compared.
 
 use super::run::{execute, RunArgs};
-use super::runfolder::{Keyed, Listed, RunFolder, MANIFEST};
+use super::runfolder::{read_regular, Keyed, Listed, RunFolder, MANIFEST};
 use super::verify::{check_archive, check_outputs, check_previous_chain, Problem};
 use crate::error::{Error, Result};
 use crate::output::archive::{DATA_DIR, POLICY_DIR, PREVIOUS_DIR};
@@ -174,8 +174,8 @@ fn compare_outputs(
     }
     let mut compared = Vec::new();
     for file in files {
-        let a = run.file(&file).and_then(|p| std::fs::read(p).ok());
-        let b = again.file(&file).and_then(|p| std::fs::read(p).ok());
+        let a = run.file(&file).and_then(|p| read_regular(&p));
+        let b = again.file(&file).and_then(|p| read_regular(&p));
         let differences = match (a, b) {
             (Some(a), Some(b)) if a == b => Vec::new(),
             (Some(a), Some(b)) => describe(&file, &a, &b),

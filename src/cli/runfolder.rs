@@ -124,7 +124,14 @@ impl RunFolder {
         let path = self
             .file(rel)
             .ok_or_else(|| self.bad(&format!("unsafe path '{rel}'")))?;
-        std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))
+        let bytes = read_regular(&path).ok_or_else(|| {
+            Error::one(Diagnostic::error(
+                &path,
+                "missing, or not a regular file (a link, FIFO or device is not read)",
+            ))
+        })?;
+        String::from_utf8(bytes)
+            .map_err(|_| Error::one(Diagnostic::error(&path, "not valid UTF-8 text")))
     }
 }
 
@@ -137,13 +144,16 @@ pub fn safe_join(base: &Path, rel: &str) -> Option<PathBuf> {
     plain.then(|| base.join(p))
 }
 
-/// sha256 of a regular file, `None` when it is not one (a FIFO would
-/// block the read) or cannot be read.
+/// The bytes of a regular file that is not a link, `None` otherwise: merit
+/// writes no links, a FIFO would block the read and `/dev/zero` never ends.
+pub fn read_regular(path: &Path) -> Option<Vec<u8>> {
+    let regular = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file());
+    regular.then(|| std::fs::read(path).ok()).flatten()
+}
+
+/// sha256 of a regular file, `None` when it is not one (see [`read_regular`]).
 pub fn file_sha256(path: &Path) -> Option<String> {
-    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
-    regular
-        .then(|| std::fs::read(path).ok().map(|b| sha256(&b)))
-        .flatten()
+    read_regular(path).map(|b| sha256(&b))
 }
 
 /// Every file below `dir`, as `/`-separated paths relative to it, sorted.
@@ -154,7 +164,9 @@ pub fn walk(dir: &Path) -> Vec<String> {
         };
         for entry in entries.flatten() {
             let path = entry.path();
-            if path.is_dir() {
+            // Links are listed, never followed: a loop or a link out of the
+            // run folder is not walked.
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
                 go(root, &path, out);
             } else if let Ok(rel) = path.strip_prefix(root) {
                 out.push(
