@@ -29,8 +29,43 @@ pub const MAX_FN_EXPR_DEPTH: usize = 32;
 pub const MAX_VARIABLES: usize = 256;
 pub const MAX_FUNCTIONS: usize = 64;
 
+/// Wall time one script evaluation may take (one employee's formula).
+pub const MAX_EVAL_TIME: std::time::Duration = std::time::Duration::from_secs(2);
+/// Script operations a whole run may spend, over all employees and scripts.
+pub const MAX_RUN_OPERATIONS: u64 = 2_000_000_000;
+
 pub struct ScriptEngine {
     engine: Engine,
+}
+
+/// Why the current evaluation was stopped by the budget (0: it was not).
+const STOPPED_TIME: u8 = 1;
+const STOPPED_RUN: u8 = 2;
+
+thread_local! {
+    /// The evaluation running on this thread: progress calls, its start,
+    /// and why it was stopped. A stop is sticky: an error swallowed inside
+    /// a sort comparator cannot let the script carry on.
+    static EVAL: std::cell::Cell<(u64, Option<std::time::Instant>, u8)> =
+        const { std::cell::Cell::new((0, None, 0)) };
+}
+
+/// Counts one operation against the evaluation's time and the run's budget.
+fn progress(run_ops: &std::sync::atomic::AtomicU64) -> Option<Dynamic> {
+    EVAL.with(|c| {
+        let (mut calls, start, mut stopped) = c.get();
+        calls += 1;
+        if stopped == 0 && calls % 4096 == 0 {
+            let spent = run_ops.fetch_add(4096, std::sync::atomic::Ordering::Relaxed);
+            if spent > MAX_RUN_OPERATIONS {
+                stopped = STOPPED_RUN;
+            } else if start.is_some_and(|s| s.elapsed() > MAX_EVAL_TIME) {
+                stopped = STOPPED_TIME;
+            }
+        }
+        c.set((calls, start, stopped));
+        (stopped != 0).then_some(Dynamic::UNIT)
+    })
 }
 
 /// A compiled policy script.
@@ -84,6 +119,11 @@ impl ScriptEngine {
             }
             Ok(q)
         });
+        // Operations inside a sort or dedup comparator escape the operation
+        // limit (its error is swallowed there): each evaluation also has a
+        // wall-time limit and the run an operation budget (issue 15).
+        let run_ops = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        e.on_progress(move |_| progress(&run_ops));
         e.on_print(|s| tracing::info!(target: "merit::script", "{s}"));
         e.on_debug(|s, src, pos| tracing::debug!(target: "merit::script", "{}{pos}: {s}", src.unwrap_or("")));
         // Money rounding in the policy's places and mode, the same as merit's own.
@@ -132,9 +172,25 @@ impl ScriptEngine {
         scope: &mut Scope,
         subject: &dyn Fn() -> String,
     ) -> Result<Dynamic, Diagnostic> {
-        self.engine
-            .eval_ast_with_scope::<Dynamic>(scope, &script.ast)
-            .map_err(|e| eval_error(script, &subject(), *e))
+        EVAL.with(|c| c.set((0, Some(std::time::Instant::now()), 0)));
+        let out = self
+            .engine
+            .eval_ast_with_scope::<Dynamic>(scope, &script.ast);
+        let stopped = EVAL.with(|c| c.replace((0, None, 0)).2);
+        let why = match stopped {
+            STOPPED_TIME => format!(
+                "ran longer than {} s (an endless loop?)",
+                MAX_EVAL_TIME.as_secs()
+            ),
+            STOPPED_RUN => {
+                format!("the run's scripts spent their budget of {MAX_RUN_OPERATIONS} operations")
+            }
+            _ => return out.map_err(|e| eval_error(script, &subject(), *e)),
+        };
+        Err(Diagnostic::error(
+            &script.path,
+            format!("while evaluating {}: stopped: the script {why}", subject()),
+        ))
     }
 
     /// Runs a script that returns a number (INT or Decimal) as a Decimal.

@@ -732,3 +732,23 @@ fn check_refuses_a_pay_percent_out_of_range_with_its_location() {
         );
     }
 }
+
+#[test]
+fn a_comparator_loop_cannot_escape_the_script_limits() {
+    // Issue 15: the operation limit's error is swallowed inside a sort
+    // comparator, so this ran forever; each evaluation now has a wall-time
+    // limit that stays tripped.
+    let mut plan = Plan::new();
+    plan.script = "let a = [];\nfor i in 0..500 { a.push(i); }\nloop { a.sort(|x, y| { let k = 0; loop { k += 1; } }); }\n0";
+    let case = one_person(&plan, "E1", &[]);
+    let start = std::time::Instant::now();
+    let o = case.run("2026-Q3", "out");
+    assert!(start.elapsed().as_secs() < 30, "{:?}", start.elapsed());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("bonus.rhai: error: while evaluating employee E1: stopped: the script ran longer than 2 s"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!case.path("out").exists());
+}
