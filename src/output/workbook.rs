@@ -137,19 +137,8 @@ fn departments_sheet(
     money: &Format,
 ) -> Result<()> {
     ws.set_name("Departments").map_err(xlsx_err)?;
-    header(
-        ws,
-        &[
-            "department",
-            "headcount",
-            "to_pay_now",
-            "already_paid",
-            "balance_carried",
-            "bonus",
-            "project_bonus",
-            "total_payout",
-        ],
-    )?;
+    // summary.csv's money columns, department to total_payout.
+    header(ws, &super::SUMMARY_COLUMNS[1..9])?;
     for (i, (dept, t)) in totals.by_department.iter().enumerate() {
         let row = i as u32 + 1;
         ws.write_string_only(row, 0, &neutralise(dept))
