@@ -531,3 +531,23 @@ fn control_characters_in_data_are_escaped_in_messages() {
     assert!(err.contains("metrics.csv:2:4: error:"), "{err}");
     assert!(err.contains("\\u{1b}"), "{err}");
 }
+
+#[test]
+fn an_id_too_long_for_a_file_name_is_refused_at_its_row() {
+    // Issue 15: it failed late, naming a staging path.
+    let c = Case::new();
+    let long = "E".repeat(300);
+    let text = std::fs::read_to_string(c.data("employees.csv")).unwrap();
+    let text = text.replacen("\nE001,", &format!("\n{long},"), 1);
+    let text = text.replace(",E001,", &format!(",{long},"));
+    std::fs::write(c.data("employees.csv"), text).unwrap();
+    let metrics = std::fs::read_to_string(c.data("metrics.csv")).unwrap();
+    std::fs::write(
+        c.data("metrics.csv"),
+        metrics.replace("\nE001,", &format!("\n{long},")),
+    )
+    .unwrap();
+    let err = c.fails("2026-Q3");
+    assert!(err.contains("employees.csv:2:1: error: column 'employee_id': an id of 300 bytes cannot name a statement file"), "{err}");
+    assert!(!err.contains(&long), "the id is not echoed");
+}

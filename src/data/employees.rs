@@ -85,6 +85,7 @@ impl RowCheck {
 
     /// The id names the employee's statement files (feedback/ID.md).
     fn id_names_a_file(&mut self, e_id: &str) {
+        const MAX_ID_BYTES: usize = 200;
         if e_id.contains(['/', '\\'])
             || e_id == "."
             || e_id == ".."
@@ -95,6 +96,16 @@ impl RowCheck {
                 format!(
                     "'{}' cannot name a statement file (feedback/ID.md): an id must not contain / or \\ or control characters, nor be . or ..",
                     e_id.escape_debug()
+                ),
+            );
+        }
+        // File names hold 255 bytes; `ID.html` must fit, with room to spare.
+        if e_id.len() > MAX_ID_BYTES {
+            self.fail(
+                "employee_id",
+                format!(
+                    "an id of {} bytes cannot name a statement file (feedback/ID.html): at most {MAX_ID_BYTES} bytes",
+                    e_id.len()
                 ),
             );
         }
