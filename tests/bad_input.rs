@@ -551,3 +551,44 @@ fn an_id_too_long_for_a_file_name_is_refused_at_its_row() {
     assert!(err.contains("employees.csv:2:1: error: column 'employee_id': an id of 300 bytes cannot name a statement file"), "{err}");
     assert!(!err.contains(&long), "the id is not echoed");
 }
+
+#[test]
+fn corrupt_parquet_is_a_located_error() {
+    // Issue 15: polars panicked inside its reader on corrupt Parquet; bytes
+    // flipped at several places must each stop the run naming the file.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let o = merit(&[
+        "gen",
+        "--policy",
+        example_policy().to_str().unwrap(),
+        "--employees",
+        "50",
+        "--months",
+        "3",
+        "--format",
+        "parquet",
+        "--seed",
+        "3",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let clean = std::fs::read(data.join("metrics.parquet")).unwrap();
+    for at in [10, 30, 50, 70, 90, 97] {
+        let mut b = clean.clone();
+        let start = b.len() * at / 100;
+        let end = (start + 64).min(b.len() - 8);
+        b[start..end].iter_mut().for_each(|x| *x ^= 0xA5);
+        std::fs::write(data.join("metrics.parquet"), &b).unwrap();
+        let out = dir.path().join(format!("o{at}"));
+        let o = run(&example_policy(), &data, "2026-Q1", &out);
+        assert_eq!(o.status.code(), Some(2), "at {at}%: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("metrics.parquet"),
+            "at {at}%: {}",
+            stderr(&o)
+        );
+        assert!(!out.exists());
+    }
+}

@@ -46,6 +46,17 @@ fn present(path: &Path) -> Result<bool> {
     }
 }
 
+/// Runs a reader step, turning a panic inside polars (it panics on some
+/// corrupt Parquet files) into an error naming the file (issue 15).
+fn guarded<T>(path: &Path, name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(Error::one(Diagnostic::error(
+            path,
+            format!("cannot read {name} table: the file is corrupt (its reader failed)"),
+        )))
+    })
+}
+
 /// Finds `<name>.csv` or `<name>.parquet` in `dir`; both present is an error.
 pub fn find(dir: &Path, name: &str) -> Result<Option<PathBuf>> {
     let csv = dir.join(format!("{name}.csv"));
@@ -76,6 +87,21 @@ impl Table {
 
     fn open(name: &'static str, path: &Path, batched: bool) -> Result<Table> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let (df, rows) = guarded(path, name, || Self::decode(name, path, &bytes, batched))?;
+        Ok(Table {
+            name,
+            path: path.to_path_buf(),
+            is_csv: path.extension().is_some_and(|e| e == "csv"),
+            df,
+            bytes,
+            rows: std::sync::atomic::AtomicUsize::new(rows),
+            batched,
+        })
+    }
+
+    /// The table's columns (all of it, or only the header when batched) and
+    /// its row count (for a batched CSV: whether rows follow).
+    fn decode(name: &str, path: &Path, bytes: &[u8], batched: bool) -> Result<(DataFrame, usize)> {
         let is_csv = path.extension().is_some_and(|e| e == "csv");
         let cannot = |e: PolarsError| {
             Error::one(Diagnostic::error(
@@ -83,10 +109,10 @@ impl Table {
                 format!("cannot read {name} table: {e}"),
             ))
         };
-        let parquet = || ParquetReader::new(std::io::Cursor::new(bytes.as_slice()));
+        let parquet = || ParquetReader::new(std::io::Cursor::new(bytes));
         let (df, rows) = match (batched, is_csv) {
             (false, true) => {
-                let df = read_csv(&bytes, true, None).map_err(cannot)?;
+                let df = read_csv(bytes, true, None).map_err(cannot)?;
                 let n = df.height();
                 (df, n)
             }
@@ -97,7 +123,7 @@ impl Table {
             }
             // Only the header now; whether rows follow, for the empty check.
             (true, true) => {
-                let end = csv_header_end(&bytes);
+                let end = csv_header_end(bytes);
                 let df = read_csv(&bytes[..end], true, None).map_err(cannot)?;
                 let has_rows = bytes[end..].iter().any(|b| !b.is_ascii_whitespace());
                 (df, usize::from(has_rows))
@@ -109,15 +135,7 @@ impl Table {
                 (df, rows)
             }
         };
-        Ok(Table {
-            name,
-            path: path.to_path_buf(),
-            is_csv,
-            df,
-            bytes,
-            rows: std::sync::atomic::AtomicUsize::new(rows),
-            batched,
-        })
+        Ok((df, rows))
     }
 
     /// Calls `f(first_row, rows)` for consecutive parts of a batched table
@@ -162,7 +180,9 @@ impl Table {
             self.rows.store(first, std::sync::atomic::Ordering::Relaxed);
         } else {
             let mut r = ParquetReader::new(std::io::Cursor::new(self.bytes.as_slice()));
-            let md = r.get_metadata().map_err(cannot)?.clone();
+            let md = guarded(&self.path, self.name, || {
+                r.get_metadata().cloned().map_err(cannot)
+            })?;
             // Whole row groups per batch, about `batch_rows` rows each.
             let mut groups = md.row_groups.iter().map(|g| g.num_rows()).peekable();
             while groups.peek().is_some() {
@@ -176,11 +196,12 @@ impl Table {
                 }
                 let mut r = ParquetReader::new(std::io::Cursor::new(self.bytes.as_slice()));
                 r.set_metadata(md.clone());
-                let df = r
-                    .with_slice(Some((first, len)))
-                    .finish()
-                    .and_then(all_text)
-                    .map_err(cannot)?;
+                let df = guarded(&self.path, self.name, || {
+                    r.with_slice(Some((first, len)))
+                        .finish()
+                        .and_then(all_text)
+                        .map_err(cannot)
+                })?;
                 f(first, &df)?;
                 first += len;
             }
@@ -452,5 +473,18 @@ mod tests {
         assert_eq!(firsts, expected);
         assert_eq!(rows, rows_of(&t, 0).into_iter().collect::<Vec<_>>());
         assert_eq!(rows[6], (6, vec!["cE6".to_owned()]));
+    }
+
+    #[test]
+    fn a_panic_inside_a_reader_is_an_error_naming_the_file() {
+        let r: Result<()> = guarded(Path::new("d/metrics.parquet"), "metrics", || {
+            panic!("polars: index out of bounds")
+        });
+        let e = r.unwrap_err().to_string();
+        assert!(e.contains("d/metrics.parquet"), "{e}");
+        assert!(
+            e.contains("cannot read metrics table: the file is corrupt"),
+            "{e}"
+        );
     }
 }
