@@ -249,10 +249,19 @@ impl Ledger {
         let rows = st
             .query_map([], |r| {
                 let kind: String = r.get(2)?;
+                // The table's CHECK allows only the three kinds; a file made
+                // otherwise is refused, not read as runs.
+                let kind = Kind::parse(&kind).ok_or_else(|| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        2,
+                        rusqlite::types::Type::Text,
+                        format!("unknown event kind '{kind}'").into(),
+                    )
+                })?;
                 Ok(Event {
                     seq: r.get(0)?,
                     at: r.get(1)?,
-                    kind: Kind::parse(&kind).unwrap_or(Kind::Run),
+                    kind,
                     plan: r.get(3)?,
                     period: r.get(4)?,
                     manifest: r.get(5)?,

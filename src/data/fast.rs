@@ -67,6 +67,7 @@ pub(super) fn same(a: &str, b: &str) -> bool {
     if n != b.len() {
         return false;
     }
+    // Called with a[..8] and a[n - 8..] for 8 ≤ n ≤ 16 only: always 8 bytes.
     let word = |x: &[u8]| u64::from_le_bytes(x.try_into().expect("8 bytes"));
     match n {
         0 => true,

@@ -294,6 +294,7 @@ fn lines(w: &Weights, evals: &[Eval], review: &ReviewUse, period_ix: u8) -> Vec<
             let (_, subject, ev) = evals
                 .iter()
                 .find(|(x, _, _)| *x == k)
+                // employee_evals evaluated needed(w) ⊇ w.kpis, or returned an error.
                 .expect("every weighted KPI was evaluated");
             // Shown exact where they have a finite form (see blend::final_score).
             let weight = Num::mul_div(base_weight, Decimal::ONE_HUNDRED, share).approx();

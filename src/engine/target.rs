@@ -368,6 +368,7 @@ fn extreme(
     } else {
         all.iter().min_by(|a, b| a.value.cmp(&b.value))
     }
+    // policy/validate.rs refuses max/min with fewer than two sources.
     .expect("validation requires two sources");
     let list = all
         .iter()

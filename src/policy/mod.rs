@@ -134,6 +134,7 @@ pub fn load_with<T>(
         yaml_text,
         files,
         engine,
+        // compile_scripts returns None only after pushing an error, and into_result above returned on errors.
         scripts: scripts.expect("no errors means the script compiled"),
         feedback,
         warnings,

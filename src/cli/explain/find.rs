@@ -59,6 +59,7 @@ pub fn find(run: &RunFolder, id: &str) -> Result<Found, Problem> {
     // without parsing the others.
     let prefix = format!(
         "{{\"record\":\"employee\",\"employee_id\":{},",
+        // A string always serialises to JSON.
         serde_json::to_string(id).expect("json")
     );
     let mut ids = Vec::new();

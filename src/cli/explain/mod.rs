@@ -54,6 +54,7 @@ pub fn main(args: ExplainArgs) -> Result<ExitCode> {
         (Some(e), Format::Text) => print!("{}", render(&engine, &head, &e)),
         (e, Format::Json) => {
             let v = serde_json::json!({ "engine": engine, "run": head, "employee": e });
+            // A json! value of strings and records always serialises.
             println!("{}", serde_json::to_string_pretty(&v).expect("json"));
         }
         (None, Format::Text) => println!(

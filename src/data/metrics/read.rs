@@ -423,6 +423,7 @@ fn dictionary_maps(
             let months = p
                 .months
                 .iter()
+                // month_list is the union of every part's months (the caller).
                 .map(|m| month_list.binary_search(m).expect("month listed") as u16)
                 .collect();
             let metrics = p
@@ -432,6 +433,7 @@ fn dictionary_maps(
                     metric_names
                         .iter()
                         .position(|x| x == k)
+                        // metric_names is the union of every part's metrics (the caller).
                         .expect("metric listed") as u16
                 })
                 .collect();

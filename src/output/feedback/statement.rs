@@ -292,6 +292,7 @@ fn highlights(
     let p = &lp.policy;
     let highlight = |(_, k, row): &Ranked, with_gap: bool| {
         let kpi = &p.kpis[*k];
+        // The ranked rows are built from r.kpis, so the line is there.
         let line = r.kpis.iter().find(|l| l.kpi == *k).expect("from r.kpis");
         Highlight {
             name: row.name.clone(),

@@ -152,6 +152,7 @@ impl Templates {
                 format!("{BUILTIN_PREFIX}statement.{}.j2", format.ext()),
                 source,
             )
+            // The built-in templates are tested to compile (templates::tests).
             .expect("built-in templates compile");
         }
         let mut user = BTreeSet::new();
@@ -188,6 +189,7 @@ impl Templates {
         for (rel, lang, text) in &sources {
             let langs = lang.map_or(Language::ALL.to_vec(), |l| vec![l]);
             for lang in langs {
+                // Every rel in sources was added to env just above.
                 let tmpl = templates.env.get_template(rel).expect("added above");
                 if let Err(e) = tmpl.render(Statement::sample(lang)).and_then(bounded) {
                     let subject = format!("a sample {} statement", lang.code());
@@ -219,6 +221,7 @@ impl Templates {
         let tmpl = self
             .env
             .get_template(name)
+            // pick() returns a user template present in env or a built-in one.
             .expect("picked from known names");
         tmpl.render(statement).and_then(bounded).map_err(|e| {
             let (path, source) = match name.strip_prefix(BUILTIN_PREFIX) {

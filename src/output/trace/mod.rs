@@ -64,6 +64,7 @@ pub fn trace(
     let head = run_record(lp, run, &metrics_file);
     // Streamed in chunks: a million employees' trace never sits in memory whole.
     let mut out = crate::output::manifest::Streamed::create(staging, TRACE_FILE)?;
+    // Trace records are plain strings, numbers and lists: they always serialise.
     let mut first = serde_json::to_string(&head).expect("trace serialises");
     first.push('\n');
     out.push(&first)?;
