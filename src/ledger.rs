@@ -242,12 +242,18 @@ impl Ledger {
 
     /// Every row, in order.
     pub fn events(&self) -> Result<Vec<Event>> {
+        self.select("1", [])
+    }
+
+    /// The rows matching an SQL condition, in order: SQLite filters, so a
+    /// question about one run does not read the whole ledger.
+    fn select<P: rusqlite::Params>(&self, filter: &str, params: P) -> Result<Vec<Event>> {
         let mut st = self
             .conn
-            .prepare("SELECT * FROM events ORDER BY seq")
+            .prepare(&format!("SELECT * FROM events WHERE {filter} ORDER BY seq"))
             .map_err(|e| sql(&self.path, e))?;
         let rows = st
-            .query_map([], |r| {
+            .query_map(params, |r| {
                 let kind: String = r.get(2)?;
                 // The table's CHECK allows only the three kinds; a file made
                 // otherwise is refused, not read as runs.
@@ -323,26 +329,24 @@ pub fn actor(by: Option<&str>) -> String {
 impl Ledger {
     /// The run recorded with this manifest, if any.
     pub fn run(&self, manifest: &str) -> Result<Option<Event>> {
-        Ok(self
-            .events()?
-            .into_iter()
-            .find(|e| e.kind == Kind::Run && e.manifest == manifest))
+        let rows = self.select("kind = 'run' AND manifest = ?1", [manifest])?;
+        Ok(rows.into_iter().next())
     }
 
     /// Approvals and exports of the run with this manifest, in order.
     pub fn acts(&self, manifest: &str, kind: Kind) -> Result<Vec<Event>> {
-        Ok(self
-            .events()?
-            .into_iter()
-            .filter(|e| e.kind == kind && e.manifest == manifest)
-            .collect())
+        self.select("kind = ?1 AND manifest = ?2", [kind.name(), manifest])
+    }
+
+    /// Runs made with `--previous` the run with this manifest.
+    pub fn reruns_of(&self, manifest: &str) -> Result<Vec<Event>> {
+        self.select("kind = 'run' AND previous = ?1", [manifest])
     }
 
     /// The last payroll export of `plan`'s `period`: the run that was paid.
     pub fn paid(&self, plan: &str, period: &str) -> Result<Option<Event>> {
-        Ok(self.events()?.into_iter().rev().find(|e| {
-            e.kind == Kind::Export && e.role == "payroll" && e.plan == plan && e.period == period
-        }))
+        let filter = "kind = 'export' AND role = 'payroll' AND plan = ?1 AND period = ?2";
+        Ok(self.select(filter, [plan, period])?.pop())
     }
 
     /// Why a run of `plan`'s `period` based on `previous` (a manifest

@@ -99,12 +99,7 @@ fn ledger_part(
             e.role, e.at, e.actor, e.detail
         );
     }
-    let later: Vec<Event> = ledger
-        .events()?
-        .into_iter()
-        .filter(|e| e.kind == Kind::Run && e.previous == manifest)
-        .collect();
-    for e in &later {
+    for e in &ledger.reruns_of(manifest)? {
         let _ = writeln!(s, "re-run     by {} at {}: {}", e.actor, e.at, e.run_dir);
     }
     let missing = needed
