@@ -62,9 +62,8 @@ impl Exact {
         Exact(self.0.abs())
     }
 
-    /// Rounded to `places` in `mode`, with exactly `places` digits; `None`
-    /// when the result does not fit a `Decimal`.
-    pub fn round(&self, places: u32, mode: RoundingMode) -> Option<Decimal> {
+    /// The value times 10^`places`, rounded to an integer in `mode`.
+    fn scaled(&self, places: u32, mode: RoundingMode) -> BigInt {
         let (n, d) = (self.0.numer(), self.0.denom());
         let (q, r) = (n.abs() * ten_pow(places)).div_rem(d);
         let twice = &r * 2;
@@ -75,8 +74,35 @@ impl Exact {
             RoundingMode::HalfEven => twice > *d || (twice == *d && q.is_odd()),
         };
         let q = if up { q + 1 } else { q };
-        let q = if n.is_negative() { -q } else { q };
+        if n.is_negative() {
+            -q
+        } else {
+            q
+        }
+    }
+
+    /// Rounded to `places` in `mode`, with exactly `places` digits; `None`
+    /// when the result does not fit a `Decimal`.
+    pub fn round(&self, places: u32, mode: RoundingMode) -> Option<Decimal> {
+        let q = self.scaled(places, mode);
         Decimal::try_from_i128_with_scale(q.to_i128()?, places).ok()
+    }
+
+    /// The value written with exactly `places` decimals, rounded half-even,
+    /// at any size (a sum of many amounts may not fit a `Decimal`).
+    pub fn fixed(&self, places: u32) -> String {
+        let q = self.scaled(places, RoundingMode::HalfEven);
+        let sign = if q.is_negative() { "-" } else { "" };
+        let digits = format!(
+            "{:0>width$}",
+            q.abs().to_string(),
+            width = places as usize + 1
+        );
+        let (int, frac) = digits.split_at(digits.len() - places as usize);
+        match places {
+            0 => format!("{sign}{int}"),
+            _ => format!("{sign}{int}.{frac}"),
+        }
     }
 
     /// The value as a `Decimal` when it is one exactly (its denominator
@@ -378,6 +404,16 @@ mod tests {
         );
         assert_eq!(exact_div(d("1000600"), d("1200")), None);
         assert_eq!(exact_div(d("3"), d("8")), Some(d("0.375")));
+    }
+
+    #[test]
+    fn fixed_writes_any_size_with_its_places() {
+        let max = Exact::from(Decimal::MAX);
+        assert_eq!((&max + &max).fixed(2), "158456325028528675187087900670.00");
+        assert_eq!(Exact::from(d("-0.005")).fixed(2), "0.00");
+        assert_eq!(Exact::from(d("-0.015")).fixed(2), "-0.02");
+        assert_eq!(Exact::from(d("12.5")).fixed(0), "12");
+        assert_eq!(Exact::from(d("0.07")).fixed(3), "0.070");
     }
 
     #[test]

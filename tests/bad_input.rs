@@ -4,45 +4,6 @@
 mod common;
 use common::*;
 
-struct Case {
-    dir: tempfile::TempDir,
-}
-
-impl Case {
-    fn new() -> Case {
-        let dir = tempfile::tempdir().unwrap();
-        copy_dir(&example_data(), &dir.path().join("data"));
-        Case { dir }
-    }
-    fn data(&self, file: &str) -> std::path::PathBuf {
-        self.dir.path().join("data").join(file)
-    }
-    /// Runs Q3 and checks the failure contract; returns stderr.
-    fn fails(&self, period: &str) -> String {
-        let out = self.dir.path().join("out");
-        let o = run(
-            &example_policy(),
-            &self.dir.path().join("data"),
-            period,
-            &out,
-        );
-        let err = stderr(&o);
-        assert_eq!(o.status.code(), Some(2), "stderr: {err}");
-        assert!(!out.exists(), "no output folder may be written");
-        let leftovers: Vec<_> = std::fs::read_dir(self.dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(
-            leftovers.len(),
-            1,
-            "no staging folder left behind: {leftovers:?}"
-        );
-        assert!(err.contains("nothing was written"), "{err}");
-        err
-    }
-}
-
 #[test]
 fn misspelt_column() {
     let c = Case::new();

@@ -5,6 +5,7 @@
 use super::runfolder::{file_sha256, Keyed, Listed, RunFolder};
 use crate::decimal::parse_decimal;
 use crate::error::{Diagnostic, Error, Result};
+use crate::exact::Exact;
 use clap::Args;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -38,6 +39,8 @@ struct Row {
 
 struct Payouts {
     currency: String,
+    /// Decimals of the widest total, for sums and changes.
+    places: u32,
     rows: BTreeMap<String, Row>,
     /// Set when payouts.csv does not match the manifest.
     warning: Option<String>,
@@ -57,6 +60,7 @@ fn payouts(run: &RunFolder) -> Result<Payouts> {
     }
     let mut rows = BTreeMap::new();
     let mut currency = String::new();
+    let mut places = 0;
     for (line, (id, r)) in k.rows.iter().enumerate() {
         let total_text = k.get(r, "total_payout").to_owned();
         let total = parse_decimal(&total_text).map_err(|m| {
@@ -66,6 +70,7 @@ fn payouts(run: &RunFolder) -> Result<Payouts> {
         if currency.is_empty() {
             currency = k.get(r, "currency").to_owned();
         }
+        places = places.max(total.scale());
         rows.insert(
             id.clone(),
             Row {
@@ -91,16 +96,20 @@ fn payouts(run: &RunFolder) -> Result<Payouts> {
     };
     Ok(Payouts {
         currency,
+        places,
         rows,
         warning,
     })
 }
 
-fn signed(d: Decimal) -> String {
-    if d > Decimal::ZERO {
-        format!("+{d}")
+/// A change, exact at any size (two totals near the largest decimal
+/// differ by more than a decimal holds), with a sign when it is a rise.
+fn signed(d: Exact, places: u32) -> String {
+    let text = d.fixed(places);
+    if d > Exact::zero() {
+        format!("+{text}")
     } else {
-        d.to_string()
+        text
     }
 }
 
@@ -284,7 +293,7 @@ fn changed_employees(s: &mut String, pa: &Payouts, pb: &Payouts) {
             arrow(&x.score, &y.score),
             arrow(&x.rating, &y.rating),
             arrow(&x.total_text, &y.total_text),
-            signed(y.total - x.total),
+            signed(Exact::from(y.total) - x.total, pa.places.max(pb.places)),
         ]);
     }
     let _ = writeln!(s, "changed employees: {}", changed.len() - 1);
@@ -296,14 +305,16 @@ fn changed_employees(s: &mut String, pa: &Payouts, pb: &Payouts) {
 /// Totals by department, each run grouped by its own departments, then
 /// the company.
 fn department_totals(s: &mut String, pa: &Payouts, pb: &Payouts) {
-    let mut depts: BTreeMap<&str, [(usize, Decimal); 2]> = BTreeMap::new();
+    let zero = || [(0usize, Exact::zero()), (0usize, Exact::zero())];
+    let mut depts: BTreeMap<&str, [(usize, Exact); 2]> = BTreeMap::new();
     for (i, p) in [pa, pb].into_iter().enumerate() {
         for r in p.rows.values() {
-            let e = depts.entry(r.department.as_str()).or_default();
+            let e = depts.entry(r.department.as_str()).or_insert_with(zero);
             e[i].0 += 1;
-            e[i].1 += r.total;
+            e[i].1 = &e[i].1 + &Exact::from(r.total);
         }
     }
+    let places = pa.places.max(pb.places);
     let currency = if pa.currency == pb.currency {
         pa.currency.clone()
     } else {
@@ -317,19 +328,19 @@ fn department_totals(s: &mut String, pa: &Payouts, pb: &Payouts) {
         "run B".into(),
         "change".into(),
     ]];
-    let mut all = [(0usize, Decimal::ZERO); 2];
+    let mut all = zero();
     for (d, t) in &depts {
         for i in 0..2 {
             all[i].0 += t[i].0;
-            all[i].1 += t[i].1;
+            all[i].1 = &all[i].1 + &t[i].1;
         }
-        rows.push(dept_row(d, t));
+        rows.push(dept_row(d, t, places));
     }
-    rows.push(dept_row("company", &all));
+    rows.push(dept_row("company", &all, places));
     s.push_str(&table(&rows));
 }
 
-fn dept_row(name: &str, t: &[(usize, Decimal); 2]) -> Vec<String> {
+fn dept_row(name: &str, t: &[(usize, Exact); 2], places: u32) -> Vec<String> {
     let heads = if t[0].0 == t[1].0 {
         t[0].0.to_string()
     } else {
@@ -338,9 +349,9 @@ fn dept_row(name: &str, t: &[(usize, Decimal); 2]) -> Vec<String> {
     vec![
         name.to_owned(),
         heads,
-        t[0].1.to_string(),
-        t[1].1.to_string(),
-        signed(t[1].1 - t[0].1),
+        t[0].1.fixed(places),
+        t[1].1.fixed(places),
+        signed(&t[1].1 - &t[0].1, places),
     ]
 }
 

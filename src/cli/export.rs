@@ -41,7 +41,21 @@ pub struct ExportArgs {
     pub ledger: Option<PathBuf>,
 }
 
-pub fn main(args: ExportArgs) -> Result<ExitCode> {
+/// Whether `file` would be written inside the folder `dir` (both resolved).
+fn inside(file: &std::path::Path, dir: &std::path::Path) -> bool {
+    let parent = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    match (parent.canonicalize(), dir.canonicalize()) {
+        (Ok(p), Ok(d)) => p.starts_with(d),
+        _ => false,
+    }
+}
+
+/// Checks `--out`: `.csv` or `.xlsx` (returns whether XLSX), not there
+/// yet, outside the run folder.
+fn out_is_xlsx(args: &ExportArgs) -> Result<bool> {
     let xlsx = match args.out.extension().and_then(|e| e.to_str()) {
         Some("csv") => false,
         Some("xlsx") => true,
@@ -58,6 +72,17 @@ pub fn main(args: ExportArgs) -> Result<ExitCode> {
             args.out.display()
         )));
     }
+    if inside(&args.out, &args.run) {
+        return Err(Error::Usage(format!(
+            "--out {}: write exports outside the run folder; it holds only what the run wrote (its manifest seals it)",
+            args.out.display()
+        )));
+    }
+    Ok(xlsx)
+}
+
+pub fn main(args: ExportArgs) -> Result<ExitCode> {
+    let xlsx = out_is_xlsx(&args)?;
     let r = RecordedRun::open(&args.run, args.ledger.as_deref(), "export")?;
     may_export(&r, &r.ledger, args.to)?;
     let lines = pay_lines(&r)?;

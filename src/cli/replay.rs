@@ -11,7 +11,7 @@
 
 use super::run::{execute, RunArgs};
 use super::runfolder::{read_regular, Keyed, Listed, RunFolder, MANIFEST};
-use super::verify::{check_archive, check_outputs, check_previous_chain, Problem};
+use super::verify::{check_archive, check_outputs, check_previous_chain, unlisted, Problem};
 use crate::error::{Error, Result};
 use crate::output::archive::{DATA_DIR, POLICY_DIR, PREVIOUS_DIR};
 use crate::output::manifest::INVOCATION;
@@ -98,6 +98,7 @@ pub fn replay(dir: &Path) -> Result<Outcome> {
     let previous = check_archives(&run, dir, &mut outcome.tampered_archive)?;
     let outputs = run.listed("outputs")?;
     outcome.tampered_outputs = check_outputs(&run, &outputs);
+    outcome.tampered_outputs.extend(unlisted(&run, &outputs));
     if !outcome.tampered_archive.is_empty() {
         return Ok(outcome);
     }
@@ -368,7 +369,7 @@ pub fn render(dir: &Path, o: &Outcome) -> String {
     } else {
         let _ = writeln!(
             s,
-            "differs: the replay is identical to the manifest, but the run folder's outputs were modified"
+            "differs: the replay is identical to the manifest, but the run folder was modified (outputs changed or files added)"
         );
     }
     s

@@ -120,8 +120,27 @@ pub fn check_previous_chain(run: &RunFolder, out: &mut Vec<Problem>) -> Result<(
     Ok(())
 }
 
+/// Files in the run folder the run did not write: not the manifest, not a
+/// listed output, not inside an archive folder checked on its own.
+pub fn unlisted(run: &RunFolder, outputs: &[Listed]) -> Vec<Problem> {
+    let mut archives = vec![POLICY_DIR, DATA_DIR];
+    if run.manifest.get("previous_files").is_some() {
+        archives.push(PREVIOUS_DIR);
+    }
+    walk(&run.dir)
+        .into_iter()
+        .filter(|rel| rel != "manifest.json" && !outputs.iter().any(|f| &f.path == rel))
+        .filter(|rel| {
+            !archives
+                .iter()
+                .any(|a| rel.strip_prefix(a).is_some_and(|r| r.starts_with('/')))
+        })
+        .map(|rel| problem(rel, "not written by the run (added after it)"))
+        .collect()
+}
+
 /// Every problem of a complete run folder (outputs, archives, the chain of
-/// earlier runs).
+/// earlier runs, files added to it).
 pub fn problems(run: &RunFolder) -> Result<Vec<Problem>> {
     let mut out = Vec::new();
     for sub in [POLICY_DIR, DATA_DIR] {
@@ -135,7 +154,9 @@ pub fn problems(run: &RunFolder) -> Result<Vec<Problem>> {
         check_archive(run, "previous_files", PREVIOUS_DIR, &mut out)?;
         check_previous_chain(run, &mut out)?;
     }
-    out.extend(check_outputs(run, &run.listed("outputs")?));
+    let outputs = run.listed("outputs")?;
+    out.extend(check_outputs(run, &outputs));
+    out.extend(unlisted(run, &outputs));
     Ok(out)
 }
 

@@ -8,6 +8,7 @@
 mod benchmarks;
 mod budgets;
 mod cells;
+mod csvscan;
 mod employees;
 mod fast;
 mod fx;

@@ -1,6 +1,7 @@
 //! Reading one input table (`.csv` or `.parquet`) as text columns, with
 //! locations for every cell so that data errors name file, row and column.
 
+use super::csvscan::{self, Lines};
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::policy::hint;
 use polars::prelude::*;
@@ -15,12 +16,18 @@ pub struct Table {
     pub df: DataFrame,
     /// Raw bytes of the file, for hashing and archiving.
     pub bytes: Vec<u8>,
-    /// Data rows (counted while reading batches for a batched CSV table).
     /// Data rows (known for a batched CSV table once it has been read).
     rows: std::sync::atomic::AtomicUsize,
     batched: bool,
+    /// Where a CSV table's rows start (from [`csvscan::scan`]).
+    lines: Option<Lines>,
 }
 
+/// A UTF-8 byte order mark (Excel's "CSV UTF-8" writes one).
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Unknown columns (and names in a message) listed per table.
+const MAX_LISTED_COLUMNS: usize = 20;
 /// Rows per batch when a large table is read in parts.
 const BATCH_ROWS: usize = 1 << 20;
 /// Bytes per batch of a CSV table read in parts.
@@ -87,6 +94,11 @@ impl Table {
 
     fn open(name: &'static str, path: &Path, batched: bool) -> Result<Table> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let is_csv = path.extension().is_some_and(|e| e == "csv");
+        let lines = match is_csv {
+            true => Some(csvscan::scan(path, text_of(&bytes)).map_err(Error::Invalid)?),
+            false => None,
+        };
         let (df, rows) = guarded(path, name, || Self::decode(name, path, &bytes, batched))?;
         Ok(Table {
             name,
@@ -96,6 +108,7 @@ impl Table {
             bytes,
             rows: std::sync::atomic::AtomicUsize::new(rows),
             batched,
+            lines,
         })
     }
 
@@ -103,16 +116,11 @@ impl Table {
     /// its row count (for a batched CSV: whether rows follow).
     fn decode(name: &str, path: &Path, bytes: &[u8], batched: bool) -> Result<(DataFrame, usize)> {
         let is_csv = path.extension().is_some_and(|e| e == "csv");
-        let cannot = |e: PolarsError| {
-            Error::one(Diagnostic::error(
-                path,
-                format!("cannot read {name} table: {e}"),
-            ))
-        };
+        let cannot = |e: PolarsError| cannot_read(path, name, is_csv, e);
         let parquet = || ParquetReader::new(std::io::Cursor::new(bytes));
         let (df, rows) = match (batched, is_csv) {
             (false, true) => {
-                let df = read_csv(bytes, true, None).map_err(cannot)?;
+                let df = read_csv(text_of(bytes), true, None).map_err(cannot)?;
                 let n = df.height();
                 (df, n)
             }
@@ -123,9 +131,10 @@ impl Table {
             }
             // Only the header now; whether rows follow, for the empty check.
             (true, true) => {
+                let bytes = text_of(bytes);
                 let end = csv_header_end(bytes);
                 let df = read_csv(&bytes[..end], true, None).map_err(cannot)?;
-                let has_rows = bytes[end..].iter().any(|b| !b.is_ascii_whitespace());
+                let has_rows = end < bytes.len();
                 (df, usize::from(has_rows))
             }
             (true, false) => {
@@ -153,12 +162,7 @@ impl Table {
         if !self.batched {
             return f(0, &self.df);
         }
-        let cannot = |e: PolarsError| {
-            Error::one(Diagnostic::error(
-                &self.path,
-                format!("cannot read {} table: {e}", self.name),
-            ))
-        };
+        let cannot = |e: PolarsError| cannot_read(&self.path, self.name, self.is_csv, e);
         let mut first = 0;
         if self.is_csv {
             let schema: Schema = self
@@ -168,11 +172,12 @@ impl Table {
                 .map(|c| Field::new((*c).clone(), DataType::String))
                 .collect();
             let schema = Arc::new(schema);
-            let mut start = csv_header_end(&self.bytes);
-            while start < self.bytes.len() {
-                let end = csv_record_boundary(&self.bytes, start, batch_bytes);
-                let df = read_csv(&self.bytes[start..end], false, Some(schema.clone()))
-                    .map_err(cannot)?;
+            let bytes = text_of(&self.bytes);
+            let mut start = csv_header_end(bytes);
+            while start < bytes.len() {
+                let end = csv_record_boundary(bytes, start, batch_bytes);
+                let df =
+                    read_csv(&bytes[start..end], false, Some(schema.clone())).map_err(cannot)?;
                 f(first, &df)?;
                 first += df.height();
                 start = end;
@@ -247,10 +252,9 @@ impl Table {
             .iter()
             .position(|c| c.as_str() == column)
             .map_or(1, |i| i + 1);
-        if self.is_csv {
-            // Header is line 1. Quoted fields with line breaks would shift
-            // this; merit's inputs are one record per line.
-            Diagnostic::error(&self.path, format!("column '{column}': {message}")).at(row + 2, col)
+        if let Some(lines) = &self.lines {
+            Diagnostic::error(&self.path, format!("column '{column}': {message}"))
+                .at(lines.of_row(row), col)
         } else {
             Diagnostic::error(
                 &self.path,
@@ -261,14 +265,15 @@ impl Table {
 
     /// A problem with a whole row (e.g. a duplicate key).
     pub fn row_error(&self, row: usize, message: impl std::fmt::Display) -> Diagnostic {
-        if self.is_csv {
-            Diagnostic::error(&self.path, message.to_string()).at(row + 2, 1)
+        if let Some(lines) = &self.lines {
+            Diagnostic::error(&self.path, message.to_string()).at(lines.of_row(row), 1)
         } else {
             Diagnostic::error(&self.path, format!("row {}: {message}", row + 1))
         }
     }
 
-    /// Checks the header: every required column present, no unknown column.
+    /// Checks the header: every required column present, no unknown column
+    /// (the first few listed, the rest counted).
     pub fn check_columns(
         &self,
         required: &[&str],
@@ -282,36 +287,50 @@ impl Table {
             .map(|c| c.to_string())
             .collect();
         let known: Vec<&str> = required.iter().chain(optional).copied().collect();
-        let mut ok = true;
-        for (i, col) in present.iter().enumerate() {
-            if !known.contains(&col.as_str()) {
-                let missing = known
-                    .iter()
-                    .copied()
-                    .filter(|k| !present.iter().any(|p| p == k));
-                let d = Diagnostic::error(
-                    &self.path,
-                    format!(
-                        "unknown column '{col}' in the {} table{}",
-                        self.name,
-                        hint(col, missing)
-                    ),
-                );
-                diags.push(if self.is_csv { d.at(1, i + 1) } else { d });
-                ok = false;
-            }
+        let header = |d: Diagnostic, col: usize| match &self.lines {
+            Some(l) => d.at(l.header, col),
+            None => d,
+        };
+        let unknown: Vec<usize> = (0..present.len())
+            .filter(|&i| !known.contains(&present[i].as_str()))
+            .collect();
+        for &i in unknown.iter().take(MAX_LISTED_COLUMNS) {
+            let col = &present[i];
+            let missing = known
+                .iter()
+                .copied()
+                .filter(|k| !present.iter().any(|p| p == k));
+            let msg = format!(
+                "unknown column '{col}' in the {} table{}",
+                self.name,
+                hint(col, missing)
+            );
+            diags.push(header(Diagnostic::error(&self.path, msg), i + 1));
         }
+        if unknown.len() > MAX_LISTED_COLUMNS {
+            let msg = format!(
+                "{} more unknown columns not listed",
+                unknown.len() - MAX_LISTED_COLUMNS
+            );
+            diags.push(Diagnostic::error(&self.path, msg));
+        }
+        let mut ok = unknown.is_empty();
         for req in required {
             if !present.iter().any(|p| p == req) {
-                let d = Diagnostic::error(
-                    &self.path,
-                    format!(
-                        "missing column '{req}' in the {} table (columns are: {})",
-                        self.name,
-                        present.join(", ")
-                    ),
+                let mut shown = present
+                    .iter()
+                    .take(MAX_LISTED_COLUMNS)
+                    .cloned()
+                    .collect::<Vec<_>>();
+                if present.len() > MAX_LISTED_COLUMNS {
+                    shown.push("…".into());
+                }
+                let msg = format!(
+                    "missing column '{req}' in the {} table (columns are: {})",
+                    self.name,
+                    shown.join(", ")
                 );
-                diags.push(if self.is_csv { d.at(1, 1) } else { d });
+                diags.push(header(Diagnostic::error(&self.path, msg), 1));
                 ok = false;
             }
         }
@@ -324,6 +343,32 @@ impl Table {
         let s = c.str().ok()?;
         Some(s.iter().collect())
     }
+}
+
+/// A CSV file's records: without a leading byte order mark or trailing
+/// blank lines (polars would read each as a row of empty cells).
+fn text_of(bytes: &[u8]) -> &[u8] {
+    let b = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    let end = b
+        .iter()
+        .rposition(|&c| c != b'\n' && c != b'\r')
+        .map_or(0, |i| i + 1);
+    &b[..end]
+}
+
+/// A table polars could not read. For CSV its message is not shown: it
+/// quotes whole fields (personal data), and [`csvscan::scan`] has already
+/// reported every shape problem it knows of with a location.
+fn cannot_read(path: &Path, name: &str, is_csv: bool, e: PolarsError) -> Error {
+    let why = if is_csv {
+        "its CSV could not be parsed".to_owned()
+    } else {
+        e.to_string()
+    };
+    Error::one(Diagnostic::error(
+        path,
+        format!("cannot read {name} table: {why}"),
+    ))
 }
 
 /// Every column as text.

@@ -65,33 +65,88 @@ impl LoadedPolicy {
     }
 }
 
-/// Reads every file below `dir` (sorted by relative path).
-pub fn read_folder(dir: &Path) -> Result<Vec<PolicyFileBytes>> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<PolicyFileBytes>) -> Result<()> {
-        let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io(dir, e))?;
-            let path = entry.path();
-            let ft = entry.file_type().map_err(|e| Error::io(&path, e))?;
-            if ft.is_dir() {
-                walk(root, &path, out)?;
-            } else if ft.is_file() {
-                let rel = path.strip_prefix(root).expect("below root");
-                let rel = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-                out.push(PolicyFileBytes { rel, bytes });
-            }
-        }
-        Ok(())
-    }
+/// Reads every file below `dir` (sorted by relative path), except what
+/// merit itself keeps there: a run folder written inside it, a staging
+/// folder or lock of a run under way, a run ledger (SQLite) and its
+/// journals; each is named in a warning so nothing is left out silently.
+pub fn read_folder(dir: &Path) -> Result<(Vec<PolicyFileBytes>, Vec<Diagnostic>)> {
     let mut out = Vec::new();
-    walk(dir, dir, &mut out)?;
+    let mut skipped = Vec::new();
+    walk_policy(dir, dir, &mut out, &mut skipped)?;
     out.sort_by(|a, b| a.rel.cmp(&b.rel));
-    Ok(out)
+    let ledgers: Vec<String> = out
+        .iter()
+        .filter(|f| f.bytes.starts_with(SQLITE))
+        .map(|f| f.rel.clone())
+        .collect();
+    out.retain(|f| {
+        let journal = ["-journal", "-wal", "-shm"].iter().any(|j| {
+            f.rel
+                .strip_suffix(j)
+                .is_some_and(|db| ledgers.iter().any(|l| l == db))
+        });
+        let keep = !(ledgers.contains(&f.rel) || journal);
+        if !keep {
+            skipped.push((f.rel.clone(), "a run ledger (SQLite database)"));
+        }
+        keep
+    });
+    skipped.sort();
+    let warnings = skipped
+        .into_iter()
+        .map(|(rel, what)| {
+            Diagnostic::warning(
+                dir.join(&rel),
+                format!("not read as part of the policy: {what}"),
+            )
+        })
+        .collect();
+    Ok((out, warnings))
+}
+
+/// The first bytes of every SQLite database file.
+const SQLITE: &[u8] = b"SQLite format 3\0";
+
+fn walk_policy(
+    root: &Path,
+    dir: &Path,
+    out: &mut Vec<PolicyFileBytes>,
+    skipped: &mut Vec<(String, &'static str)>,
+) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let path = entry.path();
+        let ft = entry.file_type().map_err(|e| Error::io(&path, e))?;
+        let rel = path
+            .strip_prefix(root)
+            .expect("read_dir yields paths below root");
+        let rel = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        if ft.is_dir() {
+            if path.join("manifest.json").is_file() && path.join("archive").is_dir() {
+                skipped.push((rel, "a run folder written inside the policy folder"));
+            } else if path.join(".merit-staging").exists() {
+                skipped.push((rel, "the staging folder of a run under way"));
+            } else {
+                walk_policy(root, &path, out, skipped)?;
+            }
+        } else if rel.ends_with(".merit-lock") {
+            skipped.push((rel, "the lock of a run under way"));
+        } else if ft.is_file() {
+            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            out.push(PolicyFileBytes { rel, bytes });
+        } else {
+            skipped.push((
+                rel,
+                "not a regular file (a link, FIFO or device); copy the file in",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Loads and checks a policy folder; every problem found is returned at once.
@@ -112,10 +167,13 @@ pub fn load_with<T>(
             dir.display()
         )));
     }
-    let files = read_folder(dir)?;
+    let (files, skipped) = read_folder(dir)?;
     let yaml_path = dir.join(POLICY_FILE);
     let yaml_text = yaml_text(&files, &yaml_path)?;
     let (policy, mut diags) = parse(&yaml_path, &yaml_text)?;
+    for w in skipped {
+        diags.push(w);
+    }
 
     let ctx = validate::Ctx {
         path: &yaml_path,

@@ -86,3 +86,43 @@ pub fn run_with(
     args.extend_from_slice(extra);
     merit_env(&args, env)
 }
+
+/// A copy of the example data to break, run against the example policy.
+pub struct Case {
+    pub dir: tempfile::TempDir,
+}
+
+impl Case {
+    pub fn new() -> Case {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&example_data(), &dir.path().join("data"));
+        Case { dir }
+    }
+    pub fn data(&self, file: &str) -> std::path::PathBuf {
+        self.dir.path().join("data").join(file)
+    }
+    /// Runs Q3 and checks the failure contract; returns stderr.
+    pub fn fails(&self, period: &str) -> String {
+        let out = self.dir.path().join("out");
+        let o = run(
+            &example_policy(),
+            &self.dir.path().join("data"),
+            period,
+            &out,
+        );
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "stderr: {err}");
+        assert!(!out.exists(), "no output folder may be written");
+        let leftovers: Vec<_> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            leftovers.len(),
+            1,
+            "no staging folder left behind: {leftovers:?}"
+        );
+        assert!(err.contains("nothing was written"), "{err}");
+        err
+    }
+}
