@@ -12,6 +12,26 @@ use std::path::{Path, PathBuf};
 /// The ledger's file name when neither `--ledger` nor anything else says.
 pub const DEFAULT_FILE: &str = "merit-ledger.sqlite";
 
+/// `PRAGMA application_id` of a merit ledger ("MRIT").
+const APPLICATION_ID: i32 = 0x4D52_4954;
+
+/// The `events` table's columns, in order.
+const COLUMNS: [&str; 13] = [
+    "seq",
+    "at",
+    "kind",
+    "plan",
+    "period",
+    "manifest",
+    "run_dir",
+    "previous",
+    "actor",
+    "role",
+    "detail",
+    "prev_hash",
+    "hash",
+];
+
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 const SCHEMA: &str = "
@@ -152,7 +172,19 @@ impl Ledger {
         }
         let conn = Connection::open(path).map_err(|e| sql(path, e))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
-            .and_then(|_| conn.execute_batch(SCHEMA))
+            .map_err(|e| sql(path, e))?;
+        let id = Self::claim(&conn).map_err(|e| sql(path, e))?;
+        let Some(id) = id else {
+            return Err(Error::one(Diagnostic::error(
+                path,
+                "not a merit run ledger (another application's SQLite database): merit writes only to a ledger of its own",
+            )));
+        };
+        conn.execute_batch(SCHEMA)
+            .and_then(|_| match id {
+                APPLICATION_ID => Ok(()),
+                _ => conn.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}")),
+            })
             .map_err(|e| sql(path, e))?;
         Ok(Ledger {
             conn,
@@ -162,6 +194,25 @@ impl Ledger {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The database's application id when merit may use it as its ledger:
+    /// merit's own, or an empty database, or a ledger of an earlier merit
+    /// (no id yet, only the `events` table); `None` for any other database.
+    fn claim(conn: &Connection) -> rusqlite::Result<Option<i32>> {
+        let id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info('events')")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let ours = id == APPLICATION_ID
+            || tables.is_empty()
+            || (id == 0 && tables == ["events"] && columns == COLUMNS);
+        Ok(ours.then_some(id))
     }
 
     /// Appends `e` after the last row, in one immediate transaction so two

@@ -41,6 +41,18 @@ pub struct ScriptEngine {
 /// Why the current evaluation was stopped by the budget (0: it was not).
 const STOPPED_TIME: u8 = 1;
 const STOPPED_RUN: u8 = 2;
+/// Another evaluation of the run was stopped for time: a runaway script
+/// costs the run one time limit, not one per employee.
+const STOPPED_EARLIER: u8 = 3;
+
+/// What all evaluations of one run (one engine) share.
+#[derive(Default)]
+struct RunBudget {
+    /// Operations spent so far.
+    ops: std::sync::atomic::AtomicU64,
+    /// Set once an evaluation ran over its time.
+    timed_out: std::sync::atomic::AtomicBool,
+}
 
 thread_local! {
     /// The evaluation running on this thread: progress calls, its start,
@@ -51,16 +63,20 @@ thread_local! {
 }
 
 /// Counts one operation against the evaluation's time and the run's budget.
-fn progress(run_ops: &std::sync::atomic::AtomicU64) -> Option<Dynamic> {
+fn progress(run: &RunBudget) -> Option<Dynamic> {
+    use std::sync::atomic::Ordering::Relaxed;
     EVAL.with(|c| {
         let (mut calls, start, mut stopped) = c.get();
         calls += 1;
         if stopped == 0 && calls % 4096 == 0 {
-            let spent = run_ops.fetch_add(4096, std::sync::atomic::Ordering::Relaxed);
+            let spent = run.ops.fetch_add(4096, Relaxed);
             if spent > MAX_RUN_OPERATIONS {
                 stopped = STOPPED_RUN;
+            } else if run.timed_out.load(Relaxed) {
+                stopped = STOPPED_EARLIER;
             } else if start.is_some_and(|s| s.elapsed() > MAX_EVAL_TIME) {
                 stopped = STOPPED_TIME;
+                run.timed_out.store(true, Relaxed);
             }
         }
         c.set((calls, start, stopped));
@@ -122,8 +138,8 @@ impl ScriptEngine {
         // Operations inside a sort or dedup comparator escape the operation
         // limit (its error is swallowed there): each evaluation also has a
         // wall-time limit and the run an operation budget (issue 15).
-        let run_ops = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-        e.on_progress(move |_| progress(&run_ops));
+        let run = std::sync::Arc::new(RunBudget::default());
+        e.on_progress(move |_| progress(&run));
         e.on_print(|s| tracing::info!(target: "merit::script", "{s}"));
         e.on_debug(|s, src, pos| tracing::debug!(target: "merit::script", "{}{pos}: {s}", src.unwrap_or("")));
         // Money rounding in the policy's places and mode, the same as merit's own.
@@ -184,6 +200,9 @@ impl ScriptEngine {
             ),
             STOPPED_RUN => {
                 format!("the run's scripts spent their budget of {MAX_RUN_OPERATIONS} operations")
+            }
+            STOPPED_EARLIER => {
+                "was not finished: another evaluation in this run ran longer than the limit".into()
             }
             _ => return out.map_err(|e| eval_error(script, &subject(), *e)),
         };

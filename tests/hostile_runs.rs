@@ -138,3 +138,75 @@ fn a_run_folder_and_ledger_inside_the_policy_folder_are_not_policy_files() {
     assert_eq!(listed(&first), listed(&second));
     assert!(!second.join("archive/policy/runs").exists());
 }
+
+#[test]
+fn a_runaway_script_costs_the_run_one_time_limit_not_one_per_employee() {
+    // Issue 15: 40 employees × 2 s each was 80 s; the first evaluation
+    // stopped for time now stops every other one at once.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy");
+    copy_dir(&example_policy(), &policy);
+    // A loop inside a sort comparator escapes the operation limit; only the
+    // wall-time limit stops it.
+    let script = "let a = [];\nfor i in 0..500 { a.push(i); }\nloop { a.sort(|x, y| { let k = 0; loop { k += 1; } }); }\n0\n";
+    std::fs::write(policy.join("bonus.rhai"), script).unwrap();
+    let out = dir.path().join("out");
+    let start = std::time::Instant::now();
+    let o = run(&policy, &example_data(), "2026-Q3", &out);
+    let took = start.elapsed();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(took.as_secs() < 20, "{took:?}");
+    assert!(
+        err.contains("stopped: the script ran longer than 2 s"),
+        "{err}"
+    );
+    assert!(err.contains("stopped: the script was not finished: another evaluation in this run ran longer than the limit"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn another_applications_database_is_never_used_as_the_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crm.sqlite");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers VALUES (1, 'x');").unwrap();
+    drop(conn);
+    let before = std::fs::read(&db).unwrap();
+    let out = dir.path().join("out");
+    let o = run_with(
+        &example_policy(),
+        &example_data(),
+        "2026-Q3",
+        &out,
+        &["--ledger", s(&db)],
+        &[],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("crm.sqlite: error: not a merit run ledger"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "the database is untouched"
+    );
+    // A text file is not a ledger either.
+    let txt = dir.path().join("notes.txt");
+    std::fs::write(&txt, "meeting notes\n".repeat(100)).unwrap();
+    let o = run_with(
+        &example_policy(),
+        &example_data(),
+        "2026-Q3",
+        &out,
+        &["--ledger", s(&txt)],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&txt).unwrap(),
+        "meeting notes\n".repeat(100)
+    );
+}

@@ -38,11 +38,25 @@ impl RunFolder {
                 dir.display()
             )));
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let bytes = read_regular(&path).ok_or_else(|| {
+            Error::one(Diagnostic::error(
+                &path,
+                format!(
+                    "not a regular file of at most {} bytes (a link, FIFO or device is not read)",
+                    MAX_FILE
+                ),
+            ))
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Error::one(Diagnostic::error(
+                &path,
+                "not a valid manifest: not UTF-8 text",
+            ))
+        })?;
         let manifest: Value = serde_json::from_str(&text).map_err(|e| {
             Error::one(
                 Diagnostic::error(&path, format!("not a valid manifest: {e}"))
-                    .at(e.line(), e.column()),
+                    .at(e.line(), e.column().max(1)),
             )
         })?;
         if !manifest.is_object() {
@@ -127,7 +141,7 @@ impl RunFolder {
         let bytes = read_regular(&path).ok_or_else(|| {
             Error::one(Diagnostic::error(
                 &path,
-                "missing, or not a regular file (a link, FIFO or device is not read)",
+                format!("missing, or not a regular file of at most {MAX_FILE} bytes (a link, FIFO or device is not read)"),
             ))
         })?;
         String::from_utf8(bytes)
@@ -144,10 +158,16 @@ pub fn safe_join(base: &Path, rel: &str) -> Option<PathBuf> {
     plain.then(|| base.join(p))
 }
 
-/// The bytes of a regular file that is not a link, `None` otherwise: merit
-/// writes no links, a FIFO would block the read and `/dev/zero` never ends.
+/// The largest file merit reads from a run folder (a million employees'
+/// trace is a few GB); a larger one was not written by merit.
+pub const MAX_FILE: u64 = 16 << 30;
+
+/// The bytes of a regular file that is not a link and not over [`MAX_FILE`],
+/// `None` otherwise: merit writes no links, a FIFO would block the read and
+/// `/dev/zero` never ends.
 pub fn read_regular(path: &Path) -> Option<Vec<u8>> {
-    let regular = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file());
+    let regular = std::fs::symlink_metadata(path)
+        .is_ok_and(|m| m.file_type().is_file() && m.len() <= MAX_FILE);
     regular.then(|| std::fs::read(path).ok()).flatten()
 }
 
