@@ -79,6 +79,10 @@ impl Period {
                 Err(bad())
             }
         };
+        // Byte slicing below needs one byte per character.
+        if !s.is_ascii() {
+            return Err(bad());
+        }
         let (kind, first, len) = if s.len() == 4 {
             (PeriodKind::Year, Month::new(year(s)?, 1), 12)
         } else if let Some(m) = Month::parse(s) {
@@ -176,6 +180,9 @@ mod tests {
 
     #[test]
     fn parses_every_kind() {
+        for odd in ["2026\u{feff}", "2026-\u{feff}", "é026-Q1", "2026-Q\u{e9}"] {
+            assert!(Period::parse(odd).is_err(), "{odd:?}");
+        }
         let q = Period::parse("2026-Q3").unwrap();
         assert_eq!(q.kind, PeriodKind::Quarter);
         assert_eq!(

@@ -13,6 +13,7 @@ mod employees;
 mod fast;
 mod fx;
 pub mod metrics;
+mod parquet_pages;
 mod problems;
 mod projects;
 mod ratings;

@@ -118,6 +118,14 @@ impl Table {
         let is_csv = path.extension().is_some_and(|e| e == "csv");
         let cannot = |e: PolarsError| cannot_read(path, name, is_csv, e);
         let parquet = || ParquetReader::new(std::io::Cursor::new(bytes));
+        if !is_csv {
+            super::parquet_pages::check(bytes).map_err(|why| {
+                Error::one(Diagnostic::error(
+                    path,
+                    format!("cannot read {name} table: the file is corrupt ({why})"),
+                ))
+            })?;
+        }
         let (df, rows) = match (batched, is_csv) {
             (false, true) => {
                 let df = read_csv(text_of(bytes), true, None).map_err(cannot)?;

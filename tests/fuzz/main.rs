@@ -52,6 +52,11 @@ impl Session<'_> {
     /// a failure or a hang.
     fn exec(&mut self, input: Vec<u8>) {
         self.execs += 1;
+        // Kept until the next input: an abort (a failed allocation, a stack
+        // overflow) ends the process before anything else could save it.
+        let findings = root().join("fuzz-findings").join(self.target.name);
+        std::fs::create_dir_all(&findings).unwrap();
+        std::fs::write(findings.join("last-input.bundle"), &input).unwrap();
         let dir = self.scratch.path().join(format!("x{}", self.execs));
         std::fs::create_dir_all(&dir).unwrap();
         let (tx, rx) = mpsc::channel();

@@ -172,10 +172,17 @@ fn rehash(run: &Path) {
     let _ = std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap_or_default());
 }
 
+/// The binary under test: `MERIT_BIN` (a copy, so that a rebuild during a
+/// long session does not change it), else the one cargo built.
+fn merit_bin() -> PathBuf {
+    std::env::var_os("MERIT_BIN")
+        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_merit")), PathBuf::from)
+}
+
 /// Runs the merit binary; a crash (exit 101, a signal) or 60 s without an
 /// answer is a finding.
 fn binary(args: &[&str], dir: &Path) -> Result<(), String> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_merit"))
+    let mut child = Command::new(merit_bin())
         .args(args)
         .current_dir(dir)
         .stdin(std::process::Stdio::null())
@@ -212,7 +219,7 @@ fn binary(args: &[&str], dir: &Path) -> Result<(), String> {
 fn example_run(scratch: &Path) -> PathBuf {
     let out = scratch.join("example-run");
     if !out.exists() {
-        let o = Command::new(env!("CARGO_BIN_EXE_merit"))
+        let o = Command::new(merit_bin())
             .args(["run", "--policy"])
             .arg(root().join("policies/platform-ops"))
             .arg("--data")
