@@ -136,7 +136,18 @@ impl Exact {
         (0..=28)
             .rev()
             .find_map(|p| self.round(p, RoundingMode::HalfEven))
-            .map_or(Decimal::MAX, |d| d.normalize())
+            .map_or_else(
+                // Beyond a decimal: saturated, keeping the sign (display only;
+                // money is rounded with `round`, which refuses it).
+                || {
+                    if self.is_negative() {
+                        Decimal::MIN
+                    } else {
+                        Decimal::MAX
+                    }
+                },
+                |d| d.normalize(),
+            )
     }
 }
 
@@ -404,6 +415,13 @@ mod tests {
         );
         assert_eq!(exact_div(d("1000600"), d("1200")), None);
         assert_eq!(exact_div(d("3"), d("8")), Some(d("0.375")));
+    }
+
+    #[test]
+    fn approx_saturates_with_the_sign() {
+        let max = Exact::from(Decimal::MAX);
+        assert_eq!((&max + &max).approx(), Decimal::MAX);
+        assert_eq!((Exact::zero() - max.clone() - max).approx(), Decimal::MIN);
     }
 
     #[test]

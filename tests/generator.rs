@@ -218,6 +218,48 @@ fn bad_arguments_exit_2() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("is not empty"), "{}", stderr(&o));
+    // --force replaces what gen wrote, and nothing else.
+    let o = gen_args(
+        &example_policy(),
+        &full,
+        &["--employees", "7", "--months", "1", "--force"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(table(&full.join("employees.csv")).len(), 7);
+    std::fs::write(full.join("notes.txt"), "mine").unwrap();
+    let o = gen_args(
+        &example_policy(),
+        &full,
+        &["--employees", "5", "--months", "1", "--force"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("it holds 'notes.txt', which merit gen did not write"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(full.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    let mine = dir.path().join("mine");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(mine.join("employees.csv"), "hand-made").unwrap();
+    let o = gen_args(
+        &example_policy(),
+        &mine,
+        &["--employees", "5", "--months", "1", "--force"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("it has no .merit-gen"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(mine.join("employees.csv")).unwrap(),
+        "hand-made"
+    );
 }
 
 type Row = std::collections::BTreeMap<String, String>;

@@ -33,14 +33,14 @@ pub struct GenArgs {
     /// Kinds of evaluation period that get targets and ratings
     #[arg(long, value_delimiter = ',', default_value = "month,quarter,half,year", value_parser = ["month", "quarter", "half", "year"])]
     pub periods: Vec<String>,
-    /// Replace a non-empty output folder (never the policy folder).
+    /// Replace an output folder an earlier `merit gen` wrote (nothing else).
     #[arg(long)]
     pub force: bool,
 }
 
 pub fn main(args: GenArgs) -> Result<ExitCode> {
     // Held until the data folder is in place.
-    let claim = super::outdir::claim_any(&args.out, args.force, &[("--policy", &args.policy)])?;
+    let claim = super::outdir::claim_gen(&args.out, args.force, &[("--policy", &args.policy)])?;
     let (lp, _) = crate::output::feedback::load_policy(&args.policy)?;
     let start = match &args.start {
         Some(s) => {
@@ -78,6 +78,9 @@ pub fn main(args: GenArgs) -> Result<ExitCode> {
     };
     let staging = crate::output::atomic::Staging::new(claim)?;
     let written = gen::generate(&lp, &cfg, staging.path())?;
+    let files: Vec<String> = written.iter().map(|w| w.file.clone()).collect();
+    let marker = super::outdir::gen_marker(&files);
+    staging.write(super::outdir::GEN_MARKER, marker.as_bytes())?;
     staging.commit()?;
     let tables: Vec<String> = written
         .iter()

@@ -23,9 +23,45 @@ pub fn claim_run(out: &Path, force: bool, inputs: &[(&str, &Path)]) -> Result<Cl
     )
 }
 
-/// Locks `out` for a command whose `--force` replaces any folder.
-pub fn claim_any(out: &Path, force: bool, inputs: &[(&str, &Path)]) -> Result<Claim> {
-    claim(out, force, inputs, |_| Ok(()), "replace it")
+/// Locks `out` for `merit gen`, whose `--force` replaces only a data
+/// folder gen wrote (its [`GEN_MARKER`] lists every file).
+pub fn claim_gen(out: &Path, force: bool, inputs: &[(&str, &Path)]) -> Result<Claim> {
+    claim(
+        out,
+        force,
+        inputs,
+        earlier_gen,
+        "replace data merit gen wrote there",
+    )
+}
+
+/// The file `merit gen` leaves in a data folder: a line of explanation,
+/// then the name of every file it wrote.
+pub const GEN_MARKER: &str = ".merit-gen";
+
+/// The marker's text for the files `gen` wrote.
+pub fn gen_marker(files: &[String]) -> String {
+    let mut s = "written by merit gen; `merit gen --force` may replace this folder\n".to_owned();
+    for f in files {
+        s.push_str(f);
+        s.push('\n');
+    }
+    s
+}
+
+/// Whether `dir` holds only what an earlier `merit gen` wrote.
+fn earlier_gen(dir: &Path) -> std::result::Result<(), String> {
+    let marker = super::runfolder::read_regular(&dir.join(GEN_MARKER))
+        .ok_or_else(|| format!("it has no {GEN_MARKER} (merit gen did not write it)"))?;
+    let text = String::from_utf8_lossy(&marker);
+    let mut listed: BTreeSet<String> = text.lines().skip(1).map(str::to_owned).collect();
+    listed.insert(GEN_MARKER.to_owned());
+    match first_unlisted(dir, "", &listed) {
+        None => Ok(()),
+        Some(extra) => Err(format!(
+            "it holds '{extra}', which merit gen did not write (move it out first)"
+        )),
+    }
 }
 
 fn claim(

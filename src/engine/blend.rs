@@ -78,9 +78,16 @@ pub fn final_score(
     review: &ReviewUse,
     policy: &Policy,
 ) -> Option<Decimal> {
-    let sum: Decimal = kpis.map(|(score, weight)| score * weight).sum();
+    // Checked: a scoring script may return any number.
+    let mut sum = Decimal::ZERO;
+    for (score, weight) in kpis {
+        sum = sum.checked_add(score.checked_mul(weight)?)?;
+    }
     let (sum, den) = match review {
-        ReviewUse::Rated { score, weight, .. } => (sum + score * weight, Decimal::ONE_HUNDRED),
+        ReviewUse::Rated { score, weight, .. } => (
+            sum.checked_add(score.checked_mul(*weight)?)?,
+            Decimal::ONE_HUNDRED,
+        ),
         ReviewUse::MissingRenormalized { review_weight } => {
             (sum, Decimal::ONE_HUNDRED - review_weight)
         }

@@ -28,11 +28,13 @@ pub fn days_employed(e: &Employee, period: &Period) -> i64 {
 /// The period's share of the annual target bonus, exact:
 /// base salary × target bonus % × months ÷ 1200.
 pub fn target_bonus_exact(e: &Employee, period: &Period) -> Num {
-    let pct_months = e.target_bonus_pct * Decimal::from(period.len);
-    let den = Decimal::from(1200);
-    match &e.base_salary_exact {
-        Num::Dec(b) => Num::mul_div(*b, pct_months, den),
-        Num::Exact(b) => Num::Exact(b.clone() * pct_months / Exact::from(den)).simplified(),
+    let months = Decimal::from(period.len);
+    let den = Exact::from(Decimal::from(1200));
+    match (&e.base_salary_exact, e.target_bonus_pct.checked_mul(months)) {
+        (Num::Dec(b), Some(pct_months)) => Num::mul_div(*b, pct_months, Decimal::from(1200)),
+        // Exact at any size (a huge percentage overflows a decimal); a
+        // result too large for money is refused where it is summed.
+        (b, _) => Num::Exact(b.exact() * e.target_bonus_pct * months / den).simplified(),
     }
 }
 
