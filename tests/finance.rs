@@ -127,6 +127,18 @@ fn a_missing_budget_is_an_error() {
         "{}",
         stderr(&o)
     );
+    // A row for an employee (or an unknown name) would never be read.
+    std::fs::write(
+        s.data().join("budgets.csv"),
+        "subject_id,period,budget\ncompany,2026-Q3,1000000\nE001,2026-Q3,5000\nnobody,2026-Q3,1\n",
+    )
+    .unwrap();
+    let o = s.run("out", &[]);
+    assert_eq!(o.status.code(), Some(2));
+    for (line, who) in [(3, "E001"), (4, "nobody")] {
+        let msg = format!("budgets.csv:{line}:1: error: column 'subject_id': '{who}' is not a department or 'company'");
+        assert!(stderr(&o).contains(&msg), "{}", stderr(&o));
+    }
 }
 
 /// Sets fields (by index) of the CSV row starting with `prefix`.

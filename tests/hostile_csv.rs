@@ -176,3 +176,40 @@ fn a_byte_order_mark_crlf_and_trailing_blank_lines_are_read_as_written() {
         std::fs::read(out2.join("payouts.csv")).unwrap()
     );
 }
+
+#[test]
+fn a_duplicate_names_the_true_line_of_the_first() {
+    let c = Case::new();
+    let text = std::fs::read_to_string(c.data("employees.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    // E002's name spans two lines; E003 then repeats E002.
+    let mut cells: Vec<String> = lines[2].split(',').map(str::to_owned).collect();
+    cells[1] = "\"two\nlines\"".into();
+    lines[2] = cells.join(",");
+    lines[3] = lines[3].replacen("E003,", "E002,", 1);
+    std::fs::write(c.data("employees.csv"), lines.join("\n") + "\n").unwrap();
+    let err = c.fails("2026-Q3");
+    // Header 1, E001 2, E002 3-4, the repeat on 5.
+    assert!(
+        err.contains("employees.csv:5:1: error: column 'employee_id': duplicate employee_id 'E002' (first on line 3)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn thousands_of_metric_names_are_refused_not_wrapped() {
+    // Metric names are indexed with 16 bits; 70,000 names wrapped silently.
+    let c = Case::new();
+    let mut text = std::fs::read_to_string(c.data("metrics.csv")).unwrap();
+    for i in 0..70_000 {
+        text.push_str(&format!("E001,2026-01,m{i},1\n"));
+    }
+    std::fs::write(c.data("metrics.csv"), text).unwrap();
+    let start = std::time::Instant::now();
+    let err = c.fails("2026-Q3");
+    assert!(start.elapsed().as_secs() < 30, "{:?}", start.elapsed());
+    assert!(
+        err.contains("more than 4096 different metric names in the metrics table"),
+        "{err}"
+    );
+}

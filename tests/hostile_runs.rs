@@ -210,3 +210,29 @@ fn another_applications_database_is_never_used_as_the_ledger() {
         "meeting notes\n".repeat(100)
     );
 }
+
+#[test]
+fn extreme_curve_scores_and_points_are_errors_not_panics() {
+    // Issue 15: `check` passes a curve whose points are 1e-28 apart and
+    // whose scores are the largest decimal; the weighted sum overflowed.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy");
+    copy_dir(&example_policy(), &policy);
+    let max = "\"79228162514264337593543950335\"";
+    edit(
+        &policy.join("policy.yaml"),
+        "      threshold: { achievement: \"0.80\", score: 60 }\n      target: { achievement: \"1.00\", score: 100 }\n      stretch: { achievement: \"1.20\", score: 130 }\n      below_threshold: 0\n      cap: 150",
+        &format!("      threshold: {{ achievement: \"0.9999999999999999999999999998\", score: 60 }}\n      target: {{ achievement: \"0.9999999999999999999999999999\", score: {max} }}\n      stretch: {{ achievement: \"1.00\", score: {max} }}\n      below_threshold: 0\n      cap: {max}"),
+    );
+    let o = merit(&["check", "--policy", s(&policy)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = dir.path().join("out");
+    let o = run(&policy, &example_data(), "2026-Q3", &out);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("policy.yaml: error: employee E001: the final score does not fit a decimal"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

@@ -565,3 +565,44 @@ fn replay_and_explain_read_no_links_or_fifos_inside_a_run_folder() {
     let o = merit_within(&["explain", "--run", &s.s("q3"), "--employee", "E001"], 60);
     assert!(o.status.code().is_some(), "{}", stderr(&o));
 }
+
+#[test]
+fn the_cost_centre_can_be_an_extra_employees_column() {
+    // docs/policy.md: `export.payroll.cost_centre` names an employees-table
+    // column; one other than `department` is accepted in the table.
+    let s = Setup::new();
+    let yaml = s.path("policy").join("policy.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    std::fs::write(
+        &yaml,
+        text + "export:\n  payroll:\n    cost_centre: cost_center\n",
+    )
+    .unwrap();
+    let emp = s.path("data").join("employees.csv");
+    let text = std::fs::read_to_string(&emp).unwrap();
+    let with: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| match i {
+            0 => format!("{l},cost_center\n"),
+            _ => format!("{l},CC-{}\n", &l[..4]),
+        })
+        .collect();
+    std::fs::write(&emp, with).unwrap();
+    s.ok("paid", &[]);
+    let o = merit(&[
+        "export",
+        &s.s("paid"),
+        "--to",
+        "payroll",
+        "--out",
+        &s.s("pay.csv"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pay = std::fs::read_to_string(s.path("pay.csv")).unwrap();
+    assert!(
+        pay.lines()
+            .any(|l| l.starts_with("E001,") && l.ends_with(",CC-E001")),
+        "{pay}"
+    );
+}

@@ -20,12 +20,16 @@ pub(super) fn budgets(
     for row in 0..t.rows() {
         let (s, p) = (text(subj[row]).unwrap_or(""), text(per[row]).unwrap_or(""));
         let mut ok = true;
-        if subjects.get(s).is_none() {
+        // A pool is a department's or the company's: a row for anyone else
+        // would never be read.
+        if subjects.get(s).is_none() || subjects.is_employee(s) {
             b.cell(
                 t,
                 row,
                 "subject_id",
-                format!("unknown subject '{s}' (not a department or '{COMPANY}')"),
+                format!(
+                    "'{s}' is not a department or '{COMPANY}' (a pool's budget belongs to one)"
+                ),
             );
             ok = false;
         }

@@ -276,8 +276,8 @@ pub(super) fn employees(t: &Table, policy: &LoadedPolicy, b: &mut Budget) -> Vec
                             row,
                             "employee_id",
                             format!(
-                                "duplicate employee_id '{e_id}' (first on line {})",
-                                first + 2
+                                "duplicate employee_id '{e_id}' (first on {})",
+                                t.row_place(first)
                             ),
                         );
                         er.employee = None;

@@ -271,6 +271,15 @@ impl Table {
         }
     }
 
+    /// Where a 0-based data row is, for a message: `line N` (CSV, its true
+    /// line) or `row N` (Parquet, counted from 1).
+    pub fn row_place(&self, row: usize) -> String {
+        match &self.lines {
+            Some(lines) => format!("line {}", lines.of_row(row)),
+            None => format!("row {}", row + 1),
+        }
+    }
+
     /// A problem with a whole row (e.g. a duplicate key).
     pub fn row_error(&self, row: usize, message: impl std::fmt::Display) -> Diagnostic {
         if let Some(lines) = &self.lines {

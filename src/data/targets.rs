@@ -168,8 +168,8 @@ impl Targets {
                 t.row_error(
                     row,
                     format!(
-                        "duplicate target for {s}, {p}, {k} (first on line {})",
-                        first + 2
+                        "duplicate target for {s}, {p}, {k} (first on {})",
+                        t.row_place(first as usize)
                     ),
                 ),
             );

@@ -87,9 +87,14 @@ pub enum FxRateRule {
 }
 
 impl Policy {
-    /// Extra employees-table columns the policy reads (cascade share columns).
+    /// Extra employees-table columns the policy reads (cascade share
+    /// columns, the payroll export's cost centre when not `department`).
     pub fn employee_columns(&self) -> Vec<String> {
         let mut out = Vec::new();
+        let cost_centre = &self.export.payroll.cost_centre;
+        if cost_centre != "department" {
+            out.push(cost_centre.clone());
+        }
         for k in &self.kpis {
             k.target.walk(&mut |s| {
                 if let TargetSource::Cascade(CascadeTarget {

@@ -14,6 +14,18 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Distinct months and metric names a metrics table may hold (indexes are
+/// 16-bit; a plan uses a few dozen metrics over a few years).
+const MAX_DISTINCT: usize = 4096;
+
+fn too_many(what: &'static str) -> impl FnOnce() -> String {
+    move || {
+        format!(
+            "more than {MAX_DISTINCT} different {what} in the metrics table: is the column right?"
+        )
+    }
+}
+
 /// Problems of one column in one part of the table: the first few, and a count.
 #[derive(Default)]
 struct Found {
@@ -80,7 +92,7 @@ fn convert(
                 .push(row, "metric", || "empty value where one is required".into());
         }
         if !is_last(k, last_k.map(|l| l.0)) {
-            last_k = Some((k, p.metric_of(k, last_k.map(|l| l.1))));
+            last_k = p.metric_of(row, k, last_k.map(|l| l.1)).map(|ix| (k, ix));
         }
         p.metric.push(last_k.map_or(0, |l| l.1));
 
@@ -144,11 +156,16 @@ impl Part {
             Some(mo) => {
                 let ix = match self.months.iter().position(|x| *x == mo) {
                     Some(ix) => ix,
+                    None if self.months.len() >= MAX_DISTINCT => {
+                        self.found.push(row, "month", too_many("months"));
+                        return None;
+                    }
                     None => {
                         self.months.push(mo);
                         self.months.len() - 1
                     }
                 };
+                // Below MAX_DISTINCT: fits the u16 index.
                 Some((m, ix as u16))
             }
             None => {
@@ -161,7 +178,7 @@ impl Part {
 
     /// The index of metric `k` in this part, added when new; `last` is the
     /// index of the previous row's metric.
-    fn metric_of(&mut self, k: &str, last: Option<u16>) -> u16 {
+    fn metric_of(&mut self, row: usize, k: &str, last: Option<u16>) -> Option<u16> {
         // Metrics usually repeat in the same order: try the next one first.
         let next = last.map_or(0, |l| l as usize + 1) % self.metrics.len().max(1);
         let found = match self.metrics.get(next) {
@@ -170,12 +187,17 @@ impl Part {
         };
         let ix = match found {
             Some(ix) => ix,
+            None if self.metrics.len() >= MAX_DISTINCT => {
+                self.found.push(row, "metric", too_many("metric names"));
+                return None;
+            }
             None => {
                 self.metrics.push(k.to_owned());
                 self.metrics.len() - 1
             }
         };
-        ix as u16
+        // Below MAX_DISTINCT: fits the u16 index.
+        Some(ix as u16)
     }
 }
 
@@ -270,15 +292,16 @@ impl Metrics {
         let rows: usize = parts.iter().map(|p| p.subject.len()).sum();
         let stage = crate::progress::Stage::work("check metrics", rows as u64);
         let month_list = common_months(&parts);
-        if month_list.len() > usize::from(u16::MAX) {
-            budget.push(
-                t,
-                "month",
-                Diagnostic::error(&t.path, "more than 65535 different months"),
-            );
-            return None;
-        }
         let metric_names = common_metrics(&parts);
+        for (n, what, column) in [
+            (month_list.len(), "months", "month"),
+            (metric_names.len(), "metric names", "metric"),
+        ] {
+            if n > MAX_DISTINCT {
+                budget.push(t, column, Diagnostic::error(&t.path, too_many(what)()));
+                return None;
+            }
+        }
         let maps = dictionary_maps(&parts, &month_list, &metric_names);
         let scales = largest_scales(&parts, &maps, metric_names.len());
         // Each part becomes a chunk in place: common dictionaries, common scale.
@@ -298,7 +321,9 @@ impl Metrics {
         let mut ok = true;
         for (k, total) in magnitude.iter().enumerate() {
             if *total > i128::from(i64::MAX) {
-                budget.cell(t, 0, "value", format!("the values of metric '{}' are too large to sum exactly at {} decimal places", metric_names[k], scales[k]));
+                // A whole metric, not a row: named without a line.
+                let msg = format!("column 'value': the values of metric '{}' are too large to sum exactly at {} decimal places", metric_names[k], scales[k]);
+                budget.push(t, "value", Diagnostic::error(&t.path, msg));
                 ok = false;
             }
         }
@@ -369,11 +394,11 @@ impl Metrics {
                         row,
                         "metric",
                         format!(
-                            "duplicate row for {}, {}, {} (first on line {})",
+                            "duplicate row for {}, {}, {} (first on {})",
                             subjects.name(c.subject[i]),
                             self.month_list[c.month[i] as usize],
                             self.metric_names[c.metric[i] as usize],
-                            f + 2
+                            t.row_place(*f)
                         ),
                     ),
                     None => {
