@@ -236,3 +236,32 @@ fn extreme_curve_scores_and_points_are_errors_not_panics() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn a_weights_script_returning_a_huge_weight_is_an_error() {
+    // Found by the fuzzer: the weights' sum overflowed a decimal.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy");
+    copy_dir(&root().join("policies/customer-service"), &policy);
+    edit(
+        &policy.join("weights.rhai"),
+        "complaint_rate: 30, first_response: 40",
+        "complaint_rate: 79228162514264337593543950335, first_response: 40",
+    );
+    let out = dir.path().join("out");
+    let o = run(
+        &policy,
+        &root().join("fixtures/customer-service"),
+        "2026-Q3",
+        &out,
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "the weight of 'complaint_rate' is 79228162514264337593543950335, more than 100"
+        ),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

@@ -111,6 +111,13 @@ pub(super) fn weights(
         if w < Decimal::ZERO {
             return Err(fail(format!("the weight of '{k}' is negative")));
         }
+        // Each weight is at most 100, so the sum (of at most a map's size) fits.
+        if w > Decimal::ONE_HUNDRED {
+            return Err(fail(format!(
+                "the weight of '{k}' is {}, more than 100",
+                w.normalize()
+            )));
+        }
         sum += w;
         if !w.is_zero() {
             kpis.push((idx, w));

@@ -86,12 +86,17 @@ impl Session<'_> {
     }
 
     fn found(&mut self, input: &[u8], why: &str) {
+        // The same failure again: counted, not saved a fourth time.
+        let again = self.findings.iter().filter(|f| f.as_str() == why).count();
+        self.findings.push(why.to_owned());
+        if again >= 3 {
+            return;
+        }
         let dir = root().join("fuzz-findings").join(self.target.name);
         std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join(format!("finding-{}.bundle", self.findings.len() + 1));
+        let file = dir.join(format!("finding-{}.bundle", self.findings.len()));
         std::fs::write(&file, input).unwrap();
         eprintln!("{}: {why}\n  saved {}", self.target.name, file.display());
-        self.findings.push(why.to_owned());
     }
 
     /// Mutates a random input and runs it, `n` times or until `until`.
@@ -115,8 +120,12 @@ impl Session<'_> {
             self.execs,
             self.findings.len()
         );
-        for f in &self.findings {
-            eprintln!("  {f}");
+        let mut distinct: Vec<&String> = self.findings.iter().collect();
+        distinct.sort();
+        distinct.dedup();
+        for f in distinct {
+            let n = self.findings.iter().filter(|x| *x == f).count();
+            eprintln!("  {n}× {f}");
         }
     }
 }
