@@ -18,6 +18,8 @@ use rhai::{Dynamic, Engine, EvalAltResult, Map, ParseError, Position, Scope, AST
 use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
 
+mod hints;
+
 /// Limits, documented in `docs/policy.md`.
 pub const MAX_OPERATIONS: u64 = 200_000;
 pub const MAX_STRING_SIZE: usize = 10_000;
@@ -88,6 +90,8 @@ fn progress(run: &RunBudget) -> Option<Dynamic> {
 pub struct CompiledScript {
     pub path: PathBuf,
     pub ast: AST,
+    /// The source, to show the line of an error met while running.
+    pub text: std::sync::Arc<str>,
 }
 
 const _: fn() = || {
@@ -165,6 +169,7 @@ impl ScriptEngine {
             Ok(ast) => Ok(CompiledScript {
                 path: path.to_path_buf(),
                 ast,
+                text: text.into(),
             }),
             Err(e) => Err(parse_error(path, text, &e)),
         }
@@ -352,9 +357,17 @@ fn located(d: Diagnostic, pos: Position, text: Option<&str>) -> Diagnostic {
 }
 
 fn parse_error(path: &Path, text: &str, e: &ParseError) -> Diagnostic {
+    let pos = e.position();
+    let line = pos
+        .line()
+        .and_then(|l| text.lines().nth(l - 1))
+        .unwrap_or("");
+    let hint = hints::parse_hint(line, pos.position().unwrap_or(1))
+        .map(|h| format!(" ({h})"))
+        .unwrap_or_default();
     located(
-        Diagnostic::error(path, e.err_type().to_string()),
-        e.position(),
+        Diagnostic::error(path, format!("{}{hint}", e.err_type())),
+        pos,
         Some(text),
     )
 }
@@ -368,6 +381,9 @@ fn eval_error(script: &CompiledScript, subject: &str, mut e: EvalAltResult) -> D
     let mut msg = e.to_string();
     if !inner_pos.is_none() {
         msg = msg.replace(&format!(" ({inner_pos})"), "");
+    }
+    if let Some(plain) = hints::eval_message(&e) {
+        msg = plain;
     }
     let why = match e {
         EvalAltResult::ErrorTooManyOperations(_) => {
@@ -385,7 +401,7 @@ fn eval_error(script: &CompiledScript, subject: &str, mut e: EvalAltResult) -> D
             format!("while evaluating {subject}: {msg}{why}"),
         ),
         pos,
-        None,
+        Some(&script.text),
     )
 }
 

@@ -349,7 +349,7 @@ fn condition_errors_are_located_in_policy_yaml() {
     assert!(err.contains(&format!("policy.yaml:{line}:")), "{err}");
     assert!(
         // E001 is a team lead, who weighs GMV; E002 is the first who does not.
-        err.contains("recognition rule 'team_activity': while evaluating employee E002: Property not found: gmv"),
+        err.contains("recognition rule 'team_activity': while evaluating employee E002: 'gmv' is not there: `kpi` holds only the KPIs the employee's role weighs (test first: `\"gmv\" in kpi && …`)"),
         "{err}"
     );
     assert!(err.contains("more employees with the same rule"), "{err}");

@@ -253,3 +253,24 @@ fn a_huge_string_stops_with_script_line_and_employee() {
         "{err}"
     );
 }
+
+#[test]
+fn script_errors_read_in_plain_words_with_the_line_and_a_hint() {
+    // Issue 17: "Function not found: roundd (i64)" reached the user raw, and
+    // a run-time error showed no source line.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy");
+    copy_dir(&example_policy(), &policy);
+    std::fs::write(
+        policy.join("bonus.rhai"),
+        "let m = 2;\nemployee.target_bonus * score / 100 * roundd(m)\n",
+    )
+    .unwrap();
+    let o = run(&policy, &example_data(), "2026-Q3", &dir.path().join("out"));
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("bonus.rhai:2:39: error: while evaluating employee E001: there is no function 'roundd' taking a whole number (did you mean 'round'?)\n  |\n2 | employee.target_bonus * score / 100 * roundd(m)\n  |                                       ^"), "{err}");
+    std::fs::write(policy.join("bonus.rhai"), "let m = 1.5e3;\nm\n").unwrap();
+    let o = merit(&["check", "--policy", policy.to_str().unwrap()]);
+    assert!(stderr(&o).contains("bonus.rhai:1:12: error: Expecting ';' to terminate this statement (numbers in policy scripts are exact decimals without exponents"), "{}", stderr(&o));
+}

@@ -267,6 +267,7 @@ pub(super) fn compile(
                 script: CompiledScript {
                     path: ctx.path.to_path_buf(),
                     ast: rhai::AST::empty(),
+                    text: "".into(),
                 },
                 origin,
             };
