@@ -109,6 +109,21 @@ fn statement_snapshots_in_each_language() {
     insta::assert_snapshot!("recognition_q3", read(&zh, "recognition.csv"));
     // recognition.csv does not depend on the language
     assert_eq!(read(&zh, "recognition.csv"), read(&en, "recognition.csv"));
+    // scores.csv names KPIs (and the review) in the run's language, and
+    // nothing else in it changes (issue 17).
+    let (zs, es) = (read(&zh, "scores.csv"), read(&en, "scores.csv"));
+    assert!(zs.contains(",gmv,交易额,") && es.contains(",gmv,GMV,"), "{es}");
+    assert!(zs.contains(",manager_review,上级评价,") && es.contains(",manager_review,Manager review,"));
+    let without_names = |t: &str| -> Vec<String> {
+        t.lines()
+            .map(|l| {
+                let mut c: Vec<&str> = l.split(',').collect();
+                c.remove(3);
+                c.join(",")
+            })
+            .collect()
+    };
+    assert_eq!(without_names(&zs), without_names(&es));
 }
 
 #[test]

@@ -453,7 +453,7 @@ fn write_tables<'a>(
         || -> Result<_> {
             Ok((
                 output::payouts(b.lp, b.data, b.run, out.staging)?,
-                output::scores(b.lp, b.data, b.run, out.staging)?,
+                output::scores(b.lp, b.data, b.run, b.lang, out.staging)?,
             ))
         },
     );

@@ -91,10 +91,12 @@ pub fn payouts(
     out.finish(rows)
 }
 
+/// `scores.csv`; KPI names in the run's language.
 pub fn scores(
     lp: &LoadedPolicy,
     data: &Data,
     run: &RunResult,
+    lang: crate::policy::Language,
     staging: &atomic::Staging,
 ) -> Result<manifest::FileHash> {
     let header = [
@@ -117,7 +119,7 @@ pub fn scores(
         .policy
         .kpis
         .iter()
-        .map(|k| (csv::escaped(&k.id), csv::escaped(&k.name.zh)))
+        .map(|k| (csv::escaped(&k.id), csv::escaped(k.name.get(lang))))
         .collect();
     let mut out = manifest::Streamed::create(staging, "scores.csv")?;
     let row = |c: &mut Csv, r: &crate::engine::EmployeeResult| {
@@ -149,7 +151,10 @@ pub fn scores(
             c.text(&e.id)
                 .text(&run.period.label)
                 .text("manager_review")
-                .text("上级评价")
+                .text(match lang {
+                    crate::policy::Language::ZhCn => "上级评价",
+                    crate::policy::Language::En => "Manager review",
+                })
                 .text(&e.id);
             c.plain(*rating)
                 .num("")
