@@ -112,8 +112,13 @@ fn statement_snapshots_in_each_language() {
     // scores.csv names KPIs (and the review) in the run's language, and
     // nothing else in it changes (issue 17).
     let (zs, es) = (read(&zh, "scores.csv"), read(&en, "scores.csv"));
-    assert!(zs.contains(",gmv,交易额,") && es.contains(",gmv,GMV,"), "{es}");
-    assert!(zs.contains(",manager_review,上级评价,") && es.contains(",manager_review,Manager review,"));
+    assert!(
+        zs.contains(",gmv,交易额,") && es.contains(",gmv,GMV,"),
+        "{es}"
+    );
+    assert!(
+        zs.contains(",manager_review,上级评价,") && es.contains(",manager_review,Manager review,")
+    );
     let without_names = |t: &str| -> Vec<String> {
         t.lines()
             .map(|l| {

@@ -274,3 +274,54 @@ fn script_errors_read_in_plain_words_with_the_line_and_a_hint() {
     let o = merit(&["check", "--policy", policy.to_str().unwrap()]);
     assert!(stderr(&o).contains("bonus.rhai:1:12: error: Expecting ';' to terminate this statement (numbers in policy scripts are exact decimals without exponents"), "{}", stderr(&o));
 }
+
+#[test]
+fn weights_from_a_script_give_no_false_warning() {
+    // Issue 17: with every role's weights from a script, `check` warned that
+    // no role weighs each KPI.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy");
+    copy_dir(&root().join("policies/customer-service"), &policy);
+    edit(
+        &policy.join("policy.yaml"),
+        "weights: { csat: 40, complaint_rate: 30, first_response: 30 }",
+        "weights_script: weights.rhai",
+    );
+    let o = merit(&["check", "--policy", policy.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+    assert!(stdout(&o).contains("is valid"), "{}", stdout(&o));
+}
+
+#[test]
+fn explain_reads_well_with_a_single_rating_band() {
+    // Issue 17: with one band, explain said the score "is below every other band".
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy");
+    copy_dir(&example_policy(), &policy);
+    let yaml = policy.join("policy.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    let start = text.find("rating_bands:").unwrap();
+    let end = start + text[start..].find("\n\n").unwrap();
+    let one = "rating_bands:\n  - { band: M, name: { zh: 达标, en: Met } }";
+    std::fs::write(&yaml, format!("{}{one}{}", &text[..start], &text[end..])).unwrap();
+    // The bonus script's band multipliers all fall to the default arm.
+    let out = dir.path().join("out");
+    let o = run(&policy, &example_data(), "2026-Q3", &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = merit(&[
+        "explain",
+        "--run",
+        out.to_str().unwrap(),
+        "--employee",
+        "E001",
+    ]);
+    let text = stdout(&o);
+    assert!(
+        text.contains(
+            "Rating band      M 达标 (Met): the plan's only band, whatever the score (101.17)"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("below every other band"), "{text}");
+}

@@ -189,10 +189,10 @@ fn roles(ctx: &Ctx, p: &Policy, kpi_ids: &[&str], diags: &mut Diagnostics) {
         role_weights(ctx, p, kpi_ids, name, r, diags);
     }
     for k in &p.kpis {
-        let weighed = p
-            .roles
-            .values()
-            .any(|r| r.weights.get(&k.id).is_some_and(|w| !w.0.is_zero()));
+        // A role with a weights script may weigh any KPI: no warning then.
+        let weighed = p.roles.values().any(|r| {
+            r.weights_script.is_some() || r.weights.get(&k.id).is_some_and(|w| !w.0.is_zero())
+        });
         if !weighed {
             let i = p.kpis.iter().position(|x| x.id == k.id).unwrap_or(0);
             diags.push(ctx.located(

@@ -143,6 +143,9 @@ fn band(c: &Ctx) -> String {
             };
             let reach = match &b.min_score {
                 Some(m) => format!("score {} ≥ {m}", e.score),
+                None if head.bands.len() == 1 => {
+                    format!("the plan's only band, whatever the score ({})", e.score)
+                }
                 None => format!("score {} is below every other band", e.score),
             };
             let next = i
