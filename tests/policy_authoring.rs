@@ -325,3 +325,41 @@ fn explain_reads_well_with_a_single_rating_band() {
     );
     assert!(!text.contains("below every other band"), "{text}");
 }
+
+#[test]
+fn a_plain_bonus_needs_no_script() {
+    // Issue 17: bonus.script was required even for target bonus × score.
+    let dir = tempfile::tempdir().unwrap();
+    let (with, without) = (dir.path().join("with"), dir.path().join("without"));
+    copy_dir(&example_policy(), &with);
+    copy_dir(&example_policy(), &without);
+    std::fs::write(
+        with.join("bonus.rhai"),
+        "employee.target_bonus * score / 100\n",
+    )
+    .unwrap();
+    edit(&without.join("policy.yaml"), "  script: bonus.rhai\n", "");
+    std::fs::remove_file(without.join("bonus.rhai")).unwrap();
+    let o = merit(&["check", "--policy", without.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("0 scripts"), "{}", stdout(&o));
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for (p, out) in [(&with, &a), (&without, &b)] {
+        let o = run(p, &example_data(), "2026-Q3", out);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let payouts = |d: &std::path::Path| std::fs::read_to_string(d.join("payouts.csv")).unwrap();
+    assert_eq!(payouts(&a), payouts(&b));
+    let o = merit(&[
+        "explain",
+        "--run",
+        b.to_str().unwrap(),
+        "--employee",
+        "E001",
+    ]);
+    assert!(
+        stdout(&o).contains("built-in: employee.target_bonus * score / 100"),
+        "{}",
+        stdout(&o)
+    );
+}

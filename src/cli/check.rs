@@ -81,7 +81,9 @@ pub fn main(args: CheckArgs) -> Result<ExitCode> {
         eprintln!("{w}");
     }
     let p = &lp.policy;
-    let scripts = 1 + lp.scripts.scoring.len() + lp.scripts.target.len() + lp.scripts.weights.len();
+    let bonus_file = usize::from(!lp.policy.bonus.script.is_empty());
+    let scripts =
+        bonus_file + lp.scripts.scoring.len() + lp.scripts.target.len() + lp.scripts.weights.len();
     println!(
         "{}: policy {} {} is valid ({} KPIs, {} roles, {} scoring rules, {} script{}{})",
         args.policy.display(),

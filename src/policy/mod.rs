@@ -249,14 +249,30 @@ fn compile_scripts(
         .iter()
         .map(|f| (f.rel.as_str(), f.bytes.as_slice()))
         .collect();
+    let bonus = match policy.bonus.script.as_str() {
+        // No script: the built-in formula, reported against policy.yaml.
+        "" => engine
+            .compile(
+                ctx.path,
+                model::BUILTIN_BONUS,
+                &Purpose::Bonus.compile_scope(),
+            )
+            .map_err(|d| diags.push(d))
+            .ok(),
+        file => validate::script(
+            ctx,
+            dir,
+            &[Key("bonus"), Key("script")],
+            file,
+            &texts,
+            engine,
+            Purpose::Bonus,
+            diags,
+        ),
+    };
     let mut compile = |at: &[Seg], file: &str, purpose: Purpose| {
         validate::script(ctx, dir, at, file, &texts, engine, purpose, diags)
     };
-    let bonus = compile(
-        &[Key("bonus"), Key("script")],
-        &policy.bonus.script,
-        Purpose::Bonus,
-    );
     let scoring = scoring_scripts(policy, &mut compile);
     let target = target_scripts(policy, &mut compile);
     let weights = weights_scripts(policy, &mut compile);

@@ -142,6 +142,20 @@ pub struct Names {
     pub en: String,
 }
 
+/// The bonus formula when the policy names no script: the target bonus
+/// scaled by the final score.
+pub const BUILTIN_BONUS: &str = "employee.target_bonus * score / 100";
+
+impl Bonus {
+    /// The script file, or how the built-in formula is shown.
+    pub fn shown(&self) -> String {
+        match self.script.as_str() {
+            "" => format!("built-in: {BUILTIN_BONUS}"),
+            s => s.to_owned(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum Language {
     #[default]
@@ -499,7 +513,9 @@ pub struct RatingBand {
 #[serde(deny_unknown_fields)]
 pub struct Bonus {
     /// Rhai script (file in the policy folder) returning the period's bonus
-    /// before cap and proration.
+    /// before cap and proration; absent: the built-in formula
+    /// `employee.target_bonus * score / 100`.
+    #[serde(default)]
     pub script: String,
     /// Upper limit of the bonus.
     pub cap: Option<BonusCap>,

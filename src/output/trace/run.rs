@@ -263,7 +263,7 @@ fn band_defs(p: &Policy, l: &Lines) -> Vec<BandDef> {
 fn bonus_def(p: &Policy, l: &Lines) -> BonusDef {
     let b = &p.bonus;
     BonusDef {
-        script: sourced(&b.script, l.at(&[Key("bonus"), Key("script")])),
+        script: sourced(b.shown(), l.at(&[Key("bonus"), Key("script")])),
         cap: b.cap.as_ref().map(|c| {
             sourced(
                 c.target_multiple,
