@@ -109,6 +109,12 @@ fn check_accepts_the_examples_with_their_data() {
         ]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         assert!(stdout(&o).contains("is valid"), "{}", stdout(&o));
+        // Without a period, what is left unchecked is said (issue 17).
+        assert!(
+            stdout(&o).contains("add --period P to check month coverage"),
+            "{}",
+            stdout(&o)
+        );
         assert_eq!(stderr(&o), "", "no warnings on the examples");
     }
 }

@@ -96,7 +96,8 @@ pub fn main(args: CheckArgs) -> Result<ExitCode> {
         if scripts == 1 { "" } else { "s" },
         match (&period, &args.data) {
             (Some(p), _) => format!("; data matches it and {p} runs"),
-            (None, Some(_)) => "; data matches it".to_owned(),
+            // Coverage, targets and ratings depend on the period: say so.
+            (None, Some(_)) => "; data matches it (add --period P to check month coverage, targets and ratings as `merit run` does)".to_owned(),
             _ => String::new(),
         }
     );
