@@ -80,11 +80,17 @@ pub fn main(args: CheckArgs) -> Result<ExitCode> {
     for w in &found {
         eprintln!("{w}");
     }
+    println!("{}", valid_line(&args, &lp, period.as_ref()));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The line `check` prints when everything is valid.
+fn valid_line(args: &CheckArgs, lp: &policy::LoadedPolicy, period: Option<&Period>) -> String {
     let p = &lp.policy;
     let bonus_file = usize::from(!lp.policy.bonus.script.is_empty());
     let scripts =
         bonus_file + lp.scripts.scoring.len() + lp.scripts.target.len() + lp.scripts.weights.len();
-    println!(
+    format!(
         "{}: policy {} {} is valid ({} KPIs, {} roles, {} scoring rules, {} script{}{})",
         args.policy.display(),
         p.id,
@@ -94,14 +100,13 @@ pub fn main(args: CheckArgs) -> Result<ExitCode> {
         p.scorings.len(),
         scripts,
         if scripts == 1 { "" } else { "s" },
-        match (&period, &args.data) {
+        match (period, &args.data) {
             (Some(p), _) => format!("; data matches it and {p} runs"),
             // Coverage, targets and ratings depend on the period: say so.
             (None, Some(_)) => "; data matches it (add --period P to check month coverage, targets and ratings as `merit run` does)".to_owned(),
             _ => String::new(),
         }
-    );
-    Ok(ExitCode::SUCCESS)
+    )
 }
 
 fn problems(found: &[Diagnostic]) -> ExitCode {
