@@ -213,3 +213,34 @@ fn thousands_of_metric_names_are_refused_not_wrapped() {
         "{err}"
     );
 }
+
+#[test]
+fn every_unreadable_table_is_reported_in_one_pass() {
+    // One table that could not be read used to hide every other problem.
+    let c = Case::new();
+    replace_line(
+        &c.data("ratings.csv"),
+        "E001,2026-Q2,3,CEO,\n",
+        "E001,2026-Q2,3,CEO,x,y\n",
+    );
+    std::fs::remove_file(c.data("projects.csv")).unwrap();
+    std::fs::create_dir(c.data("projects.csv")).unwrap();
+    edit(
+        &c.data("metrics.csv"),
+        "subject_id,month,metric,value",
+        "subject_id,month,metric,valeu",
+    );
+    let err = c.fails("2026-Q3");
+    assert!(
+        err.contains("ratings.csv:3:6: error: this row has 6 fields, the header has 5"),
+        "{err}"
+    );
+    assert!(
+        err.contains("projects.csv: error: not a regular file"),
+        "{err}"
+    );
+    assert!(
+        err.contains("metrics.csv:1:4: error: unknown column 'valeu'"),
+        "{err}"
+    );
+}

@@ -242,19 +242,30 @@ struct Tables {
 impl Opened {
     fn open(dir: &Path, diags: &mut Diagnostics) -> Result<Opened> {
         let mut read = |name: &'static str, required: bool| -> Result<Option<Table>> {
-            match table::find(dir, name)? {
-                Some(path) if matches!(name, "metrics" | "targets" | "ratings") => {
+            // A table that cannot be read is reported with the others' problems.
+            let opened = match table::find(dir, name) {
+                Ok(Some(path)) if matches!(name, "metrics" | "targets" | "ratings") => {
                     Table::open_batched(name, &path).map(Some)
                 }
-                Some(path) => Table::read(name, &path).map(Some),
-                None if required => {
+                Ok(Some(path)) => Table::read(name, &path).map(Some),
+                Ok(None) => Ok(None),
+                Err(e) => Err(e),
+            };
+            match opened {
+                Ok(Some(t)) => Ok(Some(t)),
+                Err(Error::Invalid(d)) => {
+                    diags.extend(d);
+                    Ok(None)
+                }
+                Err(e) => Err(e),
+                Ok(None) if required => {
                     diags.push(Diagnostic::error(
                         dir.join(format!("{name}.csv")),
                         format!("the {name} table is required (as {name}.csv or {name}.parquet)"),
                     ));
                     Ok(None)
                 }
-                None => Ok(None),
+                Ok(None) => Ok(None),
             }
         };
         Ok(Opened {
