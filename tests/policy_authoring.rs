@@ -369,3 +369,46 @@ fn a_plain_bonus_needs_no_script() {
         stdout(&o)
     );
 }
+
+#[test]
+fn check_speaks_json_for_editors_and_ci() {
+    // Issue 17: `merit check --format json` (file, line, column, severity, message).
+    let bad = root().join("tests/bad_policies/many_problems");
+    let o = merit(&[
+        "check",
+        "--policy",
+        bad.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "", "everything is in the JSON");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["summary"], "merit check: 4 errors, 0 warnings");
+    let first = &v["problems"][0];
+    assert_eq!(first["line"], 17);
+    assert_eq!(first["column"], 5);
+    assert_eq!(first["severity"], "error");
+    assert!(first["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("many_problems/policy.yaml"));
+    assert!(first["message"]
+        .as_str()
+        .unwrap()
+        .contains("unknown key 'scorring' (did you mean 'scoring'?)"));
+    assert_eq!(v["problems"].as_array().unwrap().len(), 4);
+    let good = example_policy();
+    let o = merit(&[
+        "check",
+        "--policy",
+        good.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["problems"], serde_json::json!([]));
+}

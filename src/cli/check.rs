@@ -20,12 +20,21 @@ pub struct CheckArgs {
     /// (month coverage, targets, ratings, scripts, pools), writing nothing
     #[arg(long, requires = "data")]
     pub period: Option<String>,
+    /// `text` for people; `json` for editors and CI (one object on stdout)
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
 }
 
 pub fn main(args: CheckArgs) -> Result<ExitCode> {
     let lp = match crate::output::feedback::load_policy(&args.policy).map(|(lp, _)| lp) {
         Ok(lp) => lp,
-        Err(Error::Invalid(d)) => return Ok(problems(&d.0)),
+        Err(Error::Invalid(d)) => return Ok(report(args.format, &d.0, None)),
         Err(e) => return Err(e),
     };
     let period = match &args.period {
@@ -74,14 +83,67 @@ pub fn main(args: CheckArgs) -> Result<ExitCode> {
             Err(e) => return Err(e),
         }
     }
-    if found.iter().any(Diagnostic::is_error) {
-        return Ok(problems(&found));
+    let valid = valid_line(&args, &lp, period.as_ref());
+    Ok(report(args.format, &found, Some(valid)))
+}
+
+/// Prints what was found; exit 1 on any error. `valid` is the line for a
+/// policy that loaded (used when nothing found is an error).
+fn report(format: Format, found: &[Diagnostic], valid: Option<String>) -> ExitCode {
+    let mut found = found.to_vec();
+    found.sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
+    let errors = found.iter().filter(|d| d.is_error()).count();
+    let valid = valid.filter(|_| errors == 0);
+    match format {
+        Format::Json => println!("{}", json(&found, valid.as_deref())),
+        Format::Text => {
+            for d in &found {
+                eprintln!("{d}");
+            }
+            match &valid {
+                Some(line) => println!("{line}"),
+                None => eprintln!("{}", counts(&found)),
+            }
+        }
     }
-    for w in &found {
-        eprintln!("{w}");
+    match valid {
+        Some(_) => ExitCode::SUCCESS,
+        None => ExitCode::from(1),
     }
-    println!("{}", valid_line(&args, &lp, period.as_ref()));
-    Ok(ExitCode::SUCCESS)
+}
+
+/// `merit check: N errors, M warnings`.
+fn counts(found: &[Diagnostic]) -> String {
+    let errors = found.iter().filter(|d| d.is_error()).count();
+    let warnings = found.len() - errors;
+    format!(
+        "merit check: {errors} error{}, {warnings} warning{}",
+        if errors == 1 { "" } else { "s" },
+        if warnings == 1 { "" } else { "s" }
+    )
+}
+
+/// `{"valid": …, "summary": …, "problems": [{file, line, column, severity, message}]}`.
+fn json(found: &[Diagnostic], valid: Option<&str>) -> String {
+    let problems: Vec<serde_json::Value> = found
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "file": d.file,
+                "line": d.line,
+                "column": d.col,
+                "severity": if d.is_error() { "error" } else { "warning" },
+                "message": d.message,
+            })
+        })
+        .collect();
+    let v = serde_json::json!({
+        "valid": valid.is_some(),
+        "summary": valid.map_or_else(|| counts(found), str::to_owned),
+        "problems": problems,
+    });
+    // A json! value of strings, numbers and nulls always serialises.
+    serde_json::to_string_pretty(&v).expect("json")
 }
 
 /// The line `check` prints when everything is valid.
@@ -107,20 +169,4 @@ fn valid_line(args: &CheckArgs, lp: &policy::LoadedPolicy, period: Option<&Perio
             _ => String::new(),
         }
     )
-}
-
-fn problems(found: &[Diagnostic]) -> ExitCode {
-    let mut found = found.to_vec();
-    found.sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
-    for d in &found {
-        eprintln!("{d}");
-    }
-    let errors = found.iter().filter(|d| d.is_error()).count();
-    let warnings = found.len() - errors;
-    eprintln!(
-        "merit check: {errors} error{}, {warnings} warning{}",
-        if errors == 1 { "" } else { "s" },
-        if warnings == 1 { "" } else { "s" }
-    );
-    ExitCode::from(1)
 }
