@@ -67,6 +67,9 @@ struct Expect {
     review_renormalized: Option<bool>,
     /// The band before calibration moved the employee (`none` if not moved).
     calibrated_from: Option<String>,
+    /// The ids of the recognition rules the employee earns, all of them
+    /// (`[]`: none).
+    recognition: Option<Vec<String>>,
     #[serde(default)]
     kpis: BTreeMap<String, KpiExpect>,
 }
@@ -79,6 +82,10 @@ struct KpiExpect {
     achievement: Option<serde_yaml::Value>,
     score: Option<serde_yaml::Value>,
     weight: Option<serde_yaml::Value>,
+    /// The KPI's share of the final score (score × weight ÷ 100, as scores.csv).
+    contribution: Option<serde_yaml::Value>,
+    /// The curve segment or tier, as scores.csv writes it (`target to stretch`).
+    segment: Option<String>,
 }
 
 fn text(v: &serde_yaml::Value) -> String {
@@ -200,6 +207,22 @@ fn compare_kpis(
         );
         check_number(out, format!("{emp} {kpi}.score"), &ke.score, l.score);
         check_number(out, format!("{emp} {kpi}.weight"), &ke.weight, l.weight);
+        check_number(
+            out,
+            format!("{emp} {kpi}.contribution"),
+            &ke.contribution,
+            l.contribution,
+        );
+        if let Some(e) = &ke.segment {
+            let a = l.segment.describe();
+            if *e != a {
+                out.push(Mismatch(
+                    format!("{emp} {kpi}.segment"),
+                    e.clone(),
+                    a.into_owned(),
+                ));
+            }
+        }
     }
 }
 
@@ -237,6 +260,30 @@ fn compare_outcomes(emp: &str, exp: &Expect, r: &EmployeeResult, out: &mut Vec<M
     }
 }
 
+/// The recognition rules earned, as a sorted set of ids.
+fn compare_awards(
+    lp: &LoadedPolicy,
+    emp: &str,
+    e: &[String],
+    a: &[usize],
+    out: &mut Vec<Mismatch>,
+) {
+    let mut want: Vec<&str> = e.iter().map(String::as_str).collect();
+    let mut got: Vec<&str> = a
+        .iter()
+        .map(|&i| lp.policy.recognition[i].id.as_str())
+        .collect();
+    want.sort_unstable();
+    got.sort_unstable();
+    if want != got {
+        out.push(Mismatch(
+            format!("{emp} recognition"),
+            format!("{want:?}"),
+            format!("{got:?}"),
+        ));
+    }
+}
+
 enum Outcome {
     Ok,
     Failed(Vec<Mismatch>),
@@ -267,14 +314,27 @@ fn run_case(lp: &LoadedPolicy, case: &Case, scratch: &Path) -> Outcome {
         Err(Error::Invalid(diags)) => return Outcome::Error(diags.to_string()),
         Err(e) => return Outcome::Error(e.to_string()),
     };
+    // Recognition only when a case asks about it (its rules may need more data).
+    let awards = match case.expect.values().any(|e| e.recognition.is_some()) {
+        true => match engine::recognition::evaluate(lp, &d, &run) {
+            Ok(a) => a,
+            Err(e) => return Outcome::Error(e.to_string()),
+        },
+        false => Vec::new(),
+    };
     let mut mismatches = Vec::new();
     for (emp, exp) in &case.expect {
         match run
             .employees
             .iter()
-            .find(|r| d.employees[r.employee].id == *emp)
+            .position(|r| d.employees[r.employee].id == *emp)
         {
-            Some(r) => compare(lp, emp, exp, r, &mut mismatches),
+            Some(i) => {
+                compare(lp, emp, exp, &run.employees[i], &mut mismatches);
+                if let (Some(e), Some(a)) = (&exp.recognition, awards.get(i)) {
+                    compare_awards(lp, emp, e, &a.awards, &mut mismatches);
+                }
+            }
             None => mismatches.push(Mismatch(
                 emp.to_string(),
                 "a result".into(),
