@@ -412,3 +412,45 @@ fn check_speaks_json_for_editors_and_ci() {
     assert_eq!(v["valid"], true);
     assert_eq!(v["problems"], serde_json::json!([]));
 }
+
+#[test]
+fn check_warns_of_script_reads_a_role_cannot_provide() {
+    // Issue 17: a bonus script reading a KPI a role does not weigh, or the
+    // review of a role without one, passed `check` and failed in `run`.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy");
+    copy_dir(&example_policy(), &policy);
+    edit(
+        &policy.join("policy.yaml"),
+        "    weights: { pv: 25, uv: 20, retention: 15, dau: 20 }\n    review_weight: 20",
+        "    weights: { pv: 45, uv: 20, retention: 15, dau: 20 }\n    review_weight: 0",
+    );
+    std::fs::write(
+        policy.join("bonus.rhai"),
+        "employee.target_bonus * score / 100\n  * kpi.gmv.achievement * review.score / 100\n",
+    )
+    .unwrap();
+    let o = merit(&["check", "--policy", policy.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "warnings only: {err}");
+    assert!(
+        err.contains("bonus.rhai:2:5: warning: reads kpi.gmv, which role 'content' does not weigh"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "bonus.rhai:2:5: warning: reads kpi.gmv, which role 'user_growth' does not weigh"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("role 'commerce' does not weigh"), "{err}");
+    assert!(err.contains("bonus.rhai:2:27: warning: reads review, which is () for role 'content' (review_weight 0)"), "{err}");
+    // Guarded reads are not warned about.
+    std::fs::write(
+        policy.join("bonus.rhai"),
+        "let a = if \"gmv\" in kpi { kpi.gmv.achievement } else { 1 };\nlet r = if type_of(review) == \"map\" { review.score } else { 100 };\nemployee.target_bonus * score / 100 * a * r / 100\n",
+    )
+    .unwrap();
+    let o = merit(&["check", "--policy", policy.to_str().unwrap()]);
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+}
