@@ -212,16 +212,16 @@ fn valid_line(args: &CheckArgs, lp: &policy::LoadedPolicy, period: Option<&Perio
     let bonus_file = usize::from(!lp.policy.bonus.script.is_empty());
     let scripts =
         bonus_file + lp.scripts.scoring.len() + lp.scripts.target.len() + lp.scripts.weights.len();
+    let n = |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
     format!(
-        "{}: policy {} {} is valid ({} KPIs, {} roles, {} scoring rules, {} script{}{})",
+        "{}: policy {} {} is valid ({}, {}, {}, {}{})",
         args.policy.display(),
         p.id,
         p.version,
-        p.kpis.len(),
-        p.roles.len(),
-        p.scorings.len(),
-        scripts,
-        if scripts == 1 { "" } else { "s" },
+        n(p.kpis.len(), "KPI", "KPIs"),
+        n(p.roles.len(), "role", "roles"),
+        n(p.scorings.len(), "scoring rule", "scoring rules"),
+        n(scripts, "script", "scripts"),
         match (period, &args.data) {
             (Some(p), _) => format!("; data matches it and {p} runs"),
             // Coverage, targets and ratings depend on the period: say so.

@@ -368,12 +368,8 @@ fn bonus_info(lp: &LoadedPolicy, run: &RunResult, r: &EmployeeResult) -> BonusIn
             } else {
                 (p.budget / p.requested).round_dp(6).normalize().to_string()
             },
-            before: crate::decimal::round_fixed(
-                p.before,
-                lp.policy.rounding.money_places,
-                lp.policy.rounding.mode,
-            )
-            .to_string(),
+            // Grouped like every other amount (the sample statement is).
+            before: money(p.before, lp),
         }),
         bonus: money(r.bonus, lp),
         projects: r
