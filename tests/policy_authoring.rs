@@ -454,3 +454,43 @@ fn check_warns_of_script_reads_a_role_cannot_provide() {
     let o = merit(&["check", "--policy", policy.to_str().unwrap()]);
     assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
 }
+
+#[test]
+fn merit_new_writes_a_plan_that_checks_tests_and_runs() {
+    // Issue 17: `merit new DIR --template scorecard`.
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan");
+    let p = plan.to_str().unwrap();
+    let o = merit(&["new", p, "--template", "scorecard"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (policy, data) = (format!("{p}/policy"), format!("{p}/data"));
+    let o = merit(&[
+        "check", "--policy", &policy, "--data", &data, "--period", "2026-09",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "", "no warnings");
+    let o = merit(&["test", "--policy", &policy]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("test result: ok. 1 passed; 0 failed"),
+        "{}",
+        stdout(&o)
+    );
+    let out = plan.join("runs/2026-09");
+    let o = run(&plan.join("policy"), &plan.join("data"), "2026-09", &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // S1 as in the hand-worked case; S2 joined on 16 September: 15 of 30 days.
+    let payouts = std::fs::read_to_string(out.join("payouts.csv")).unwrap();
+    assert!(
+        payouts.contains("S1,Alex Chen,east,sales,2026-09,115.50,A,1155.00,0.00,1155.00,"),
+        "{payouts}"
+    );
+    // Never into a folder that holds anything.
+    let o = merit(&["new", p]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("exists and is not an empty folder"),
+        "{}",
+        stderr(&o)
+    );
+}

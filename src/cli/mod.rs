@@ -10,6 +10,7 @@ mod explain;
 mod export;
 mod gen;
 mod ledger;
+mod new;
 mod outdir;
 mod payrun;
 mod replay;
@@ -49,6 +50,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Run the policy's own test cases (DIR/tests/*.yaml).
     Test(test::TestArgs),
+    /// Write a working policy folder to start from (policy, test case, data).
+    New(new::NewArgs),
     /// Print the JSON Schema of policy.yaml.
     Schema,
     /// Write a realistic synthetic data folder for a policy (benchmarks, demos).
@@ -92,6 +95,7 @@ pub fn run() -> ExitCode {
         Some(Command::Run(args)) => run::main(args),
         Some(Command::Check(args)) => check::main(args),
         Some(Command::Test(args)) => test::main(args),
+        Some(Command::New(args)) => new::main(args),
         Some(Command::Schema) => schema::main(),
         Some(Command::Gen(args)) => gen::main(args),
         Some(Command::Replay(args)) => replay::main(args),
