@@ -265,3 +265,20 @@ fn a_weights_script_returning_a_huge_weight_is_an_error() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn data_inside_the_policy_folder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy");
+    copy_dir(&example_policy(), &policy);
+    copy_dir(&example_data(), &policy.join("data"));
+    let out = dir.path().join("out");
+    let o = run(&policy, &policy.join("data"), "2026-Q3", &out);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("lies inside the --policy folder"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+}
