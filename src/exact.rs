@@ -98,6 +98,7 @@ impl Exact {
             q.abs().to_string(),
             width = places as usize + 1
         );
+        // Padded to at least places + 1 digits: the split is inside.
         let (int, frac) = digits.split_at(digits.len() - places as usize);
         match places {
             0 => format!("{sign}{int}"),

@@ -178,9 +178,7 @@ fn the_other_examples_show_gates_calibration_and_fallback_targets() {
 
 #[test]
 fn a_partial_gate_shows_the_percent_kept() {
-    let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("policy");
-    copy_dir(&root().join("policies/customer-service"), &policy);
+    let (dir, policy) = policy_copy("customer-service");
     edit(
         &policy.join("policy.yaml"),
         "{ kpi: complaint_rate, below_actual: \"0.05\" }",

@@ -338,9 +338,7 @@ fn the_customer_service_gate_shuts_for_a_few_and_stays_open_for_most() {
 fn an_achievement_gate_on_a_kpi_some_roles_do_not_weigh_shuts_for_a_few() {
     // gmv's target comes from the targets table, which then holds it for
     // everyone: a gate KPI is evaluated for every employee.
-    let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("policy");
-    copy_dir(&example_policy(), &policy);
+    let (dir, policy) = policy_copy("platform-ops");
     let gate = "  project_bonuses: true\n  gates: [{ kpi: gmv, min_achievement: \"0.8\" }]\n";
     edit(
         &policy.join("policy.yaml"),

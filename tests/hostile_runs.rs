@@ -106,9 +106,7 @@ fn diff_of_totals_beyond_a_decimal_is_exact_not_a_panic() {
 
 #[test]
 fn a_run_folder_and_ledger_inside_the_policy_folder_are_not_policy_files() {
-    let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("policy");
-    copy_dir(&example_policy(), &policy);
+    let (dir, policy) = policy_copy("platform-ops");
     // `run` refuses an --out inside the policy folder; a run folder and
     // its ledger moved there afterwards must not become policy files.
     let first = dir.path().join("runs/q3");
@@ -143,9 +141,7 @@ fn a_run_folder_and_ledger_inside_the_policy_folder_are_not_policy_files() {
 fn a_runaway_script_costs_the_run_one_time_limit_not_one_per_employee() {
     // Issue 15: 40 employees × 2 s each was 80 s; the first evaluation
     // stopped for time now stops every other one at once.
-    let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("policy");
-    copy_dir(&example_policy(), &policy);
+    let (dir, policy) = policy_copy("platform-ops");
     // A loop inside a sort comparator escapes the operation limit; only the
     // wall-time limit stops it.
     let script = "let a = [];\nfor i in 0..500 { a.push(i); }\nloop { a.sort(|x, y| { let k = 0; loop { k += 1; } }); }\n0\n";
@@ -215,9 +211,7 @@ fn another_applications_database_is_never_used_as_the_ledger() {
 fn extreme_curve_scores_and_points_are_errors_not_panics() {
     // Issue 15: `check` passes a curve whose points are 1e-28 apart and
     // whose scores are the largest decimal; the weighted sum overflowed.
-    let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("policy");
-    copy_dir(&example_policy(), &policy);
+    let (dir, policy) = policy_copy("platform-ops");
     let max = "\"79228162514264337593543950335\"";
     edit(
         &policy.join("policy.yaml"),
@@ -240,9 +234,7 @@ fn extreme_curve_scores_and_points_are_errors_not_panics() {
 #[test]
 fn a_weights_script_returning_a_huge_weight_is_an_error() {
     // Found by the fuzzer: the weights' sum overflowed a decimal.
-    let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("policy");
-    copy_dir(&root().join("policies/customer-service"), &policy);
+    let (dir, policy) = policy_copy("customer-service");
     edit(
         &policy.join("weights.rhai"),
         "complaint_rate: 30, first_response: 40",
@@ -268,9 +260,7 @@ fn a_weights_script_returning_a_huge_weight_is_an_error() {
 
 #[test]
 fn data_inside_the_policy_folder_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("policy");
-    copy_dir(&example_policy(), &policy);
+    let (dir, policy) = policy_copy("platform-ops");
     copy_dir(&example_data(), &policy.join("data"));
     let out = dir.path().join("out");
     let o = run(&policy, &policy.join("data"), "2026-Q3", &out);

@@ -264,9 +264,7 @@ fn a_huge_string_stops_with_script_line_and_employee() {
 fn script_errors_read_in_plain_words_with_the_line_and_a_hint() {
     // Issue 17: "Function not found: roundd (i64)" reached the user raw, and
     // a run-time error showed no source line.
-    let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("policy");
-    copy_dir(&example_policy(), &policy);
+    let (dir, policy) = policy_copy("platform-ops");
     std::fs::write(
         policy.join("bonus.rhai"),
         "let m = 2;\nemployee.target_bonus * score / 100 * roundd(m)\n",
@@ -285,9 +283,7 @@ fn script_errors_read_in_plain_words_with_the_line_and_a_hint() {
 fn weights_from_a_script_give_no_false_warning() {
     // Issue 17: with every role's weights from a script, `check` warned that
     // no role weighs each KPI.
-    let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("policy");
-    copy_dir(&root().join("policies/customer-service"), &policy);
+    let (_dir, policy) = policy_copy("customer-service");
     edit(
         &policy.join("policy.yaml"),
         "weights: { csat: 40, complaint_rate: 30, first_response: 30 }",
@@ -302,9 +298,7 @@ fn weights_from_a_script_give_no_false_warning() {
 #[test]
 fn explain_reads_well_with_a_single_rating_band() {
     // Issue 17: with one band, explain said the score "is below every other band".
-    let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("policy");
-    copy_dir(&example_policy(), &policy);
+    let (dir, policy) = policy_copy("platform-ops");
     let yaml = policy.join("policy.yaml");
     let text = std::fs::read_to_string(&yaml).unwrap();
     let start = text.find("rating_bands:").unwrap();
@@ -417,9 +411,7 @@ fn check_speaks_json_for_editors_and_ci() {
 fn check_warns_of_script_reads_a_role_cannot_provide() {
     // Issue 17: a bonus script reading a KPI a role does not weigh, or the
     // review of a role without one, passed `check` and failed in `run`.
-    let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("policy");
-    copy_dir(&example_policy(), &policy);
+    let (_dir, policy) = policy_copy("platform-ops");
     edit(
         &policy.join("policy.yaml"),
         "    weights: { pv: 25, uv: 20, retention: 15, dau: 20 }\n    review_weight: 20",

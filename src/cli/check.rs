@@ -153,19 +153,9 @@ fn json(found: &[Diagnostic], valid: Option<&str>) -> String {
 /// that read is reached. Roles with a weights script are not known here.
 fn role_reads(lp: &policy::LoadedPolicy) -> Vec<Diagnostic> {
     use crate::engine::bonus::{ScriptInputs, Use};
-    let b = &lp.policy.bonus;
-    let (path, text) = match b.script.as_str() {
-        "" => (lp.yaml_path(), policy::BUILTIN_BONUS.to_owned()),
-        f => match lp.files.iter().find(|x| x.rel == f) {
-            Some(x) => (
-                lp.dir.join(f),
-                String::from_utf8_lossy(&x.bytes).into_owned(),
-            ),
-            None => return Vec::new(),
-        },
-    };
+    let (path, text) = (&lp.scripts.bonus.path, &*lp.scripts.bonus.text);
     let ids: Vec<&str> = lp.policy.kpis.iter().map(|k| k.id.as_str()).collect();
-    let reads = ScriptInputs::of(&text, &ids);
+    let reads = ScriptInputs::of(text, &ids);
     let at = |needle: &str| -> (usize, usize) {
         let Some(i) = text.find(needle) else {
             return (1, 1);
@@ -191,16 +181,16 @@ fn role_reads(lp: &policy::LoadedPolicy) -> Vec<Diagnostic> {
                 .filter(|id| role.weights.get(*id).is_none_or(|w| w.0.is_zero()))
             {
                 let (line, col) = at(&format!("kpi.{id}"));
-                out.push(Diagnostic::warning(&path, format!(
+                out.push(Diagnostic::warning(path, format!(
                     "reads kpi.{id}, which role '{name}' does not weigh: for its employees the run fails when this line is reached (guard it: `\"{id}\" in kpi && …`)"
-                )).at(line, col).with_source(&text));
+                )).at(line, col).with_source(text));
             }
         }
         if matches!(reads.review, Use::Only(_)) && role.review_weight.0.is_zero() {
             let (line, col) = at("review.");
-            out.push(Diagnostic::warning(&path, format!(
+            out.push(Diagnostic::warning(path, format!(
                 "reads review, which is () for role '{name}' (review_weight 0): the run fails when this line is reached (guard it: `type_of(review) == \"map\" && …`)"
-            )).at(line, col).with_source(&text));
+            )).at(line, col).with_source(text));
         }
     }
     out

@@ -41,18 +41,6 @@ pub struct ExportArgs {
     pub ledger: Option<PathBuf>,
 }
 
-/// Whether `file` would be written inside the folder `dir` (both resolved).
-fn inside(file: &std::path::Path, dir: &std::path::Path) -> bool {
-    let parent = match file.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => std::path::Path::new("."),
-    };
-    match (parent.canonicalize(), dir.canonicalize()) {
-        (Ok(p), Ok(d)) => p.starts_with(d),
-        _ => false,
-    }
-}
-
 /// Checks `--out`: `.csv` or `.xlsx` (returns whether XLSX), not there
 /// yet, outside the run folder.
 fn out_is_xlsx(args: &ExportArgs) -> Result<bool> {
@@ -72,7 +60,7 @@ fn out_is_xlsx(args: &ExportArgs) -> Result<bool> {
             args.out.display()
         )));
     }
-    if inside(&args.out, &args.run) {
+    if super::outdir::relation(&args.out, &args.run)?.is_some() {
         return Err(Error::Usage(format!(
             "--out {}: write exports outside the run folder; it holds only what the run wrote (its manifest seals it)",
             args.out.display()

@@ -6,7 +6,6 @@
 
 use super::runfolder::{RunFolder, MANIFEST};
 use crate::error::{Error, Result};
-use crate::output::archive::{DATA_DIR, POLICY_DIR, PREVIOUS_DIR};
 use crate::output::atomic::{Check, Claim, Found};
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
@@ -89,21 +88,29 @@ fn claim(
     }
 }
 
+/// How `path` (which need not exist yet) stands to the existing folder
+/// `dir`: `is`, `contains`, `lies inside`, or `None` when they are apart
+/// (or `dir` does not exist: a missing input is reported when it is read).
+pub fn relation(path: &Path, dir: &Path) -> Result<Option<&'static str>> {
+    let real = resolve(path).map_err(|e| Error::io(path, e))?;
+    let Ok(real_dir) = dir.canonicalize() else {
+        return Ok(None);
+    };
+    Ok(if real == real_dir {
+        Some("is")
+    } else if real_dir.starts_with(&real) {
+        Some("contains")
+    } else if real.starts_with(&real_dir) {
+        Some("lies inside")
+    } else {
+        None
+    })
+}
+
 /// Refuses an output that is, lies inside or contains an input folder.
 fn disjoint(out: &Path, inputs: &[(&str, &Path)]) -> Result<()> {
-    let real_out = resolve(out).map_err(|e| Error::io(out, e))?;
     for (flag, input) in inputs {
-        // A missing input is reported when it is read.
-        let Ok(real_in) = input.canonicalize() else {
-            continue;
-        };
-        let how = if real_out == real_in {
-            "is"
-        } else if real_in.starts_with(&real_out) {
-            "contains"
-        } else if real_out.starts_with(&real_in) {
-            "lies inside"
-        } else {
+        let Some(how) = relation(out, input)? else {
             continue;
         };
         return Err(Error::Usage(format!(
@@ -146,24 +153,7 @@ fn earlier_run(dir: &Path) -> std::result::Result<(), String> {
     if run.str_at("/engine/name").ok() != Some("merit") {
         return Err(format!("its {MANIFEST} was not written by merit run"));
     }
-    let mut listed = BTreeSet::from([MANIFEST.to_owned()]);
-    let lists = [
-        ("outputs", ""),
-        ("policy_files", POLICY_DIR),
-        ("inputs", DATA_DIR),
-        ("previous_files", PREVIOUS_DIR),
-    ];
-    for (key, base) in lists {
-        if key == "previous_files" && run.manifest.get(key).is_none() {
-            continue;
-        }
-        for f in run.listed(key).map_err(|e| e.to_string())? {
-            listed.insert(match base {
-                "" => f.path,
-                _ => format!("{base}/{}", f.path),
-            });
-        }
-    }
+    let listed = run.written().map_err(|e| e.to_string())?;
     match first_unlisted(dir, "", &listed) {
         None => Ok(()),
         Some(extra) => Err(format!(

@@ -11,7 +11,7 @@
 
 use super::run::{execute, RunArgs};
 use super::runfolder::{read_regular, Keyed, Listed, RunFolder, MANIFEST};
-use super::verify::{check_archive, check_outputs, check_previous_chain, unlisted, Problem};
+use super::verify::{check_outputs, unlisted, Problem};
 use crate::error::{Error, Result};
 use crate::output::archive::{DATA_DIR, POLICY_DIR, PREVIOUS_DIR};
 use crate::output::manifest::INVOCATION;
@@ -98,7 +98,7 @@ pub fn replay(dir: &Path) -> Result<Outcome> {
     let previous = check_archives(&run, dir, &mut outcome.tampered_archive)?;
     let outputs = run.listed("outputs")?;
     outcome.tampered_outputs = check_outputs(&run, &outputs);
-    outcome.tampered_outputs.extend(unlisted(&run, &outputs));
+    outcome.tampered_outputs.extend(unlisted(&run)?);
     if !outcome.tampered_archive.is_empty() {
         return Ok(outcome);
     }
@@ -122,15 +122,8 @@ fn check_archives(run: &RunFolder, dir: &Path, out: &mut Vec<Problem>) -> Result
             )));
         }
     }
-    check_archive(run, "policy_files", POLICY_DIR, out)?;
-    check_archive(run, "inputs", DATA_DIR, out)?;
     // A re-run of a paid period also replays from the earlier run it read.
-    let previous = run.manifest.get("previous_files").is_some();
-    if previous {
-        check_archive(run, "previous_files", PREVIOUS_DIR, out)?;
-        check_previous_chain(run, out)?;
-    }
-    Ok(previous)
+    super::verify::check_archives(run, out)
 }
 
 /// Runs the archived policy on the archived data into `out`, as the

@@ -299,14 +299,12 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
 fn claim_out(cfg: &RunConfig) -> Result<output::atomic::Claim> {
     // Data inside the policy folder would be archived as policy files too,
     // and every data change would change the policy's hashes.
-    if let (Ok(d), Ok(p)) = (cfg.data.canonicalize(), cfg.policy.canonicalize()) {
-        if d.starts_with(&p) {
-            return Err(Error::Usage(format!(
-                "--data '{}' lies inside the --policy folder '{}': keep data apart from the policy (it would be archived as policy files)",
-                cfg.data.display(),
-                cfg.policy.display()
-            )));
-        }
+    if let Some("is" | "lies inside") = super::outdir::relation(&cfg.data, &cfg.policy)? {
+        return Err(Error::Usage(format!(
+            "--data '{}' lies inside the --policy folder '{}': keep data apart from the policy (it would be archived as policy files)",
+            cfg.data.display(),
+            cfg.policy.display()
+        )));
     }
     let mut inputs = vec![("--policy", cfg.policy.as_path()), ("--data", &cfg.data)];
     if let Some(prev) = &cfg.previous {

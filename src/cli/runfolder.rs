@@ -109,6 +109,31 @@ impl RunFolder {
             .collect()
     }
 
+    /// The archive folders the manifest lists files of: `(list, folder)`.
+    pub fn archives(&self) -> Vec<(&'static str, &'static str)> {
+        use crate::output::archive::{DATA_DIR, POLICY_DIR, PREVIOUS_DIR};
+        let mut a = vec![("policy_files", POLICY_DIR), ("inputs", DATA_DIR)];
+        if self.manifest.get("previous_files").is_some() {
+            a.push(("previous_files", PREVIOUS_DIR));
+        }
+        a
+    }
+
+    /// Every file the run wrote, relative to the folder: the manifest, the
+    /// listed outputs and every archived file.
+    pub fn written(&self) -> Result<std::collections::BTreeSet<String>> {
+        let mut all = std::collections::BTreeSet::from([MANIFEST.to_owned()]);
+        all.extend(self.listed("outputs")?.into_iter().map(|f| f.path));
+        for (key, dir) in self.archives() {
+            all.extend(
+                self.listed(key)?
+                    .into_iter()
+                    .map(|f| format!("{dir}/{}", f.path)),
+            );
+        }
+        Ok(all)
+    }
+
     /// The outputs the run left out (`merit run --skip`).
     pub fn skipped(&self) -> Vec<super::run::Optional> {
         self.manifest

@@ -25,7 +25,7 @@ fn problem(file: impl Into<String>, why: impl Into<String>) -> Problem {
 
 /// Checks one archive folder against a manifest list: each listed file
 /// present with its hash, and no file that is not listed.
-pub fn check_archive(run: &RunFolder, key: &str, sub: &str, out: &mut Vec<Problem>) -> Result<()> {
+fn check_archive(run: &RunFolder, key: &str, sub: &str, out: &mut Vec<Problem>) -> Result<()> {
     let listed = run.listed(key)?;
     let base = run.dir.join(sub);
     for f in &listed {
@@ -80,7 +80,7 @@ pub fn check_outputs(run: &RunFolder, outputs: &[Listed]) -> Vec<Problem> {
 /// The paid run a re-run archived (`archive/previous`): its payouts and
 /// adjustments must be the ones its own manifest lists, of the same period
 /// and plan as the re-run.
-pub fn check_previous_chain(run: &RunFolder, out: &mut Vec<Problem>) -> Result<()> {
+fn check_previous_chain(run: &RunFolder, out: &mut Vec<Problem>) -> Result<()> {
     let dir = run.dir.join(PREVIOUS_DIR);
     let prev = match RunFolder::open(&dir) {
         Ok(p) => p,
@@ -120,23 +120,35 @@ pub fn check_previous_chain(run: &RunFolder, out: &mut Vec<Problem>) -> Result<(
     Ok(())
 }
 
-/// Files in the run folder the run did not write: not the manifest, not a
-/// listed output, not inside an archive folder checked on its own.
-pub fn unlisted(run: &RunFolder, outputs: &[Listed]) -> Vec<Problem> {
-    let mut archives = vec![POLICY_DIR, DATA_DIR];
-    if run.manifest.get("previous_files").is_some() {
-        archives.push(PREVIOUS_DIR);
+/// Checks every archive folder against the manifest, and the chain of the
+/// paid run a re-run archived; returns whether there is one.
+pub fn check_archives(run: &RunFolder, out: &mut Vec<Problem>) -> Result<bool> {
+    for (key, dir) in run.archives() {
+        check_archive(run, key, dir, out)?;
     }
-    walk(&run.dir)
+    let previous = run.manifest.get("previous_files").is_some();
+    if previous {
+        check_previous_chain(run, out)?;
+    }
+    Ok(previous)
+}
+
+/// Files in the run folder the run did not write (outside the archive
+/// folders, which [`check_archive`] checks on their own).
+pub fn unlisted(run: &RunFolder) -> Result<Vec<Problem>> {
+    let written = run.written()?;
+    // Inside an archive folder, check_archive reports what is not listed.
+    let archives: Vec<&str> = run.archives().into_iter().map(|(_, dir)| dir).collect();
+    let in_archive = |rel: &str| {
+        archives
+            .iter()
+            .any(|a| rel.strip_prefix(a).is_some_and(|r| r.starts_with('/')))
+    };
+    Ok(walk(&run.dir)
         .into_iter()
-        .filter(|rel| rel != "manifest.json" && !outputs.iter().any(|f| &f.path == rel))
-        .filter(|rel| {
-            !archives
-                .iter()
-                .any(|a| rel.strip_prefix(a).is_some_and(|r| r.starts_with('/')))
-        })
+        .filter(|rel| !written.contains(rel) && !in_archive(rel))
         .map(|rel| problem(rel, "not written by the run (added after it)"))
-        .collect()
+        .collect())
 }
 
 /// Every problem of a complete run folder (outputs, archives, the chain of
@@ -148,15 +160,10 @@ pub fn problems(run: &RunFolder) -> Result<Vec<Problem>> {
             out.push(problem(sub, "missing: the run folder is incomplete"));
         }
     }
-    check_archive(run, "policy_files", POLICY_DIR, &mut out)?;
-    check_archive(run, "inputs", DATA_DIR, &mut out)?;
-    if run.manifest.get("previous_files").is_some() {
-        check_archive(run, "previous_files", PREVIOUS_DIR, &mut out)?;
-        check_previous_chain(run, &mut out)?;
-    }
+    check_archives(run, &mut out)?;
     let outputs = run.listed("outputs")?;
     out.extend(check_outputs(run, &outputs));
-    out.extend(unlisted(run, &outputs));
+    out.extend(unlisted(run)?);
     Ok(out)
 }
 

@@ -255,6 +255,7 @@ fn name(raw: &[u8], quoted: bool) -> String {
     let s = String::from_utf8_lossy(raw);
     let s = s.strip_suffix('\r').unwrap_or(&s);
     if quoted && s.len() >= 2 {
+        // A quoted field read whole starts and ends with `"` (one byte each).
         s[1..s.len() - 1].replace("\"\"", "\"")
     } else {
         s.to_owned()

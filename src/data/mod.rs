@@ -242,22 +242,19 @@ struct Tables {
 impl Opened {
     fn open(dir: &Path, diags: &mut Diagnostics) -> Result<Opened> {
         let mut read = |name: &'static str, required: bool| -> Result<Option<Table>> {
-            // A table that cannot be read is reported with the others' problems.
-            let opened = match table::find(dir, name) {
-                Ok(Some(path)) if matches!(name, "metrics" | "targets" | "ratings") => {
+            let opened = table::find(dir, name).and_then(|found| match found {
+                Some(path) if matches!(name, "metrics" | "targets" | "ratings") => {
                     Table::open_batched(name, &path).map(Some)
                 }
-                Ok(Some(path)) => Table::read(name, &path).map(Some),
-                Ok(None) => Ok(None),
-                Err(e) => Err(e),
-            };
+                Some(path) => Table::read(name, &path).map(Some),
+                None => Ok(None),
+            });
             match opened {
-                Ok(Some(t)) => Ok(Some(t)),
+                // A table that cannot be read is reported with the others' problems.
                 Err(Error::Invalid(d)) => {
                     diags.extend(d);
                     Ok(None)
                 }
-                Err(e) => Err(e),
                 Ok(None) if required => {
                     diags.push(Diagnostic::error(
                         dir.join(format!("{name}.csv")),
@@ -265,7 +262,7 @@ impl Opened {
                     ));
                     Ok(None)
                 }
-                Ok(None) => Ok(None),
+                other => other,
             }
         };
         Ok(Opened {

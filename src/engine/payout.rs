@@ -23,16 +23,8 @@ pub(super) fn bonuses(
 ) -> Result<Vec<EmployeeResult>> {
     let kpi_ids: Vec<&str> = lp.policy.kpis.iter().map(|k| k.id.as_str()).collect();
     // Only the inputs the bonus script reads are built for each employee.
-    let read = match lp.policy.bonus.script.as_str() {
-        "" => bonus::ScriptInputs::of(crate::policy::BUILTIN_BONUS, &kpi_ids),
-        file => lp
-            .files
-            .iter()
-            .find(|f| f.rel == file)
-            .map_or_else(bonus::ScriptInputs::all, |f| {
-                bonus::ScriptInputs::of(&String::from_utf8_lossy(&f.bytes), &kpi_ids)
-            }),
-    };
+    // The compiled script keeps its source (the built-in formula's too).
+    let read = bonus::ScriptInputs::of(&lp.scripts.bonus.text, &kpi_ids);
     let inputs = bonus::Inputs::new(read, &kpi_ids, period);
     let stage = crate::progress::Stage::new("bonus", scored.len() as u64);
     let results: Vec<std::result::Result<EmployeeResult, Diagnostic>> = scored

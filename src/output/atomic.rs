@@ -22,7 +22,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 /// The file inside a staging folder that marks it as merit's.
-const MARKER: &str = ".merit-staging";
+const MARKER: &str = crate::policy::STAGING_MARKER;
 
 /// Checks that a folder may be replaced; the reason when it may not.
 pub type Check = fn(&Path) -> std::result::Result<(), String>;

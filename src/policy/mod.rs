@@ -104,6 +104,12 @@ pub fn read_folder(dir: &Path) -> Result<(Vec<PolicyFileBytes>, Vec<Diagnostic>)
     Ok((out, warnings))
 }
 
+/// The marker output::atomic leaves in a staging folder, and the end of
+/// its lock files' names (defined here, below output, so that both the
+/// writer and the policy folder's reader use the one name).
+pub const STAGING_MARKER: &str = ".merit-staging";
+pub const LOCK_SUFFIX: &str = ".merit-lock";
+
 /// The first bytes of every SQLite database file.
 const SQLITE: &[u8] = b"SQLite format 3\0";
 
@@ -120,6 +126,7 @@ fn walk_policy(
         let ft = entry.file_type().map_err(|e| Error::io(&path, e))?;
         let rel = path
             .strip_prefix(root)
+            // read_dir(dir) yields dir/NAME, and dir lies below root.
             .expect("read_dir yields paths below root");
         let rel = rel
             .components()
@@ -129,12 +136,12 @@ fn walk_policy(
         if ft.is_dir() {
             if path.join("manifest.json").is_file() && path.join("archive").is_dir() {
                 skipped.push((rel, "a run folder written inside the policy folder"));
-            } else if path.join(".merit-staging").exists() {
+            } else if path.join(STAGING_MARKER).exists() {
                 skipped.push((rel, "the staging folder of a run under way"));
             } else {
                 walk_policy(root, &path, out, skipped)?;
             }
-        } else if rel.ends_with(".merit-lock") {
+        } else if rel.ends_with(LOCK_SUFFIX) {
             skipped.push((rel, "the lock of a run under way"));
         } else if ft.is_file() {
             let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;

@@ -126,3 +126,11 @@ impl Case {
         err
     }
 }
+
+/// A temporary folder holding a copy of `policies/NAME` as `policy`.
+pub fn policy_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy");
+    copy_dir(&root().join("policies").join(name), &policy);
+    (dir, policy)
+}

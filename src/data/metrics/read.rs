@@ -18,12 +18,8 @@ use std::collections::{BTreeMap, BTreeSet};
 /// 16-bit; a plan uses a few dozen metrics over a few years).
 const MAX_DISTINCT: usize = 4096;
 
-fn too_many(what: &'static str) -> impl FnOnce() -> String {
-    move || {
-        format!(
-            "more than {MAX_DISTINCT} different {what} in the metrics table: is the column right?"
-        )
-    }
+fn too_many(what: &str) -> String {
+    format!("more than {MAX_DISTINCT} different {what} in the metrics table: is the column right?")
 }
 
 /// Problems of one column in one part of the table: the first few, and a count.
@@ -157,7 +153,7 @@ impl Part {
                 let ix = match self.months.iter().position(|x| *x == mo) {
                     Some(ix) => ix,
                     None if self.months.len() >= MAX_DISTINCT => {
-                        self.found.push(row, "month", too_many("months"));
+                        self.found.push(row, "month", || too_many("months"));
                         return None;
                     }
                     None => {
@@ -188,7 +184,7 @@ impl Part {
         let ix = match found {
             Some(ix) => ix,
             None if self.metrics.len() >= MAX_DISTINCT => {
-                self.found.push(row, "metric", too_many("metric names"));
+                self.found.push(row, "metric", || too_many("metric names"));
                 return None;
             }
             None => {
@@ -298,7 +294,7 @@ impl Metrics {
             (metric_names.len(), "metric names", "metric"),
         ] {
             if n > MAX_DISTINCT {
-                budget.push(t, column, Diagnostic::error(&t.path, too_many(what)()));
+                budget.push(t, column, Diagnostic::error(&t.path, too_many(what)));
                 return None;
             }
         }

@@ -17,7 +17,11 @@ pub struct Lock {
 
 impl Lock {
     pub fn take(parent: &Path, name: &OsStr, shown: &Path) -> Result<Lock> {
-        let path = parent.join(format!(".{}.merit-lock", name.to_string_lossy()));
+        let path = parent.join(format!(
+            ".{}{}",
+            name.to_string_lossy(),
+            crate::policy::LOCK_SUFFIX
+        ));
         for _ in 0..100 {
             let file = std::fs::OpenOptions::new()
                 .read(true)
