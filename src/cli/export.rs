@@ -248,7 +248,16 @@ fn pay_lines(r: &RecordedRun) -> Result<Vec<PayLine>> {
                 lines.push(line(Pay::Adjustment, in_currency, local.clone(), now));
             }
         } else if local == cur {
-            for (pay, col) in [(Pay::Bonus, "bonus"), (Pay::Project, "project_bonus")] {
+            let with_commission = !r.lp.policy.commissions.is_empty();
+            let pays = [
+                (Pay::Bonus, "bonus"),
+                (Pay::Commission, "commission"),
+                (Pay::Project, "project_bonus"),
+            ];
+            for (pay, col) in pays {
+                if pay == Pay::Commission && !with_commission {
+                    continue;
+                }
                 let v = num(col)?;
                 if !v.is_zero() {
                     lines.push(line(pay, v, cur.clone(), v));

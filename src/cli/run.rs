@@ -171,19 +171,26 @@ pub fn print_totals(cfg: &RunConfig, totals: &output::ControlTotals) {
         cfg.policy.display(),
         cfg.out.display()
     );
+    let parts = match &totals.commission {
+        Some(c) => format!(
+            "bonus {} + commissions {c} + projects {}",
+            totals.bonus, totals.project_bonus
+        ),
+        None => format!("bonus {} + projects {}", totals.bonus, totals.project_bonus),
+    };
     if totals.rerun {
         println!(
             "{head}: to pay now {} {cur} (adjustments.csv); already paid {}, entitlement {}, balance carried {} {cur}",
             totals.to_pay_now, totals.already_paid, totals.entitlement, totals.balance_carried
         );
         println!(
-            "entitlement: {} employees, bonus {} + projects {} = total payout {} {cur}",
-            totals.headcount, totals.bonus, totals.project_bonus, totals.total_payout
+            "entitlement: {} employees, {parts} = total payout {} {cur}",
+            totals.headcount, totals.total_payout
         );
     } else {
         println!(
-            "{head}: {} employees, bonus {} + projects {} = total payout {} {cur}, all to pay now",
-            totals.headcount, totals.bonus, totals.project_bonus, totals.total_payout
+            "{head}: {} employees, {parts} = total payout {} {cur}, all to pay now",
+            totals.headcount, totals.total_payout
         );
     }
     println!("control totals:");

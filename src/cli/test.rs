@@ -49,6 +49,8 @@ struct Case {
     projects: Vec<Row>,
     #[serde(default)]
     benchmarks: Vec<Row>,
+    #[serde(default)]
+    transactions: Vec<Row>,
     /// Employee id → expected values.
     expect: BTreeMap<String, Expect>,
 }
@@ -61,6 +63,11 @@ struct Expect {
     bonus: Option<serde_yaml::Value>,
     project_bonus: Option<serde_yaml::Value>,
     total_payout: Option<serde_yaml::Value>,
+    /// The sum of the employee's commissions.
+    commission: Option<serde_yaml::Value>,
+    /// Commission id → amount; ids not listed are not compared.
+    #[serde(default)]
+    commissions: BTreeMap<String, serde_yaml::Value>,
     /// Set to false to expect the bonus gate to block the bonus, true to expect it open.
     gate_passed: Option<bool>,
     /// Expect the review to be left out and the weights re-normalised.
@@ -175,8 +182,46 @@ fn compare(
         &exp.total_payout,
         r.total,
     );
+    check_number(
+        out,
+        format!("{emp} commission"),
+        &exp.commission,
+        r.commission,
+    );
+    compare_commissions(lp, emp, exp, r, out);
     compare_kpis(lp, emp, exp, r, out);
     compare_outcomes(emp, exp, r, out);
+}
+
+/// Each expected commission by id; a commission the role does not earn
+/// is reported as such.
+fn compare_commissions(
+    lp: &LoadedPolicy,
+    emp: &str,
+    exp: &Expect,
+    r: &EmployeeResult,
+    out: &mut Vec<Mismatch>,
+) {
+    let commissions = &lp.policy.commissions;
+    for (id, e) in &exp.commissions {
+        let line = r
+            .commissions
+            .iter()
+            .find(|l| commissions[l.commission].id == *id);
+        match line {
+            Some(l) => check_number(
+                out,
+                format!("{emp} commission {id}"),
+                &Some(e.clone()),
+                l.amount,
+            ),
+            None => out.push(Mismatch(
+                format!("{emp} commission {id}"),
+                text(e),
+                "not earned by this employee's role (or not a commission of the policy)".into(),
+            )),
+        }
+    }
 }
 
 /// Each expected KPI's actual, target, achievement, score and weight.
@@ -302,7 +347,15 @@ fn run_case(lp: &LoadedPolicy, case: &Case, scratch: &Path) -> Outcome {
         .and_then(|_| write_table(scratch, "targets", data::TARGETS, &case.targets))
         .and_then(|_| write_table(scratch, "ratings", data::RATINGS, &case.ratings))
         .and_then(|_| write_table(scratch, "projects", data::PROJECTS, &case.projects))
-        .and_then(|_| write_table(scratch, "benchmarks", data::BENCHMARKS, &case.benchmarks));
+        .and_then(|_| write_table(scratch, "benchmarks", data::BENCHMARKS, &case.benchmarks))
+        .and_then(|_| {
+            write_table(
+                scratch,
+                "transactions",
+                data::TRANSACTIONS,
+                &case.transactions,
+            )
+        });
     if let Err(e) = written {
         return Outcome::Error(format!("cannot write the case's tables: {e}"));
     }

@@ -2,6 +2,7 @@
 //! then duplicate ids and manager references in row order.
 
 use super::cells::{amount_value, col, parse_date, text};
+use super::inputs::{self, InputValue};
 use super::problems::Budget;
 use super::table::Table;
 use super::EMPLOYEE_COLUMNS;
@@ -27,6 +28,8 @@ pub struct Employee {
     pub currency: Option<String>,
     /// Extra columns the policy reads (cascade share columns), as text.
     pub extra: BTreeMap<String, String>,
+    /// The policy's `inputs`, in the order of their ids.
+    pub inputs: Vec<InputValue>,
     /// Units of the policy currency per unit of the employee's currency
     /// (1 when paid in the policy currency); set by
     /// [`Data::apply_fx`](super::Data::apply_fx).
@@ -39,10 +42,23 @@ pub struct Employee {
     pub base_salary_exact: Num,
 }
 
+impl Employee {
+    /// The employee's value of the policy's input `name`.
+    pub fn input(&self, policy: &crate::policy::Policy, name: &str) -> Option<&InputValue> {
+        let i = policy.inputs.keys().position(|k| k == name)?;
+        self.inputs.get(i)
+    }
+}
+
+/// An input's id, declaration and cells.
+type InputColumn<'t> = (&'t str, &'t crate::policy::Input, Vec<Option<&'t str>>);
+
 /// One employees row checked on its own (everything but duplicates).
 struct EmployeeRow {
     /// Problems in column order; the duplicate check goes before `dup_at`'s problem.
     problems: Vec<(&'static str, String)>,
+    /// Problems of input cells, by column name, after the others.
+    input_problems: Vec<(String, String)>,
     dup_at: usize,
     employee: Option<Employee>,
 }
@@ -178,6 +194,7 @@ impl RowCheck {
 fn employee_row(
     c: &[Vec<Option<&str>>],
     extra: &[(String, Vec<Option<&str>>)],
+    input_cols: &[InputColumn],
     row: usize,
     policy: &LoadedPolicy,
 ) -> EmployeeRow {
@@ -196,7 +213,17 @@ fn employee_row(
     let target_bonus_pct = check.dec("target_bonus_pct", c[5][row]);
     let (hire_date, termination_date) = check.dates(c[6][row], c[7][row]);
     let currency = check.currency(c[9][row], policy);
-    let employee = match (check.ok, hire_date) {
+    let mut input_problems = Vec::new();
+    let inputs: Vec<InputValue> = input_cols
+        .iter()
+        .map(|(name, input, cells)| {
+            inputs::read(input, cells[row]).unwrap_or_else(|m| {
+                input_problems.push((name.to_string(), m));
+                InputValue::Absent
+            })
+        })
+        .collect();
+    let employee = match (check.ok && input_problems.is_empty(), hire_date) {
         (true, Some(hire_date)) => Some(Employee {
             id: e_id,
             name: e_name,
@@ -221,11 +248,13 @@ fn employee_row(
                     )
                 })
                 .collect(),
+            inputs,
         }),
         _ => None,
     };
     EmployeeRow {
         problems: check.problems,
+        input_problems,
         dup_at,
         employee,
     }
@@ -244,6 +273,12 @@ pub(super) fn employees(t: &Table, policy: &LoadedPolicy, b: &mut Budget) -> Vec
             (n, cells)
         })
         .collect();
+    let input_cols: Vec<InputColumn> = policy
+        .policy
+        .inputs
+        .iter()
+        .map(|(n, i)| (n.as_str(), i, col(t, n)))
+        .collect();
     let (id, mgr) = (&cols[0], &cols[8]);
     let mut seen: PlHashMap<&str, usize> =
         PlHashMap::with_capacity_and_hasher(t.rows(), Default::default());
@@ -259,7 +294,7 @@ pub(super) fn employees(t: &Table, policy: &LoadedPolicy, b: &mut Budget) -> Vec
             .par_iter()
             .map(|r| {
                 r.clone()
-                    .map(|row| employee_row(&cols, &extra, row, policy))
+                    .map(|row| employee_row(&cols, &extra, &input_cols, row, policy))
                     .collect()
             })
             .collect();
@@ -285,6 +320,9 @@ pub(super) fn employees(t: &Table, policy: &LoadedPolicy, b: &mut Budget) -> Vec
                 }
                 for (column, msg) in rest {
                     b.cell(t, row, column, msg);
+                }
+                for (column, msg) in er.input_problems {
+                    b.cell(t, row, &column, msg);
                 }
                 if let Some(e) = er.employee {
                     out.push(e);

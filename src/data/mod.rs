@@ -12,6 +12,7 @@ mod csvscan;
 mod employees;
 mod fast;
 mod fx;
+mod inputs;
 pub mod metrics;
 mod parquet_pages;
 mod problems;
@@ -20,6 +21,7 @@ mod ratings;
 mod subjects;
 pub mod table;
 pub mod targets;
+mod transactions;
 
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::period::Month;
@@ -32,11 +34,13 @@ use std::path::Path;
 use table::Table;
 
 pub use employees::Employee;
+pub use inputs::InputValue;
 pub use metrics::Metrics;
 pub use projects::Project;
 pub use ratings::{Rating, Ratings};
 pub use subjects::Subjects;
 pub use targets::Targets;
+pub use transactions::Credit;
 
 /// The subject id of company-wide metrics and targets.
 pub const COMPANY: &str = "company";
@@ -63,6 +67,8 @@ pub struct Data {
     pub targets: Targets,
     pub ratings: Ratings,
     pub projects: Vec<Project>,
+    /// Deal credits, sorted by employee id, date and deal.
+    pub credits: Vec<Credit>,
     /// (kpi, period) → market reference value.
     pub benchmarks: BTreeMap<(String, String), Decimal>,
     /// (subject, period) → bonus pool budget in the policy currency.
@@ -134,6 +140,10 @@ pub const PROJECTS: (&[&str], &[&str]) = (
     &["employee_id", "period", "project", "amount", "approved"],
     &[],
 );
+pub const TRANSACTIONS: (&[&str], &[&str]) = (
+    &["deal_id", "employee_id", "date", "amount"],
+    &["share", "credit", "product", "customer", "territory"],
+);
 
 /// Reads and checks a data folder against a policy.
 pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
@@ -147,10 +157,9 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
     let stage = crate::progress::Stage::work("open tables", 0);
     let opened = Opened::open(dir, &mut diags)?;
     let extra_columns = policy.policy.employee_columns();
-    let mut employee_optional: Vec<&str> = EMPLOYEES.1.to_vec();
-    employee_optional.extend(extra_columns.iter().map(String::as_str));
+    let (required, optional) = employee_columns(&policy.policy, &extra_columns);
     stage.finish();
-    let Some(tables) = opened.checked(&employee_optional, &mut diags) else {
+    let Some(tables) = opened.checked((&required, &optional), &mut diags) else {
         return Err(Error::Invalid(diags));
     };
 
@@ -161,36 +170,22 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
     stage.finish();
 
     let (metrics, targets, ratings) = read_large(&tables, policy, &subjects, &mut budget)?;
-    let budgets = tables
-        .rest
-        .budgets
-        .as_ref()
-        .map(|t| {
-            budgets::budgets(
-                t,
-                &subjects,
-                policy.policy.rounding.money_places,
-                &mut budget,
-            )
-        })
+    let r = &tables.rest;
+    let money_places = policy.policy.rounding.money_places;
+    let budgets = Option::as_ref(&r.budgets)
+        .map(|t| budgets::budgets(t, &subjects, money_places, &mut budget))
         .unwrap_or_default();
-    let fx_rates = tables
-        .rest
-        .fx_rates
-        .as_ref()
+    let fx_rates = Option::as_ref(&r.fx_rates)
         .map(|t| fx::fx_rates(t, &mut budget))
         .unwrap_or_default();
-    let benchmarks = tables
-        .rest
-        .benchmarks
-        .as_ref()
+    let benchmarks = Option::as_ref(&r.benchmarks)
         .map(|t| benchmarks::benchmarks(t, policy, &mut budget))
         .unwrap_or_default();
-    let projects = tables
-        .rest
-        .projects
-        .as_ref()
+    let projects = Option::as_ref(&r.projects)
         .map(|t| projects::projects(t, &subjects, &mut budget))
+        .unwrap_or_default();
+    let credits = Option::as_ref(&r.transactions)
+        .map(|t| transactions::transactions(t, &subjects, &mut budget))
         .unwrap_or_default();
 
     budget.finish(&tables.all());
@@ -206,11 +201,32 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
         targets,
         ratings,
         projects,
+        credits,
         benchmarks,
         budgets,
         fx_rates,
         files: tables.into_files(),
     })
+}
+
+/// The employees table's required and optional columns: its own, the
+/// policy's required inputs, then the optional ones and `extra` columns.
+fn employee_columns<'a>(
+    policy: &'a crate::policy::Policy,
+    extra: &'a [String],
+) -> (Vec<&'a str>, Vec<&'a str>) {
+    let inputs = &policy.inputs;
+    let mut required: Vec<&str> = EMPLOYEES.0.to_vec();
+    required.extend(inputs.iter().filter(|i| i.1.required).map(|i| i.0.as_str()));
+    let mut optional: Vec<&str> = EMPLOYEES.1.to_vec();
+    optional.extend(extra.iter().map(String::as_str));
+    optional.extend(
+        inputs
+            .iter()
+            .filter(|i| !i.1.required)
+            .map(|i| i.0.as_str()),
+    );
+    (required, optional)
 }
 
 /// The data folder's tables as found; a missing required table is `None`
@@ -229,6 +245,7 @@ struct Optional {
     benchmarks: Option<Table>,
     budgets: Option<Table>,
     fx_rates: Option<Table>,
+    transactions: Option<Table>,
 }
 
 /// The data folder's tables once both required ones are there with every
@@ -275,17 +292,22 @@ impl Opened {
                 benchmarks: read("benchmarks", false)?,
                 budgets: read("budgets", false)?,
                 fx_rates: read("fx_rates", false)?,
+                transactions: read("transactions", false)?,
             },
         })
     }
 
     /// Checks every table's columns (and that the two required tables have
     /// rows); `None` when anything is wrong, with the problems in `diags`.
-    fn checked(self, employee_optional: &[&str], diags: &mut Diagnostics) -> Option<Tables> {
+    fn checked(
+        self,
+        employee_columns: (&[&str], &[&str]),
+        diags: &mut Diagnostics,
+    ) -> Option<Tables> {
         let r = &self.rest;
         let mut columns_ok = true;
         for (t, (req, opt)) in [
-            (&self.employees, (EMPLOYEES.0, employee_optional)),
+            (&self.employees, employee_columns),
             (&self.metrics, METRICS),
             (&r.targets, TARGETS),
             (&r.ratings, RATINGS),
@@ -293,6 +315,7 @@ impl Opened {
             (&r.benchmarks, BENCHMARKS),
             (&r.budgets, BUDGETS),
             (&r.fx_rates, FX_RATES),
+            (&r.transactions, TRANSACTIONS),
         ] {
             if let Some(t) = t {
                 columns_ok &= t.check_columns(req, opt, diags);
@@ -330,6 +353,7 @@ impl Tables {
             r.benchmarks.as_ref(),
             r.budgets.as_ref(),
             r.fx_rates.as_ref(),
+            r.transactions.as_ref(),
         ]
         .into_iter()
         .flatten()
@@ -348,6 +372,7 @@ impl Tables {
             r.benchmarks,
             r.budgets,
             r.fx_rates,
+            r.transactions,
         ]
         .into_iter()
         .flatten()

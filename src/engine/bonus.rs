@@ -46,6 +46,7 @@ pub fn target_bonus(e: &Employee, period: &Period) -> Decimal {
 /// The script's inputs for one employee: every variable, every key (for
 /// the trace and recognition rules).
 pub fn scope(
+    policy: &crate::policy::Policy,
     e: &Employee,
     r: &EmployeeResult,
     lines: &[KpiLine],
@@ -53,7 +54,7 @@ pub fn scope(
     period: &Period,
 ) -> Scope<'static> {
     let mut s = Scope::new();
-    Inputs::new(ScriptInputs::all(), kpi_ids, period).fill(&mut s, e, r, lines);
+    Inputs::new(policy, ScriptInputs::all(), kpi_ids, period).fill(&mut s, e, r, lines);
     s
 }
 
@@ -209,6 +210,7 @@ impl ScriptInputs {
 /// What a run's bonus script reads, resolved to flags by position once, so
 /// filling a scope per employee compares no text and builds only those maps.
 pub struct Inputs<'a> {
+    policy: &'a crate::policy::Policy,
     kpi_ids: &'a [&'a str],
     period: &'a Period,
     employee: Option<[bool; 11]>,
@@ -223,11 +225,17 @@ pub struct Inputs<'a> {
 }
 
 impl<'a> Inputs<'a> {
-    pub fn new(inputs: ScriptInputs, kpi_ids: &'a [&'a str], period: &'a Period) -> Inputs<'a> {
+    pub fn new(
+        policy: &'a crate::policy::Policy,
+        inputs: ScriptInputs,
+        kpi_ids: &'a [&'a str],
+        period: &'a Period,
+    ) -> Inputs<'a> {
         fn flags<const N: usize>(u: &Use, keys: [&str; N]) -> Option<[bool; N]> {
             (*u != Use::Unused).then(|| keys.map(|k| u.wants(k)))
         }
         Inputs {
+            policy,
             kpi_ids,
             period,
             employee: flags(&inputs.employee, inputs::EMPLOYEE_KEYS),
@@ -256,7 +264,7 @@ impl<'a> Inputs<'a> {
     ) {
         s.clear();
         if let Some(m) = &self.employee {
-            let employee = inputs::employee_fields(m, e, self.period, r.days_employed);
+            let employee = inputs::employee_fields(self.policy, m, e, self.period, r.days_employed);
             s.push("employee", employee);
         }
         if let Some(wanted) = &self.kpi {

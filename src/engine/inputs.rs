@@ -2,8 +2,9 @@
 //! variables; scripts are compiled against exactly that set (strict
 //! variables), so a misspelt name fails at `merit check`, not at run time.
 
-use crate::data::Employee;
+use crate::data::{Employee, InputValue};
 use crate::period::Period;
+use crate::policy::Policy;
 use crate::script::{dec, map};
 use chrono::{Datelike, NaiveDate};
 use rhai::{Dynamic, Map};
@@ -40,13 +41,28 @@ pub const EMPLOYEE_KEYS: [&str; 11] = [
     "tenure_months",
 ];
 
-/// `employee.*`: the employees table row plus derived values.
-pub fn employee_map(e: &Employee, period: &Period, days_employed: i64) -> Map {
-    employee_fields(&[true; 11], e, period, days_employed)
+/// `employee.*`: the employees table row plus derived values and the
+/// policy's inputs.
+pub fn employee_map(policy: &Policy, e: &Employee, period: &Period, days_employed: i64) -> Map {
+    employee_fields(policy, &[true; 11], e, period, days_employed)
 }
 
-/// The keys of `employee.*` that `wanted` marks, by position in [`EMPLOYEE_KEYS`].
+/// A plan input as scripts see it (`()` when an optional one is not given).
+fn input_value(v: &InputValue) -> Dynamic {
+    match v {
+        InputValue::Absent => Dynamic::UNIT,
+        InputValue::Number(d) => dec(*d),
+        InputValue::Integer(i) => Dynamic::from(*i),
+        InputValue::Text(t) => Dynamic::from(t.clone()),
+        InputValue::Date(d) => date(Some(*d)),
+        InputValue::Flag(b) => Dynamic::from(*b),
+    }
+}
+
+/// The keys of `employee.*` that `wanted` marks, by position in
+/// [`EMPLOYEE_KEYS`], and every plan input (there are few).
 pub fn employee_fields(
+    policy: &Policy,
     wanted: &[bool; 11],
     e: &Employee,
     period: &Period,
@@ -70,6 +86,13 @@ pub fn employee_fields(
             };
             (EMPLOYEE_KEYS[i].into(), v)
         })
+        .chain(
+            policy
+                .inputs
+                .keys()
+                .zip(&e.inputs)
+                .map(|(k, v)| (k.as_str().into(), input_value(v))),
+        )
         .collect()
 }
 

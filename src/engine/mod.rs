@@ -13,6 +13,7 @@
 pub mod blend;
 pub mod bonus;
 pub mod calibrate;
+pub mod commission;
 pub mod coverage;
 pub mod gate;
 pub mod inputs;
@@ -97,6 +98,10 @@ pub struct EmployeeResult {
     pub pool: Option<PoolUse>,
     pub projects: Vec<(String, Decimal)>,
     pub project_bonus: Decimal,
+    /// The commissions the employee's role earns, in policy order.
+    pub commissions: Vec<commission::CommissionLine>,
+    /// Their sum.
+    pub commission: Decimal,
     pub total: Decimal,
     /// The payout in the employee's currency: (currency, rate, amount).
     pub local: Option<(String, Decimal, Decimal)>,
@@ -177,6 +182,7 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
         calibrate::stage(policy, c, data, &mut scored);
     }
     let mut employees = payout::bonuses(lp, data, period, scored)?;
+    commission::stage(lp, data, period, &mut employees)?;
     payout::check_sums(lp, &employees)?;
     if let Some(pool) = &policy.bonus.pool {
         pool::apply(policy, pool, data, period, &mut employees)?;

@@ -25,7 +25,7 @@ pub(super) fn bonuses(
     // Only the inputs the bonus script reads are built for each employee.
     // The compiled script keeps its source (the built-in formula's too).
     let read = bonus::ScriptInputs::of(&lp.scripts.bonus.text, &kpi_ids);
-    let inputs = bonus::Inputs::new(read, &kpi_ids, period);
+    let inputs = bonus::Inputs::new(&lp.policy, read, &kpi_ids, period);
     let stage = crate::progress::Stage::new("bonus", scored.len() as u64);
     let results: Vec<std::result::Result<EmployeeResult, Diagnostic>> = scored
         .into_par_iter()
@@ -147,6 +147,8 @@ fn started(
         pool: None,
         projects,
         project_bonus,
+        commissions: Vec::new(),
+        commission: Decimal::ZERO,
         total: Decimal::ZERO,
         local: None,
     };
@@ -160,7 +162,7 @@ fn started(
 pub(super) fn check_sums(lp: &LoadedPolicy, employees: &[EmployeeResult]) -> Result<()> {
     let mut sum = Decimal::ZERO;
     for er in employees {
-        for v in [er.bonus, er.project_bonus] {
+        for v in [er.bonus, er.commission, er.project_bonus] {
             sum = sum.checked_add(v.abs()).ok_or_else(|| {
                 Error::one(Diagnostic::error(
                     lp.yaml_path(),
@@ -172,7 +174,7 @@ pub(super) fn check_sums(lp: &LoadedPolicy, employees: &[EmployeeResult]) -> Res
     Ok(())
 }
 
-/// Each total (bonus + projects, after pools) and, for employees paid in
+/// Each total (bonus + commissions + projects, after pools) and, for employees paid in
 /// another currency, the total ÷ the exact rate, rounded once.
 pub(super) fn totals(
     lp: &LoadedPolicy,
@@ -183,7 +185,7 @@ pub(super) fn totals(
     let mut diags = Diagnostics::default();
     for er in employees {
         // check_sums bounds this sum.
-        er.total = er.bonus + er.project_bonus;
+        er.total = er.bonus + er.commission + er.project_bonus;
         let e = &data.employees[er.employee];
         if let Some(cur) = e.currency.as_ref().filter(|c| **c != policy.currency) {
             // ÷ the exact rate (a period average is a sum ÷ months).

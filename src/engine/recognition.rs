@@ -48,12 +48,13 @@ pub fn evaluate(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> Result<Vec<E
         .par_iter()
         .map(|r| {
             let e = &data.employees[r.employee];
-            let mut inputs = bonus::scope(e, r, &r.kpis, &kpi_ids, &run.period);
+            let mut inputs = bonus::scope(&lp.policy, e, r, &r.kpis, &kpi_ids, &run.period);
             inputs.push(
                 "payout",
                 map([
                     ("bonus", dec(r.bonus)),
                     ("project_bonus", dec(r.project_bonus)),
+                    ("commission", dec(r.commission)),
                     ("total", dec(r.total)),
                 ]),
             );

@@ -108,7 +108,30 @@ pub fn target(
         TargetSource::Max(srcs) | TargetSource::Min(srcs) => {
             extreme(ctx, kpi, srcs, matches!(src, TargetSource::Max(_)), subject, ix)
         }
+        TargetSource::Input(name) => from_input(ctx, kpi, name, subject),
     }
+}
+
+/// The employee's value of a number input (`check` allows it on individual
+/// KPIs only, so `subject` is an employee id).
+fn from_input(ctx: &Ctx, kpi: &Kpi, name: &str, subject: &str) -> Result<Target, String> {
+    let e = ctx
+        .by_id
+        .get(subject)
+        .ok_or_else(|| format!("KPI '{}': '{subject}' is not an employee", kpi.id))?;
+    let value = e
+        .input(&ctx.lp.policy, name)
+        .and_then(crate::data::InputValue::number)
+        .ok_or_else(|| {
+            format!(
+                "KPI '{}': employee {subject} has no value of input '{name}'",
+                kpi.id
+            )
+        })?;
+    Ok(Target {
+        value,
+        source: format!("input {name}").into(),
+    })
 }
 
 /// A target script's value for `subject`.
@@ -124,6 +147,7 @@ fn from_script(ctx: &Ctx, kpi: &Kpi, file: &str, subject: &str) -> Result<Target
     scope.push("subject", subject.to_owned());
     let employee = match (kpi.scope, ctx.by_id.get(subject)) {
         (KpiScope::Individual, Some(e)) => rhai::Dynamic::from_map(inputs::employee_map(
+            &ctx.lp.policy,
             e,
             period,
             bonus::days_employed(e, period),

@@ -60,10 +60,9 @@ pub(super) fn of_employees(
 pub(super) fn fixed_weights(policy: &crate::policy::Policy, role: &crate::policy::Role) -> Weights {
     let kpis = (0..policy.kpis.len())
         .filter_map(|k| {
-            role.weights
-                .get(&policy.kpis[k].id)
-                .filter(|w| !w.0.is_zero())
-                .map(|w| (k, w.0))
+            // A weight of 0 keeps the KPI evaluated and visible to scripts
+            // and commissions; it adds nothing to the score.
+            role.weights.get(&policy.kpis[k].id).map(|w| (k, w.0))
         })
         .collect();
     Weights {
@@ -86,7 +85,7 @@ pub(super) fn weights(
     let mut scope = rhai::Scope::new();
     scope.push(
         "employee",
-        inputs::employee_map(e, period, bonus::days_employed(e, period)),
+        inputs::employee_map(policy, e, period, bonus::days_employed(e, period)),
     );
     scope.push("period", inputs::period_map(period));
     let out = lp.engine.eval(script, &mut scope, &subject)?;
@@ -119,9 +118,7 @@ pub(super) fn weights(
             )));
         }
         sum += w;
-        if !w.is_zero() {
-            kpis.push((idx, w));
-        }
+        kpis.push((idx, w));
     }
     if sum != Decimal::ONE_HUNDRED {
         return Err(fail(format!(

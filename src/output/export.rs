@@ -18,6 +18,7 @@ pub enum Pay {
     Project,
     /// A re-run's amount due now.
     Adjustment,
+    Commission,
 }
 
 /// One amount to pay one employee.
@@ -52,6 +53,7 @@ pub fn payroll(x: &Export, lines: &[PayLine], pay_period: &str) -> Sheet {
     let code = |k: Pay| match k {
         Pay::Bonus => p.pay_codes.bonus.clone(),
         Pay::Project => p.pay_codes.project_bonus.clone(),
+        Pay::Commission => p.pay_codes.commission.clone(),
         Pay::Adjustment => p.pay_codes.adjustment.clone(),
     };
     let rows = lines

@@ -53,6 +53,16 @@ pub const PAYOUT_COLUMNS: [&str; 14] = [
     "payout_in_currency",
 ];
 
+/// The columns of `payouts.csv` for this policy: [`PAYOUT_COLUMNS`], with
+/// `commission` before `total_payout` when the policy has commissions.
+pub fn payout_columns(lp: &LoadedPolicy) -> Vec<&'static str> {
+    let mut c = PAYOUT_COLUMNS.to_vec();
+    if !lp.policy.commissions.is_empty() {
+        c.insert(9, "commission");
+    }
+    c
+}
+
 /// A money amount rounded to the policy's places in its mode.
 fn money_dec(d: Decimal, lp: &LoadedPolicy) -> Decimal {
     round_fixed(d, lp.policy.rounding.money_places, lp.policy.rounding.mode)
@@ -69,6 +79,8 @@ pub fn payouts(
         csv::escaped(&lp.policy.currency),
     );
     let mut out = manifest::Streamed::create(staging, "payouts.csv")?;
+    let columns = payout_columns(lp);
+    let with_commission = !lp.policy.commissions.is_empty();
     let row = |c: &mut Csv, r: &crate::engine::EmployeeResult| {
         let e = &data.employees[r.employee];
         c.text(&e.id)
@@ -79,15 +91,18 @@ pub fn payouts(
         c.dec(r.score)
             .text(&r.band)
             .dec(money_dec(r.bonus, lp))
-            .dec(money_dec(r.project_bonus, lp))
-            .dec(money_dec(r.total, lp));
+            .dec(money_dec(r.project_bonus, lp));
+        if with_commission {
+            c.dec(money_dec(r.commission, lp));
+        }
+        c.dec(money_dec(r.total, lp));
         c.pre(&currency);
         let (cur, rate, local) = local_payout(lp, r);
         c.text(&cur).plain(rate).dec(money_dec(local, lp));
         c.end();
         1
     };
-    let rows = csv::par_rows(&PAYOUT_COLUMNS, &run.employees, row, &mut |t| out.push(t))?;
+    let rows = csv::par_rows(&columns, &run.employees, row, &mut |t| out.push(t))?;
     out.finish(rows)
 }
 
@@ -178,6 +193,7 @@ pub struct Totals {
     pub headcount: usize,
     pub bonus: Decimal,
     pub project_bonus: Decimal,
+    pub commission: Decimal,
     pub total: Decimal,
     /// What the run pays now, what was paid before and the overpayment
     /// carried ([`adjust::Due`]); a first run pays its whole total now.
@@ -196,6 +212,7 @@ impl Totals {
         self.headcount += 1;
         self.bonus += r.bonus;
         self.project_bonus += r.project_bonus;
+        self.commission += r.commission;
         self.total += r.total;
         self.score_sum += r.score;
         *self.bands.entry(r.band.clone()).or_default() += 1;
@@ -299,6 +316,10 @@ pub fn summary(lp: &LoadedPolicy, groups: &Groups) -> OutFile {
         .map(|b| b.band.as_str())
         .collect();
     let mut header: Vec<String> = SUMMARY_COLUMNS.iter().map(|c| c.to_string()).collect();
+    let with_commission = !lp.policy.commissions.is_empty();
+    if with_commission {
+        header.insert(8, "commission".into());
+    }
     header.extend(bands.iter().map(|b| format!("rating_{b}")));
     let mut c = Csv::with_header(&header.iter().map(String::as_str).collect::<Vec<_>>());
     let r = &lp.policy.rounding;
@@ -308,9 +329,11 @@ pub fn summary(lp: &LoadedPolicy, groups: &Groups) -> OutFile {
         c.num(money(t.to_pay_now, lp))
             .num(money(t.already_paid, lp))
             .num(money(t.balance, lp));
-        c.num(money(t.bonus, lp))
-            .num(money(t.project_bonus, lp))
-            .num(money(t.total, lp));
+        c.num(money(t.bonus, lp)).num(money(t.project_bonus, lp));
+        if with_commission {
+            c.num(money(t.commission, lp));
+        }
+        c.num(money(t.total, lp));
         c.num(round_fixed(avg, r.score_places, r.mode));
         for b in &bands {
             c.num(t.bands.get(*b).copied().unwrap_or(0));
@@ -327,7 +350,7 @@ pub fn summary(lp: &LoadedPolicy, groups: &Groups) -> OutFile {
             .text(cur)
             .num(t.headcount)
             .num(money(t.to_pay_now, lp));
-        for _ in 0..4 {
+        for _ in 0..4 + usize::from(with_commission) {
             c.num("");
         }
         c.num(money(t.total, lp)).num("");
@@ -385,6 +408,9 @@ pub struct ControlTotals {
     pub headcount: usize,
     pub bonus: String,
     pub project_bonus: String,
+    /// Σ commissions, for plans that have them.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub commission: Option<String>,
     pub total_payout: String,
     pub by_department: BTreeMap<String, GroupTotals>,
     /// Payout currency → headcount, to pay now and total in it (`bonus`,
@@ -414,6 +440,8 @@ pub fn control_totals(lp: &LoadedPolicy, groups: &Groups) -> ControlTotals {
         headcount: all.headcount,
         bonus: all.bonus,
         project_bonus: all.project_bonus,
+        commission: (!lp.policy.commissions.is_empty())
+            .then(|| money(groups.company.commission, lp)),
         total_payout: all.total_payout,
         by_department: groups
             .departments

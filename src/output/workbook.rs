@@ -96,7 +96,10 @@ fn payouts_sheet(
     money: &Format,
 ) -> Result<()> {
     ws.set_name("Payouts").map_err(xlsx_err)?;
-    header(ws, &super::PAYOUT_COLUMNS)?;
+    header(ws, &super::payout_columns(lp))?;
+    // Columns after project_bonus move right by one when commissions are shown.
+    let with_commission = !lp.policy.commissions.is_empty();
+    let shift = u16::from(with_commission);
     for (i, r) in run.employees.iter().enumerate() {
         let row = i as u32 + 1;
         let e = &data.employees[r.employee];
@@ -115,15 +118,20 @@ fn payouts_sheet(
             .map_err(xlsx_err)?;
         ws.write_number(row, 8, number(r.project_bonus), money)
             .map_err(xlsx_err)?;
-        ws.write_number(row, 9, number(r.total), money)
+        if with_commission {
+            ws.write_number(row, 9, number(r.commission), money)
+                .map_err(xlsx_err)?;
+        }
+        ws.write_number(row, 9 + shift, number(r.total), money)
             .map_err(xlsx_err)?;
-        ws.write_string_only(row, 10, &lp.policy.currency)
+        ws.write_string_only(row, 10 + shift, &lp.policy.currency)
             .map_err(xlsx_err)?;
         let (cur, rate, local) = super::local_payout(lp, r);
-        ws.write_string_only(row, 11, &cur).map_err(xlsx_err)?;
-        ws.write_number_only(row, 12, number(rate))
+        ws.write_string_only(row, 11 + shift, &cur)
             .map_err(xlsx_err)?;
-        ws.write_number(row, 13, number(local), money)
+        ws.write_number_only(row, 12 + shift, number(rate))
+            .map_err(xlsx_err)?;
+        ws.write_number(row, 13 + shift, number(local), money)
             .map_err(xlsx_err)?;
     }
     Ok(())

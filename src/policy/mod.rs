@@ -3,10 +3,12 @@
 //! rely on it being consistent (KPIs referenced exist, weights sum to 100,
 //! curves are increasing, scripts compile).
 
+mod check_plan;
 pub mod feedback;
 pub mod locate;
 pub mod model;
 pub mod payrun;
+pub mod plan;
 mod structure;
 pub mod targets;
 mod validate;
@@ -15,6 +17,7 @@ pub use feedback::{
     AwardKind, CompiledFeedback, Condition, Feedback, RecognitionRule, SuggestedAction,
 };
 pub use model::*;
+pub use plan::*;
 pub use targets::*;
 
 use crate::error::{Diagnostic, Diagnostics, Error, Result};

@@ -4,7 +4,7 @@
 //! reads them (unknown keys are errors), schemars turns them into the JSON
 //! Schema that `merit schema` prints, and `docs/policy.md` documents them.
 
-use super::targets::{CascadeTarget, Share, TargetSource};
+use super::targets::TargetSource;
 use crate::decimal::Dec;
 pub use crate::decimal::Rounding;
 use schemars::JsonSchema;
@@ -43,6 +43,12 @@ pub struct Policy {
     pub rating_bands: Vec<RatingBand>,
     /// The performance bonus.
     pub bonus: Bonus,
+    /// Typed per-employee columns of the employees table the plan reads.
+    #[serde(default)]
+    pub inputs: BTreeMap<String, super::plan::Input>,
+    /// Rates on credited money, paid on top of the bonus.
+    #[serde(default)]
+    pub commissions: Vec<super::plan::Commission>,
     /// How long periods are evaluated.
     #[serde(default)]
     pub evaluation: Evaluation,
@@ -84,32 +90,6 @@ pub struct CurrencyConversion {
 pub enum FxRateRule {
     PeriodEnd,
     PeriodAverage,
-}
-
-impl Policy {
-    /// Extra employees-table columns the policy reads (cascade share
-    /// columns, the payroll export's cost centre when not `department`).
-    pub fn employee_columns(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        let cost_centre = &self.export.payroll.cost_centre;
-        if cost_centre != "department" {
-            out.push(cost_centre.clone());
-        }
-        for k in &self.kpis {
-            k.target.walk(&mut |s| {
-                if let TargetSource::Cascade(CascadeTarget {
-                    share: Share::Column(c),
-                    ..
-                }) = s
-                {
-                    out.push(c.clone());
-                }
-            });
-        }
-        out.sort();
-        out.dedup();
-        out
-    }
 }
 
 /// Long-term evaluation.

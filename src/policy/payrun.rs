@@ -101,6 +101,13 @@ pub struct PayCodes {
     /// A re-run's amount due now [default: ADJUSTMENT].
     #[serde(default = "code_adjustment")]
     pub adjustment: String,
+    /// Commissions [default: COMMISSION].
+    #[serde(default = "code_commission")]
+    pub commission: String,
+}
+
+fn code_commission() -> String {
+    "COMMISSION".into()
 }
 
 fn code_bonus() -> String {
@@ -119,6 +126,7 @@ impl Default for PayCodes {
             bonus: code_bonus(),
             project_bonus: code_project(),
             adjustment: code_adjustment(),
+            commission: code_commission(),
         }
     }
 }

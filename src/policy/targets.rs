@@ -30,6 +30,8 @@ pub enum TargetSource {
     Max(Vec<TargetSource>),
     /// The smaller of several sources.
     Min(Vec<TargetSource>),
+    /// The employee's value of a number input (individual KPIs).
+    Input(String),
 }
 
 /// The N periods of the same length before the evaluated one; the KPI's
@@ -202,6 +204,8 @@ pub struct TargetMap {
     pub max: Option<Vec<TargetSource>>,
     /// The smaller of several sources.
     pub min: Option<Vec<TargetSource>>,
+    /// The employee's value of a number input (`inputs:`).
+    pub input: Option<String>,
 }
 
 impl JsonSchema for TargetSource {
@@ -224,18 +228,19 @@ impl<'de> Deserialize<'de> for TargetSource {
             "cascade",
             "max",
             "min",
+            "input",
         ];
         struct V;
         impl<'de> serde::de::Visitor<'de> for V {
             type Value = TargetSource;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("`table` or a map with one of: fixed, script, history, benchmark, cascade, max, min")
+                f.write_str("`table` or a map with one of: fixed, script, history, benchmark, cascade, max, min, input")
             }
             fn visit_str<E: Error>(self, v: &str) -> Result<TargetSource, E> {
                 match v {
                     "table" => Ok(TargetSource::Table),
                     other => Err(E::custom(format!(
-                        "unknown target source '{other}'; expected `table` or a map with one of: fixed, script, history, benchmark, cascade, max, min"
+                        "unknown target source '{other}'; expected `table` or a map with one of: fixed, script, history, benchmark, cascade, max, min, input"
                     ))),
                 }
             }
@@ -244,7 +249,7 @@ impl<'de> Deserialize<'de> for TargetSource {
                 mut map: A,
             ) -> Result<TargetSource, A::Error> {
                 let Some(key) = map.next_key::<String>()? else {
-                    return Err(A::Error::custom("an empty target; expected one of: fixed, script, history, benchmark, cascade, max, min"));
+                    return Err(A::Error::custom("an empty target; expected one of: fixed, script, history, benchmark, cascade, max, min, input"));
                 };
                 let out = match key.as_str() {
                     "fixed" => TargetSource::Fixed(map.next_value()?),
@@ -254,6 +259,7 @@ impl<'de> Deserialize<'de> for TargetSource {
                     "cascade" => TargetSource::Cascade(map.next_value()?),
                     "max" => TargetSource::Max(map.next_value()?),
                     "min" => TargetSource::Min(map.next_value()?),
+                    "input" => TargetSource::Input(map.next_value()?),
                     other => return Err(A::Error::unknown_field(other, KEYS)),
                 };
                 if let Some(extra) = map.next_key::<String>()? {

@@ -5,6 +5,7 @@ use super::hint;
 use super::locate::{locate, Seg};
 use super::model::*;
 use super::targets::*;
+use crate::decimal::Dec;
 use crate::error::{Diagnostic, Diagnostics};
 use crate::script::{CompiledScript, ScriptEngine};
 use rust_decimal::Decimal;
@@ -28,7 +29,7 @@ impl Ctx<'_> {
     }
 }
 
-fn is_identifier(s: &str) -> bool {
+pub(super) fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c == '_')
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
@@ -47,6 +48,8 @@ pub(super) fn policy(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
     evaluation(ctx, p, diags);
     calibration(ctx, p, diags);
     bonus(ctx, p, &kpi_ids, diags);
+    super::check_plan::inputs(ctx, p, diags);
+    super::check_plan::commissions(ctx, p, diags);
     super::payrun::check(ctx, &p.approvals, &p.export, diags);
 }
 
@@ -469,6 +472,43 @@ fn curve(ctx: &Ctx, name: &str, c: &Curve, diags: &mut Diagnostics) {
 }
 
 /// Tiers are half-open `[from, to)`, start at 0, end open, and touch.
+/// Half-open `[from, to)` steps: the first from 0, each `to` the next
+/// `from`, bounds increasing, only the last open-ended. `at` locates the
+/// steps list; `what` names the table in messages.
+pub(super) fn step_bounds(
+    ctx: &Ctx,
+    at: &[Seg],
+    what: &str,
+    steps: &[(Dec, Option<Dec>)],
+    diags: &mut Diagnostics,
+) {
+    use Seg::*;
+    let step = |i: usize| -> Vec<Seg> { at.iter().copied().chain([Index(i)]).collect() };
+    let last = steps.len().saturating_sub(1);
+    for (i, &(from, to)) in steps.iter().enumerate() {
+        let here = step(i);
+        if i == 0 && !from.0.is_zero() {
+            diags.push(ctx.error(&here, format!("{what}: the first tier must start at 0, not {from} (achievements below it would have no tier)")));
+        }
+        match (to, i == last) {
+            (None, false) => diags.push(ctx.error(&here, format!("{what}: tier {} needs `to` (only the last tier is open-ended)", i + 1))),
+            (Some(to), true) => diags.push(ctx.error(&here, format!("{what}: the last tier must be open-ended; remove `to: {to}` or add a tier from {to}"))),
+            (Some(to), false) => {
+                if to.0 <= from.0 {
+                    diags.push(ctx.error(&here, format!("{what}: tier {} runs from {from} to {to}; breakpoints must increase", i + 1)));
+                }
+                let next = steps[i + 1].0;
+                if next.0 > to.0 {
+                    diags.push(ctx.error(&step(i + 1), format!("{what}: gap between {to} and {next} (ranges are half-open [from, to))")));
+                } else if next.0 < to.0 {
+                    diags.push(ctx.error(&step(i + 1), format!("{what}: tier {} starts at {next} inside the previous tier [{from}, {to})", i + 2)));
+                }
+            }
+            (None, true) => {}
+        }
+    }
+}
+
 fn tiers(ctx: &Ctx, name: &str, t: &Tiers, diags: &mut Diagnostics) {
     use Seg::*;
     let base = [Key("scorings"), Key(name), Key("tiers")];
@@ -486,28 +526,16 @@ fn tiers(ctx: &Ctx, name: &str, t: &Tiers, diags: &mut Diagnostics) {
         ));
         return;
     }
-    let last = t.steps.len() - 1;
+    let bounds: Vec<(Dec, Option<Dec>)> = t.steps.iter().map(|s| (s.from, s.to)).collect();
+    step_bounds(
+        ctx,
+        &at(&[Key("steps")]),
+        &format!("tiers '{name}'"),
+        &bounds,
+        diags,
+    );
     for (i, s) in t.steps.iter().enumerate() {
         let here = at(&[Key("steps"), Index(i)]);
-        if i == 0 && !s.from.0.is_zero() {
-            diags.push(ctx.error(&here, format!("tiers '{name}': the first tier must start at 0, not {} (achievements below it would have no tier)", s.from)));
-        }
-        match (s.to, i == last) {
-            (None, false) => diags.push(ctx.error(&here, format!("tiers '{name}': tier {} needs `to` (only the last tier is open-ended)", i + 1))),
-            (Some(to), true) => diags.push(ctx.error(&here, format!("tiers '{name}': the last tier must be open-ended; remove `to: {to}` or add a tier from {to}"))),
-            (Some(to), false) => {
-                if to.0 <= s.from.0 {
-                    diags.push(ctx.error(&here, format!("tiers '{name}': tier {} runs from {} to {to}; breakpoints must increase", i + 1, s.from)));
-                }
-                let next = &t.steps[i + 1];
-                if next.from.0 > to.0 {
-                    diags.push(ctx.error(&at(&[Key("steps"), Index(i + 1)]), format!("tiers '{name}': gap between {to} and {} (ranges are half-open [from, to))", next.from)));
-                } else if next.from.0 < to.0 {
-                    diags.push(ctx.error(&at(&[Key("steps"), Index(i + 1)]), format!("tiers '{name}': tier {} starts at {} inside the previous tier [{}, {to})", i + 2, next.from, s.from)));
-                }
-            }
-            (None, true) => {}
-        }
         match mode {
             TierMode::WholeAmount if s.score.is_none() || s.rate.is_some() => {
                 diags.push(ctx.error(

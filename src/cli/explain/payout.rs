@@ -103,8 +103,9 @@ fn proration(c: &Ctx) -> String {
     }
 }
 
-/// Approved project bonuses, then the bonus and projects added up.
+/// Commissions, approved project bonuses, then everything added up.
 fn projects_and_total(s: &mut String, c: &Ctx) {
+    commissions(s, c);
     let (head, e) = (c.head, c.e);
     let b = &e.bonus;
     if e.projects.is_empty() {
@@ -126,18 +127,45 @@ fn projects_and_total(s: &mut String, c: &Ctx) {
             e.project_bonus
         );
     }
+    let bonus = if b.paid_bonus.is_empty() {
+        &b.bonus
+    } else {
+        &b.paid_bonus
+    };
+    let commissions: String = e
+        .commissions
+        .iter()
+        .map(|c| format!(" + commission {} {}", c.id, c.amount))
+        .collect();
     let _ = writeln!(
         s,
-        "Total payout     bonus {} + project bonus {} = {} {}",
-        if b.paid_bonus.is_empty() {
-            &b.bonus
-        } else {
-            &b.paid_bonus
-        },
-        e.project_bonus,
-        e.total_payout,
-        head.policy.currency
+        "Total payout     bonus {bonus}{commissions} + project bonus {} = {} {}",
+        e.project_bonus, e.total_payout, head.policy.currency
     );
+}
+
+/// Each commission: what it is paid on, the steps, the cap and the amount.
+fn commissions(s: &mut String, c: &Ctx) {
+    for x in &c.e.commissions {
+        let quota = x
+            .quota
+            .as_ref()
+            .map(|q| format!(", quota {q}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "Commission       {}: on {}: credited {}{quota}",
+            x.id, x.on, x.credited
+        );
+        for step in &x.steps {
+            let _ = writeln!(s, "                   {step}");
+        }
+        let cap = match &x.cap {
+            Some(cap) => format!("{} capped at {cap} per period → ", x.uncapped),
+            None => format!("{} → ", x.uncapped),
+        };
+        let _ = writeln!(s, "                   = {cap}{} (rounded once)", x.amount);
+    }
 }
 
 #[cfg(test)]

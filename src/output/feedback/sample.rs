@@ -120,6 +120,7 @@ fn sample_bonus() -> BonusInfo {
             before: s("8,474.18"),
         }),
         bonus: s("8,050.47"),
+        commissions: Vec::new(),
         projects: vec![ProjectRow {
             name: s("Launch"),
             amount: s("1,000.00"),

@@ -124,7 +124,20 @@ pub struct BonusInfo {
     pub bonus: String,
     pub projects: Vec<ProjectRow>,
     pub project_bonus: String,
+    /// One row per commission the role earns, in policy order.
+    pub commissions: Vec<CommissionRow>,
     pub total: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CommissionRow {
+    /// The commission's name in the statement's language.
+    pub name: String,
+    /// The credited amount it was paid on.
+    pub credited: String,
+    /// The quota, for commissions on attainment.
+    pub quota: Option<String>,
+    pub amount: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -228,7 +241,7 @@ pub fn statement(
             band: r.band.clone(),
             name: band_name,
         },
-        bonus: bonus_info(lp, run, r),
+        bonus: bonus_info(lp, run, r, lang),
         recognition: fb
             .awards
             .iter()
@@ -351,7 +364,7 @@ fn review_row(r: &EmployeeResult, mode: RoundingMode) -> (Option<ReviewRow>, boo
 }
 
 /// The bonus from target to total, each step as the statement shows it.
-fn bonus_info(lp: &LoadedPolicy, run: &RunResult, r: &EmployeeResult) -> BonusInfo {
+fn bonus_info(lp: &LoadedPolicy, run: &RunResult, r: &EmployeeResult, lang: Language) -> BonusInfo {
     let (num, den) = r.proration;
     BonusInfo {
         target_bonus: money(r.target_bonus, lp),
@@ -381,6 +394,22 @@ fn bonus_info(lp: &LoadedPolicy, run: &RunResult, r: &EmployeeResult) -> BonusIn
             })
             .collect(),
         project_bonus: money(r.project_bonus, lp),
+        commissions: r
+            .commissions
+            .iter()
+            .map(|c| CommissionRow {
+                name: {
+                    let x = &lp.policy.commissions[c.commission];
+                    x.name
+                        .as_ref()
+                        .map_or(x.id.as_str(), |n| n.get(lang))
+                        .to_owned()
+                },
+                credited: money(c.credited, lp),
+                quota: c.quota.map(|q| money(q, lp)),
+                amount: money(c.amount, lp),
+            })
+            .collect(),
         total: money(r.total, lp),
     }
 }

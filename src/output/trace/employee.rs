@@ -170,7 +170,7 @@ pub(super) fn employee_record(c: &Ctx, r: &EmployeeResult) -> EmployeeRecord {
         _ => Decimal::ZERO,
     };
     let score_sum = r.kpis.iter().map(|l| l.contribution).sum::<Decimal>() + review_part;
-    let scope = bonus::scope(e, r, &r.kpis, &c.kpi_ids, period);
+    let scope = bonus::scope(&lp.policy, e, r, &r.kpis, &c.kpi_ids, period);
     let mut inputs = Vec::new();
     for (name, _, v) in scope.iter() {
         flatten(name.to_owned(), &v, &mut inputs);
@@ -215,6 +215,7 @@ pub(super) fn employee_record(c: &Ctx, r: &EmployeeResult) -> EmployeeRecord {
             })
             .collect(),
         project_bonus: money(r.project_bonus, lp),
+        commissions: super::commission::commissions(lp, r),
         total_payout: money(r.total, lp),
     }
 }

@@ -16,6 +16,7 @@
 //! This file streams the lines to disk; `schema` holds the record types,
 //! `run` builds line 1 and `employee` the employee lines.
 
+mod commission;
 mod employee;
 mod run;
 mod schema;

@@ -75,6 +75,7 @@ fn describe_target(t: &TargetSource) -> String {
         TargetSource::Cascade(c) => {
             format!("cascade from {:?} by {:?}", c.from, c.share).to_lowercase()
         }
+        TargetSource::Input(name) => format!("input {name}"),
         TargetSource::Max(v) | TargetSource::Min(v) => format!(
             "{}({})",
             if matches!(t, TargetSource::Max(_)) {

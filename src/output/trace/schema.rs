@@ -157,7 +157,27 @@ pub struct EmployeeRecord {
     pub bonus: BonusTrace,
     pub projects: Vec<ProjectTrace>,
     pub project_bonus: String,
+    /// Absent for plans without commissions (older traces read the same).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commissions: Vec<CommissionTrace>,
     pub total_payout: String,
+}
+
+/// One commission of one employee, its arithmetic as text.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CommissionTrace {
+    pub id: String,
+    /// What it is paid on.
+    pub on: String,
+    pub credited: String,
+    pub quota: Option<String>,
+    /// Attainment, then each step's or deal's `part × rate = earned`.
+    pub steps: Vec<String>,
+    /// Before the per-period cap.
+    pub uncapped: String,
+    /// The per-period cap, when it lowered the commission.
+    pub cap: Option<String>,
+    pub amount: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -1,0 +1,313 @@
+//! Stage: commissions — rates on an employee's credited money (deals from
+//! the transactions table, or a money KPI's actual), exact until the one
+//! rounding (docs/policy.md, Commissions). Paid on top of the bonus.
+
+use super::EmployeeResult;
+use crate::data::{Credit, Data, Employee, InputValue};
+use crate::error::{Diagnostic, Diagnostics, Error, Result};
+use crate::exact::Exact;
+use crate::period::Period;
+use crate::policy::{
+    Basis, Commission, CommissionBase, LoadedPolicy, Per, Quota, Rates, TierMode, TransactionFilter,
+};
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+
+/// One commission of one employee, with how it was reached.
+#[derive(Debug, Clone)]
+pub struct CommissionLine {
+    /// Index into the policy's `commissions`.
+    pub commission: usize,
+    /// The credited amount (Σ amount × share ÷ 100, or the KPI's actual).
+    pub credited: Decimal,
+    /// The quota, with `basis: attainment`.
+    pub quota: Option<Decimal>,
+    /// `per: period`: each step's part of the amount and what it earned.
+    pub slices: Vec<Slice>,
+    /// `per: deal`: each credited deal's commission.
+    pub deals: Vec<DealCommission>,
+    /// Before the per-period cap (exact value, shown to 28 digits at most).
+    pub uncapped: Decimal,
+    /// Whether a cap lowered it.
+    pub capped: bool,
+    /// The commission paid, rounded.
+    pub amount: Decimal,
+}
+
+/// The part of the amount inside one step of the rate table.
+#[derive(Debug, Clone)]
+pub struct Slice {
+    /// Index into the rate table's steps.
+    pub step: usize,
+    pub part: Decimal,
+    pub rate: Decimal,
+    pub earned: Decimal,
+}
+
+/// One deal's commission (`per: deal`).
+#[derive(Debug, Clone)]
+pub struct DealCommission {
+    pub deal_id: String,
+    pub share: String,
+    pub credited: Decimal,
+    pub slices: Vec<Slice>,
+    pub capped: bool,
+    /// Rounded on its own.
+    pub amount: Decimal,
+}
+
+/// Sets every employee's commission lines and their sum.
+pub(super) fn stage(
+    lp: &LoadedPolicy,
+    data: &Data,
+    period: &Period,
+    employees: &mut [EmployeeResult],
+) -> Result<()> {
+    if lp.policy.commissions.is_empty() {
+        return Ok(());
+    }
+    let stage = crate::progress::Stage::work("commissions", employees.len() as u64);
+    let problems: Vec<Diagnostic> = employees
+        .par_iter_mut()
+        .filter_map(|er| of_employee(lp, data, period, er).err())
+        .collect();
+    stage.finish();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let mut diags = Diagnostics::default();
+    problems.into_iter().for_each(|d| diags.push(d));
+    Err(Error::Invalid(diags))
+}
+
+fn of_employee(
+    lp: &LoadedPolicy,
+    data: &Data,
+    period: &Period,
+    er: &mut EmployeeResult,
+) -> std::result::Result<(), Diagnostic> {
+    let e = &data.employees[er.employee];
+    let mut sum = Decimal::ZERO;
+    for (i, c) in lp.policy.commissions.iter().enumerate() {
+        if !c.applies_to(&e.role) {
+            continue;
+        }
+        let fail = |m: String| {
+            Diagnostic::error(
+                lp.yaml_path(),
+                format!("commission '{}': employee {}: {m}", c.id, e.id),
+            )
+        };
+        let line = line(lp, data, period, er, e, i, c).map_err(fail)?;
+        sum = sum
+            .checked_add(line.amount)
+            .ok_or_else(|| fail("the commissions sum to more than a decimal holds".into()))?;
+        er.commissions.push(line);
+    }
+    er.commission = sum;
+    Ok(())
+}
+
+/// One commission of one employee.
+fn line(
+    lp: &LoadedPolicy,
+    data: &Data,
+    period: &Period,
+    er: &EmployeeResult,
+    e: &Employee,
+    index: usize,
+    c: &Commission,
+) -> std::result::Result<CommissionLine, String> {
+    let r = &lp.policy.rounding;
+    let round = |x: &Exact| {
+        x.round(r.money_places, r.mode)
+            .ok_or_else(|| format!("the commission {} does not fit a decimal", x.approx()))
+    };
+    let quota = quota(lp, er, e, c)?;
+    let credits: Vec<&Credit> = match &c.on {
+        CommissionBase::Transactions(f) => credits_of(data, e, period, f),
+        CommissionBase::Kpi(_) => Vec::new(),
+    };
+    let credited = match &c.on {
+        CommissionBase::Transactions(_) => credits.iter().map(|c| c.credited()).sum(),
+        CommissionBase::Kpi(id) => Exact::from(kpi_line(lp, er, id)?.actual),
+    };
+    if credited.is_negative() {
+        return Err(format!(
+            "the amount it is paid on is negative ({})",
+            credited.approx()
+        ));
+    }
+    let (mut deals, earned, slices) = match c.per {
+        Per::Deal => {
+            let mut deals = Vec::with_capacity(credits.len());
+            let mut total = Exact::zero();
+            for cr in &credits {
+                let d = deal(c, cr, &round)?;
+                total = total + Exact::from(d.amount);
+                deals.push(d);
+            }
+            (deals, total, Vec::new())
+        }
+        Per::Period => {
+            let (earned, slices) = rate_on(&c.rates, &credited, quota.as_ref());
+            (Vec::new(), earned, slices)
+        }
+    };
+    deals.shrink_to_fit();
+    let capped_to = c
+        .cap
+        .per_period
+        .map(|cap| Exact::from(cap.0))
+        .filter(|cap| earned > *cap);
+    let amount = round(capped_to.as_ref().unwrap_or(&earned))?;
+    Ok(CommissionLine {
+        commission: index,
+        credited: credited.approx(),
+        quota: quota.map(|q| q.approx()),
+        slices: slices.iter().map(Slice::of).collect(),
+        deals,
+        uncapped: earned.approx(),
+        capped: capped_to.is_some(),
+        amount,
+    })
+}
+
+/// The quota, with `basis: attainment`: more than zero.
+fn quota(
+    lp: &LoadedPolicy,
+    er: &EmployeeResult,
+    e: &Employee,
+    c: &Commission,
+) -> std::result::Result<Option<Exact>, String> {
+    if c.rates.basis == Basis::Amount {
+        return Ok(None);
+    }
+    let q = match &c.quota {
+        Some(Quota::Fixed(v)) => v.0,
+        Some(Quota::Input(name)) => e
+            .input(&lp.policy, name)
+            .and_then(InputValue::number)
+            .ok_or_else(|| format!("has no value of input '{name}' for the quota"))?,
+        Some(Quota::Kpi(id)) => kpi_line(lp, er, id)?.target,
+        // `check` refuses attainment rates without a quota.
+        None => return Err("rates on attainment need a quota".into()),
+    };
+    if q <= Decimal::ZERO {
+        return Err(format!(
+            "the quota is {q}; attainment needs a quota above zero"
+        ));
+    }
+    Ok(Some(Exact::from(q)))
+}
+
+/// The employee's line of KPI `id` over the run's period.
+fn kpi_line<'a>(
+    lp: &LoadedPolicy,
+    er: &'a EmployeeResult,
+    id: &str,
+) -> std::result::Result<&'a super::KpiLine, String> {
+    let k = lp.policy.kpis.iter().position(|k| k.id == id);
+    er.kpis
+        .iter()
+        .find(|l| Some(l.kpi) == k && l.period == 0)
+        .ok_or_else(|| format!("KPI '{id}' is not evaluated for this employee over the run's period: the role must list it in its weights (weight 0 is allowed), and a year combined from quarters has no year value"))
+}
+
+/// The employee's credits dated inside the period that the filter keeps.
+fn credits_of<'a>(
+    data: &'a Data,
+    e: &Employee,
+    period: &Period,
+    f: &TransactionFilter,
+) -> Vec<&'a Credit> {
+    let all = &data.credits;
+    let from = all.partition_point(|c| c.employee_id.as_str() < e.id.as_str());
+    let to = all.partition_point(|c| c.employee_id.as_str() <= e.id.as_str());
+    let keep = |list: &Option<Vec<String>>, v: &Option<String>| {
+        list.as_ref()
+            .is_none_or(|l| v.as_ref().is_some_and(|v| l.contains(v)))
+    };
+    all[from..to]
+        .iter()
+        .filter(|c| c.date >= period.start() && c.date <= period.end())
+        .filter(|c| keep(&f.products, &c.product) && keep(&f.territories, &c.territory))
+        .collect()
+}
+
+/// One deal's commission: rates on its credited amount, the per-deal cap,
+/// rounded on its own.
+fn deal(
+    c: &Commission,
+    cr: &Credit,
+    round: &dyn Fn(&Exact) -> std::result::Result<Decimal, String>,
+) -> std::result::Result<DealCommission, String> {
+    let credited = cr.credited();
+    let (earned, slices) = rate_on(&c.rates, &credited, None);
+    let cap = c
+        .cap
+        .per_deal
+        .map(|cap| Exact::from(cap.0))
+        .filter(|cap| earned > *cap);
+    Ok(DealCommission {
+        deal_id: cr.deal_id.clone(),
+        share: cr.share_text.clone(),
+        credited: credited.approx(),
+        slices: slices.iter().map(Slice::of).collect(),
+        capped: cap.is_some(),
+        amount: round(cap.as_ref().unwrap_or(&earned))?,
+    })
+}
+
+/// A slice computed exactly: (step, part, rate, earned).
+type ExactSlice = (usize, Exact, Decimal, Exact);
+
+impl Slice {
+    fn of(s: &ExactSlice) -> Slice {
+        Slice {
+            step: s.0,
+            part: s.1.approx(),
+            rate: s.2,
+            earned: s.3.approx(),
+        }
+    }
+}
+
+/// The rate table on `amount`, exact: with a quota each step's bounds are
+/// × quota (attainment), else money.
+pub fn rate_on(rates: &Rates, amount: &Exact, quota: Option<&Exact>) -> (Exact, Vec<ExactSlice>) {
+    let bound = |b: Decimal| match quota {
+        Some(q) => &Exact::from(b) * q,
+        None => Exact::from(b),
+    };
+    let steps = &rates.steps;
+    match rates.mode {
+        TierMode::Marginal => {
+            let mut total = Exact::zero();
+            let mut slices = Vec::new();
+            for (i, s) in steps.iter().enumerate() {
+                let lo = bound(s.from.0);
+                let top = s.to.map(|t| bound(t.0));
+                let hi = top.map_or_else(|| amount.clone(), |t| t.min(amount.clone()));
+                if hi > lo {
+                    let part = hi - lo;
+                    let earned = part.clone() * s.rate.0;
+                    total = total + earned.clone();
+                    slices.push((i, part, s.rate.0, earned));
+                }
+            }
+            (total, slices)
+        }
+        TierMode::WholeAmount => {
+            // The step whose [from, to) holds the amount (bounds × quota is
+            // the same test as attainment against the bounds).
+            let i = steps
+                .iter()
+                .rposition(|s| *amount >= bound(s.from.0))
+                .unwrap_or(0);
+            let rate = steps.get(i).map_or(Decimal::ZERO, |s| s.rate.0);
+            let earned = amount.clone() * rate;
+            (earned.clone(), vec![(i, amount.clone(), rate, earned)])
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! Commission lines in the trace: each commission's arithmetic as text,
+//! from the credited amount to the rounded amount (docs/policy.md,
+//! Commissions), read back by `merit explain`.
+
+use super::schema::CommissionTrace;
+use crate::engine::commission::{CommissionLine, Slice};
+use crate::engine::EmployeeResult;
+use crate::policy::{Basis, CommissionBase, LoadedPolicy, Per, TierMode};
+use rust_decimal::Decimal;
+
+fn n(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+/// `part × rate = earned` for each slice, joined with ` + `.
+fn slices(s: &[Slice]) -> String {
+    s.iter()
+        .map(|x| format!("{} × {} = {}", n(x.part), n(x.rate), n(x.earned)))
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+pub(super) fn commissions(lp: &LoadedPolicy, r: &EmployeeResult) -> Vec<CommissionTrace> {
+    r.commissions.iter().map(|l| one(lp, l)).collect()
+}
+
+fn one(lp: &LoadedPolicy, l: &CommissionLine) -> CommissionTrace {
+    let c = &lp.policy.commissions[l.commission];
+    let on = match &c.on {
+        CommissionBase::Transactions(_) => "credited deals (transactions table)".to_owned(),
+        CommissionBase::Kpi(k) => format!("the actual of KPI {k}"),
+    };
+    let mode = match c.rates.mode {
+        TierMode::Marginal => "marginal",
+        TierMode::WholeAmount => "whole amount",
+    };
+    let mut steps = Vec::new();
+    if let (Basis::Attainment, Some(q)) = (c.rates.basis, l.quota) {
+        let att = crate::exact::Exact::ratio(l.credited, q).map_or(Decimal::ZERO, |a| a.approx());
+        steps.push(format!(
+            "attainment = {} ÷ quota {} = {} (the steps' bounds × the quota in money)",
+            n(l.credited),
+            n(q),
+            n(att)
+        ));
+    }
+    match c.per {
+        Per::Period => steps.push(format!("{mode}: {}", or_none(slices(&l.slices)))),
+        Per::Deal => {
+            for d in &l.deals {
+                steps.push(format!(
+                    "deal {} (share {}%, credited {}): {mode}: {}{} → {}",
+                    d.deal_id,
+                    d.share,
+                    n(d.credited),
+                    or_none(slices(&d.slices)),
+                    if d.capped { ", capped per deal" } else { "" },
+                    d.amount
+                ));
+            }
+        }
+    }
+    CommissionTrace {
+        id: c.id.clone(),
+        on,
+        credited: n(l.credited),
+        quota: l.quota.map(n),
+        steps,
+        uncapped: n(l.uncapped),
+        cap: c.cap.per_period.filter(|_| l.capped).map(|v| v.to_string()),
+        amount: l.amount.to_string(),
+    }
+}
+
+fn or_none(s: String) -> String {
+    if s.is_empty() {
+        "nothing credited".into()
+    } else {
+        s
+    }
+}

@@ -1,0 +1,278 @@
+//! Plan inputs, commissions and the transactions table (docs/policy.md,
+//! Plan inputs and Commissions; docs/data.md, transactions). The numbers are
+//! hand-worked in the plans' own test cases under tests/plans, written from
+//! the docs alone; this file runs them and checks what a run writes and
+//! what bad input is refused with.
+
+mod common;
+use common::{merit, stderr, stdout};
+use std::path::{Path, PathBuf};
+
+fn plan(name: &str) -> PathBuf {
+    common::root().join("tests/plans").join(name)
+}
+
+#[test]
+fn every_hand_worked_case_passes() {
+    for (name, cases) in [
+        ("commission", 21),
+        ("commission-half-even", 5),
+        ("commission-published", 4),
+    ] {
+        let p = plan(name);
+        let o = merit(&["test", "--policy", p.to_str().unwrap()]);
+        let out = stdout(&o);
+        assert_eq!(o.status.code(), Some(0), "{name}: {out}{}", stderr(&o));
+        let want = format!("test result: ok. {cases} passed; 0 failed");
+        assert!(out.contains(&want), "{name}: {out}");
+    }
+}
+
+const EMPLOYEES: &str =
+    "employee_id,name,department,role,base_salary,target_bonus_pct,hire_date,quota,plan_code
+E01,AE one,sales,ae,120000,0,2020-01-01,100000,
+E02,AE two,sales,ae,120000,0,2020-01-01,100000,
+E09,Specialist,sales,ae_retro,120000,0,2020-01-01,50000,PILOT
+";
+const METRICS: &str = "subject_id,month,metric,value
+E01,2026-03,calls,100
+E02,2026-03,calls,100
+E09,2026-03,calls,100
+";
+const TRANSACTIONS: &str = "deal_id,employee_id,date,amount,share,credit,product,customer,territory
+D-1001,E01,2026-03-04,120000,,,licence,ACME,north
+D-1002,E01,2026-03-18,90000,60,,licence,Globex,north
+D-1002,E02,2026-03-18,90000,40,,licence,Globex,north
+D-1002,E09,2026-03-18,90000,100,overlay,licence,Globex,north
+";
+
+/// A data folder with the three tables, each replaced where `edit` says.
+fn data(dir: &Path, employees: &str, transactions: &str) -> PathBuf {
+    let d = dir.join("data");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("employees.csv"), employees).unwrap();
+    std::fs::write(d.join("metrics.csv"), METRICS).unwrap();
+    std::fs::write(d.join("transactions.csv"), transactions).unwrap();
+    d
+}
+
+fn run(dir: &Path, data: &Path) -> std::process::Output {
+    let out = dir.join("out");
+    merit(&[
+        "run",
+        "--policy",
+        plan("commission").to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--period",
+        "2026-03",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn a_run_pays_commissions_and_shows_how() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = data(dir.path(), EMPLOYEES, TRANSACTIONS);
+    let o = run(dir.path(), &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(
+            "bonus 0.00 + commissions 24480.00 + projects 0.00 = total payout 24480.00 CNY"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    let out = dir.path().join("out");
+    let payouts = std::fs::read_to_string(out.join("payouts.csv")).unwrap();
+    // E01: 120000 + 60 % of 90000 = 174000 on a 100000 quota, marginal:
+    // 100000 × 5 % + 50000 × 8 % + 24000 × 12 % = 11880. E02: 40 % = 36000
+    // × 5 % = 1800. E09: overlay 90000 on 50000 = 1.8, whole amount 12 %.
+    assert_eq!(
+        payouts,
+        "employee_id,name,department,role,period,score,rating,bonus,project_bonus,commission,total_payout,currency,payout_currency,fx_rate,payout_in_currency
+E01,AE one,sales,ae,2026-03,100.00,A,0.00,0.00,11880.00,11880.00,CNY,CNY,1,11880.00
+E02,AE two,sales,ae,2026-03,100.00,A,0.00,0.00,1800.00,1800.00,CNY,CNY,1,1800.00
+E09,Specialist,sales,ae_retro,2026-03,100.00,A,0.00,0.00,10800.00,10800.00,CNY,CNY,1,10800.00
+"
+    );
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert!(
+        summary.contains("company,,3,24480.00,0.00,0.00,0.00,0.00,24480.00,24480.00,"),
+        "{summary}"
+    );
+    let o = merit(&[
+        "explain",
+        "--run",
+        out.to_str().unwrap(),
+        "--employee",
+        "E01",
+    ]);
+    let text = stdout(&o);
+    for line in [
+        "Commission       new_business: on credited deals (transactions table): credited 174000, quota 100000",
+        "attainment = 174000 ÷ quota 100000 = 1.74",
+        "marginal: 100000 × 0.05 = 5000 + 50000 × 0.08 = 4000 + 24000 × 0.12 = 2880",
+        "= 11880 → 11880.00 (rounded once)",
+        "Total payout     bonus 0.00 + commission new_business 11880.00 + commission hardware 0.00 + project bonus 0.00 = 11880.00 CNY",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
+    let statement = std::fs::read_to_string(out.join("feedback/E01.md")).unwrap();
+    assert!(
+        statement.contains(
+            "| 销售提成：新签佣金（计提业绩 174,000.00，业绩指标 100,000.00）| 11,880.00 |"
+        ) || statement.contains(
+            "New business commission (credited 174,000.00, quota 100,000.00) | 11,880.00 |"
+        ),
+        "{statement}"
+    );
+    // replay reproduces the run, commission lines included.
+    let o = merit(&["replay", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+}
+
+/// Runs with broken tables; exit 2, nothing written, every message given.
+fn refused(employees: &str, transactions: &str, messages: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = data(dir.path(), employees, transactions);
+    let o = run(dir.path(), &d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(!dir.path().join("out").exists());
+    for m in messages {
+        assert!(err.contains(m), "missing {m:?} in\n{err}");
+    }
+}
+
+#[test]
+fn bad_transactions_are_all_reported_in_one_pass() {
+    let bad = "deal_id,employee_id,date,amount,share,credit,product,customer,territory
+D-1,E01,2026-03-04,1000,60,,licence,A,north
+D-1,E02,2026-03-04,1000,30,,licence,A,north
+D-2,E01,2026-03-05,500,,,licence,A,north
+D-2,E02,2026-03-05,600,,overlay,licence,A,north
+D-3,E01,2026-03-06,700,50,,licence,A,north
+D-3,E01,2026-03-06,700,50,,licence,A,north
+D-4,E01,2026-03-07,-5,,,licence,A,north
+D-5,E01,2026-03-08,10,,sideline,licence,A,north
+D-6,E77,2026-03-08,10,,,licence,A,north
+D-7,E01,2026-03-08,10,0,,licence,A,north
+D-8,E01,2026-03-08,10,100/0,,licence,A,north
+D-9,E01,2026-03-08,10,,overlay,licence,A,north
+";
+    refused(
+        EMPLOYEES,
+        bad,
+        &[
+            "transactions.csv:2:5: error: column 'share': the direct shares of deal 'D-1' sum to 90, not 100",
+            "transactions.csv:5:4: error: column 'amount': deal 'D-2' has rows that disagree on amount (line 4 and line 5)",
+            "transactions.csv:7:2: error: column 'employee_id': employee E01 is credited twice on deal 'D-3'",
+            "transactions.csv:8:4: error: column 'amount': -5 is negative",
+            "transactions.csv:9:6: error: column 'credit': credit is `direct` or `overlay`",
+            "transactions.csv:10:2: error: column 'employee_id': unknown employee 'E77'",
+            "transactions.csv:11:5: error: column 'share': a share is a percent more than 0 and at most 100",
+            "transactions.csv:12:5: error: column 'share': a share's denominator must not be 0",
+            "transactions.csv:13:5: error: column 'share': the direct shares of deal 'D-9' sum to 0, not 100",
+        ],
+    );
+}
+
+#[test]
+fn exact_thirds_pay_exactly() {
+    // A third each of 300000, exactly; three rows of 33.33 would not sum
+    // to 100 and are refused.
+    let t = "deal_id,employee_id,date,amount,share,product,territory
+D-1,E01,2026-03-04,300000,100/3,licence,north
+D-1,E02,2026-03-04,300000,100/3,licence,north
+D-1,E09,2026-03-04,300000,100/3,licence,north
+";
+    let dir = tempfile::tempdir().unwrap();
+    let d = data(dir.path(), EMPLOYEES, t);
+    let o = run(dir.path(), &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let payouts = std::fs::read_to_string(dir.path().join("out/payouts.csv")).unwrap();
+    // Each credited exactly 100000 = the quota of E01/E02: 5 % → 5000.00;
+    // E09 (quota 50000, whole amount): attainment 2 → 12 % → 12000.00.
+    assert!(
+        payouts.contains("E01,AE one,sales,ae,2026-03,100.00,A,0.00,0.00,5000.00,"),
+        "{payouts}"
+    );
+    assert!(
+        payouts.contains("E09,Specialist,sales,ae_retro,2026-03,100.00,A,0.00,0.00,12000.00,"),
+        "{payouts}"
+    );
+    let t = t.replace("100/3", "33.33");
+    refused(
+        EMPLOYEES,
+        &t,
+        &["the direct shares of deal 'D-1' sum to 99.99, not 100"],
+    );
+}
+
+#[test]
+fn inputs_are_checked_by_type_and_name() {
+    let e = EMPLOYEES.replace(",quota,plan_code", ",quotaa,plan_code");
+    refused(
+        &e,
+        TRANSACTIONS,
+        &["employees.csv:1:8: error: unknown column 'quotaa' in the employees table (did you mean 'quota'?)"],
+    );
+    let e = EMPLOYEES
+        .replace("2020-01-01,100000,\nE02", "2020-01-01,,\nE02")
+        .replace(
+            "E09,Specialist,sales,ae_retro,120000,0,2020-01-01,50000",
+            "E09,Specialist,sales,ae_retro,120000,0,2020-01-01,lots",
+        );
+    refused(
+        &e,
+        TRANSACTIONS,
+        &[
+            "employees.csv:2:8: error: column 'quota': empty value where the policy's input requires one",
+            "employees.csv:4:8: error: column 'quota': cannot parse 'lots' as a decimal number",
+        ],
+    );
+}
+
+/// A copy of the commission plan with `from` replaced by `to` in policy.yaml.
+fn check_fails(from: &str, to: &str, message: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("policy");
+    common::copy_dir(&plan("commission"), &p);
+    common::edit(&p.join("policy.yaml"), from, to);
+    let o = merit(&["check", "--policy", p.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains(message), "missing {message:?} in\n{err}");
+    assert!(err.contains("policy.yaml:"), "{err}");
+}
+
+#[test]
+fn check_refuses_commissions_that_cannot_work() {
+    let p = std::fs::read_to_string(plan("commission").join("policy.yaml")).unwrap();
+    assert!(
+        p.contains("per: deal"),
+        "the plan has a per-deal commission"
+    );
+    check_fails(
+        "quota: { input: quota }",
+        "quota: { input: quotas }",
+        "'quotas' is not declared under inputs (did you mean 'quota'?)",
+    );
+    check_fails(
+        "quota: { input: quota }",
+        "quota: { input: plan_code }",
+        "input 'plan_code' is text, not a number",
+    );
+    check_fails(
+        "per: deal",
+        "per: period",
+        "a per-deal cap needs `per: deal`",
+    );
+    check_fails(
+        "basis: amount",
+        "basis: attainment",
+        "`per: deal` pays each deal on its own amount, so the rates' basis must be amount",
+    );
+}
