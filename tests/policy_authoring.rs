@@ -226,6 +226,23 @@ fn policy_test_failures_show_expected_and_actual() {
 }
 
 #[test]
+fn a_key_written_twice_in_a_test_case_is_an_error_not_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("p");
+    copy_dir(&example_policy(), &p);
+    edit(
+        &p.join("tests/cases.yaml"),
+        "dau: { achievement: \"1.2000\", score: \"130.00\", contribution: \"39\" }",
+        "dau: { contribution: \"39\" }\n          dau: { achievement: \"1.2000\", score: \"130.00\" }",
+    );
+    let o = merit(&["test", "--policy", p.to_str().unwrap()]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("test tests/cases.yaml ... FAILED"), "{out}");
+    assert!(out.contains("duplicate entry with key \"dau\""), "{out}");
+}
+
+#[test]
 fn sandbox_failures_at_check_time() {
     for (script, expect) in [
         ("import \"x\" as y;\n1", "bonus.rhai:1:1: error: 'import' is a reserved keyword"),

@@ -448,7 +448,11 @@ fn run_files(lp: &LoadedPolicy, files: &[&policy::PolicyFileBytes], filter: Opti
     for f in files {
         let path = lp.dir.join(&f.rel);
         let text = String::from_utf8_lossy(&f.bytes);
-        let cases: CaseFile = match serde_yaml::from_str(&text) {
+        // Through a `Value` first: it refuses a key written twice (a typed
+        // map would keep the last silently, losing an expectation).
+        let parsed = serde_yaml::from_str::<serde_yaml::Value>(&text)
+            .and_then(|_| serde_yaml::from_str::<CaseFile>(&text));
+        let cases: CaseFile = match parsed {
             Ok(c) => c,
             Err(e) => {
                 let d: Diagnostic = policy::yaml_error(&path, &text, &e);
