@@ -276,3 +276,41 @@ fn check_refuses_commissions_that_cannot_work() {
         "`per: deal` pays each deal on its own amount, so the rates' basis must be amount",
     );
 }
+
+#[test]
+fn weights_in_thirds_are_exact() {
+    // 100/3 each: scores 100, 100, 0 → 66.67 (33.33/33.33/33.34 → 66.66).
+    let p = plan("thirds");
+    let o = merit(&["test", "--policy", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("test result: ok. 2 passed; 0 failed"),
+        "{}",
+        stdout(&o)
+    );
+    // 33.33 three times does not sum to 100, and says so exactly.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("p");
+    common::copy_dir(&p, &copy);
+    common::edit(
+        &copy.join("policy.yaml"),
+        "demos: \"33.34\"",
+        "demos: \"33.33\"",
+    );
+    common::edit(
+        &copy.join("policy.yaml"),
+        "deals: \"100/3\"",
+        "deals: \"100/4\"",
+    );
+    let o = merit(&["check", "--policy", copy.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("role 'approx': KPI weights sum to 99.99, not 100"),
+        "{err}"
+    );
+    assert!(
+        err.contains("role 'exact': KPI weights sum to 91.66666666666666666666666667, not 100"),
+        "{err}"
+    );
+}

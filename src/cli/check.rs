@@ -178,7 +178,7 @@ fn role_reads(lp: &policy::LoadedPolicy) -> Vec<Diagnostic> {
         if let Use::Only(kpis) = &reads.kpi {
             for id in kpis
                 .iter()
-                .filter(|id| role.weights.get(*id).is_none_or(|w| w.0.is_zero()))
+                .filter(|id| role.weights.get(*id).is_none_or(|w| w.is_zero()))
             {
                 let (line, col) = at(&format!("kpi.{id}"));
                 out.push(Diagnostic::warning(path, format!(

@@ -1,7 +1,7 @@
 //! Stage: weights and blend, then rating — the employee's KPI scores weighed
 //! by role, blended with the manager review, and placed in a rating band.
 
-use crate::exact::Num;
+use crate::exact::{Exact, Num};
 use crate::policy::{MissingReview, Policy};
 use rust_decimal::Decimal;
 
@@ -73,15 +73,19 @@ pub fn review(
 /// (score, weight as the role writes it); re-normalised weights enter as
 /// one division by (100 − review weight), never as a cut factor. `None`
 /// when the rounded score does not fit a decimal.
-pub fn final_score(
-    kpis: impl Iterator<Item = (Decimal, Decimal)>,
+pub fn final_score<'a>(
+    kpis: impl Iterator<Item = (Decimal, &'a Num)>,
     review: &ReviewUse,
     policy: &Policy,
 ) -> Option<Decimal> {
+    let kpis: Vec<(Decimal, &Num)> = kpis.collect();
+    if kpis.iter().any(|(_, w)| matches!(w, Num::Exact(_))) {
+        return final_score_exact(&kpis, review, policy);
+    }
     // Checked: a scoring script may return any number.
     let mut sum = Decimal::ZERO;
     for (score, weight) in kpis {
-        sum = sum.checked_add(score.checked_mul(weight)?)?;
+        sum = sum.checked_add(score.checked_mul(weight.approx())?)?;
     }
     let (sum, den) = match review {
         ReviewUse::Rated { score, weight, .. } => (
@@ -95,6 +99,35 @@ pub fn final_score(
     };
     let r = &policy.rounding;
     Num::mul_div(sum, Decimal::ONE, den).round(r.score_places, r.mode)
+}
+
+/// [`final_score`] with a weight that is a fraction (`100/3`): the same
+/// sum as one exact fraction, rounded once.
+fn final_score_exact(
+    kpis: &[(Decimal, &Num)],
+    review: &ReviewUse,
+    policy: &Policy,
+) -> Option<Decimal> {
+    let mut sum: Exact = kpis.iter().map(|(s, w)| w.exact() * *s).sum();
+    let den = match review {
+        ReviewUse::Rated { score, weight, .. } => {
+            sum = sum + Exact::from(*score) * *weight;
+            Decimal::ONE_HUNDRED
+        }
+        ReviewUse::MissingRenormalized { review_weight } => Decimal::ONE_HUNDRED - review_weight,
+        ReviewUse::NotWeighed => Decimal::ONE_HUNDRED,
+    };
+    let r = &policy.rounding;
+    (sum / Exact::from(den)).round(r.score_places, r.mode)
+}
+
+/// `a × w ÷ d` for display (a weight re-normalised, a contribution): exact
+/// where it has a finite decimal form, else to 28 significant digits.
+pub fn times_over(a: Decimal, w: &Num, d: Decimal) -> Decimal {
+    match w {
+        Num::Dec(w) => Num::mul_div(a, *w, d).approx(),
+        Num::Exact(x) => (x.clone() * a / Exact::from(d)).approx(),
+    }
 }
 
 /// The first band (best first) whose `min_score` the score reaches.

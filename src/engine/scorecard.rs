@@ -12,7 +12,6 @@ use super::{blend, gate, target, KpiEval, KpiLine, ReviewUse};
 use crate::data::metrics::Aggs;
 use crate::data::{Data, Employee, COMPANY};
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
-use crate::exact::Num;
 use crate::period::Period;
 use crate::policy::{KpiScope, LoadedPolicy, Policy};
 use rayon::prelude::*;
@@ -257,7 +256,7 @@ fn score_employee(
     let score = blend::final_score(
         kpis.iter()
             .zip(&w.kpis)
-            .map(|(l, &(_, weight))| (l.score, weight)),
+            .map(|(l, (_, weight))| (l.score, weight)),
         &review,
         policy,
     )
@@ -290,14 +289,15 @@ fn lines(w: &Weights, evals: &[Eval], review: &ReviewUse, period_ix: u8) -> Vec<
     let share = blend::weight_share(review);
     w.kpis
         .iter()
-        .map(|&(k, base_weight)| {
+        .map(|(k, base_weight)| {
+            let k = *k;
             let (_, subject, ev) = evals
                 .iter()
                 .find(|(x, _, _)| *x == k)
                 // employee_evals evaluated needed(w) ⊇ w.kpis, or returned an error.
                 .expect("every weighted KPI was evaluated");
             // Shown exact where they have a finite form (see blend::final_score).
-            let weight = Num::mul_div(base_weight, Decimal::ONE_HUNDRED, share).approx();
+            let weight = blend::times_over(Decimal::ONE_HUNDRED, base_weight, share);
             KpiLine {
                 kpi: k,
                 period: period_ix,
@@ -309,7 +309,7 @@ fn lines(w: &Weights, evals: &[Eval], review: &ReviewUse, period_ix: u8) -> Vec<
                 score: ev.score,
                 segment: ev.segment,
                 weight,
-                contribution: Num::mul_div(ev.score, base_weight, share).approx(),
+                contribution: blend::times_over(ev.score, base_weight, share),
             }
         })
         .collect()

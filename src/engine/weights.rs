@@ -5,6 +5,7 @@ use super::bonus;
 use super::inputs;
 use crate::data::{Data, Employee};
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
+use crate::exact::Num;
 use crate::period::Period;
 use crate::policy::LoadedPolicy;
 use rayon::prelude::*;
@@ -16,7 +17,8 @@ use std::sync::Arc;
 /// order, and the review's percent.
 #[derive(Clone)]
 pub(super) struct Weights {
-    pub(super) kpis: Vec<(usize, Decimal)>,
+    /// Exact: a fraction such as 100/3 stays a fraction.
+    pub(super) kpis: Vec<(usize, Num)>,
     pub(super) review: Decimal,
 }
 
@@ -62,7 +64,9 @@ pub(super) fn fixed_weights(policy: &crate::policy::Policy, role: &crate::policy
         .filter_map(|k| {
             // A weight of 0 keeps the KPI evaluated and visible to scripts
             // and commissions; it adds nothing to the score.
-            role.weights.get(&policy.kpis[k].id).map(|w| (k, w.0))
+            role.weights
+                .get(&policy.kpis[k].id)
+                .map(|w| (k, w.value.clone()))
         })
         .collect();
     Weights {
@@ -118,7 +122,7 @@ pub(super) fn weights(
             )));
         }
         sum += w;
-        kpis.push((idx, w));
+        kpis.push((idx, Num::Dec(w)));
     }
     if sum != Decimal::ONE_HUNDRED {
         return Err(fail(format!(

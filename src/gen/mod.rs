@@ -411,7 +411,7 @@ impl<'p> Model<'p> {
         self.lp.policy.roles[role]
             .weights
             .get(id)
-            .is_some_and(|w| !w.0.is_zero())
+            .is_some_and(|w| !w.is_zero())
     }
 }
 

@@ -12,6 +12,7 @@ pub mod plan;
 mod structure;
 pub mod targets;
 mod validate;
+pub mod weight;
 
 pub use feedback::{
     AwardKind, CompiledFeedback, Condition, Feedback, RecognitionRule, SuggestedAction,
@@ -19,6 +20,7 @@ pub use feedback::{
 pub use model::*;
 pub use plan::*;
 pub use targets::*;
+pub use weight::Weight;
 
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::script::{CompiledScript, Purpose, ScriptEngine};

@@ -442,7 +442,7 @@ pub struct Role {
     pub name: Option<Names>,
     /// Percent weight per KPI id. With `review_weight` they sum to 100.
     #[serde(default)]
-    pub weights: BTreeMap<String, Dec>,
+    pub weights: BTreeMap<String, super::weight::Weight>,
     /// Instead of `weights`: a Rhai script returning a map of KPI id → percent
     /// weight for each employee (it reads `employee` and `period`). The
     /// result is checked per employee: known KPIs, sum with `review_weight` = 100.

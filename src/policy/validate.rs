@@ -194,7 +194,7 @@ fn roles(ctx: &Ctx, p: &Policy, kpi_ids: &[&str], diags: &mut Diagnostics) {
     for k in &p.kpis {
         // A role with a weights script may weigh any KPI: no warning then.
         let weighed = p.roles.values().any(|r| {
-            r.weights_script.is_some() || r.weights.get(&k.id).is_some_and(|w| !w.0.is_zero())
+            r.weights_script.is_some() || r.weights.get(&k.id).is_some_and(|w| !w.is_zero())
         });
         if !weighed {
             let i = p.kpis.iter().position(|x| x.id == k.id).unwrap_or(0);
@@ -231,7 +231,8 @@ fn role_weights(
         }
         return;
     }
-    let mut sum = r.review_weight.0;
+    // Exact: fractions such as 100/3 sum to exactly 100, and no size overflows.
+    let mut sum = crate::exact::Exact::from(r.review_weight.0);
     for (kpi, w) in &r.weights {
         if !kpi_ids.contains(&kpi.as_str()) {
             diags.push(ctx.error(
@@ -242,13 +243,13 @@ fn role_weights(
                 ),
             ));
         }
-        if w.0 < Decimal::ZERO {
+        if w.is_negative() {
             diags.push(ctx.error(
                 &[Key("roles"), Key(role), Key("weights"), Key(kpi)],
                 format!("weight {w} is negative"),
             ));
         }
-        sum += w.0;
+        sum = sum + w.value.exact();
     }
     if r.review_weight.0 < Decimal::ZERO || r.review_weight.0 > Decimal::ONE_HUNDRED {
         diags.push(ctx.error(
@@ -264,7 +265,7 @@ fn role_weights(
             ),
         ));
     }
-    if sum != Decimal::ONE_HUNDRED {
+    if sum != crate::exact::Exact::from(100) {
         let parts = if r.review_weight.0.is_zero() {
             "KPI weights"
         } else {
@@ -272,7 +273,10 @@ fn role_weights(
         };
         diags.push(ctx.error(
             &[Key("roles"), Key(role), Key("weights")],
-            format!("role '{role}': {parts} sum to {}, not 100", sum.normalize()),
+            format!(
+                "role '{role}': {parts} sum to {}, not 100",
+                sum.approx().normalize()
+            ),
         ));
     }
 }
