@@ -173,7 +173,7 @@ D-9,E01,2026-03-08,10,,overlay,licence,A,north
             "transactions.csv:9:6: error: column 'credit': credit is `direct` or `overlay`",
             "transactions.csv:10:2: error: column 'employee_id': unknown employee 'E77'",
             "transactions.csv:11:5: error: column 'share': a share is a percent more than 0 and at most 100",
-            "transactions.csv:12:5: error: column 'share': a share's denominator must not be 0",
+            "transactions.csv:12:5: error: column 'share': a share N/D needs a whole denominator D from 1 to 100 (e.g. 100/3)",
             "transactions.csv:13:5: error: column 'share': the direct shares of deal 'D-9' sum to 0, not 100",
         ],
     );

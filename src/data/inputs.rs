@@ -29,18 +29,6 @@ impl InputValue {
             _ => None,
         }
     }
-
-    /// The value as written in outputs (empty when absent).
-    pub fn shown(&self) -> String {
-        match self {
-            InputValue::Absent => String::new(),
-            InputValue::Number(d) => d.normalize().to_string(),
-            InputValue::Integer(i) => i.to_string(),
-            InputValue::Text(s) => s.clone(),
-            InputValue::Date(d) => d.format("%Y-%m-%d").to_string(),
-            InputValue::Flag(b) => if *b { "yes" } else { "no" }.to_owned(),
-        }
-    }
 }
 
 /// Reads one cell of an input column.

@@ -219,7 +219,12 @@ fn employee_columns<'a>(
     let mut required: Vec<&str> = EMPLOYEES.0.to_vec();
     required.extend(inputs.iter().filter(|i| i.1.required).map(|i| i.0.as_str()));
     let mut optional: Vec<&str> = EMPLOYEES.1.to_vec();
-    optional.extend(extra.iter().map(String::as_str));
+    optional.extend(
+        extra
+            .iter()
+            .filter(|c| !inputs.contains_key(*c))
+            .map(String::as_str),
+    );
     optional.extend(
         inputs
             .iter()

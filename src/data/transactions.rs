@@ -9,7 +9,7 @@ use crate::decimal::parse_decimal;
 use crate::exact::Exact;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// One employee's credit on one deal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +37,9 @@ impl Credit {
     }
 }
 
+/// The largest denominator of a share written as a fraction.
+const MAX_DENOMINATOR: u8 = 100;
+
 /// A share cell: a decimal or a fraction `N/D`, more than 0, at most 100.
 fn share(cell: Option<&str>) -> Result<(Exact, String), String> {
     let Some(v) = text(cell) else {
@@ -44,8 +47,16 @@ fn share(cell: Option<&str>) -> Result<(Exact, String), String> {
     };
     let value = match v.split_once('/') {
         Some((n, d)) => {
-            let (n, d) = (parse_decimal(n)?, parse_decimal(d)?);
-            Exact::ratio(n, d).ok_or("a share's denominator must not be 0")?
+            let n = parse_decimal(n)?;
+            // Small whole denominators keep every sum of shares small
+            // (hostile ones such as 100/p for many primes p would not).
+            let d = d
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|d| (1..=MAX_DENOMINATOR).contains(d))
+                .ok_or("a share N/D needs a whole denominator D from 1 to 100 (e.g. 100/3)")?;
+            Exact::ratio(n, Decimal::from(d)).ok_or("a share's denominator must not be 0")?
         }
         None => Exact::from(parse_decimal(v)?),
     };
@@ -159,7 +170,8 @@ fn check_deals(t: &Table, rows: &[(usize, Credit)], b: &mut Budget) {
         };
         const NAMES: [&str; 5] = ["date", "amount", "product", "customer", "territory"];
         let mut direct = Exact::zero();
-        for (k, (row, c)) in rows.iter().map(|r| (r.0, &r.1)).enumerate() {
+        let mut credited: HashSet<&str> = HashSet::with_capacity(rows.len());
+        for (row, c) in rows.iter().map(|r| (r.0, &r.1)) {
             let (a, f) = (facts(first), facts(c));
             let differs = [a.0 != f.0, a.1 != f.1, a.2 != f.2, a.3 != f.3, a.4 != f.4];
             if let Some(i) = differs.iter().position(|d| *d) {
@@ -171,7 +183,7 @@ fn check_deals(t: &Table, rows: &[(usize, Credit)], b: &mut Budget) {
                 );
                 b.cell(t, row, NAMES[i], m);
             }
-            if rows[..k].iter().any(|p| p.1.employee_id == c.employee_id) {
+            if !credited.insert(c.employee_id.as_str()) {
                 let m = format!(
                     "employee {} is credited twice on deal '{deal}'",
                     c.employee_id

@@ -50,7 +50,7 @@ enum Sink {
 pub(super) struct TableFile {
     name: &'static str,
     path: PathBuf,
-    columns: &'static [&'static str],
+    columns: Vec<String>,
     sink: Sink,
     rows: usize,
 }
@@ -59,7 +59,7 @@ impl TableFile {
     pub(super) fn create(
         dir: &Path,
         name: &'static str,
-        columns: &'static [&'static str],
+        columns: &[&str],
         f: Format,
     ) -> Result<TableFile> {
         let path = dir.join(format!("{name}.{}", f.extension()));
@@ -84,7 +84,7 @@ impl TableFile {
         Ok(TableFile {
             name,
             path,
-            columns,
+            columns: columns.iter().map(|c| (*c).to_owned()).collect(),
             sink,
             rows: 0,
         })
@@ -122,7 +122,7 @@ impl TableFile {
                 let cols: Vec<Column> = (0..rows.cols)
                     .map(|c| {
                         StringChunked::from_iter_options(
-                            self.columns[c].into(),
+                            self.columns[c].as_str().into(),
                             (0..n).map(|r| Some(rows.get(r, c)).filter(|s| !s.is_empty())),
                         )
                         .into_column()

@@ -21,10 +21,12 @@ fn team_levels(m: &Model, s: usize, size_bp: i64) -> Levels {
 pub(super) fn employees(m: &Model, dir: &Path) -> Result<Written> {
     let n = m.cfg.employees;
     let stage = Stage::new("gen employees", n as u64);
-    let columns = &crate::data::EMPLOYEE_COLUMNS;
-    let mut t = TableFile::create(dir, "employees", columns, m.cfg.format)?;
+    let inputs = &m.lp.policy.inputs;
+    let mut columns = crate::data::EMPLOYEE_COLUMNS.to_vec();
+    columns.extend(inputs.keys().map(String::as_str));
+    let mut t = TableFile::create(dir, "employees", &columns, m.cfg.format)?;
     per_employee_chunks(n, &mut t, &stage, |range| {
-        let mut rows = Rows::new(10);
+        let mut rows = Rows::new(columns.len());
         for i in range {
             let e = m.employee(i);
             let prof = m.profile(i, &e);
@@ -50,11 +52,35 @@ pub(super) fn employees(m: &Model, dir: &Path) -> Result<Written> {
             }
             rows.end_cell();
             rows.cell(currency.map_or(m.lp.policy.currency.as_str(), |c| m.foreign[c].code));
+            for input in inputs.values() {
+                input_cell(
+                    &mut rows,
+                    input.kind,
+                    prof.salary,
+                    &e,
+                    &m.departments[e.dept],
+                );
+            }
         }
         rows
     })?;
     stage.finish();
     t.finish()
+}
+
+/// A plausible value of a plan input: a money input (a quota) is three
+/// annual salaries, a text input names the department's region.
+fn input_cell(rows: &mut Rows, kind: crate::policy::InputType, salary: i64, e: &Emp, dept: &str) {
+    use crate::policy::InputType::*;
+    let _ = match kind {
+        Money => write!(rows.text, "{}", salary * 3),
+        Decimal => write!(rows.text, "1"),
+        Integer => write!(rows.text, "12"),
+        Text => write!(rows.text, "region-{dept}"),
+        Date => write!(rows.text, "{}", e.hire.format("%Y-%m-%d")),
+        Flag => write!(rows.text, "no"),
+    };
+    rows.end_cell();
 }
 
 /// A subject's rows of the `wanted` metrics for the months `months`.

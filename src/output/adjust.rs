@@ -22,7 +22,7 @@ pub struct Previous {
     /// Employee → total paid so far for the period (all earlier runs).
     pub paid: BTreeMap<String, Decimal>,
     /// Employee → (score, rating, bonus, project_bonus) as paid.
-    pub rows: BTreeMap<String, [String; 4]>,
+    pub rows: BTreeMap<String, Vec<String>>,
     /// Policy and input file → sha256, from the earlier manifest.
     pub hashes: BTreeMap<String, String>,
     pub manifest_sha256: String,
@@ -132,7 +132,7 @@ fn cell(v: &[Option<&str>], i: usize) -> String {
 /// Employee → total paid (as [`Previous::paid`]).
 type Paid = BTreeMap<String, Decimal>;
 /// Employee → (score, rating, bonus, project_bonus) as paid (as [`Previous::rows`]).
-type PaidRows = BTreeMap<String, [String; 4]>;
+type PaidRows = BTreeMap<String, Vec<String>>;
 
 /// The earlier run's `payouts.csv`: employee → total paid, and employee →
 /// (score, rating, bonus, project_bonus) as paid.
@@ -141,26 +141,18 @@ fn read_paid(dir: &Path) -> Result<(Paid, PaidRows)> {
     let mut rows = BTreeMap::new();
     let payouts = Table::read("payouts", &dir.join("payouts.csv"))?;
     let (ids, totals) = (col(&payouts, "employee_id"), col(&payouts, "total_payout"));
-    let (score, rating, bonus, project) = (
-        col(&payouts, "score"),
-        col(&payouts, "rating"),
-        col(&payouts, "bonus"),
-        col(&payouts, "project_bonus"),
-    );
+    // `commission` only in runs of plans with commissions.
+    let compared: Vec<Vec<Option<&str>>> = CHANGED
+        .iter()
+        .filter(|c| **c != "commission" || payouts.column(c).is_some())
+        .map(|c| col(&payouts, c))
+        .collect();
     for i in 0..payouts.rows() {
         let id = cell(&ids, i);
         let total = parse_decimal(&cell(&totals, i))
             .map_err(|m| Error::one(payouts.cell_error(i, "total_payout", m)))?;
         paid.insert(id.clone(), total);
-        rows.insert(
-            id,
-            [
-                cell(&score, i),
-                cell(&rating, i),
-                cell(&bonus, i),
-                cell(&project, i),
-            ],
-        );
+        rows.insert(id, compared.iter().map(|c| cell(c, i)).collect());
     }
     Ok((paid, rows))
 }
@@ -342,7 +334,10 @@ fn changed_files(lp: &LoadedPolicy, data: &Data, prev: &Previous) -> String {
 }
 
 /// The values that changed since the earlier run, as `NAME OLD → NEW`.
-fn changes(lp: &LoadedPolicy, e: Option<&EmployeeResult>, old: Option<&[String; 4]>) -> String {
+/// The `payouts.csv` values whose changes `adjustments.csv` lists.
+const CHANGED: [&str; 5] = ["score", "rating", "bonus", "project_bonus", "commission"];
+
+fn changes(lp: &LoadedPolicy, e: Option<&EmployeeResult>, old: Option<&Vec<String>>) -> String {
     let r = &lp.policy.rounding;
     let m = |d: Decimal| round_fixed(d, r.money_places, r.mode);
     match (e, old) {
@@ -354,8 +349,10 @@ fn changes(lp: &LoadedPolicy, e: Option<&EmployeeResult>, old: Option<&[String; 
                 e.band.clone(),
                 m(e.bonus).to_string(),
                 m(e.project_bonus).to_string(),
+                m(e.commission).to_string(),
             ];
-            ["score", "rating", "bonus", "project_bonus"]
+            // A run without commissions compares the first four only.
+            CHANGED
                 .iter()
                 .zip(old.iter().zip(&new))
                 .filter(|(_, (a, b))| a != b)

@@ -388,6 +388,9 @@ pub struct GroupTotals {
     pub balance_carried: String,
     pub bonus: String,
     pub project_bonus: String,
+    /// Σ commissions, for plans that have them (department groups).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub commission: Option<String>,
     pub total_payout: String,
 }
 
@@ -427,6 +430,7 @@ pub fn control_totals(lp: &LoadedPolicy, groups: &Groups) -> ControlTotals {
         balance_carried: money(t.balance, lp),
         bonus: money(t.bonus, lp),
         project_bonus: money(t.project_bonus, lp),
+        commission: (!lp.policy.commissions.is_empty()).then(|| money(t.commission, lp)),
         total_payout: money(t.total, lp),
     };
     let all = group(&groups.company);
@@ -440,8 +444,7 @@ pub fn control_totals(lp: &LoadedPolicy, groups: &Groups) -> ControlTotals {
         headcount: all.headcount,
         bonus: all.bonus,
         project_bonus: all.project_bonus,
-        commission: (!lp.policy.commissions.is_empty())
-            .then(|| money(groups.company.commission, lp)),
+        commission: all.commission,
         total_payout: all.total_payout,
         by_department: groups
             .departments

@@ -193,8 +193,11 @@ fn control_totals_sheet(
         ("headcount", "", totals.headcount as f64, false),
         ("bonus", cur, amount(&totals.bonus), true),
         ("project_bonus", cur, amount(&totals.project_bonus), true),
-        ("total_payout", cur, amount(&totals.total_payout), true),
     ];
+    if let Some(c) = &totals.commission {
+        lines.push(("commission", cur, amount(c), true));
+    }
+    lines.push(("total_payout", cur, amount(&totals.total_payout), true));
     for (c, t) in &totals.by_currency {
         lines.push(("to_pay_now_in_currency", c, amount(&t.to_pay_now), true));
     }

@@ -211,6 +211,7 @@ fn check_export(ctx: &Ctx, export: &Export, diags: &mut Diagnostics) {
         (&codes.bonus, pay("bonus")),
         (&codes.project_bonus, pay("project_bonus")),
         (&codes.adjustment, pay("adjustment")),
+        (&codes.commission, pay("commission")),
         (&j.expense_account, journal("expense_account")),
         (&j.liability_account, journal("liability_account")),
     ] {

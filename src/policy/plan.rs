@@ -202,9 +202,9 @@ impl Commission {
 }
 
 impl Policy {
-    /// Extra employees-table columns the policy reads besides its inputs
-    /// (cascade share columns, the payroll export's cost centre when not
-    /// `department`), as text.
+    /// Extra employees-table columns the policy reads as text (cascade
+    /// share columns, the payroll export's cost centre when not
+    /// `department`); one may also be an input, read by its type too.
     pub fn employee_columns(&self) -> Vec<String> {
         let mut out = Vec::new();
         let cost_centre = &self.export.payroll.cost_centre;
@@ -222,16 +222,8 @@ impl Policy {
                 }
             });
         }
-        out.retain(|c| !self.inputs.contains_key(c));
         out.sort();
         out.dedup();
         out
-    }
-
-    /// Whether any commission reads the transactions table.
-    pub fn reads_transactions(&self) -> bool {
-        self.commissions
-            .iter()
-            .any(|c| matches!(c.on, CommissionBase::Transactions(_)))
     }
 }

@@ -164,7 +164,12 @@ fn commissions(s: &mut String, c: &Ctx) {
             Some(cap) => format!("{} capped at {cap} per period → ", x.uncapped),
             None => format!("{} → ", x.uncapped),
         };
-        let _ = writeln!(s, "                   = {cap}{} (rounded once)", x.amount);
+        let how = if x.steps.iter().any(|l| l.starts_with("deal ")) {
+            "the sum of the deals, each rounded on its own"
+        } else {
+            "rounded once"
+        };
+        let _ = writeln!(s, "                   = {cap}{} ({how})", x.amount);
     }
 }
 

@@ -50,7 +50,7 @@ fn one(lp: &LoadedPolicy, l: &CommissionLine) -> CommissionTrace {
             for d in &l.deals {
                 steps.push(format!(
                     "deal {} (share {}%, credited {}): {mode}: {}{} → {}",
-                    d.deal_id,
+                    crate::error::printable(&d.deal_id),
                     d.share,
                     n(d.credited),
                     or_none(slices(&d.slices)),
