@@ -237,3 +237,8 @@ pub fn hint<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> St
         .map(|c| format!(" (did you mean '{c}'?)"))
         .unwrap_or_default()
 }
+
+/// `1 person`, `2 people`: the noun agrees with the count.
+pub fn counted(k: usize, one: &str, many: &str) -> String {
+    format!("{k} {}", if k == 1 { one } else { many })
+}

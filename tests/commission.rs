@@ -18,6 +18,7 @@ fn every_hand_worked_case_passes() {
         ("commission", 21),
         ("commission-half-even", 5),
         ("commission-published", 4),
+        ("points", 8),
     ] {
         let p = plan(name);
         let o = merit(&["test", "--policy", p.to_str().unwrap()]);
@@ -237,9 +238,14 @@ fn inputs_are_checked_by_type_and_name() {
 
 /// A copy of the commission plan with `from` replaced by `to` in policy.yaml.
 fn check_fails(from: &str, to: &str, message: &str) {
+    check_plan_fails("commission", from, to, message);
+}
+
+/// `merit check` of a copy of `tests/plans/NAME` with one edit: exit 1 and `message`.
+fn check_plan_fails(name: &str, from: &str, to: &str, message: &str) {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("policy");
-    common::copy_dir(&plan("commission"), &p);
+    common::copy_dir(&plan(name), &p);
     common::edit(&p.join("policy.yaml"), from, to);
     let o = merit(&["check", "--policy", p.to_str().unwrap()]);
     let err = stderr(&o);
@@ -312,5 +318,72 @@ fn weights_in_thirds_are_exact() {
     assert!(
         err.contains("role 'exact': KPI weights sum to 91.66666666666666666666666667, not 100"),
         "{err}"
+    );
+}
+
+#[test]
+fn check_refuses_point_curves_that_cannot_work() {
+    let two = "        - { achievement: \"0.5\", score: 0 }\n        - { achievement: \"0.8\", score: 40 }\n";
+    check_plan_fails(
+        "points",
+        two,
+        "        - { achievement: \"0.8\", score: 0 }\n        - { achievement: \"0.5\", score: 40 }\n",
+        "policy.yaml:19:9: error: points 'stepped': achievement 0.5 comes after 0.8; list points in order of achievement",
+    );
+    check_plan_fails(
+        "points",
+        "        - { achievement: 1, score: 100 }\n",
+        "        - { achievement: \"0.8\", score: 70 }\n        - { achievement: 1, score: 100 }\n",
+        "points 'stepped': three points at achievement 0.8; a jump takes two",
+    );
+    check_plan_fails(
+        "points",
+        "      below: 0\n",
+        "      below: 0\n    curve: { threshold: { achievement: 1, score: 1 }, target: { achievement: 2, score: 2 }, stretch: { achievement: 3, score: 3 } }\n",
+        "a scoring rule takes exactly one of: curve, tiers, points, script",
+    );
+}
+
+#[test]
+fn payout_matrices_stepped_and_interpolated() {
+    for (name, cases) in [("matrix", 4), ("matrix-interpolated", 4)] {
+        let p = plan(name);
+        let o = merit(&["test", "--policy", p.to_str().unwrap()]);
+        let out = stdout(&o);
+        assert_eq!(o.status.code(), Some(0), "{name}: {out}{}", stderr(&o));
+        assert!(
+            out.contains(&format!("test result: ok. {cases} passed; 0 failed")),
+            "{out}"
+        );
+    }
+    check_plan_fails(
+        "matrix",
+        "      - [75, 125, 150]\n",
+        "      - [75, 125]\n",
+        "matrix values: 3 rows of 3 values each are needed",
+    );
+    check_plan_fails(
+        "matrix",
+        "bounds: [\"0.9\", 1, \"1.1\"]",
+        "bounds: [\"0.9\", 1, 1]",
+        "matrix columns: bounds must be one or more achievements, strictly increasing",
+    );
+    check_plan_fails(
+        "matrix",
+        "{ kpi: margin,",
+        "{ kpi: margins,",
+        "matrix columns: KPI 'margins' is not defined (did you mean 'margin'?)",
+    );
+    check_plan_fails(
+        "matrix",
+        "weights: { revenue: 50, margin: 50 }",
+        "weights: { revenue: 100 }",
+        "matrix columns: role 'rep' does not list KPI 'margin' in its weights",
+    );
+    check_plan_fails(
+        "matrix",
+        "  matrix:\n",
+        "  script: bonus.rhai\n  matrix:\n",
+        "a payout matrix is the bonus formula; remove bonus.script",
     );
 }

@@ -202,7 +202,7 @@ fn valid_line(args: &CheckArgs, lp: &policy::LoadedPolicy, period: Option<&Perio
     let bonus_file = usize::from(!lp.policy.bonus.script.is_empty());
     let scripts =
         bonus_file + lp.scripts.scoring.len() + lp.scripts.target.len() + lp.scripts.weights.len();
-    let n = |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
+    let n = crate::error::counted;
     format!(
         "{}: policy {} {} is valid ({}, {}, {}, {}{})",
         args.policy.display(),

@@ -184,13 +184,15 @@ pub fn print_totals(cfg: &RunConfig, totals: &output::ControlTotals) {
             totals.to_pay_now, totals.already_paid, totals.entitlement, totals.balance_carried
         );
         println!(
-            "entitlement: {} employees, {parts} = total payout {} {cur}",
-            totals.headcount, totals.total_payout
+            "entitlement: {}, {parts} = total payout {} {cur}",
+            crate::error::counted(totals.headcount, "employee", "employees"),
+            totals.total_payout
         );
     } else {
         println!(
-            "{head}: {} employees, {parts} = total payout {} {cur}, all to pay now",
-            totals.headcount, totals.total_payout
+            "{head}: {}, {parts} = total payout {} {cur}, all to pay now",
+            crate::error::counted(totals.headcount, "employee", "employees"),
+            totals.total_payout
         );
     }
     println!("control totals:");
@@ -205,16 +207,16 @@ pub fn print_totals(cfg: &RunConfig, totals: &output::ControlTotals) {
     };
     for (dept, t) in &totals.by_department {
         println!(
-            "  department {dept:<16} {:>6} people  {:>16} {cur}{}",
-            t.headcount,
+            "  department {dept:<16} {:>13}  {:>16} {cur}{}",
+            crate::error::counted(t.headcount, "person", "people"),
             t.total_payout,
             now(t)
         );
     }
     for (c, t) in &totals.by_currency {
         println!(
-            "  paid in {c:<18} {:>6} people  {:>16} {c}{}",
-            t.headcount,
+            "  paid in {c:<18} {:>13}  {:>16} {c}{}",
+            crate::error::counted(t.headcount, "person", "people"),
             t.total_payout,
             now(t)
         );

@@ -19,6 +19,7 @@ pub mod gate;
 pub mod inputs;
 pub mod kpi;
 mod kpi_eval;
+pub mod matrix;
 mod payout;
 pub mod pool;
 mod quarters;
@@ -94,6 +95,8 @@ pub struct EmployeeResult {
     pub gate_failed: Option<String>,
     /// Set when shut partial gates kept part of the formula.
     pub gate_reduced: Option<GateReduction>,
+    /// Set when a payout matrix gave the formula.
+    pub matrix: Option<MatrixUse>,
     /// Set when a bonus pool scaled the bonus.
     pub pool: Option<PoolUse>,
     pub projects: Vec<(String, Decimal)>,
@@ -114,6 +117,18 @@ pub struct GateReduction {
     pub percents: Vec<Decimal>,
     /// The bonus script's result before the reduction.
     pub before: Decimal,
+}
+
+/// What the payout matrix read and gave.
+#[derive(Debug, Clone)]
+pub struct MatrixUse {
+    /// The rows' and the columns' KPI achievement.
+    pub row: Decimal,
+    pub column: Decimal,
+    /// The cell (row, column, 0-based) the achievements fall in; `None` below.
+    pub cell: Option<(usize, usize)>,
+    /// The payout percent of the target bonus.
+    pub percent: Decimal,
 }
 
 /// How a pool changed one bonus.

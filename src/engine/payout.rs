@@ -61,6 +61,11 @@ fn employee_bonus(
     let (mut r, kpis) = started(policy, data, e, period, &target_bonus, s)?;
     let formula = if matches!(&gate, Some(g) if g.pay.is_none()) {
         Num::Dec(Decimal::ZERO)
+    } else if let Some(m) = &policy.bonus.matrix {
+        let (f, used) = matrix_formula(policy, m, &target_bonus, &kpis)
+            .map_err(|m| Diagnostic::error(lp.yaml_path(), format!("employee {}: {m}", e.id)))?;
+        r.matrix = Some(used);
+        f
     } else {
         // With quarters combined, `kpi.*` holds the last quarter's lines.
         let last = kpis.last().map(|l| l.period);
@@ -93,6 +98,35 @@ fn employee_bonus(
     })?;
     r.kpis = kpis;
     Ok(r)
+}
+
+/// The payout matrix's percent of the target bonus, exact; the KPIs read
+/// are those of the last period evaluated (a year's last quarter).
+fn matrix_formula(
+    policy: &Policy,
+    m: &crate::policy::Matrix,
+    target_bonus: &Num,
+    kpis: &[KpiLine],
+) -> std::result::Result<(Num, super::MatrixUse), String> {
+    let last = kpis.last().map(|l| l.period);
+    let achievement = |id: &str| {
+        let k = policy.kpis.iter().position(|k| k.id == id);
+        kpis.iter()
+            .rev()
+            .find(|l| Some(l.kpi) == k && Some(l.period) == last)
+            .map(|l| l.achievement)
+            .ok_or_else(|| format!("the payout matrix reads KPI '{id}', which is not evaluated for this employee (list it in the role's weights, weight 0 is allowed)"))
+    };
+    let (ra, ca) = (achievement(&m.rows.kpi)?, achievement(&m.columns.kpi)?);
+    let (pct, cell) = super::matrix::percent(m, ra, ca);
+    let formula = Num::Exact(target_bonus.exact() * pct.clone() / Exact::from(100)).simplified();
+    let used = super::MatrixUse {
+        row: ra,
+        column: ca,
+        cell,
+        percent: pct.approx(),
+    };
+    Ok((formula, used))
 }
 
 /// The formula kept in part behind shut partial gates, exact, and recorded.
@@ -144,6 +178,7 @@ fn started(
         bonus: Decimal::ZERO,
         gate_failed: s.gate.map(|g| g.why),
         gate_reduced: None,
+        matrix: None,
         pool: None,
         projects,
         project_bonus,

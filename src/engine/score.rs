@@ -44,6 +44,12 @@ pub enum Segment {
     Capped,
     /// Step tier (0-based index) the achievement fell in.
     Tier(usize),
+    /// Between point i and i + 1 of a `points` curve (0-based).
+    Between(usize),
+    /// Below the first point of a `points` curve.
+    BelowFirst,
+    /// At or above the last point of a `points` curve.
+    AboveLast,
     Script,
 }
 
@@ -57,6 +63,9 @@ impl Segment {
             Segment::AboveStretch => "above stretch".into(),
             Segment::Capped => "capped".into(),
             Segment::Tier(i) => format!("tier {}", i + 1).into(),
+            Segment::Between(i) => format!("points {} to {}", i + 1, i + 2).into(),
+            Segment::BelowFirst => "below the first point".into(),
+            Segment::AboveLast => "from the last point".into(),
             Segment::Script => "script".into(),
         }
     }
@@ -68,6 +77,20 @@ pub fn score(rule: &Scoring, achievement: Decimal, r: &Rounding) -> Option<(Deci
     let (raw, seg) = match rule {
         Scoring::Curve(c) => curve(c, achievement),
         Scoring::Tiers(t) => tiers(t, achievement),
+        Scoring::Points(p) => {
+            // Exact between the points, rounded once.
+            let (v, seg) = crate::policy::curve::at(p, achievement);
+            let seg = match seg {
+                Ok(i) => Segment::Between(i),
+                Err(true) => Segment::BelowFirst,
+                Err(false) => Segment::AboveLast,
+            };
+            // Between two decimal scores, so it fits; saturated if not.
+            let s = v
+                .round(r.score_places, r.mode)
+                .unwrap_or_else(|| v.approx());
+            return Some((s, seg));
+        }
         Scoring::Script(_) => return None,
     };
     Some((round_fixed(raw, r.score_places, r.mode), seg))

@@ -1,12 +1,13 @@
 //! Checks of `inputs:` and `commissions:` (docs/policy.md, Plan inputs and
 //! Commissions), each problem located in policy.yaml.
 
+use super::curve::step_bounds;
 use super::hint;
 use super::locate::Seg;
 use super::model::{KpiScope, Policy};
 use super::plan::{Basis, Commission, CommissionBase, Per, Quota};
 use super::targets::TargetSource;
-use super::validate::{is_identifier, step_bounds, Ctx};
+use super::validate::{is_identifier, Ctx};
 use crate::decimal::Dec;
 use crate::error::Diagnostics;
 use rust_decimal::Decimal;
@@ -201,4 +202,11 @@ fn id_of(on: &CommissionBase) -> Option<&str> {
         CommissionBase::Kpi(k) => Some(k),
         CommissionBase::Transactions(_) => None,
     }
+}
+
+/// Whether a commission reads KPI `id` (paid on it, or its target as quota).
+pub(super) fn reads_kpi(p: &Policy, id: &str) -> bool {
+    p.commissions
+        .iter()
+        .any(|c| id_of(&c.on) == Some(id) || matches!(&c.quota, Some(Quota::Kpi(q)) if q == id))
 }

@@ -4,8 +4,10 @@
 //! curves are increasing, scripts compile).
 
 mod check_plan;
+pub mod curve;
 pub mod feedback;
 pub mod locate;
+pub mod matrix;
 pub mod model;
 pub mod payrun;
 pub mod plan;
@@ -17,6 +19,7 @@ pub mod weight;
 pub use feedback::{
     AwardKind, CompiledFeedback, Condition, Feedback, RecognitionRule, SuggestedAction,
 };
+pub use matrix::{Axis, Matrix, MatrixMode};
 pub use model::*;
 pub use plan::*;
 pub use targets::*;

@@ -130,6 +130,7 @@ impl Bonus {
     /// The script file, or how the built-in formula is shown.
     pub fn shown(&self) -> String {
         match self.script.as_str() {
+            "" if self.matrix.is_some() => "payout matrix (bonus.matrix) × target bonus".into(),
             "" => format!("built-in: {BUILTIN_BONUS}"),
             s => s.to_owned(),
         }
@@ -348,6 +349,8 @@ pub enum Scoring {
     Curve(Curve),
     /// Step tiers over achievement.
     Tiers(Tiers),
+    /// A curve of any shape through a list of points.
+    Points(super::curve::Points),
     /// A Rhai script returning the score; it reads `actual`, `target`,
     /// `achievement` and `subject`.
     Script(String),
@@ -360,6 +363,8 @@ pub struct ScoringSpec {
     pub curve: Option<Curve>,
     /// Step tiers over achievement.
     pub tiers: Option<Tiers>,
+    /// A curve of any shape through a list of points.
+    pub points: Option<super::curve::Points>,
     /// A Rhai script (file in the policy folder) returning the score.
     pub script: Option<String>,
 }
@@ -367,11 +372,12 @@ pub struct ScoringSpec {
 impl TryFrom<ScoringSpec> for Scoring {
     type Error = String;
     fn try_from(s: ScoringSpec) -> Result<Self, String> {
-        match (s.curve, s.tiers, s.script) {
-            (Some(c), None, None) => Ok(Scoring::Curve(c)),
-            (None, Some(t), None) => Ok(Scoring::Tiers(t)),
-            (None, None, Some(f)) => Ok(Scoring::Script(f)),
-            _ => Err("a scoring rule takes exactly one of: curve, tiers, script".into()),
+        match (s.curve, s.tiers, s.points, s.script) {
+            (Some(c), None, None, None) => Ok(Scoring::Curve(c)),
+            (None, Some(t), None, None) => Ok(Scoring::Tiers(t)),
+            (None, None, Some(p), None) => Ok(Scoring::Points(p)),
+            (None, None, None, Some(f)) => Ok(Scoring::Script(f)),
+            _ => Err("a scoring rule takes exactly one of: curve, tiers, points, script".into()),
         }
     }
 }
@@ -509,6 +515,8 @@ pub struct Bonus {
     /// A bonus pool: formula bonuses scaled to a budget from the `budgets`
     /// table and allocated exactly to the cent.
     pub pool: Option<Pool>,
+    /// A payout matrix over two KPIs' achievements, as the formula.
+    pub matrix: Option<super::matrix::Matrix>,
     /// Whether approved rows of the `projects` table are paid.
     #[serde(default = "yes")]
     pub project_bonuses: bool,

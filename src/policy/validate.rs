@@ -1,6 +1,7 @@
 //! Semantic checks of a deserialised policy. Each problem is located in
 //! `policy.yaml` and all of them are reported together.
 
+use super::curve::step_bounds;
 use super::hint;
 use super::locate::{locate, Seg};
 use super::model::*;
@@ -50,6 +51,9 @@ pub(super) fn policy(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
     bonus(ctx, p, &kpi_ids, diags);
     super::check_plan::inputs(ctx, p, diags);
     super::check_plan::commissions(ctx, p, diags);
+    if let Some(m) = &p.bonus.matrix {
+        super::matrix::check(ctx, p, m, diags);
+    }
     super::payrun::check(ctx, &p.approvals, &p.export, diags);
 }
 
@@ -168,6 +172,7 @@ fn scorings(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
         match s {
             Scoring::Curve(c) => curve(ctx, name, c, diags),
             Scoring::Tiers(t) => tiers(ctx, name, t, diags),
+            Scoring::Points(x) => super::curve::check(ctx, name, x, diags),
             Scoring::Script(_) => {}
         }
     }
@@ -192,11 +197,14 @@ fn roles(ctx: &Ctx, p: &Policy, kpi_ids: &[&str], diags: &mut Diagnostics) {
         role_weights(ctx, p, kpi_ids, name, r, diags);
     }
     for k in &p.kpis {
-        // A role with a weights script may weigh any KPI: no warning then.
+        // A role with a weights script may weigh any KPI: no warning then;
+        // nor for a KPI a gate or a commission reads (weight 0 included).
         let weighed = p.roles.values().any(|r| {
             r.weights_script.is_some() || r.weights.get(&k.id).is_some_and(|w| !w.is_zero())
         });
-        if !weighed {
+        let read =
+            p.bonus.gates.iter().any(|g| g.kpi == k.id) || super::check_plan::reads_kpi(p, &k.id);
+        if !weighed && !read {
             let i = p.kpis.iter().position(|x| x.id == k.id).unwrap_or(0);
             diags.push(ctx.located(
                 Diagnostic::warning(
@@ -476,43 +484,6 @@ fn curve(ctx: &Ctx, name: &str, c: &Curve, diags: &mut Diagnostics) {
 }
 
 /// Tiers are half-open `[from, to)`, start at 0, end open, and touch.
-/// Half-open `[from, to)` steps: the first from 0, each `to` the next
-/// `from`, bounds increasing, only the last open-ended. `at` locates the
-/// steps list; `what` names the table in messages.
-pub(super) fn step_bounds(
-    ctx: &Ctx,
-    at: &[Seg],
-    what: &str,
-    steps: &[(Dec, Option<Dec>)],
-    diags: &mut Diagnostics,
-) {
-    use Seg::*;
-    let step = |i: usize| -> Vec<Seg> { at.iter().copied().chain([Index(i)]).collect() };
-    let last = steps.len().saturating_sub(1);
-    for (i, &(from, to)) in steps.iter().enumerate() {
-        let here = step(i);
-        if i == 0 && !from.0.is_zero() {
-            diags.push(ctx.error(&here, format!("{what}: the first tier must start at 0, not {from} (achievements below it would have no tier)")));
-        }
-        match (to, i == last) {
-            (None, false) => diags.push(ctx.error(&here, format!("{what}: tier {} needs `to` (only the last tier is open-ended)", i + 1))),
-            (Some(to), true) => diags.push(ctx.error(&here, format!("{what}: the last tier must be open-ended; remove `to: {to}` or add a tier from {to}"))),
-            (Some(to), false) => {
-                if to.0 <= from.0 {
-                    diags.push(ctx.error(&here, format!("{what}: tier {} runs from {from} to {to}; breakpoints must increase", i + 1)));
-                }
-                let next = steps[i + 1].0;
-                if next.0 > to.0 {
-                    diags.push(ctx.error(&step(i + 1), format!("{what}: gap between {to} and {next} (ranges are half-open [from, to))")));
-                } else if next.0 < to.0 {
-                    diags.push(ctx.error(&step(i + 1), format!("{what}: tier {} starts at {next} inside the previous tier [{from}, {to})", i + 2)));
-                }
-            }
-            (None, true) => {}
-        }
-    }
-}
-
 fn tiers(ctx: &Ctx, name: &str, t: &Tiers, diags: &mut Diagnostics) {
     use Seg::*;
     let base = [Key("scorings"), Key(name), Key("tiers")];

@@ -42,6 +42,12 @@ pub const TARGETS: &[Target] = &[
         run: rhai,
     },
     Target {
+        name: "commission",
+        dict: CSV,
+        focus: |f| f.starts_with("data/") || f.ends_with(".yaml"),
+        run: commission,
+    },
+    Target {
         name: "archive",
         dict: CSV,
         focus: |f| !f.starts_with("archive/"),
@@ -72,7 +78,8 @@ pub fn seeds(name: &str, scratch: &Path) -> Vec<Vec<u8>> {
             &|f| f.starts_with("tests/"),
         )],
         "archive" => vec![bundle::pack(&example_run(scratch), &none)],
-        _ => unreachable!("the four targets above"),
+        "commission" => vec![bundle::pack(&commission_seed(scratch), &none)],
+        _ => unreachable!("the five targets above"),
     }
 }
 
@@ -92,6 +99,38 @@ fn data(input: &[u8], dir: &Path) -> Result<(), String> {
     });
     compute(lp, dir);
     Ok(())
+}
+
+/// The commission test plan (inputs, commissions, split credit) as
+/// `policy/`, with a data folder as `data/`, both mutated.
+fn commission(input: &[u8], dir: &Path) -> Result<(), String> {
+    bundle::unpack(input, dir);
+    if let Ok(lp) = merit::policy::load(&dir.join("policy")) {
+        compute(&lp, &dir.join("data"));
+    }
+    Ok(())
+}
+
+fn commission_seed(scratch: &Path) -> PathBuf {
+    let dir = scratch.join("commission-seed");
+    let _ = std::fs::remove_dir_all(&dir);
+    let policy = root().join("tests/plans/commission");
+    for f in ["policy.yaml", "tests/cases.yaml"] {
+        let to = dir.join("policy").join(f);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(policy.join(f), to).unwrap();
+    }
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let tables = [
+        ("employees.csv", "employee_id,name,department,role,base_salary,target_bonus_pct,hire_date,quota,plan_code\nE01,A,sales,ae,120000,10,2020-01-01,100000,\nE02,B,sales,ae,120000,0,2026-03-10,100000,P\nE09,C,sales,ae_retro,120000,0,2020-01-01,50000,PILOT\nE10,D,sales,manager,90000,5,2020-01-01,100000,\n"),
+        ("metrics.csv", "subject_id,month,metric,value\nE01,2026-03,calls,100\nE02,2026-03,calls,80\nE09,2026-03,calls,120\nE10,2026-03,calls,100\nE10,2026-03,revenue,90000\n"),
+        ("transactions.csv", "deal_id,employee_id,date,amount,share,credit,product,customer,territory\nD-1001,E01,2026-03-04,120000,,,licence,ACME,north\nD-1002,E01,2026-03-18,90000,60,,licence,Globex,north\nD-1002,E02,2026-03-18,90000,40,,licence,Globex,north\nD-1002,E09,2026-03-18,90000,100,overlay,licence,Globex,north\nD-1003,E01,2026-03-20,33333.335,100/3,,hardware,X,east\nD-1003,E02,2026-03-20,33333.335,100/3,,hardware,X,east\nD-1003,E09,2026-03-20,33333.335,100/3,,hardware,X,east\n"),
+    ];
+    for (name, text) in tables {
+        std::fs::write(data.join(name), text).unwrap();
+    }
+    dir
 }
 
 /// Runs the customer-service policy, scripts mutated, over its fixture.

@@ -65,11 +65,15 @@ fn actual_line(def: &KpiDef, k: &KpiTrace, head: &RunRecord) -> String {
     let value = |m: &str| agg(m).map_or("?".to_string(), |a| a.value.clone());
     let m0 = def.metrics.first().map_or("", String::as_str);
     let rule = match def.aggregate.as_str() {
-        "sum" => format!("sum of {m0} over {} months = {}", months(m0), k.raw_actual),
+        "sum" => format!(
+            "sum of {m0} over {} = {}",
+            crate::error::counted(months(m0) as usize, "month", "months"),
+            k.raw_actual
+        ),
         "mean" => format!(
-            "mean of {m0} = sum {} ÷ {} months = {}",
+            "mean of {m0} = sum {} ÷ {} = {}",
             value(m0),
-            months(m0),
+            crate::error::counted(months(m0) as usize, "month", "months"),
             k.raw_actual
         ),
         "last" => format!("{m0} of the latest month = {}", k.raw_actual),

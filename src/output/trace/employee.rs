@@ -127,6 +127,7 @@ fn kpi_trace(c: &Ctx, r: &EmployeeResult, line: &crate::engine::KpiLine) -> KpiT
         segment: match line.segment {
             // A tier serialises as a map; the trace names it `tier_N`.
             crate::engine::score::Segment::Tier(i) => format!("tier_{}", i + 1),
+            crate::engine::score::Segment::Between(i) => format!("points_{}_to_{}", i + 1, i + 2),
             s => serde_json::to_value(s)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
@@ -222,6 +223,23 @@ pub(super) fn employee_record(c: &Ctx, r: &EmployeeResult) -> EmployeeRecord {
 
 fn notes(lp: &LoadedPolicy, r: &crate::engine::EmployeeResult) -> Vec<String> {
     let mut out = Vec::new();
+    if let (Some(u), Some(m)) = (&r.matrix, &lp.policy.bonus.matrix) {
+        let cell = match u.cell {
+            Some((i, j)) => format!("row {}, column {}", i + 1, j + 1),
+            None => "below the first bounds".into(),
+        };
+        out.push(format!(
+            "Matrix           {} achievement {} × {} achievement {}: {cell} ({:?}) → {}% × target bonus {} = {}",
+            m.rows.kpi,
+            u.row,
+            m.columns.kpi,
+            u.column,
+            m.mode,
+            u.percent.normalize(),
+            r.target_bonus.normalize(),
+            r.gate_reduced.as_ref().map_or(r.formula_bonus, |g| g.before).normalize()
+        ).replace("(Stepped)", "(stepped)").replace("(Interpolated)", "(interpolated)"));
+    }
     match (&r.gate_failed, &r.gate_reduced) {
         (Some(g), None) => out.push(format!(
             "Gate             shut: {g}; the performance bonus is 0"
