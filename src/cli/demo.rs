@@ -77,6 +77,8 @@ pub fn main(args: DemoArgs) -> Result<ExitCode> {
         force: false,
         previous: None,
         previous_checked: false,
+        after: None,
+        after_checked: false,
         lang: None,
         skip: BTreeSet::new(),
         strict: Vec::new(),

@@ -254,11 +254,24 @@ fn pay_lines(r: &RecordedRun) -> Result<Vec<PayLine>> {
                 (Pay::Commission, "commission"),
                 (Pay::Project, "project_bonus"),
             ];
+            let stateful = r.lp.policy.is_stateful();
             for (pay, col) in pays {
                 if pay == Pay::Commission && !with_commission {
                     continue;
                 }
-                let v = num(col)?;
+                let mut v = num(col)?;
+                if pay == Pay::Commission && stateful {
+                    // One net line: commission + draw − recovered + carried.
+                    v = v
+                        .checked_add(num("draw")?)
+                        .and_then(|x| x.checked_sub(num("recovered").ok()?))
+                        .and_then(|x| x.checked_add(num("carried").ok()?))
+                        .ok_or_else(|| {
+                            Error::Usage(
+                                "payouts.csv: the commission line does not fit a decimal".into(),
+                            )
+                        })?;
+                }
                 if !v.is_zero() {
                     lines.push(line(pay, v, cur.clone(), v));
                 }

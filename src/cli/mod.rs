@@ -3,6 +3,7 @@
 //! 2 the tool could not do its job).
 
 mod approve;
+mod chain;
 mod check;
 mod demo;
 mod diff;

@@ -139,12 +139,18 @@ fn rerun(run: &RunFolder, period: String, previous: bool, out: &Path) -> Result<
         // and leave out what it left out
         skip: run.skipped(),
         previous: previous.then(|| run.dir.join(PREVIOUS_DIR)),
+        after: run
+            .manifest
+            .get("after_files")
+            .is_some()
+            .then(|| run.dir.join(crate::output::archive::AFTER_DIR)),
         ..RunArgs::default()
     }
     .check()?;
     let cfg = super::run::RunConfig {
-        // check_archives verified the archived earlier run and its chain.
+        // check_archives verified the archived earlier runs.
         previous_checked: true,
+        after_checked: true,
         // A replay is a check, not a run: nothing is recorded.
         ledger: None,
         ..cfg

@@ -40,6 +40,10 @@ pub struct RunArgs {
     /// (new minus paid; overpayments carried as balances). Only read.
     #[arg(long)]
     pub previous: Option<PathBuf>,
+    /// The run of the period just before, for a plan that carries balances
+    /// (a year-to-date commission or a draw). Only read.
+    #[arg(long)]
+    pub after: Option<PathBuf>,
     /// The run ledger (SQLite) recording runs, approvals and exports
     /// [default: merit-ledger.sqlite beside --out]
     #[arg(long)]
@@ -98,6 +102,10 @@ pub struct RunConfig {
     pub out: PathBuf,
     pub force: bool,
     pub previous: Option<PathBuf>,
+    /// `--after`: the previous period's run of a stateful plan.
+    pub after: Option<PathBuf>,
+    /// The --after folder was verified by the caller (replay).
+    pub after_checked: bool,
     /// The --previous folder was verified by the caller (replay checks the
     /// archived earlier run, which is not a whole run folder).
     pub previous_checked: bool,
@@ -133,6 +141,8 @@ impl RunArgs {
             force: self.force,
             previous: self.previous,
             previous_checked: false,
+            after: self.after,
+            after_checked: false,
             ledger,
             ledger_given: self.ledger.is_some(),
             actor: crate::ledger::actor(self.by.as_deref()),
@@ -261,7 +271,12 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
         let (plan, period) = (&lp.policy.id, &cfg.period.label);
         super::payrun::check_may_pay(ledger, plan, period, cfg.previous.as_deref())?;
     }
-    let run = compute(cfg, &lp, &mut data)?;
+    let after = super::chain::read(cfg.after.as_deref(), cfg.after_checked, &lp, &cfg.period)?;
+    let carried = after
+        .as_ref()
+        .map(|a| a.carried.clone())
+        .unwrap_or_default();
+    let run = compute(cfg, &lp, &mut data, &carried)?;
     let previous = read_previous(cfg, &lp)?;
     let due = output::adjust::due(&lp, &data, &run, previous.as_ref());
     let exceptions = output::exceptions::collect(&lp, &data, &run, &due);
@@ -277,6 +292,8 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
         run: &run,
         feedback: &feedback,
         previous: previous.as_ref(),
+        after: after.as_ref(),
+        carried: &carried,
         due: &due,
         exceptions: &exceptions,
         lang: cfg.lang.unwrap_or(lp.policy.language),
@@ -319,6 +336,9 @@ fn claim_out(cfg: &RunConfig) -> Result<output::atomic::Claim> {
     if let Some(prev) = &cfg.previous {
         inputs.push(("--previous", prev));
     }
+    if let Some(after) = &cfg.after {
+        inputs.push(("--after", after));
+    }
     let claim = super::outdir::claim_run(&cfg.out, cfg.force, &inputs)?;
     if cfg.force {
         super::payrun::refuse_replacing_signed(&cfg.out, cfg.ledger.as_deref())?;
@@ -341,9 +361,14 @@ fn load(cfg: &RunConfig) -> Result<(LoadedPolicy, Templates, Data)> {
 }
 
 /// Scores and pays every employee of the period.
-fn compute(cfg: &RunConfig, lp: &LoadedPolicy, data: &mut Data) -> Result<RunResult> {
+fn compute(
+    cfg: &RunConfig,
+    lp: &LoadedPolicy,
+    data: &mut Data,
+    carried: &engine::balance::Carried,
+) -> Result<RunResult> {
     let t = std::time::Instant::now();
-    let run = engine::compute(lp, data, &cfg.period)?;
+    let run = engine::compute_after(lp, data, &cfg.period, carried)?;
     tracing::info!(
         "computed {} employees in {:?}",
         run.employees.len(),
@@ -386,6 +411,9 @@ struct Built<'a> {
     run: &'a RunResult,
     feedback: &'a [EmployeeFeedback],
     previous: Option<&'a Previous>,
+    /// `--after`: the previous period's run and what it carried.
+    after: Option<&'a super::chain::After>,
+    carried: &'a engine::balance::Carried,
     /// What to pay now, per employee.
     due: &'a Due<'a>,
     exceptions: &'a [Exception],
@@ -432,6 +460,9 @@ fn write_outputs(
     let totals = output::control_totals(b.lp, &groups);
     if let Some(prev) = b.previous {
         out.put(output::adjust::build(b.lp, b.data, b.run, prev, b.due))?;
+    }
+    if b.lp.policy.is_stateful() {
+        out.put(output::balances::csv(b.lp, b.data, b.run, b.carried))?;
     }
     if !b.skip(Optional::Workbook) {
         let stage = crate::progress::Stage::work("workbook", b.run.employees.len() as u64);
@@ -532,6 +563,9 @@ fn finish(
     if let Some(prev) = b.previous {
         manifest.previous_files = output::archive::previous_hashes(prev);
     }
+    if let Some(after) = b.after {
+        manifest.after_files = output::archive::hashes(&after.files);
+    }
     let mut json =
         serde_json::to_string_pretty(&manifest).map_err(|e| Error::Usage(e.to_string()))?;
     json.push('\n');
@@ -540,6 +574,9 @@ fn finish(
     output::archive::write(&staging, b.lp, b.data)?;
     if let Some(prev) = b.previous {
         output::archive::write_previous(&staging, prev)?;
+    }
+    if let Some(after) = b.after {
+        output::archive::write_files(&staging, output::archive::AFTER_DIR, &after.files)?;
     }
     stage.finish();
     let stage = crate::progress::Stage::work("commit", 0);

@@ -111,10 +111,13 @@ impl RunFolder {
 
     /// The archive folders the manifest lists files of: `(list, folder)`.
     pub fn archives(&self) -> Vec<(&'static str, &'static str)> {
-        use crate::output::archive::{DATA_DIR, POLICY_DIR, PREVIOUS_DIR};
+        use crate::output::archive::{AFTER_DIR, DATA_DIR, POLICY_DIR, PREVIOUS_DIR};
         let mut a = vec![("policy_files", POLICY_DIR), ("inputs", DATA_DIR)];
         if self.manifest.get("previous_files").is_some() {
             a.push(("previous_files", PREVIOUS_DIR));
+        }
+        if self.manifest.get("after_files").is_some() {
+            a.push(("after_files", AFTER_DIR));
         }
         a
     }

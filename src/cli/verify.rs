@@ -6,7 +6,7 @@
 
 use super::runfolder::{file_sha256, safe_join, walk, Listed, RunFolder};
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
-use crate::output::archive::{DATA_DIR, POLICY_DIR, PREVIOUS_DIR};
+use crate::output::archive::{AFTER_DIR, DATA_DIR, POLICY_DIR, PREVIOUS_DIR};
 use std::path::Path;
 
 /// One file whose check failed, and why.
@@ -120,6 +120,43 @@ fn check_previous_chain(run: &RunFolder, out: &mut Vec<Problem>) -> Result<()> {
     Ok(())
 }
 
+/// The previous period's run a stateful run archived (`archive/after`):
+/// its balances must be the ones its own manifest lists, of the same plan.
+fn check_after_chain(run: &RunFolder, out: &mut Vec<Problem>) -> Result<()> {
+    let dir = run.dir.join(AFTER_DIR);
+    let prev = match RunFolder::open(&dir) {
+        Ok(p) => p,
+        Err(e) => {
+            out.push(problem(format!("{AFTER_DIR}/manifest.json"), e.to_string()));
+            return Ok(());
+        }
+    };
+    if prev.str_at("/policy/id").ok() != run.str_at("/policy/id").ok() {
+        out.push(problem(
+            format!("{AFTER_DIR}/manifest.json"),
+            "the previous period's run is of another plan",
+        ));
+    }
+    let listed: Vec<Listed> = prev
+        .listed("outputs")?
+        .into_iter()
+        .filter(|f| f.path == "balances.csv")
+        .collect();
+    if listed.is_empty() {
+        out.push(problem(
+            format!("{AFTER_DIR}/balances.csv"),
+            "the previous period's run wrote no balances",
+        ));
+    }
+    for p in check_outputs(&prev, &listed) {
+        out.push(problem(
+            format!("{AFTER_DIR}/{}", p.file),
+            format!("does not match the previous run's own manifest: {}", p.why),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks every archive folder against the manifest, and the chain of the
 /// paid run a re-run archived; returns whether there is one.
 pub fn check_archives(run: &RunFolder, out: &mut Vec<Problem>) -> Result<bool> {
@@ -129,6 +166,9 @@ pub fn check_archives(run: &RunFolder, out: &mut Vec<Problem>) -> Result<bool> {
     let previous = run.manifest.get("previous_files").is_some();
     if previous {
         check_previous_chain(run, out)?;
+    }
+    if run.manifest.get("after_files").is_some() {
+        check_after_chain(run, out)?;
     }
     Ok(previous)
 }

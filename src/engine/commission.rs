@@ -32,6 +32,17 @@ pub struct CommissionLine {
     pub capped: bool,
     /// The commission paid, rounded.
     pub amount: Decimal,
+    /// A year-to-date commission: (the year to date's commission, what the
+    /// plan year paid before); `amount` is their difference.
+    pub ytd: Option<(Decimal, Decimal)>,
+}
+
+/// The plan year so far: its first day and what each employee was paid
+/// for each year-to-date commission (employee → commission id → amount).
+#[derive(Debug, Clone, Default)]
+pub struct Ytd {
+    pub start: Option<chrono::NaiveDate>,
+    pub paid: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Decimal>>,
 }
 
 /// The part of the amount inside one step of the rate table.
@@ -62,6 +73,7 @@ pub(super) fn stage(
     data: &Data,
     period: &Period,
     employees: &mut [EmployeeResult],
+    ytd: &Ytd,
 ) -> Result<()> {
     if lp.policy.commissions.is_empty() {
         return Ok(());
@@ -69,7 +81,7 @@ pub(super) fn stage(
     let stage = crate::progress::Stage::work("commissions", employees.len() as u64);
     let problems: Vec<Diagnostic> = employees
         .par_iter_mut()
-        .filter_map(|er| of_employee(lp, data, period, er).err())
+        .filter_map(|er| of_employee(lp, data, (period, ytd), er).err())
         .collect();
     stage.finish();
     if problems.is_empty() {
@@ -83,7 +95,7 @@ pub(super) fn stage(
 fn of_employee(
     lp: &LoadedPolicy,
     data: &Data,
-    period: &Period,
+    window: (&Period, &Ytd),
     er: &mut EmployeeResult,
 ) -> std::result::Result<(), Diagnostic> {
     let e = &data.employees[er.employee];
@@ -98,7 +110,7 @@ fn of_employee(
                 format!("commission '{}': employee {}: {m}", c.id, e.id),
             )
         };
-        let line = line(lp, data, period, er, e, i, c).map_err(fail)?;
+        let line = line(lp, data, window, er, e, i, c).map_err(fail)?;
         sum = sum
             .checked_add(line.amount)
             .ok_or_else(|| fail("the commissions sum to more than a decimal holds".into()))?;
@@ -112,7 +124,7 @@ fn of_employee(
 fn line(
     lp: &LoadedPolicy,
     data: &Data,
-    period: &Period,
+    (period, ytd): (&Period, &Ytd),
     er: &EmployeeResult,
     e: &Employee,
     index: usize,
@@ -125,7 +137,11 @@ fn line(
     };
     let quota = quota(lp, er, e, c)?;
     let credits: Vec<&Credit> = match &c.on {
-        CommissionBase::Transactions(f) => credits_of(data, e, period, f),
+        CommissionBase::Transactions(f) => {
+            // A year-to-date commission reads the plan year so far.
+            let from = ytd.start.filter(|_| c.ytd).unwrap_or(period.start());
+            credits_of(data, e, (from, period.end()), f)
+        }
         CommissionBase::Kpi(_) => Vec::new(),
     };
     let credited = match &c.on {
@@ -160,8 +176,15 @@ fn line(
         .per_period
         .map(|cap| Exact::from(cap.0))
         .filter(|cap| earned > *cap);
-    let amount = round(capped_to.as_ref().unwrap_or(&earned))?;
+    let mut amount = round(capped_to.as_ref().unwrap_or(&earned))?;
+    let ytd = c.ytd.then(|| (amount, paid_before(ytd, &e.id, &c.id)));
+    if let Some((year, paid)) = ytd {
+        amount = year
+            .checked_sub(paid)
+            .ok_or("the year-to-date commission minus what was paid does not fit a decimal")?;
+    }
     Ok(CommissionLine {
+        ytd,
         commission: index,
         credited: credited.approx(),
         quota: quota.map(|q| q.approx()),
@@ -171,6 +194,15 @@ fn line(
         capped: capped_to.is_some(),
         amount,
     })
+}
+
+/// What the plan year paid the employee for a year-to-date commission.
+fn paid_before(ytd: &Ytd, employee: &str, commission: &str) -> Decimal {
+    ytd.paid
+        .get(employee)
+        .and_then(|m| m.get(commission))
+        .copied()
+        .unwrap_or_default()
 }
 
 /// The quota, with `basis: attainment`: more than zero.
@@ -218,7 +250,7 @@ fn kpi_line<'a>(
 fn credits_of<'a>(
     data: &'a Data,
     e: &Employee,
-    period: &Period,
+    (from_date, to_date): (chrono::NaiveDate, chrono::NaiveDate),
     f: &TransactionFilter,
 ) -> Vec<&'a Credit> {
     let all = &data.credits;
@@ -230,7 +262,7 @@ fn credits_of<'a>(
     };
     all[from..to]
         .iter()
-        .filter(|c| c.date >= period.start() && c.date <= period.end())
+        .filter(|c| c.date >= from_date && c.date <= to_date)
         .filter(|c| keep(&f.products, &c.product) && keep(&f.territories, &c.territory))
         .collect()
 }

@@ -10,6 +10,7 @@
 //! employees, `calibrate`, `payout`, `pool`). Every failure is collected and
 //! reported; no employee or rule is skipped silently.
 
+pub mod balance;
 pub mod blend;
 pub mod bonus;
 pub mod calibrate;
@@ -30,7 +31,7 @@ pub mod target;
 mod weights;
 
 use crate::data::Data;
-use crate::error::{Diagnostic, Diagnostics, Result};
+use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::period::Period;
 use crate::policy::LoadedPolicy;
 use blend::ReviewUse;
@@ -105,6 +106,8 @@ pub struct EmployeeResult {
     pub commissions: Vec<commission::CommissionLine>,
     /// Their sum.
     pub commission: Decimal,
+    /// Draw, recovery and what is owed, for plans whose runs form a chain.
+    pub balance: Option<balance::BalanceLine>,
     pub total: Decimal,
     /// The payout in the employee's currency: (currency, rate, amount).
     pub local: Option<(String, Decimal, Decimal)>,
@@ -173,9 +176,49 @@ fn collect<T>(results: Vec<Result<T, Diagnostic>>, diags: &mut Diagnostics) -> V
         .collect()
 }
 
-/// The whole pipeline for one period: each stage a call, in the order the
-/// money flows (docs/architecture.md draws it).
+/// The whole pipeline for one period, starting from nothing carried (the
+/// first period of a chain, or a plan without one).
 pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<RunResult> {
+    compute_after(lp, data, period, &balance::Carried::default())
+}
+
+/// The year-to-date state a period starts from: the plan year's first day
+/// and what it paid, empty when the carried balances are of another year.
+fn ytd_of(
+    lp: &LoadedPolicy,
+    period: &Period,
+    carried: &balance::Carried,
+) -> Result<commission::Ytd> {
+    if !lp.policy.is_stateful() {
+        return Ok(commission::Ytd::default());
+    }
+    let (start, _, _) = lp
+        .policy
+        .plan_year(period)
+        .map_err(|m| Error::one(Diagnostic::error(lp.yaml_path(), m)))?;
+    let paid = match carried.plan_year == Some(start) {
+        true => carried
+            .rows
+            .iter()
+            .map(|(k, r)| (k.clone(), r.paid_ytd.clone()))
+            .collect(),
+        false => Default::default(),
+    };
+    Ok(commission::Ytd {
+        start: Some(start),
+        paid,
+    })
+}
+
+/// The whole pipeline for one period: each stage a call, in the order the
+/// money flows (docs/architecture.md draws it); `carried` is what the
+/// previous run of a chain left (docs/policy.md, Year-to-date).
+pub fn compute_after(
+    lp: &LoadedPolicy,
+    data: &mut Data,
+    period: &Period,
+    carried: &balance::Carried,
+) -> Result<RunResult> {
     let policy = &lp.policy;
     coverage::check_effective(lp, period)?;
     data.apply_fx(policy, period)?;
@@ -197,12 +240,16 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
         calibrate::stage(policy, c, data, &mut scored);
     }
     let mut employees = payout::bonuses(lp, data, period, scored)?;
-    commission::stage(lp, data, period, &mut employees)?;
+    let ytd = ytd_of(lp, period, carried)?;
+    commission::stage(lp, data, period, &mut employees, &ytd)?;
     payout::check_sums(lp, &employees)?;
     if let Some(pool) = &policy.bonus.pool {
         pool::apply(policy, pool, data, period, &mut employees)?;
         // A pool scaling up pays budgets, whose sum may not fit.
         payout::check_sums(lp, &employees)?;
+    }
+    if policy.is_stateful() {
+        balance::stage(lp, data, period, carried, &mut employees)?;
     }
     payout::totals(lp, data, &mut employees)?;
     Ok(RunResult {

@@ -184,6 +184,7 @@ fn started(
         project_bonus,
         commissions: Vec::new(),
         commission: Decimal::ZERO,
+        balance: None,
         total: Decimal::ZERO,
         local: None,
     };
@@ -221,6 +222,10 @@ pub(super) fn totals(
     for er in employees {
         // check_sums bounds this sum.
         er.total = er.bonus + er.commission + er.project_bonus;
+        if let Some(b) = &er.balance {
+            // Draw on top, recovery withheld, a negative period not paid.
+            er.total = er.total + b.draw - b.recovered + b.carried;
+        }
         let e = &data.employees[er.employee];
         if let Some(cur) = e.currency.as_ref().filter(|c| **c != policy.currency) {
             // ÷ the exact rate (a period average is a sum ÷ months).

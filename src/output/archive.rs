@@ -16,9 +16,17 @@ pub const DATA_DIR: &str = "archive/data";
 /// as read, so the re-run replays from its own folder too.
 pub const PREVIOUS_DIR: &str = "archive/previous";
 
+/// With `--after`: the previous period's manifest and balances as read.
+pub const AFTER_DIR: &str = "archive/after";
+
 /// The manifest entries of the earlier run's files (`previous_files`).
 pub fn previous_hashes(prev: &super::adjust::Previous) -> Vec<super::manifest::FileHash> {
-    prev.files
+    hashes(&prev.files)
+}
+
+/// Manifest entries of files read from another run.
+pub fn hashes(files: &[(&'static str, Vec<u8>)]) -> Vec<super::manifest::FileHash> {
+    files
         .iter()
         .map(|(name, bytes)| super::manifest::FileHash {
             path: (*name).to_owned(),
@@ -32,8 +40,13 @@ pub fn previous_hashes(prev: &super::adjust::Previous) -> Vec<super::manifest::F
 
 /// Writes the earlier run's files into the staged run folder.
 pub fn write_previous(staging: &Staging, prev: &super::adjust::Previous) -> Result<()> {
-    for (name, bytes) in &prev.files {
-        staging.write(&format!("{PREVIOUS_DIR}/{name}"), bytes)?;
+    write_files(staging, PREVIOUS_DIR, &prev.files)
+}
+
+/// Writes files read from another run into `dir` of the staged run folder.
+pub fn write_files(staging: &Staging, dir: &str, files: &[(&'static str, Vec<u8>)]) -> Result<()> {
+    for (name, bytes) in files {
+        staging.write(&format!("{dir}/{name}"), bytes)?;
     }
     Ok(())
 }

@@ -32,6 +32,9 @@ pub struct Manifest {
     /// With `merit run --previous`: the earlier run's files, archived.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub previous_files: Vec<FileHash>,
+    /// With `merit run --after`: the previous period's manifest and balances.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub after_files: Vec<FileHash>,
     pub outputs: Vec<FileHash>,
     pub control_totals: ControlTotals,
     /// Employees in the employees table who were not employed on any day of the period.
@@ -208,6 +211,7 @@ pub fn build(
         language: None,
         skipped: Vec::new(),
         previous_files: Vec::new(),
+        after_files: Vec::new(),
         policy_files: lp
             .files
             .iter()

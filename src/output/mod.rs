@@ -4,6 +4,7 @@
 pub mod adjust;
 pub mod archive;
 pub mod atomic;
+pub mod balances;
 pub mod csv;
 pub mod display;
 pub mod exceptions;
@@ -57,10 +58,45 @@ pub const PAYOUT_COLUMNS: [&str; 14] = [
 /// `commission` before `total_payout` when the policy has commissions.
 pub fn payout_columns(lp: &LoadedPolicy) -> Vec<&'static str> {
     let mut c = PAYOUT_COLUMNS.to_vec();
-    if !lp.policy.commissions.is_empty() {
-        c.insert(9, "commission");
-    }
+    let extra = extra_money(lp).map(|(name, _)| name);
+    c.splice(9..9, extra);
     c
+}
+
+/// The money columns between `project_bonus` and `total_payout`: a plan's
+/// commissions, and for a stateful plan its draw, recovery and carried
+/// negative amount, with how to read each from a result.
+#[allow(clippy::type_complexity)]
+pub fn extra_money(
+    lp: &LoadedPolicy,
+) -> impl Iterator<Item = (&'static str, fn(&crate::engine::EmployeeResult) -> Decimal)> {
+    let cols: [(
+        &'static str,
+        fn(&crate::engine::EmployeeResult) -> Decimal,
+        bool,
+    ); 4] = [
+        (
+            "commission",
+            |r| r.commission,
+            !lp.policy.commissions.is_empty(),
+        ),
+        (
+            "draw",
+            |r| r.balance.as_ref().map_or(Decimal::ZERO, |b| b.draw),
+            lp.policy.is_stateful(),
+        ),
+        (
+            "recovered",
+            |r| r.balance.as_ref().map_or(Decimal::ZERO, |b| b.recovered),
+            lp.policy.is_stateful(),
+        ),
+        (
+            "carried",
+            |r| r.balance.as_ref().map_or(Decimal::ZERO, |b| b.carried),
+            lp.policy.is_stateful(),
+        ),
+    ];
+    cols.into_iter().filter(|c| c.2).map(|(n, f, _)| (n, f))
 }
 
 /// A money amount rounded to the policy's places in its mode.
@@ -80,7 +116,7 @@ pub fn payouts(
     );
     let mut out = manifest::Streamed::create(staging, "payouts.csv")?;
     let columns = payout_columns(lp);
-    let with_commission = !lp.policy.commissions.is_empty();
+    let extra: Vec<_> = extra_money(lp).map(|(_, f)| f).collect();
     let row = |c: &mut Csv, r: &crate::engine::EmployeeResult| {
         let e = &data.employees[r.employee];
         c.text(&e.id)
@@ -92,8 +128,8 @@ pub fn payouts(
             .text(&r.band)
             .dec(money_dec(r.bonus, lp))
             .dec(money_dec(r.project_bonus, lp));
-        if with_commission {
-            c.dec(money_dec(r.commission, lp));
+        for f in &extra {
+            c.dec(money_dec(f(r), lp));
         }
         c.dec(money_dec(r.total, lp));
         c.pre(&currency);

@@ -97,9 +97,9 @@ fn payouts_sheet(
 ) -> Result<()> {
     ws.set_name("Payouts").map_err(xlsx_err)?;
     header(ws, &super::payout_columns(lp))?;
-    // Columns after project_bonus move right by one when commissions are shown.
-    let with_commission = !lp.policy.commissions.is_empty();
-    let shift = u16::from(with_commission);
+    // Columns after project_bonus move right by the plan's extra money columns.
+    let extra: Vec<_> = super::extra_money(lp).map(|(_, f)| f).collect();
+    let shift = extra.len() as u16;
     for (i, r) in run.employees.iter().enumerate() {
         let row = i as u32 + 1;
         let e = &data.employees[r.employee];
@@ -118,8 +118,8 @@ fn payouts_sheet(
             .map_err(xlsx_err)?;
         ws.write_number(row, 8, number(r.project_bonus), money)
             .map_err(xlsx_err)?;
-        if with_commission {
-            ws.write_number(row, 9, number(r.commission), money)
+        for (i, f) in extra.iter().enumerate() {
+            ws.write_number(row, 9 + i as u16, number(f(r)), money)
                 .map_err(xlsx_err)?;
         }
         ws.write_number(row, 9 + shift, number(r.total), money)

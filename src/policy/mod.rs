@@ -11,6 +11,7 @@ pub mod matrix;
 pub mod model;
 pub mod payrun;
 pub mod plan;
+pub mod state;
 mod structure;
 pub mod targets;
 mod validate;
@@ -22,6 +23,7 @@ pub use feedback::{
 pub use matrix::{Axis, Matrix, MatrixMode};
 pub use model::*;
 pub use plan::*;
+pub use state::{Draw, YearEnd};
 pub use targets::*;
 pub use weight::Weight;
 

@@ -49,6 +49,15 @@ pub struct Policy {
     /// Rates on credited money, paid on top of the bonus.
     #[serde(default)]
     pub commissions: Vec<super::plan::Commission>,
+    /// When the plan year starts (year-to-date commissions, draws).
+    pub plan_year: Option<super::state::PlanYear>,
+    /// An advance on commissions, per month.
+    pub draw: Option<super::state::Draw>,
+    /// At most this percent of a period's pay recovers what is owed.
+    pub recovery_percent: Option<Dec>,
+    /// What is still owed at the end of the plan year.
+    #[serde(default)]
+    pub year_end: super::state::YearEnd,
     /// How long periods are evaluated.
     #[serde(default)]
     pub evaluation: Evaluation,

@@ -70,6 +70,10 @@ pub struct Commission {
     /// Caps in money.
     #[serde(default)]
     pub cap: CommissionCap,
+    /// Rates on the year-to-date credit, paying what the plan year has not
+    /// paid yet.
+    #[serde(default)]
+    pub ytd: bool,
 }
 
 /// What a commission is paid on, written as a one-key map.

@@ -51,6 +51,7 @@ pub(super) fn policy(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
     bonus(ctx, p, &kpi_ids, diags);
     super::check_plan::inputs(ctx, p, diags);
     super::check_plan::commissions(ctx, p, diags);
+    super::state::check(ctx, p, diags);
     if let Some(m) = &p.bonus.matrix {
         super::matrix::check(ctx, p, m, diags);
     }
