@@ -389,6 +389,11 @@ impl Ledger {
         self.select("kind = ?1 AND manifest = ?2", [kind.name(), manifest])
     }
 
+    /// Every run of `plan` recorded, in order.
+    pub fn runs_of_plan(&self, plan: &str) -> Result<Vec<Event>> {
+        self.select("kind = 'run' AND plan = ?1", [plan])
+    }
+
     /// Runs made with `--previous` the run with this manifest.
     pub fn reruns_of(&self, manifest: &str) -> Result<Vec<Event>> {
         self.select("kind = 'run' AND previous = ?1", [manifest])

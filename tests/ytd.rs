@@ -137,7 +137,13 @@ fn four_quarters_pay_the_year_to_date_with_draw_recovery_and_year_end() {
     // 3,000, owes 18,500, forgiven at the year end. B: YTD 200,000 → 10,000
     // − 0 = 10,000; recovers min(5,000, 40 % × 10,000) = 4,000: pays 6,000,
     // owes 1,000, forgiven at the year end.
-    ok(run(d, 4, Some(3)));
+    let o = run(d, 4, Some(3));
+    assert!(
+        stdout(&o).contains("2 employees, bonus 0.00 + commissions -5500.00 + draw 18500.00 − recovered 4000.00 + carried 0.00 + projects 0.00 = total payout 9000.00 CNY"),
+        "{}",
+        stdout(&o)
+    );
+    ok(o);
     assert_eq!(
         payouts(d, 4),
         format!("{HEAD}A,A,sales,ae,2026-Q4,100.00,A,0.00,0.00,-15500.00,18500.00,0.00,0.00,3000.00,CNY,CNY,1,3000.00\nB,B,sales,rep,2026-Q4,100.00,A,0.00,0.00,10000.00,0.00,4000.00,0.00,6000.00,CNY,CNY,1,6000.00\n")
@@ -149,6 +155,33 @@ fn four_quarters_pay_the_year_to_date_with_draw_recovery_and_year_end() {
     assert_eq!(
         std::fs::read_to_string(d.join("q3/balances.csv")).unwrap(),
         "employee_id,plan_year,owed,forgiven,paid_ytd_sales\nA,2026-01-01,0.00,0.00,25000.00\nB,2026-01-01,5000.00,0.00,0.00\n"
+    );
+    let summary = std::fs::read_to_string(d.join("q4/summary.csv")).unwrap();
+    assert!(summary.starts_with("level,department,headcount,to_pay_now,already_paid,balance_carried,bonus,project_bonus,commission,draw,recovered,carried,total_payout,"), "{summary}");
+    assert!(
+        summary.contains(
+            "company,,2,9000.00,0.00,0.00,0.00,0.00,-5500.00,18500.00,4000.00,0.00,9000.00,"
+        ),
+        "{summary}"
+    );
+    let q4 = d.join("q4");
+    let o = merit(&["explain", "--run", q4.to_str().unwrap(), "--employee", "A"]);
+    let text = stdout(&o);
+    for line in [
+        "year to date 9500.00 − 25000.00 already paid this plan year = -15500.00",
+        "Balance          owed before 0.00; draw paid 18500.00; recovered 0.00; a negative period carried 0.00; forgiven 18500.00; owed after 0.00",
+        "Total payout     bonus 0.00 + commission sales -15500.00 + draw 18500.00 − recovered 0.00 + carried 0.00 + project bonus 0.00 = 3000.00 CNY",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
+    let statement = std::fs::read_to_string(q4.join("feedback/B.md")).unwrap();
+    assert!(
+        statement.contains("| Recovered (balance owed 0.00) | −4,000.00 |"),
+        "{statement}"
+    );
+    assert!(
+        statement.contains("| **Total payout** | **6,000.00** |"),
+        "{statement}"
     );
     // The chain replays from the run folder alone.
     let o = merit(&["replay", d.join("q4").to_str().unwrap()]);
@@ -235,6 +268,7 @@ fn a_plan_without_state_refuses_after_and_a_period_may_not_cross_plan_years() {
     let p = d.join("april");
     common::copy_dir(&policy(), &p);
     common::edit(&p.join("policy.yaml"), "start_month: 1", "start_month: 4");
+    common::edit(&p.join("policy.yaml"), "id: ytd\n", "id: ytd-april\n");
     let o = merit(&[
         "run",
         "--policy",
@@ -251,5 +285,148 @@ fn a_plan_without_state_refuses_after_and_a_period_may_not_cross_plan_years() {
         stderr(&o).contains("runs past the end of the plan year that starts 2025-04-01"),
         "{}",
         stderr(&o)
+    );
+}
+
+#[test]
+fn the_chain_follows_the_ledger_and_a_role_change_keeps_what_the_year_paid() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ok = |o: std::process::Output| {
+        assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o))
+    };
+    ok(run(d, 1, None));
+    ok(run(d, 2, Some(1)));
+    // A correction of Q2 (a re-run with --previous) supersedes it: Q3 must
+    // continue from the correction.
+    let data2 = d.join("data-q2");
+    let o = merit(&[
+        "run",
+        "--policy",
+        policy().to_str().unwrap(),
+        "--data",
+        data2.to_str().unwrap(),
+        "--period",
+        "2026-Q2",
+        "--out",
+        d.join("q2b").to_str().unwrap(),
+        "--previous",
+        d.join("q2").to_str().unwrap(),
+        "--after",
+        d.join("q1").to_str().unwrap(),
+    ]);
+    ok(o);
+    let o = run(d, 3, Some(2));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("was corrected by the re-run"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir_all(d.join("data-q3")).unwrap();
+    // A half year overlapping the recorded quarters is refused.
+    let o = merit(&[
+        "run",
+        "--policy",
+        policy().to_str().unwrap(),
+        "--data",
+        data2.to_str().unwrap(),
+        "--period",
+        "2026-H1",
+        "--out",
+        d.join("h1").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the runs of a chain must not share a month"),
+        "{}",
+        stderr(&o)
+    );
+    // A run the ledger does not know (made with another ledger) is not
+    // continued from.
+    let data1 = d.join("data-q1");
+    let o = merit(&[
+        "run",
+        "--policy",
+        policy().to_str().unwrap(),
+        "--data",
+        data1.to_str().unwrap(),
+        "--period",
+        "2026-Q1",
+        "--out",
+        d.join("elsewhere/q1x").to_str().unwrap(),
+        "--ledger",
+        d.join("elsewhere/other.sqlite").to_str().unwrap(),
+    ]);
+    ok(o);
+    let o = merit(&[
+        "run",
+        "--policy",
+        policy().to_str().unwrap(),
+        "--data",
+        data2.to_str().unwrap(),
+        "--period",
+        "2026-Q2",
+        "--out",
+        d.join("q2x").to_str().unwrap(),
+        "--after",
+        d.join("elsewhere/q1x").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("is not a run recorded in the ledger"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_change_of_role_keeps_what_the_plan_year_paid() {
+    // The commission is for `ae` only; A is an ae in Q1, a rep in Q2, an
+    // ae again in Q3: Q3 pays YTD 450,000 → 25,000 − 2,000 paid in Q1.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let p = d.join("policy");
+    common::copy_dir(&policy(), &p);
+    common::edit(
+        &p.join("policy.yaml"),
+        "    ytd: true\n",
+        "    ytd: true\n    roles: [ae]\n",
+    );
+    let go = |q: u32, role: &str, after: Option<u32>| {
+        let data = data(d, q);
+        common::edit(
+            &data.join("employees.csv"),
+            "A,A,sales,ae,",
+            &format!("A,A,sales,{role},"),
+        );
+        let mut args = vec![
+            "run".to_owned(),
+            "--policy".into(),
+            p.display().to_string(),
+            "--data".into(),
+            data.display().to_string(),
+            "--period".into(),
+            format!("2026-Q{q}"),
+            "--out".into(),
+            d.join(format!("q{q}")).display().to_string(),
+        ];
+        if let Some(a) = after {
+            args.extend([
+                "--after".into(),
+                d.join(format!("q{a}")).display().to_string(),
+            ]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = merit(&args);
+        assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    };
+    go(1, "ae", None);
+    go(2, "rep", Some(1));
+    go(3, "ae", Some(2));
+    let q3 = payouts(d, 3);
+    assert!(
+        q3.contains("A,A,sales,ae,2026-Q3,100.00,A,0.00,0.00,23000.00,"),
+        "{q3}"
     );
 }

@@ -256,10 +256,14 @@ fn pay_lines(r: &RecordedRun) -> Result<Vec<PayLine>> {
             ];
             let stateful = r.lp.policy.is_stateful();
             for (pay, col) in pays {
-                if pay == Pay::Commission && !with_commission {
+                if pay == Pay::Commission && !with_commission && !stateful {
                     continue;
                 }
-                let mut v = num(col)?;
+                // A draw-only plan has no commission column: its line is the net.
+                let mut v = match (pay, with_commission) {
+                    (Pay::Commission, false) => Decimal::ZERO,
+                    _ => num(col)?,
+                };
                 if pay == Pay::Commission && stateful {
                     // One net line: commission + draw − recovered + carried.
                     v = v

@@ -181,13 +181,14 @@ pub fn print_totals(cfg: &RunConfig, totals: &output::ControlTotals) {
         cfg.policy.display(),
         cfg.out.display()
     );
-    let parts = match &totals.commission {
-        Some(c) => format!(
-            "bonus {} + commissions {c} + projects {}",
-            totals.bonus, totals.project_bonus
-        ),
-        None => format!("bonus {} + projects {}", totals.bonus, totals.project_bonus),
-    };
+    let mut parts = format!("bonus {}", totals.bonus);
+    if let Some(c) = &totals.commission {
+        parts.push_str(&format!(" + commissions {c}"));
+    }
+    if let (Some(d), Some(r), Some(c)) = (&totals.draw, &totals.recovered, &totals.carried) {
+        parts.push_str(&format!(" + draw {d} − recovered {r} + carried {c}"));
+    }
+    parts.push_str(&format!(" + projects {}", totals.project_bonus));
     if totals.rerun {
         println!(
             "{head}: to pay now {} {cur} (adjustments.csv); already paid {}, entitlement {}, balance carried {} {cur}",
@@ -271,7 +272,13 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
         let (plan, period) = (&lp.policy.id, &cfg.period.label);
         super::payrun::check_may_pay(ledger, plan, period, cfg.previous.as_deref())?;
     }
-    let after = super::chain::read(cfg.after.as_deref(), cfg.after_checked, &lp, &cfg.period)?;
+    let after = super::chain::read(
+        cfg.after.as_deref(),
+        cfg.after_checked,
+        &lp,
+        &cfg.period,
+        ledger.as_deref(),
+    )?;
     let carried = after
         .as_ref()
         .map(|a| a.carried.clone())

@@ -60,14 +60,17 @@ pub fn after(
     for er in &run.employees {
         let e = &data.employees[er.employee];
         let b = er.balance.clone().unwrap_or_default();
-        let paid_ytd = er
-            .commissions
-            .iter()
-            .filter_map(|l| {
-                l.ytd
-                    .map(|(year, _)| (lp.policy.commissions[l.commission].id.clone(), year))
-            })
-            .collect();
+        // What the year paid before, for commissions the employee did not
+        // earn this period (a change of role), then this period's.
+        let mut paid_ytd = rows
+            .get(&e.id)
+            .map(|r: &(CarriedRow, Decimal)| r.0.paid_ytd.clone())
+            .unwrap_or_default();
+        for l in &er.commissions {
+            if let Some((year, _)) = l.ytd {
+                paid_ytd.insert(lp.policy.commissions[l.commission].id.clone(), year);
+            }
+        }
         rows.insert(
             e.id.clone(),
             (
@@ -113,16 +116,18 @@ pub fn csv(lp: &LoadedPolicy, data: &Data, run: &RunResult, before: &Carried) ->
     }
 }
 
-/// Reads a previous run's `balances.csv` (in `dir`, verified by the caller).
-pub fn read(dir: &Path) -> Result<Carried> {
+/// Reads a previous run's `balances.csv` (in `dir`, verified by the
+/// caller): one row per employee, one plan year, amounts not negative and
+/// of at most `places` decimals, as merit writes them.
+pub fn read(dir: &Path, places: u32) -> Result<Carried> {
     let path = dir.join("balances.csv");
     let t = Table::read("balances", &path)?;
     let fail = |row: usize, col: &str, m: String| Error::one(t.cell_error(row, col, m));
-    let names =
+    let names: Vec<String> =
         t.df.get_column_names()
             .iter()
             .map(|c| c.to_string())
-            .collect::<Vec<_>>();
+            .collect();
     let col = |n: &str| {
         t.column(n).ok_or_else(|| {
             Error::one(Diagnostic::error(
@@ -141,31 +146,46 @@ pub fn read(dir: &Path) -> Result<Carried> {
         .collect();
     let amount = |row: usize, col: &str, v: Option<&str>| -> Result<Decimal> {
         let d = parse_decimal(v.unwrap_or("")).map_err(|m| fail(row, col, m))?;
-        if d.abs() > Decimal::from(MAX_AMOUNT) {
-            return Err(fail(
-                row,
-                col,
-                format!("{d} is beyond any balance merit writes"),
-            ));
+        let written =
+            d >= Decimal::ZERO && d <= Decimal::from(MAX_AMOUNT) && d.normalize().scale() <= places;
+        if !written {
+            let m = format!(
+                "{d} is not a balance merit writes (not negative, at most {places} decimals)"
+            );
+            return Err(fail(row, col, m));
         }
         Ok(d)
     };
     let mut carried = Carried::default();
     for row in 0..t.rows() {
-        let year = years[row].unwrap_or("");
-        let year = chrono::NaiveDate::parse_from_str(year, "%Y-%m-%d")
+        let year = chrono::NaiveDate::parse_from_str(years[row].unwrap_or(""), "%Y-%m-%d")
             .map_err(|_| fail(row, "plan_year", "not a date".into()))?;
+        if carried.plan_year.is_some_and(|y| y != year) {
+            return Err(fail(
+                row,
+                "plan_year",
+                "rows of more than one plan year".into(),
+            ));
+        }
         carried.plan_year = Some(year);
         let mut r = CarriedRow {
             owed: amount(row, "owed", owed[row])?,
             paid_ytd: BTreeMap::new(),
         };
         for (id, cells) in &ytd {
-            r.paid_ytd
-                .insert(id.clone(), amount(row, "paid_ytd", cells[row])?);
+            r.paid_ytd.insert(
+                id.clone(),
+                amount(row, &format!("paid_ytd_{id}"), cells[row])?,
+            );
         }
         let id = crate::output::csv::unneutralise(ids[row].unwrap_or("")).to_owned();
-        carried.rows.insert(id, r);
+        if carried.rows.insert(id.clone(), r).is_some() {
+            return Err(fail(
+                row,
+                "employee_id",
+                format!("employee {id} has two rows"),
+            ));
+        }
     }
     Ok(carried)
 }

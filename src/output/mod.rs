@@ -230,6 +230,10 @@ pub struct Totals {
     pub bonus: Decimal,
     pub project_bonus: Decimal,
     pub commission: Decimal,
+    /// Draw paid, recovered and carried (stateful plans).
+    pub draw: Decimal,
+    pub recovered: Decimal,
+    pub carried: Decimal,
     pub total: Decimal,
     /// What the run pays now, what was paid before and the overpayment
     /// carried ([`adjust::Due`]); a first run pays its whole total now.
@@ -244,11 +248,26 @@ pub struct Totals {
 }
 
 impl Totals {
+    /// The sum of one of [`extra_money`]'s columns.
+    fn extra(&self, name: &str) -> Decimal {
+        match name {
+            "commission" => self.commission,
+            "draw" => self.draw,
+            "recovered" => self.recovered,
+            _ => self.carried,
+        }
+    }
+
     fn add(&mut self, r: &crate::engine::EmployeeResult) {
         self.headcount += 1;
         self.bonus += r.bonus;
         self.project_bonus += r.project_bonus;
         self.commission += r.commission;
+        if let Some(b) = &r.balance {
+            self.draw += b.draw;
+            self.recovered += b.recovered;
+            self.carried += b.carried;
+        }
         self.total += r.total;
         self.score_sum += r.score;
         *self.bands.entry(r.band.clone()).or_default() += 1;
@@ -352,9 +371,9 @@ pub fn summary(lp: &LoadedPolicy, groups: &Groups) -> OutFile {
         .map(|b| b.band.as_str())
         .collect();
     let mut header: Vec<String> = SUMMARY_COLUMNS.iter().map(|c| c.to_string()).collect();
-    let with_commission = !lp.policy.commissions.is_empty();
-    if with_commission {
-        header.insert(8, "commission".into());
+    let extra: Vec<&str> = extra_money(lp).map(|(n, _)| n).collect();
+    for (i, name) in extra.iter().enumerate() {
+        header.insert(8 + i, (*name).into());
     }
     header.extend(bands.iter().map(|b| format!("rating_{b}")));
     let mut c = Csv::with_header(&header.iter().map(String::as_str).collect::<Vec<_>>());
@@ -366,8 +385,8 @@ pub fn summary(lp: &LoadedPolicy, groups: &Groups) -> OutFile {
             .num(money(t.already_paid, lp))
             .num(money(t.balance, lp));
         c.num(money(t.bonus, lp)).num(money(t.project_bonus, lp));
-        if with_commission {
-            c.num(money(t.commission, lp));
+        for name in &extra {
+            c.num(money(t.extra(name), lp));
         }
         c.num(money(t.total, lp));
         c.num(round_fixed(avg, r.score_places, r.mode));
@@ -386,7 +405,7 @@ pub fn summary(lp: &LoadedPolicy, groups: &Groups) -> OutFile {
             .text(cur)
             .num(t.headcount)
             .num(money(t.to_pay_now, lp));
-        for _ in 0..4 + usize::from(with_commission) {
+        for _ in 0..4 + extra.len() {
             c.num("");
         }
         c.num(money(t.total, lp)).num("");
@@ -427,6 +446,13 @@ pub struct GroupTotals {
     /// Σ commissions, for plans that have them (department groups).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub commission: Option<String>,
+    /// Σ draw paid, recovered and carried, for stateful plans.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub draw: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub recovered: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub carried: Option<String>,
     pub total_payout: String,
 }
 
@@ -450,6 +476,13 @@ pub struct ControlTotals {
     /// Σ commissions, for plans that have them.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub commission: Option<String>,
+    /// Σ draw paid, recovered and carried, for stateful plans.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub draw: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub recovered: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub carried: Option<String>,
     pub total_payout: String,
     pub by_department: BTreeMap<String, GroupTotals>,
     /// Payout currency → headcount, to pay now and total in it (`bonus`,
@@ -459,6 +492,7 @@ pub struct ControlTotals {
 }
 
 pub fn control_totals(lp: &LoadedPolicy, groups: &Groups) -> ControlTotals {
+    let stateful = lp.policy.is_stateful();
     let group = |t: &Totals| GroupTotals {
         headcount: t.headcount,
         to_pay_now: money(t.to_pay_now, lp),
@@ -467,6 +501,9 @@ pub fn control_totals(lp: &LoadedPolicy, groups: &Groups) -> ControlTotals {
         bonus: money(t.bonus, lp),
         project_bonus: money(t.project_bonus, lp),
         commission: (!lp.policy.commissions.is_empty()).then(|| money(t.commission, lp)),
+        draw: stateful.then(|| money(t.draw, lp)),
+        recovered: stateful.then(|| money(t.recovered, lp)),
+        carried: stateful.then(|| money(t.carried, lp)),
         total_payout: money(t.total, lp),
     };
     let all = group(&groups.company);
@@ -481,6 +518,9 @@ pub fn control_totals(lp: &LoadedPolicy, groups: &Groups) -> ControlTotals {
         bonus: all.bonus,
         project_bonus: all.project_bonus,
         commission: all.commission,
+        draw: all.draw,
+        recovered: all.recovered,
+        carried: all.carried,
         total_payout: all.total_payout,
         by_department: groups
             .departments

@@ -194,8 +194,16 @@ fn control_totals_sheet(
         ("bonus", cur, amount(&totals.bonus), true),
         ("project_bonus", cur, amount(&totals.project_bonus), true),
     ];
-    if let Some(c) = &totals.commission {
-        lines.push(("commission", cur, amount(c), true));
+    let extra = [
+        ("commission", &totals.commission),
+        ("draw", &totals.draw),
+        ("recovered", &totals.recovered),
+        ("carried", &totals.carried),
+    ];
+    for (name, v) in extra {
+        if let Some(v) = v {
+            lines.push((name, cur, amount(v), true));
+        }
     }
     lines.push(("total_payout", cur, amount(&totals.total_payout), true));
     for (c, t) in &totals.by_currency {

@@ -137,9 +137,23 @@ fn projects_and_total(s: &mut String, c: &Ctx) {
         .iter()
         .map(|c| format!(" + commission {} {}", c.id, c.amount))
         .collect();
+    let balance = match &e.balance {
+        Some(b) => {
+            let _ = writeln!(
+                s,
+                "Balance          owed before {}; draw paid {}; recovered {}; a negative period carried {}; forgiven {}; owed after {}",
+                b.owed_before, b.draw, b.recovered, b.carried, b.forgiven, b.owed_after
+            );
+            format!(
+                " + draw {} − recovered {} + carried {}",
+                b.draw, b.recovered, b.carried
+            )
+        }
+        None => String::new(),
+    };
     let _ = writeln!(
         s,
-        "Total payout     bonus {bonus}{commissions} + project bonus {} = {} {}",
+        "Total payout     bonus {bonus}{commissions}{balance} + project bonus {} = {} {}",
         e.project_bonus, e.total_payout, head.policy.currency
     );
 }
@@ -166,6 +180,8 @@ fn commissions(s: &mut String, c: &Ctx) {
         };
         let how = if x.steps.iter().any(|l| l.starts_with("deal ")) {
             "the sum of the deals, each rounded on its own"
+        } else if x.steps.iter().any(|l| l.starts_with("year to date ")) {
+            "the year to date rounded once, less what the plan year paid: see above"
         } else {
             "rounded once"
         };

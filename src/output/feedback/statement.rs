@@ -126,7 +126,18 @@ pub struct BonusInfo {
     pub project_bonus: String,
     /// One row per commission the role earns, in policy order.
     pub commissions: Vec<CommissionRow>,
+    /// Draw, recovery and a carried negative period (stateful plans), as
+    /// money; none for other plans.
+    pub balance: Option<BalanceRows>,
     pub total: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BalanceRows {
+    pub draw: String,
+    pub recovered: String,
+    pub carried: String,
+    pub owed_after: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -410,6 +421,12 @@ fn bonus_info(lp: &LoadedPolicy, run: &RunResult, r: &EmployeeResult, lang: Lang
                 amount: money(c.amount, lp),
             })
             .collect(),
+        balance: r.balance.as_ref().map(|b| BalanceRows {
+            draw: money(b.draw, lp),
+            recovered: money(b.recovered, lp),
+            carried: money(b.carried, lp),
+            owed_after: money(b.owed_after, lp),
+        }),
         total: money(r.total, lp),
     }
 }

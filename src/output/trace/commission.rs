@@ -60,6 +60,12 @@ fn one(lp: &LoadedPolicy, l: &CommissionLine) -> CommissionTrace {
             }
         }
     }
+    if let Some((year, paid)) = l.ytd {
+        steps.push(format!(
+            "year to date {} − {} already paid this plan year = {}",
+            year, paid, l.amount
+        ));
+    }
     CommissionTrace {
         id: c.id.clone(),
         on,

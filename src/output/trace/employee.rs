@@ -140,11 +140,10 @@ fn kpi_trace(c: &Ctx, r: &EmployeeResult, line: &crate::engine::KpiLine) -> KpiT
     }
 }
 
-pub(super) fn employee_record(c: &Ctx, r: &EmployeeResult) -> EmployeeRecord {
-    let lp = c.lp;
-    let e = &c.data.employees[r.employee];
+/// The review as the score used it.
+fn review_trace(c: &Ctx, r: &EmployeeResult) -> ReviewTrace {
     let period = &c.run.period;
-    let review = match &r.review {
+    match &r.review {
         ReviewUse::NotWeighed => ReviewTrace::NotWeighed,
         ReviewUse::Rated {
             rating,
@@ -165,7 +164,14 @@ pub(super) fn employee_record(c: &Ctx, r: &EmployeeResult) -> EmployeeRecord {
             review_weight: plain(*review_weight),
             factor: plain(crate::engine::blend::weight_factor(&r.review)),
         },
-    };
+    }
+}
+
+pub(super) fn employee_record(c: &Ctx, r: &EmployeeResult) -> EmployeeRecord {
+    let lp = c.lp;
+    let e = &c.data.employees[r.employee];
+    let period = &c.run.period;
+    let review = review_trace(c, r);
     let review_part = match &r.review {
         ReviewUse::Rated { contribution, .. } => *contribution,
         _ => Decimal::ZERO,
@@ -217,7 +223,23 @@ pub(super) fn employee_record(c: &Ctx, r: &EmployeeResult) -> EmployeeRecord {
             .collect(),
         project_bonus: money(r.project_bonus, lp),
         commissions: super::commission::commissions(lp, r),
+        balance: r.balance.as_ref().map(|b| balance(lp, b)),
         total_payout: money(r.total, lp),
+    }
+}
+
+/// The balance line of a stateful plan, as money.
+fn balance(
+    lp: &LoadedPolicy,
+    b: &crate::engine::balance::BalanceLine,
+) -> super::schema::BalanceTrace {
+    super::schema::BalanceTrace {
+        owed_before: money(b.owed_before, lp),
+        draw: money(b.draw, lp),
+        recovered: money(b.recovered, lp),
+        carried: money(b.carried, lp),
+        forgiven: money(b.forgiven, lp),
+        owed_after: money(b.owed_after, lp),
     }
 }
 

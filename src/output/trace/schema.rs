@@ -160,7 +160,21 @@ pub struct EmployeeRecord {
     /// Absent for plans without commissions (older traces read the same).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub commissions: Vec<CommissionTrace>,
+    /// Draw, recovery and what is owed, for plans whose runs form a chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub balance: Option<BalanceTrace>,
     pub total_payout: String,
+}
+
+/// An employee's balance in a chain of runs (money, as paid).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BalanceTrace {
+    pub owed_before: String,
+    pub draw: String,
+    pub recovered: String,
+    pub carried: String,
+    pub forgiven: String,
+    pub owed_after: String,
 }
 
 /// One commission of one employee, its arithmetic as text.
