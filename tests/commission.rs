@@ -387,3 +387,45 @@ fn payout_matrices_stepped_and_interpolated() {
         "a payout matrix is the bonus formula; remove bonus.script",
     );
 }
+
+#[test]
+fn modifiers_multiply_the_formula() {
+    let p = plan("modifiers");
+    let o = merit(&["test", "--policy", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("test result: ok. 4 passed; 0 failed"),
+        "{}",
+        stdout(&o)
+    );
+    let o = merit(&["check", "--policy", p.to_str().unwrap()]);
+    assert!(
+        !stderr(&o).contains("has no weight in any role"),
+        "{}",
+        stderr(&o)
+    );
+    check_plan_fails(
+        "modifiers",
+        "C: \"0.5\" }",
+        "}",
+        "modifier 2: band C has no factor (list every band)",
+    );
+    check_plan_fails(
+        "modifiers",
+        "        - { rating: 3, factor: 1 }\n",
+        "",
+        "modifier 3: rating 3 of the review scale has no factor",
+    );
+    check_plan_fails(
+        "modifiers",
+        "    - band: { A: \"1.2\", B: 1, C: \"0.5\" }",
+        "    - band: { A: \"1.2\", B: 1, C: \"-0.5\" }",
+        "modifier 2: a factor must not be negative",
+    );
+    check_plan_fails(
+        "modifiers",
+        "weights: { sales: 100, profit: 0 }",
+        "weights: { sales: 100 }",
+        "modifier 1: role 'rep' does not list KPI 'profit' in its weights",
+    );
+}

@@ -21,6 +21,7 @@ pub mod inputs;
 pub mod kpi;
 mod kpi_eval;
 pub mod matrix;
+mod modifier;
 mod payout;
 pub mod pool;
 mod quarters;
@@ -98,6 +99,8 @@ pub struct EmployeeResult {
     pub gate_reduced: Option<GateReduction>,
     /// Set when a payout matrix gave the formula.
     pub matrix: Option<MatrixUse>,
+    /// The modifiers' factors (what chose each, factor), in policy order.
+    pub modifiers: Vec<(String, Decimal)>,
     /// Set when a bonus pool scaled the bonus.
     pub pool: Option<PoolUse>,
     pub projects: Vec<(String, Decimal)>,

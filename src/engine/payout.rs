@@ -89,6 +89,9 @@ fn employee_bonus(
             formula.approx()
         )));
     }
+    let (formula, modifiers) =
+        super::modifier::apply(policy, data, period, &r, &kpis, formula).map_err(&fail)?;
+    r.modifiers = modifiers;
     let formula = reduced(formula, gate, &mut r);
     bonus::finish(policy, &formula, &target_bonus, &mut r, period).ok_or_else(|| {
         fail(format!(
@@ -179,6 +182,7 @@ fn started(
         gate_failed: s.gate.map(|g| g.why),
         gate_reduced: None,
         matrix: None,
+        modifiers: Vec::new(),
         pool: None,
         projects,
         project_bonus,

@@ -204,9 +204,22 @@ fn id_of(on: &CommissionBase) -> Option<&str> {
     }
 }
 
-/// Whether a commission reads KPI `id` (paid on it, or its target as quota).
+/// Whether a commission (paid on it, or its target as quota), the payout
+/// matrix or a modifier reads KPI `id`.
 pub(super) fn reads_kpi(p: &Policy, id: &str) -> bool {
-    p.commissions
+    let matrix = p
+        .bonus
+        .matrix
+        .as_ref()
+        .is_some_and(|m| m.rows.kpi == id || m.columns.kpi == id);
+    let modifier = p
+        .bonus
+        .modifiers
         .iter()
-        .any(|c| id_of(&c.on) == Some(id) || matches!(&c.quota, Some(Quota::Kpi(q)) if q == id))
+        .any(|m| m.kpi.as_ref().is_some_and(|k| k.id == id));
+    let commission = p
+        .commissions
+        .iter()
+        .any(|c| id_of(&c.on) == Some(id) || matches!(&c.quota, Some(Quota::Kpi(q)) if q == id));
+    matrix || modifier || commission
 }

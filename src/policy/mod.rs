@@ -9,6 +9,7 @@ pub mod feedback;
 pub mod locate;
 pub mod matrix;
 pub mod model;
+pub mod modifier;
 pub mod payrun;
 pub mod plan;
 pub mod state;
@@ -22,6 +23,7 @@ pub use feedback::{
 };
 pub use matrix::{Axis, Matrix, MatrixMode};
 pub use model::*;
+pub use modifier::Modifier;
 pub use plan::*;
 pub use state::{Draw, YearEnd};
 pub use targets::*;

@@ -526,6 +526,9 @@ pub struct Bonus {
     pub pool: Option<Pool>,
     /// A payout matrix over two KPIs' achievements, as the formula.
     pub matrix: Option<super::matrix::Matrix>,
+    /// Factors the formula is multiplied by (band, review, KPI curve).
+    #[serde(default)]
+    pub modifiers: Vec<super::modifier::Modifier>,
     /// Whether approved rows of the `projects` table are paid.
     #[serde(default = "yes")]
     pub project_bonuses: bool,

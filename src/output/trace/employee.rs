@@ -243,8 +243,24 @@ fn balance(
     }
 }
 
+/// The modifiers' factors, when the policy has any.
+fn modifiers_note(r: &EmployeeResult) -> Option<String> {
+    let each: Vec<String> = r
+        .modifiers
+        .iter()
+        .map(|(why, f)| format!("{why} × {}", f.normalize()))
+        .collect();
+    (!each.is_empty()).then(|| {
+        format!(
+            "Modifiers        {} (the formula is multiplied by each, before gates and cap)",
+            each.join(", ")
+        )
+    })
+}
+
 fn notes(lp: &LoadedPolicy, r: &crate::engine::EmployeeResult) -> Vec<String> {
     let mut out = Vec::new();
+    out.extend(modifiers_note(r));
     if let (Some(u), Some(m)) = (&r.matrix, &lp.policy.bonus.matrix) {
         let cell = match u.cell {
             Some((i, j)) => format!("row {}, column {}", i + 1, j + 1),

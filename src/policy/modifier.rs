@@ -1,0 +1,115 @@
+//! `bonus.modifiers` — multiplicative factors on the bonus formula: by
+//! rating band, by the manager's rating (the review as a modifier, not
+//! blended into the score), or by a KPI's achievement through a curve of
+//! points (docs/policy.md, Modifiers).
+
+use super::curve::Points;
+use super::locate::Seg;
+use super::model::Policy;
+use super::validate::Ctx;
+use crate::decimal::Dec;
+use crate::error::Diagnostics;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// One factor; exactly one of `band`, `review`, `kpi`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Modifier {
+    /// Factor per rating band code, every band listed.
+    pub band: Option<BTreeMap<String, Dec>>,
+    /// Factor per manager rating, every rating of the review scale listed.
+    pub review: Option<Vec<ReviewFactor>>,
+    /// Factor from a KPI's achievement through a curve of points
+    /// (`score` is the factor).
+    pub kpi: Option<KpiFactor>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewFactor {
+    pub rating: Dec,
+    pub factor: Dec,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KpiFactor {
+    /// The KPI whose achievement gives the factor.
+    pub id: String,
+    /// `{ achievement, score }` points, `score` being the factor; `below`
+    /// the factor below the first point (default 0).
+    #[serde(flatten)]
+    pub curve: Points,
+}
+
+pub(super) fn check(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
+    use Seg::*;
+    for (i, m) in p.bonus.modifiers.iter().enumerate() {
+        let at = [Key("bonus"), Key("modifiers"), Index(i)];
+        let mut err = |m: String| diags.push(ctx.error(&at, format!("modifier {}: {m}", i + 1)));
+        match (&m.band, &m.review, &m.kpi) {
+            (Some(b), None, None) => {
+                for band in &p.rating_bands {
+                    if !b.contains_key(&band.band) {
+                        err(format!(
+                            "band {} has no factor (list every band)",
+                            band.band
+                        ));
+                    }
+                }
+                for k in b
+                    .keys()
+                    .filter(|k| !p.rating_bands.iter().any(|x| &x.band == *k))
+                {
+                    err(format!("'{k}' is not a rating band"));
+                }
+            }
+            (None, Some(r), None) => match &p.review {
+                None => err("the policy has no review scale".into()),
+                Some(scale) => {
+                    for s in &scale.scale {
+                        if !r.iter().any(|f| f.rating.0 == s.rating.0) {
+                            err(format!(
+                                "rating {} of the review scale has no factor",
+                                s.rating
+                            ));
+                        }
+                    }
+                }
+            },
+            (None, None, Some(k)) => {
+                if !p.kpis.iter().any(|x| x.id == k.id) {
+                    let h = super::hint(&k.id, p.kpis.iter().map(|x| x.id.as_str()));
+                    err(format!("KPI '{}' is not defined{h}", k.id));
+                }
+                for (name, role) in &p.roles {
+                    if role.weights_script.is_none() && !role.weights.contains_key(&k.id) {
+                        err(format!("role '{name}' does not list KPI '{}' in its weights, so it is not evaluated for its people (add it with weight 0)", k.id));
+                    }
+                }
+                if k.curve.points.len() < 2 {
+                    err("a KPI modifier needs at least two points".into());
+                }
+            }
+            _ => err("a modifier takes exactly one of: band, review, kpi".into()),
+        }
+        let points = m
+            .kpi
+            .iter()
+            .flat_map(|k| k.curve.points.iter().map(|p| &p.score));
+        let negative = m
+            .band
+            .iter()
+            .flat_map(|b| b.values())
+            .chain(m.review.iter().flatten().map(|f| &f.factor))
+            .chain(points);
+        if negative.into_iter().any(|v| v.0.is_sign_negative()) {
+            diags.push(ctx.error(
+                &at,
+                format!("modifier {}: a factor must not be negative", i + 1),
+            ));
+        }
+    }
+}
