@@ -429,3 +429,33 @@ fn modifiers_multiply_the_formula() {
         "modifier 1: role 'rep' does not list KPI 'profit' in its weights",
     );
 }
+
+#[test]
+fn qualifiers_and_money_limits() {
+    let p = plan("qualifiers");
+    let o = merit(&["test", "--policy", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("test result: ok. 5 passed; 0 failed"),
+        "{}",
+        stdout(&o)
+    );
+    check_plan_fails(
+        "qualifiers",
+        "min_band: B",
+        "min_band: X",
+        "min_band 'X' is not a rating band",
+    );
+    check_plan_fails(
+        "qualifiers",
+        "min_amount: \"300\"",
+        "min_amount: \"3000\"",
+        "min_amount is above max_amount",
+    );
+    check_plan_fails(
+        "qualifiers",
+        "max_amount: \"1100\"",
+        "max_amount: \"1100.005\"",
+        "max_amount is money: not negative, at most 2 decimals",
+    );
+}

@@ -348,7 +348,11 @@ pub fn finish(
             r.cap = cap;
             let capped = cap.map_or(*f, |c| (*f).min(c));
             r.capped = capped != *f;
-            r.bonus = round_fixed(capped, rounding.money_places, rounding.mode);
+            r.bonus = match (policy.bonus.min_amount, policy.bonus.max_amount) {
+                (None, None) => round_fixed(capped, rounding.money_places, rounding.mode),
+                _ => limits(policy, Exact::from(capped))
+                    .round(rounding.money_places, rounding.mode)?,
+            };
             return Some(());
         }
     }
@@ -362,8 +366,23 @@ pub fn finish(
     let capped = cap.map_or(formula.clone(), |c| formula.clone().min(c));
     r.capped = capped != formula;
     let prorated = capped * num / Exact::from(den);
-    r.bonus = prorated.round(rounding.money_places, rounding.mode)?;
+    r.bonus = limits(policy, prorated).round(rounding.money_places, rounding.mode)?;
     Some(())
+}
+
+/// `min_amount` raises a bonus above zero, `max_amount` lowers one, after
+/// cap and proration (docs/policy.md, Qualifiers and money limits).
+fn limits(policy: &Policy, v: Exact) -> Exact {
+    let mut v = v;
+    if let Some(lo) = policy.bonus.min_amount {
+        if !v.is_zero() && !v.is_negative() {
+            v = v.max(Exact::from(lo.0));
+        }
+    }
+    if let Some(hi) = policy.bonus.max_amount {
+        v = v.min(Exact::from(hi.0));
+    }
+    v
 }
 
 /// Approved project bonuses of the period (rows whose period — a month,

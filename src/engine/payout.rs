@@ -57,6 +57,11 @@ fn employee_bonus(
     let script_path = &lp.scripts.bonus.path;
     let e = &data.employees[s.employee];
     let target_bonus = bonus::target_bonus_exact(e, period);
+    let mut s = s;
+    if let Some(why) = unqualified(policy, e, period, &s.band) {
+        // A missed qualifier shuts the bonus like a full gate.
+        s.gate = Some(Shut { why, pay: None });
+    }
     let gate = s.gate.clone();
     let (mut r, kpis) = started(policy, data, e, period, &target_bonus, s)?;
     let formula = if matches!(&gate, Some(g) if g.pay.is_none()) {
@@ -130,6 +135,22 @@ fn matrix_formula(
         percent: pct.approx(),
     };
     Ok((formula, used))
+}
+
+/// Why the employee does not qualify for a bonus, if they do not.
+fn unqualified(policy: &Policy, e: &Employee, period: &Period, band: &str) -> Option<String> {
+    let q = &policy.bonus.qualifiers;
+    let tenure = super::inputs::tenure_months(e, period);
+    if let Some(min) = q.min_tenure_months.filter(|m| tenure < i64::from(*m)) {
+        return Some(format!("qualifier: tenure {tenure} months, below {min}"));
+    }
+    let rank = |b: &str| policy.rating_bands.iter().position(|x| x.band == b);
+    match (q.min_band.as_deref(), rank(band)) {
+        (Some(min), Some(r)) if rank(min).is_some_and(|m| r > m) => {
+            Some(format!("qualifier: band {band}, below {min}"))
+        }
+        _ => None,
+    }
 }
 
 /// The formula kept in part behind shut partial gates, exact, and recorded.

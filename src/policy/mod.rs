@@ -4,6 +4,7 @@
 //! curves are increasing, scripts compile).
 
 mod check_plan;
+pub mod currency;
 pub mod curve;
 pub mod feedback;
 pub mod locate;
@@ -18,6 +19,7 @@ pub mod targets;
 mod validate;
 pub mod weight;
 
+pub use currency::{CurrencyConversion, FxRateRule};
 pub use feedback::{
     AwardKind, CompiledFeedback, Condition, Feedback, RecognitionRule, SuggestedAction,
 };

@@ -64,7 +64,7 @@ pub struct Policy {
     /// Forced distribution: at most a share of a group in a band.
     pub calibration: Option<Calibration>,
     /// Paying employees whose `currency` differs from the policy's.
-    pub currency_conversion: Option<CurrencyConversion>,
+    pub currency_conversion: Option<super::currency::CurrencyConversion>,
     /// Non-material incentives awarded by rules (docs/policy.md).
     #[serde(default)]
     pub recognition: Vec<super::feedback::RecognitionRule>,
@@ -81,24 +81,6 @@ pub struct Policy {
     /// The plan's run ledger, relative to the policy folder, so every run
     /// of the plan checks and records in one place (`--ledger` overrides).
     pub ledger: Option<String>,
-}
-
-/// Employees paid in another currency: their base salary is converted to
-/// the policy currency with the `fx_rates` table, everything is computed in
-/// the policy currency, and the payout is converted back for payroll.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CurrencyConversion {
-    /// `period_end`: the rate of the period's last month; `period_average`:
-    /// the mean of the period's monthly rates (every month needed).
-    pub rate: FxRateRule,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum FxRateRule {
-    PeriodEnd,
-    PeriodAverage,
 }
 
 /// Long-term evaluation.
@@ -529,6 +511,11 @@ pub struct Bonus {
     /// Factors the formula is multiplied by (band, review, KPI curve).
     #[serde(default)]
     pub modifiers: Vec<super::modifier::Modifier>,
+    /// Who qualifies for a bonus at all, and money limits of the bonus.
+    #[serde(default)]
+    pub qualifiers: super::modifier::Qualifiers,
+    pub min_amount: Option<Dec>,
+    pub max_amount: Option<Dec>,
     /// Whether approved rows of the `projects` table are paid.
     #[serde(default = "yes")]
     pub project_bonuses: bool,

@@ -44,8 +44,51 @@ pub struct KpiFactor {
     pub curve: Points,
 }
 
+/// Conditions for any bonus: an employee who misses one gets none.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Qualifiers {
+    /// Whole months from hire to the period's end, at least.
+    pub min_tenure_months: Option<u32>,
+    /// The band (after calibration) must be this one or a better one.
+    pub min_band: Option<String>,
+}
+
+/// Qualifiers name a band that exists; the money limits are money.
+fn check_limits(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
+    use Seg::*;
+    let b = &p.bonus;
+    if let Some(band) = &b.qualifiers.min_band {
+        if !p.rating_bands.iter().any(|x| &x.band == band) {
+            let h = super::hint(band, p.rating_bands.iter().map(|x| x.band.as_str()));
+            diags.push(ctx.error(
+                &[Key("bonus"), Key("qualifiers"), Key("min_band")],
+                format!("min_band '{band}' is not a rating band{h}"),
+            ));
+        }
+    }
+    let places = p.rounding.money_places;
+    for (key, v) in [("min_amount", b.min_amount), ("max_amount", b.max_amount)] {
+        if v.is_some_and(|v| v.0.is_sign_negative() || v.0.normalize().scale() > places) {
+            diags.push(ctx.error(
+                &[Key("bonus"), Key(key)],
+                format!("{key} is money: not negative, at most {places} decimals"),
+            ));
+        }
+    }
+    if let (Some(lo), Some(hi)) = (b.min_amount, b.max_amount) {
+        if lo.0 > hi.0 {
+            diags.push(ctx.error(
+                &[Key("bonus"), Key("min_amount")],
+                "min_amount is above max_amount",
+            ));
+        }
+    }
+}
+
 pub(super) fn check(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
     use Seg::*;
+    check_limits(ctx, p, diags);
     for (i, m) in p.bonus.modifiers.iter().enumerate() {
         let at = [Key("bonus"), Key("modifiers"), Index(i)];
         let mut err = |m: String| diags.push(ctx.error(&at, format!("modifier {}: {m}", i + 1)));
