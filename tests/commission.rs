@@ -459,3 +459,27 @@ fn qualifiers_and_money_limits() {
         "max_amount is money: not negative, at most 2 decimals",
     );
 }
+
+#[test]
+fn a_pool_funded_by_profit_above_a_hurdle() {
+    let p = plan("pool-funded");
+    let o = merit(&["test", "--policy", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("test result: ok. 4 passed; 0 failed"),
+        "{}",
+        stdout(&o)
+    );
+    check_plan_fails(
+        "pool-funded",
+        "share: \"0.05\"",
+        "share: \"5\"",
+        "pool funding: share is more than 0 and at most 1",
+    );
+    check_plan_fails(
+        "pool-funded",
+        "funding: { kpi: net_profit,",
+        "funding: { kpi: sales,",
+        "pool funding: KPI 'sales' is not of the pool's scope (company)",
+    );
+}

@@ -247,7 +247,7 @@ pub fn compute_after(
     commission::stage(lp, data, period, &mut employees, &ytd)?;
     payout::check_sums(lp, &employees)?;
     if let Some(pool) = &policy.bonus.pool {
-        pool::apply(policy, pool, data, period, &mut employees)?;
+        pool::apply(policy, pool, data, period, &aggs, &mut employees)?;
         // A pool scaling up pays budgets, whose sum may not fit.
         payout::check_sums(lp, &employees)?;
     }

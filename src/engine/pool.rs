@@ -54,6 +54,40 @@ pub fn allocate(ids: &[&str], amounts: &[Decimal], budget: Decimal, places: u32)
         .collect()
 }
 
+/// A funded pool's budget: share × (the KPI's actual for `subject` − the
+/// hurdle), not below 0, at most the cap, cut down to the cent.
+fn funded(
+    policy: &crate::policy::Policy,
+    f: &crate::policy::modifier::Funding,
+    data: &Data,
+    aggs: &crate::data::metrics::Aggs,
+    subject: &str,
+) -> std::result::Result<Decimal, String> {
+    let r = &policy.rounding;
+    let k = policy
+        .kpis
+        .iter()
+        .find(|k| k.id == f.kpi)
+        .ok_or("unknown funding KPI")?;
+    let ix = data.subjects.get(subject);
+    let actual = super::kpi::actual(&k.aggregate, |m| aggs.get(ix, m), r.actual_places, r.mode)
+        .map_err(|_| {
+            format!(
+                "the pool of '{subject}' is funded by KPI '{}', which has no value for it",
+                f.kpi
+            )
+        })?;
+    let above = (crate::exact::Exact::from(actual) - crate::exact::Exact::from(f.above.0))
+        .max(crate::exact::Exact::zero());
+    let mut budget = above * f.share.0;
+    if let Some(cap) = f.cap {
+        budget = budget.min(crate::exact::Exact::from(cap.0));
+    }
+    budget
+        .round(r.money_places, crate::decimal::RoundingMode::Down)
+        .ok_or_else(|| format!("the pool of '{subject}' is too large for a decimal"))
+}
+
 /// Scales each pool's bonuses to its budget (`bonus.pool`), after cap,
 /// proration and rounding; records how each bonus changed.
 pub fn apply(
@@ -61,6 +95,7 @@ pub fn apply(
     pool: &crate::policy::Pool,
     data: &Data,
     period: &Period,
+    aggs: &crate::data::metrics::Aggs,
     employees: &mut [EmployeeResult],
 ) -> Result<()> {
     let mut groups: std::collections::BTreeMap<String, Vec<usize>> =
@@ -77,12 +112,20 @@ pub fn apply(
     let mut diags = Diagnostics::default();
     let budgets_file = data.file_path("budgets");
     for (subject, idx) in groups {
-        let Some(&budget) = data.budgets.get(&(subject.clone(), period.label.clone())) else {
-            diags.push(Diagnostic::error(
-                &budgets_file,
-                format!("no bonus pool budget for '{subject}' in {period}"),
-            ));
-            continue;
+        let budget = match &pool.funding {
+            Some(f) => funded(policy, f, data, aggs, &subject),
+            None => data
+                .budgets
+                .get(&(subject.clone(), period.label.clone()))
+                .copied()
+                .ok_or_else(|| format!("no bonus pool budget for '{subject}' in {period}")),
+        };
+        let budget = match budget {
+            Ok(b) => b,
+            Err(m) => {
+                diags.push(Diagnostic::error(&budgets_file, m));
+                continue;
+            }
         };
         let amounts: Vec<Decimal> = idx.iter().map(|&i| employees[i].bonus).collect();
         let requested: Decimal = amounts.iter().sum();

@@ -221,5 +221,11 @@ pub(super) fn reads_kpi(p: &Policy, id: &str) -> bool {
         .commissions
         .iter()
         .any(|c| id_of(&c.on) == Some(id) || matches!(&c.quota, Some(Quota::Kpi(q)) if q == id));
-    matrix || modifier || commission
+    let pool = p
+        .bonus
+        .pool
+        .as_ref()
+        .and_then(|x| x.funding.as_ref())
+        .is_some_and(|f| f.kpi == id);
+    matrix || modifier || commission || pool
 }

@@ -539,6 +539,8 @@ pub struct Pool {
     /// `both`: always pay exactly the budget.
     #[serde(default)]
     pub scale: PoolScale,
+    /// The budget from the pool's own results instead of the budgets table.
+    pub funding: Option<super::modifier::Funding>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -44,6 +44,60 @@ pub struct KpiFactor {
     pub curve: Points,
 }
 
+/// A pool funded by a formula: `share` × (the KPI's actual for the pool's
+/// subject − `above`), not below 0, at most `cap`, cut down to the cent.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Funding {
+    /// A KPI of the pool's scope (`company` or `department`).
+    pub kpi: String,
+    /// The part of the amount above the hurdle that funds the pool.
+    pub share: Dec,
+    /// The hurdle (default 0).
+    #[serde(default)]
+    pub above: Dec,
+    /// The most the pool may be.
+    pub cap: Option<Dec>,
+}
+
+/// The funding KPI exists with the pool's scope; share in (0, 1].
+fn check_funding(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
+    use Seg::*;
+    let Some(pool) = &p.bonus.pool else { return };
+    let Some(f) = &pool.funding else { return };
+    let at = [Key("bonus"), Key("pool"), Key("funding")];
+    match p.kpis.iter().find(|k| k.id == f.kpi) {
+        None => {
+            let h = super::hint(&f.kpi, p.kpis.iter().map(|k| k.id.as_str()));
+            diags.push(ctx.error(
+                &at,
+                format!("pool funding: KPI '{}' is not defined{h}", f.kpi),
+            ));
+        }
+        Some(k) if k.scope != pool.scope => diags.push(
+            ctx.error(
+                &at,
+                format!(
+                    "pool funding: KPI '{}' is not of the pool's scope ({:?})",
+                    f.kpi, pool.scope
+                )
+                .to_lowercase()
+                .replace("pool funding: kpi", "pool funding: KPI"),
+            ),
+        ),
+        Some(_) => {}
+    }
+    if f.share.0 <= rust_decimal::Decimal::ZERO || f.share.0 > rust_decimal::Decimal::ONE {
+        diags.push(ctx.error(
+            &at,
+            "pool funding: share is more than 0 and at most 1 (0.05 is 5 %)",
+        ));
+    }
+    if f.cap.is_some_and(|c| c.0.is_sign_negative()) || f.above.0.is_sign_negative() {
+        diags.push(ctx.error(&at, "pool funding: above and cap must not be negative"));
+    }
+}
+
 /// Conditions for any bonus: an employee who misses one gets none.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -89,6 +143,7 @@ fn check_limits(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
 pub(super) fn check(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
     use Seg::*;
     check_limits(ctx, p, diags);
+    check_funding(ctx, p, diags);
     for (i, m) in p.bonus.modifiers.iter().enumerate() {
         let at = [Key("bonus"), Key("modifiers"), Index(i)];
         let mut err = |m: String| diags.push(ctx.error(&at, format!("modifier {}: {m}", i + 1)));
