@@ -19,6 +19,8 @@ fn every_hand_worked_case_passes() {
         ("commission-half-even", 5),
         ("commission-published", 4),
         ("points", 8),
+        ("proration", 4),
+        ("proration-months", 4),
     ] {
         let p = plan(name);
         let o = merit(&["test", "--policy", p.to_str().unwrap()]);

@@ -17,6 +17,36 @@ use rhai::{Dynamic, Map, Scope};
 use rust_decimal::Decimal;
 
 /// Days the employee is employed inside the period.
+/// (weekdays employed, weekdays in the period), Monday to Friday.
+fn weekdays(e: &Employee, period: &Period) -> (Decimal, Decimal) {
+    use chrono::Datelike;
+    let weekday = |d: &chrono::NaiveDate| d.weekday().num_days_from_monday() < 5;
+    let days = period
+        .start()
+        .iter_days()
+        .take_while(|d| *d <= period.end());
+    let (mut worked, mut all) = (0i64, 0i64);
+    for d in days.filter(weekday) {
+        all += 1;
+        if d >= e.hire_date && e.termination_date.is_none_or(|t| d <= t) {
+            worked += 1;
+        }
+    }
+    (Decimal::from(worked), Decimal::from(all.max(1)))
+}
+
+/// (calendar months employed on every day, months in the period).
+fn months_employed(e: &Employee, period: &Period) -> (Decimal, Decimal) {
+    let whole = period
+        .months()
+        .filter(|m| {
+            let (first, last) = (m.first_day(), m.last_day());
+            e.hire_date <= first && e.termination_date.is_none_or(|t| t >= last)
+        })
+        .count();
+    (Decimal::from(whole), Decimal::from(period.len))
+}
+
 pub fn days_employed(e: &Employee, period: &Period) -> i64 {
     let start = e.hire_date.max(period.start());
     let end = e
@@ -333,10 +363,13 @@ pub fn finish(
     target_bonus: &Num,
     r: &mut EmployeeResult,
     period: &Period,
+    e: &Employee,
 ) -> Option<()> {
     r.formula_bonus = formula.approx();
     let (num, den) = match policy.bonus.proration {
         Proration::Days => (Decimal::from(r.days_employed), Decimal::from(period.days())),
+        Proration::Weekdays => weekdays(e, period),
+        Proration::Months => months_employed(e, period),
         Proration::None => (Decimal::ONE, Decimal::ONE),
     };
     r.proration = (num, den);

@@ -98,7 +98,7 @@ fn employee_bonus(
         super::modifier::apply(policy, data, period, &r, &kpis, formula).map_err(&fail)?;
     r.modifiers = modifiers;
     let formula = reduced(formula, gate, &mut r);
-    bonus::finish(policy, &formula, &target_bonus, &mut r, period).ok_or_else(|| {
+    bonus::finish(policy, &formula, &target_bonus, &mut r, period, e).ok_or_else(|| {
         fail(format!(
             "the bonus {} is too large for a decimal",
             formula.approx()

@@ -582,6 +582,10 @@ pub enum Proration {
     /// bonus × days employed in the period ÷ days in the period.
     #[default]
     Days,
+    /// bonus × weekdays (Monday to Friday) employed ÷ weekdays in the period.
+    Weekdays,
+    /// bonus × calendar months employed on every day ÷ months in the period.
+    Months,
     /// No proration.
     None,
 }

@@ -99,6 +99,18 @@ fn proration(c: &Ctx) -> String {
             b.prorated,
             at(&head.bonus.proration.at)
         ),
+        "weekdays" => format!(
+            "{} × {num} weekdays employed ÷ {den} weekdays in the period = {} ({})",
+            b.after_cap,
+            b.prorated,
+            at(&head.bonus.proration.at)
+        ),
+        "months" => format!(
+            "{} × {num} whole months employed ÷ {den} months in the period = {} ({})",
+            b.after_cap,
+            b.prorated,
+            at(&head.bonus.proration.at)
+        ),
         _ => format!("none ({})", at(&head.bonus.proration.at)),
     }
 }

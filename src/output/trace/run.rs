@@ -274,6 +274,8 @@ fn bonus_def(p: &Policy, l: &Lines) -> BonusDef {
         proration: sourced(
             match b.proration {
                 Proration::Days => "days",
+                Proration::Weekdays => "weekdays",
+                Proration::Months => "months",
                 Proration::None => "none",
             },
             l.at(&[Key("bonus"), Key("proration")]),
