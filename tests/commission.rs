@@ -21,6 +21,7 @@ fn every_hand_worked_case_passes() {
         ("points", 8),
         ("proration", 4),
         ("proration-months", 4),
+        ("fte", 2),
     ] {
         let p = plan(name);
         let o = merit(&["test", "--policy", p.to_str().unwrap()]);
@@ -483,5 +484,41 @@ fn a_pool_funded_by_profit_above_a_hurdle() {
         "funding: { kpi: net_profit,",
         "funding: { kpi: sales,",
         "pool funding: KPI 'sales' is not of the pool's scope (company)",
+    );
+}
+
+#[test]
+fn an_fte_outside_0_to_1_stops_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("employees.csv"), "employee_id,name,department,role,base_salary,target_bonus_pct,hire_date,fte\nR,R,d,rep,120000,10,2020-01-01,1.5\n").unwrap();
+    std::fs::write(
+        d.join("metrics.csv"),
+        "subject_id,month,metric,value\nR,2026-03,sales,100\n",
+    )
+    .unwrap();
+    let o = merit(&[
+        "run",
+        "--policy",
+        plan("fte").to_str().unwrap(),
+        "--data",
+        d.to_str().unwrap(),
+        "--period",
+        "2026-Q1",
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("employee R: the FTE input 'fte' must be more than 0 and at most 1"),
+        "{}",
+        stderr(&o)
+    );
+    check_plan_fails(
+        "fte",
+        "  fte: fte",
+        "  fte: ftee",
+        "fte: 'ftee' is not a number input (did you mean 'fte'?)",
     );
 }

@@ -17,6 +17,12 @@ use rhai::{Dynamic, Map, Scope};
 use rust_decimal::Decimal;
 
 /// Days the employee is employed inside the period.
+/// The employee's FTE from the policy's `bonus.fte` input.
+pub fn fte(policy: &Policy, e: &Employee, name: &str) -> Option<Decimal> {
+    e.input(policy, name)
+        .and_then(crate::data::InputValue::number)
+}
+
 /// (weekdays employed, weekdays in the period), Monday to Friday.
 fn weekdays(e: &Employee, period: &Period) -> (Decimal, Decimal) {
     use chrono::Datelike;
@@ -371,6 +377,11 @@ pub fn finish(
         Proration::Weekdays => weekdays(e, period),
         Proration::Months => months_employed(e, period),
         Proration::None => (Decimal::ONE, Decimal::ONE),
+    };
+    // FTE multiplies the proration factor (checked 0 < FTE ≤ 1 by the caller).
+    let num = match policy.bonus.fte.as_ref() {
+        Some(name) => num * fte(policy, e, name).unwrap_or(Decimal::ONE),
+        None => num,
     };
     r.proration = (num, den);
     let rounding = &policy.rounding;

@@ -58,6 +58,16 @@ fn employee_bonus(
     let e = &data.employees[s.employee];
     let target_bonus = bonus::target_bonus_exact(e, period);
     let mut s = s;
+    if let Some(name) = &policy.bonus.fte {
+        let v = bonus::fte(policy, e, name);
+        if !v.is_some_and(|v| v > Decimal::ZERO && v <= Decimal::ONE) {
+            let m = format!(
+                "employee {}: the FTE input '{name}' must be more than 0 and at most 1",
+                e.id
+            );
+            return Err(Diagnostic::error(lp.yaml_path(), m));
+        }
+    }
     if let Some(why) = unqualified(policy, e, period, &s.band) {
         // A missed qualifier shuts the bonus like a full gate.
         s.gate = Some(Shut { why, pay: None });

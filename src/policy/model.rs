@@ -516,6 +516,8 @@ pub struct Bonus {
     pub qualifiers: super::modifier::Qualifiers,
     pub min_amount: Option<Dec>,
     pub max_amount: Option<Dec>,
+    /// A number input (0 < FTE ≤ 1) the bonus is also multiplied by.
+    pub fte: Option<String>,
     /// Whether approved rows of the `projects` table are paid.
     #[serde(default = "yes")]
     pub project_bonuses: bool,

@@ -121,6 +121,15 @@ fn check_limits(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
             ));
         }
     }
+    if let Some(name) = &b.fte {
+        if !p.inputs.get(name).is_some_and(|i| i.kind.is_number()) {
+            let h = super::hint(name, p.inputs.keys().map(String::as_str));
+            diags.push(ctx.error(
+                &[Key("bonus"), Key("fte")],
+                format!("fte: '{name}' is not a number input{h}"),
+            ));
+        }
+    }
     let places = p.rounding.money_places;
     for (key, v) in [("min_amount", b.min_amount), ("max_amount", b.max_amount)] {
         if v.is_some_and(|v| v.0.is_sign_negative() || v.0.normalize().scale() > places) {
