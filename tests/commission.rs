@@ -522,3 +522,108 @@ fn an_fte_outside_0_to_1_stops_the_run() {
         "fte: 'ftee' is not a number input (did you mean 'fte'?)",
     );
 }
+
+#[test]
+fn modifiers_are_checked_and_skipped_behind_a_shut_bonus() {
+    check_plan_fails(
+        "modifiers",
+        "          - { achievement: \"1.2\", score: \"1.5\" }\n",
+        "          - { achievement: \"1.2\", score: \"1.5\" }\n        below: \"-5\"\n",
+        "modifier 1: a factor must not be negative",
+    );
+    check_plan_fails(
+        "modifiers",
+        "          - { achievement: 1, score: 1 }\n",
+        "          - { achievement: \"0.7\", score: 1 }\n",
+        "modifier 1: points are in order of achievement",
+    );
+    // A new hire without a rating and below the tenure qualifier: the
+    // review modifier is not looked up, the bonus is 0 with the reason.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("policy");
+    common::copy_dir(&plan("modifiers"), &p);
+    common::edit(
+        &p.join("policy.yaml"),
+        "  missing: fail",
+        "  missing: renormalize",
+    );
+    common::edit(
+        &p.join("policy.yaml"),
+        "bonus:\n",
+        "bonus:\n  qualifiers: { min_tenure_months: 3 }\n",
+    );
+    let d = dir.path().join("data");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("employees.csv"), "employee_id,name,department,role,base_salary,target_bonus_pct,hire_date\nN,N,d,rep,120000,10,2026-03-02\n").unwrap();
+    std::fs::write(
+        d.join("metrics.csv"),
+        "subject_id,month,metric,value\nN,2026-03,sales,100\ncompany,2026-03,profit,1000\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = merit(&[
+        "run",
+        "--policy",
+        p.to_str().unwrap(),
+        "--data",
+        d.to_str().unwrap(),
+        "--period",
+        "2026-03",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let payouts = std::fs::read_to_string(out.join("payouts.csv")).unwrap();
+    assert!(
+        payouts.contains("N,N,d,rep,2026-03,100.00,B,0.00,"),
+        "{payouts}"
+    );
+    let o = merit(&["explain", "--run", out.to_str().unwrap(), "--employee", "N"]);
+    assert!(
+        stdout(&o).contains("qualifier: tenure 0 months, below 3"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn extreme_point_scores_are_errors_not_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("policy");
+    common::copy_dir(&plan("points"), &p);
+    common::edit(
+        &p.join("policy.yaml"),
+        "        - { achievement: \"1.25\", score: 150 }\n",
+        "        - { achievement: \"1.25\", score: \"-79228162514264337593543950335\" }\n",
+    );
+    common::edit(
+        &p.join("policy.yaml"),
+        "        - { achievement: 2, score: 200 }\n",
+        "        - { achievement: 2, score: \"79228162514264337593543950335\" }\n",
+    );
+    let d = dir.path().join("data");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("employees.csv"), "employee_id,name,department,role,base_salary,target_bonus_pct,hire_date\nR,R,d,rep,120000,10,2020-01-01\n").unwrap();
+    std::fs::write(
+        d.join("metrics.csv"),
+        "subject_id,month,metric,value\nR,2026-03,sales,15000\n",
+    )
+    .unwrap();
+    let o = merit(&[
+        "run",
+        "--policy",
+        p.to_str().unwrap(),
+        "--data",
+        d.to_str().unwrap(),
+        "--period",
+        "2026-03",
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    assert!(
+        matches!(o.status.code(), Some(0 | 2)),
+        "{:?} {}",
+        o.status,
+        stderr(&o)
+    );
+}

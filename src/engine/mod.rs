@@ -135,6 +135,8 @@ pub struct MatrixUse {
     pub cell: Option<(usize, usize)>,
     /// The payout percent of the target bonus.
     pub percent: Decimal,
+    /// The matrix's formula (target bonus × percent), before any modifier.
+    pub formula: Decimal,
 }
 
 /// How a pool changed one bonus.

@@ -58,18 +58,14 @@ fn employee_bonus(
     let e = &data.employees[s.employee];
     let target_bonus = bonus::target_bonus_exact(e, period);
     let mut s = s;
-    if let Some(name) = &policy.bonus.fte {
-        let v = bonus::fte(policy, e, name);
-        if !v.is_some_and(|v| v > Decimal::ZERO && v <= Decimal::ONE) {
-            let m = format!(
-                "employee {}: the FTE input '{name}' must be more than 0 and at most 1",
-                e.id
-            );
-            return Err(Diagnostic::error(lp.yaml_path(), m));
-        }
-    }
+    check_fte(lp, e)?;
     if let Some(why) = unqualified(policy, e, period, &s.band) {
-        // A missed qualifier shuts the bonus like a full gate.
+        // A missed qualifier shuts the bonus like a full gate; a gate
+        // already shut stays recorded with it.
+        let why = match s.gate.take() {
+            Some(g) => format!("{}; {why}", g.why),
+            None => why,
+        };
         s.gate = Some(Shut { why, pay: None });
     }
     let gate = s.gate.clone();
@@ -104,8 +100,13 @@ fn employee_bonus(
             formula.approx()
         )));
     }
-    let (formula, modifiers) =
-        super::modifier::apply(policy, data, period, &r, &kpis, formula).map_err(&fail)?;
+    // Behind a full gate or a missed qualifier the bonus is 0 whatever the
+    // factors: they are not looked up (a new hire has no rating yet).
+    let shut = matches!(&gate, Some(g) if g.pay.is_none());
+    let (formula, modifiers) = match shut {
+        true => (formula, Vec::new()),
+        false => super::modifier::apply(policy, data, period, &r, &kpis, formula).map_err(&fail)?,
+    };
     r.modifiers = modifiers;
     let formula = reduced(formula, gate, &mut r);
     bonus::finish(policy, &formula, &target_bonus, &mut r, period, e).ok_or_else(|| {
@@ -143,8 +144,25 @@ fn matrix_formula(
         column: ca,
         cell,
         percent: pct.approx(),
+        formula: formula.approx(),
     };
     Ok((formula, used))
+}
+
+/// The FTE input, when the policy prorates by it, is in (0, 1].
+fn check_fte(lp: &LoadedPolicy, e: &Employee) -> std::result::Result<(), Diagnostic> {
+    let policy = &lp.policy;
+    if let Some(name) = &policy.bonus.fte {
+        let v = bonus::fte(policy, e, name);
+        if !v.is_some_and(|v| v > Decimal::ZERO && v <= Decimal::ONE) {
+            let m = format!(
+                "employee {}: the FTE input '{name}' must be more than 0 and at most 1",
+                e.id
+            );
+            return Err(Diagnostic::error(lp.yaml_path(), m));
+        }
+    }
+    Ok(())
 }
 
 /// Why the employee does not qualify for a bonus, if they do not.
@@ -152,7 +170,8 @@ fn unqualified(policy: &Policy, e: &Employee, period: &Period, band: &str) -> Op
     let q = &policy.bonus.qualifiers;
     let tenure = super::inputs::tenure_months(e, period);
     if let Some(min) = q.min_tenure_months.filter(|m| tenure < i64::from(*m)) {
-        return Some(format!("qualifier: tenure {tenure} months, below {min}"));
+        let months = crate::error::counted(tenure.max(0) as usize, "month", "months");
+        return Some(format!("qualifier: tenure {months}, below {min}"));
     }
     let rank = |b: &str| policy.rating_bands.iter().position(|x| x.band == b);
     match (q.min_band.as_deref(), rank(band)) {

@@ -123,7 +123,12 @@ pub fn apply(
         let budget = match budget {
             Ok(b) => b,
             Err(m) => {
-                diags.push(Diagnostic::error(&budgets_file, m));
+                // A funded pool reads the metrics, not the budgets table.
+                let file = match pool.funding {
+                    Some(_) => data.file_path("metrics"),
+                    None => budgets_file.clone(),
+                };
+                diags.push(Diagnostic::error(file, m));
                 continue;
             }
         };

@@ -193,7 +193,12 @@ fn prorated(
     }
     let e = &data.employees[r.employee];
     let p = &run.period;
-    let mut detail = format!("employed {days} of {of} days");
+    let unit = match lp.policy.bonus.proration {
+        crate::policy::Proration::Weekdays => "weekdays",
+        crate::policy::Proration::Months => "whole months",
+        _ => "days",
+    };
+    let mut detail = format!("employed {days} of {of} {unit}");
     if e.hire_date > p.start() {
         detail += &format!("; hired {}", e.hire_date);
     }

@@ -43,7 +43,10 @@ pub fn at(p: &Points, a: Decimal) -> (crate::exact::Num, Result<usize, bool>) {
     let (x0, y0) = (pts[i].achievement.0, pts[i].score.0);
     let (x1, y1) = (pts[i + 1].achievement.0, pts[i + 1].score.0);
     // i is the last point ≤ a, so x1 > a ≥ x0: no division by zero.
-    let rise = Num::mul_div(a - x0, y1 - y0, x1 - x0).exact();
+    // Exact: scores of opposite sign at any size must not overflow.
+    use crate::exact::Exact;
+    let rise = (Exact::from(a) - Exact::from(x0)) * (Exact::from(y1) - Exact::from(y0))
+        / (Exact::from(x1) - Exact::from(x0));
     (
         Num::Exact(rise + crate::exact::Exact::from(y0)).simplified(),
         Ok(i),

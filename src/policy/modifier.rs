@@ -149,6 +149,44 @@ fn check_limits(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
     }
 }
 
+/// Problems of a KPI modifier: the KPI, its roles and its points.
+fn kpi_problems(p: &Policy, k: &KpiFactor) -> Vec<String> {
+    let mut out = Vec::new();
+    if !p.kpis.iter().any(|x| x.id == k.id) {
+        let h = super::hint(&k.id, p.kpis.iter().map(|x| x.id.as_str()));
+        out.push(format!("KPI '{}' is not defined{h}", k.id));
+    }
+    for (name, role) in &p.roles {
+        if role.weights_script.is_none() && !role.weights.contains_key(&k.id) {
+            out.push(format!("role '{name}' does not list KPI '{}' in its weights, so it is not evaluated for its people (add it with weight 0)", k.id));
+        }
+    }
+    if k.curve.points.len() < 2 {
+        out.push("a KPI modifier needs at least two points".into());
+    }
+    // Order, jumps and bounds as for a scoring curve of points.
+    let bad = k
+        .curve
+        .points
+        .windows(2)
+        .any(|w| w[1].achievement.0 < w[0].achievement.0)
+        || k.curve
+            .points
+            .windows(3)
+            .any(|w| w[0].achievement.0 == w[2].achievement.0)
+        || k.curve
+            .points
+            .first()
+            .is_some_and(|p| p.achievement.0.is_sign_negative());
+    if bad {
+        out.push(
+            "points are in order of achievement, not below 0, at most two at one achievement"
+                .into(),
+        );
+    }
+    out
+}
+
 pub(super) fn check(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
     use Seg::*;
     check_limits(ctx, p, diags);
@@ -173,6 +211,9 @@ pub(super) fn check(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
                     err(format!("'{k}' is not a rating band"));
                 }
             }
+            (None, Some(_), None) | (None, None, Some(_)) if p.evaluation.year_from_quarters.is_some() => {
+                err("review and KPI modifiers are not supported with evaluation.year_from_quarters (a year has quarter ratings and quarter achievements); use band".into())
+            }
             (None, Some(r), None) => match &p.review {
                 None => err("the policy has no review scale".into()),
                 Some(scale) => {
@@ -186,26 +227,16 @@ pub(super) fn check(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
                     }
                 }
             },
-            (None, None, Some(k)) => {
-                if !p.kpis.iter().any(|x| x.id == k.id) {
-                    let h = super::hint(&k.id, p.kpis.iter().map(|x| x.id.as_str()));
-                    err(format!("KPI '{}' is not defined{h}", k.id));
-                }
-                for (name, role) in &p.roles {
-                    if role.weights_script.is_none() && !role.weights.contains_key(&k.id) {
-                        err(format!("role '{name}' does not list KPI '{}' in its weights, so it is not evaluated for its people (add it with weight 0)", k.id));
-                    }
-                }
-                if k.curve.points.len() < 2 {
-                    err("a KPI modifier needs at least two points".into());
-                }
-            }
+            (None, None, Some(k)) => kpi_problems(p, k).into_iter().for_each(&mut err),
             _ => err("a modifier takes exactly one of: band, review, kpi".into()),
         }
-        let points = m
-            .kpi
-            .iter()
-            .flat_map(|k| k.curve.points.iter().map(|p| &p.score));
+        let points = m.kpi.iter().flat_map(|k| {
+            k.curve
+                .points
+                .iter()
+                .map(|p| &p.score)
+                .chain([&k.curve.below])
+        });
         let negative = m
             .band
             .iter()

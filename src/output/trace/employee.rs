@@ -208,7 +208,16 @@ pub(super) fn employee_record(c: &Ctx, r: &EmployeeResult) -> EmployeeRecord {
             after_cap: after_cap.to_string(),
             days_employed: r.days_employed,
             proration: [plain(num), plain(den)],
-            prorated: (after_cap * num / den).to_string(),
+            // As before in decimals; exact where the product would overflow.
+            prorated: after_cap
+                .checked_mul(num)
+                .and_then(|x| x.checked_div(den))
+                .unwrap_or_else(|| {
+                    (crate::exact::Exact::from(after_cap) * num
+                        / crate::exact::Exact::from(den.max(Decimal::ONE)))
+                    .approx()
+                })
+                .to_string(),
             bonus: money(r.pool.as_ref().map_or(r.bonus, |p| p.before), lp),
             notes: notes(lp, r),
             paid_bonus: money(r.bonus, lp),
@@ -275,7 +284,7 @@ fn notes(lp: &LoadedPolicy, r: &crate::engine::EmployeeResult) -> Vec<String> {
             m.mode,
             u.percent.normalize(),
             r.target_bonus.normalize(),
-            r.gate_reduced.as_ref().map_or(r.formula_bonus, |g| g.before).normalize()
+            u.formula.normalize()
         ).replace("(Stepped)", "(stepped)").replace("(Interpolated)", "(interpolated)"));
     }
     match (&r.gate_failed, &r.gate_reduced) {
