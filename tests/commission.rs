@@ -627,3 +627,38 @@ fn extreme_point_scores_are_errors_not_panics() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_money_limit_is_shown_in_explain() {
+    // Hired 2025-12-01, left 2026-03-05: 1000 × 5 ÷ 31 = 161.29… → raised to 300.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("employees.csv"), "employee_id,name,department,role,base_salary,target_bonus_pct,hire_date,termination_date\nR,R,d,rep,120000,10,2025-12-01,2026-03-05\n").unwrap();
+    std::fs::write(
+        d.join("metrics.csv"),
+        "subject_id,month,metric,value\nR,2026-03,sales,100\ncompany,2026-03,profit,1000\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("ratings.csv"),
+        "employee_id,period,rating\nR,2026-03,3\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = merit(&[
+        "run",
+        "--policy",
+        plan("qualifiers").to_str().unwrap(),
+        "--data",
+        d.to_str().unwrap(),
+        "--period",
+        "2026-03",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = merit(&["explain", "--run", out.to_str().unwrap(), "--employee", "R"]);
+    let text = stdout(&o);
+    assert!(text.contains("Limit            min_amount: the prorated bonus 161.29032258064516129032258065 becomes 300"), "{text}");
+}

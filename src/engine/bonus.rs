@@ -394,7 +394,7 @@ pub fn finish(
             r.capped = capped != *f;
             r.bonus = match (policy.bonus.min_amount, policy.bonus.max_amount) {
                 (None, None) => round_fixed(capped, rounding.money_places, rounding.mode),
-                _ => limits(policy, Exact::from(capped))
+                _ => limits(policy, Exact::from(capped), r)
                     .round(rounding.money_places, rounding.mode)?,
             };
             return Some(());
@@ -410,13 +410,15 @@ pub fn finish(
     let capped = cap.map_or(formula.clone(), |c| formula.clone().min(c));
     r.capped = capped != formula;
     let prorated = capped * num / Exact::from(den);
-    r.bonus = limits(policy, prorated).round(rounding.money_places, rounding.mode)?;
+    r.bonus = limits(policy, prorated, r).round(rounding.money_places, rounding.mode)?;
     Some(())
 }
 
 /// `min_amount` raises a bonus above zero, `max_amount` lowers one, after
-/// cap and proration (docs/policy.md, Qualifiers and money limits).
-fn limits(policy: &Policy, v: Exact) -> Exact {
+/// cap and proration (docs/policy.md, Qualifiers and money limits); a
+/// change is recorded as (before, the limit).
+fn limits(policy: &Policy, v: Exact, r: &mut EmployeeResult) -> Exact {
+    let before = v.clone();
     let mut v = v;
     if let Some(lo) = policy.bonus.min_amount {
         if !v.is_zero() && !v.is_negative() {
@@ -425,6 +427,9 @@ fn limits(policy: &Policy, v: Exact) -> Exact {
     }
     if let Some(hi) = policy.bonus.max_amount {
         v = v.min(Exact::from(hi.0));
+    }
+    if v != before {
+        r.limited = Some((before.approx(), v.approx()));
     }
     v
 }

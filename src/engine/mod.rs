@@ -101,6 +101,8 @@ pub struct EmployeeResult {
     pub matrix: Option<MatrixUse>,
     /// The modifiers' factors (what chose each, factor), in policy order.
     pub modifiers: Vec<(String, Decimal)>,
+    /// When `min_amount` or `max_amount` changed the bonus: (before, after).
+    pub limited: Option<(Decimal, Decimal)>,
     /// Set when a bonus pool scaled the bonus.
     pub pool: Option<PoolUse>,
     pub projects: Vec<(String, Decimal)>,

@@ -233,6 +233,7 @@ fn started(
         gate_reduced: None,
         matrix: None,
         modifiers: Vec::new(),
+        limited: None,
         pool: None,
         projects,
         project_bonus,

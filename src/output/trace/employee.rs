@@ -252,6 +252,21 @@ fn balance(
     }
 }
 
+/// The money limit that changed the bonus, if one did.
+fn limit_note(r: &EmployeeResult) -> Option<String> {
+    let (before, after) = r.limited?;
+    let rule = if after > before {
+        "min_amount"
+    } else {
+        "max_amount"
+    };
+    Some(format!(
+        "Limit            {rule}: the prorated bonus {} becomes {}",
+        before.normalize(),
+        after.normalize()
+    ))
+}
+
 /// The modifiers' factors, when the policy has any.
 fn modifiers_note(r: &EmployeeResult) -> Option<String> {
     let each: Vec<String> = r
@@ -270,6 +285,7 @@ fn modifiers_note(r: &EmployeeResult) -> Option<String> {
 fn notes(lp: &LoadedPolicy, r: &crate::engine::EmployeeResult) -> Vec<String> {
     let mut out = Vec::new();
     out.extend(modifiers_note(r));
+    out.extend(limit_note(r));
     if let (Some(u), Some(m)) = (&r.matrix, &lp.policy.bonus.matrix) {
         let cell = match u.cell {
             Some((i, j)) => format!("row {}, column {}", i + 1, j + 1),
