@@ -265,11 +265,11 @@ fn pay_lines(r: &RecordedRun) -> Result<Vec<PayLine>> {
                     _ => num(col)?,
                 };
                 if pay == Pay::Commission && stateful {
-                    // One net line: commission + draw − recovered + carried.
-                    v = v
-                        .checked_add(num("draw")?)
-                        .and_then(|x| x.checked_sub(num("recovered").ok()?))
-                        .and_then(|x| x.checked_add(num("carried").ok()?))
+                    // One net line: what the total pays beyond the bonus
+                    // and projects (commission + draw − recovered + carried).
+                    v = num("total_payout")?
+                        .checked_sub(num("bonus")?)
+                        .and_then(|x| x.checked_sub(num("project_bonus").ok()?))
                         .ok_or_else(|| {
                             Error::Usage(
                                 "payouts.csv: the commission line does not fit a decimal".into(),

@@ -116,18 +116,7 @@ impl Data {
 }
 
 /// The employees table's columns: the required ones, then the optional.
-pub const EMPLOYEE_COLUMNS: [&str; 10] = [
-    "employee_id",
-    "name",
-    "department",
-    "role",
-    "base_salary",
-    "target_bonus_pct",
-    "hire_date",
-    "termination_date",
-    "manager_id",
-    "currency",
-];
+pub use crate::policy::EMPLOYEE_COLUMNS;
 pub const EMPLOYEES: (&[&str], &[&str]) = EMPLOYEE_COLUMNS.split_at(7);
 pub const METRICS: (&[&str], &[&str]) = (&["subject_id", "month", "metric", "value"], &[]);
 pub const TARGETS: (&[&str], &[&str]) = (&["subject_id", "period", "kpi", "target"], &[]);

@@ -6,7 +6,7 @@ use super::EmployeeResult;
 use crate::data::{Data, InputValue};
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::period::Period;
-use crate::policy::{LoadedPolicy, YearEnd};
+use crate::policy::LoadedPolicy;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -50,7 +50,7 @@ pub(super) fn stage(
     employees: &mut [EmployeeResult],
 ) -> Result<()> {
     let policy = &lp.policy;
-    let last_of_year = policy.plan_year(period).map(|y| y.2).unwrap_or(false);
+    let forgive = policy.forgives_after(period);
     let mut diags = Diagnostics::default();
     for er in employees.iter_mut() {
         let e = &data.employees[er.employee];
@@ -74,7 +74,7 @@ pub(super) fn stage(
             draw,
             (policy.recovery_share(), policy.rounding.money_places),
         );
-        if last_of_year && policy.year_end == YearEnd::Forgive {
+        if forgive {
             b.forgiven = b.owed_after;
             b.owed_after = Decimal::ZERO;
         }

@@ -74,13 +74,13 @@ pub fn review(
 /// one division by (100 − review weight), never as a cut factor. `None`
 /// when the rounded score does not fit a decimal.
 pub fn final_score<'a>(
-    kpis: impl Iterator<Item = (Decimal, &'a Num)>,
+    kpis: impl Iterator<Item = (Decimal, &'a Num)> + Clone,
     review: &ReviewUse,
     policy: &Policy,
 ) -> Option<Decimal> {
-    let kpis: Vec<(Decimal, &Num)> = kpis.collect();
-    if kpis.iter().any(|(_, w)| matches!(w, Num::Exact(_))) {
-        return final_score_exact(&kpis, review, policy);
+    // Walked twice rather than collected: this runs once per employee.
+    if kpis.clone().any(|(_, w)| matches!(w, Num::Exact(_))) {
+        return final_score_exact(kpis, review, policy);
     }
     // Checked: a scoring script may return any number.
     let mut sum = Decimal::ZERO;
@@ -103,12 +103,12 @@ pub fn final_score<'a>(
 
 /// [`final_score`] with a weight that is a fraction (`100/3`): the same
 /// sum as one exact fraction, rounded once.
-fn final_score_exact(
-    kpis: &[(Decimal, &Num)],
+fn final_score_exact<'a>(
+    kpis: impl Iterator<Item = (Decimal, &'a Num)>,
     review: &ReviewUse,
     policy: &Policy,
 ) -> Option<Decimal> {
-    let mut sum: Exact = kpis.iter().map(|(s, w)| w.exact() * *s).sum();
+    let mut sum: Exact = kpis.map(|(s, w)| w.exact() * s).sum();
     let den = match review {
         ReviewUse::Rated { score, weight, .. } => {
             sum = sum + Exact::from(*score) * *weight;

@@ -39,10 +39,11 @@ pub struct CommissionLine {
 
 /// The plan year so far: its first day and what each employee was paid
 /// for each year-to-date commission (employee → commission id → amount).
-#[derive(Debug, Clone, Default)]
-pub struct Ytd {
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ytd<'a> {
     pub start: Option<chrono::NaiveDate>,
-    pub paid: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Decimal>>,
+    /// The previous run's rows when it was of the same plan year.
+    pub paid: Option<&'a std::collections::BTreeMap<String, super::balance::CarriedRow>>,
 }
 
 /// The part of the amount inside one step of the rate table.
@@ -73,7 +74,7 @@ pub(super) fn stage(
     data: &Data,
     period: &Period,
     employees: &mut [EmployeeResult],
-    ytd: &Ytd,
+    ytd: &Ytd<'_>,
 ) -> Result<()> {
     if lp.policy.commissions.is_empty() {
         return Ok(());
@@ -95,7 +96,7 @@ pub(super) fn stage(
 fn of_employee(
     lp: &LoadedPolicy,
     data: &Data,
-    window: (&Period, &Ytd),
+    window: (&Period, &Ytd<'_>),
     er: &mut EmployeeResult,
 ) -> std::result::Result<(), Diagnostic> {
     let e = &data.employees[er.employee];
@@ -124,7 +125,7 @@ fn of_employee(
 fn line(
     lp: &LoadedPolicy,
     data: &Data,
-    (period, ytd): (&Period, &Ytd),
+    (period, ytd): (&Period, &Ytd<'_>),
     er: &EmployeeResult,
     e: &Employee,
     index: usize,
@@ -197,10 +198,10 @@ fn line(
 }
 
 /// What the plan year paid the employee for a year-to-date commission.
-fn paid_before(ytd: &Ytd, employee: &str, commission: &str) -> Decimal {
+fn paid_before(ytd: &Ytd<'_>, employee: &str, commission: &str) -> Decimal {
     ytd.paid
-        .get(employee)
-        .and_then(|m| m.get(commission))
+        .and_then(|rows| rows.get(employee))
+        .and_then(|r| r.paid_ytd.get(commission))
         .copied()
         .unwrap_or_default()
 }

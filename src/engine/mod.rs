@@ -174,6 +174,22 @@ impl RunResult {
     }
 }
 
+/// The achievement of KPI `id` among an employee's lines, over the last
+/// period evaluated (a year's last quarter): what the bonus formula's
+/// constructs (matrix, modifiers) read.
+pub(crate) fn last_achievement(
+    policy: &crate::policy::Policy,
+    kpis: &[KpiLine],
+    id: &str,
+) -> Option<Decimal> {
+    let k = policy.kpis.iter().position(|k| k.id == id)?;
+    let last = kpis.last()?.period;
+    kpis.iter()
+        .rev()
+        .find(|l| l.kpi == k && l.period == last)
+        .map(|l| l.achievement)
+}
+
 fn collect<T>(results: Vec<Result<T, Diagnostic>>, diags: &mut Diagnostics) -> Vec<T> {
     // `filter_map` over the vector's own iterator reuses its memory: a
     // million results are not held twice.
@@ -191,11 +207,11 @@ pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<Ru
 
 /// The year-to-date state a period starts from: the plan year's first day
 /// and what it paid, empty when the carried balances are of another year.
-fn ytd_of(
+fn ytd_of<'a>(
     lp: &LoadedPolicy,
     period: &Period,
-    carried: &balance::Carried,
-) -> Result<commission::Ytd> {
+    carried: &'a balance::Carried,
+) -> Result<commission::Ytd<'a>> {
     if !lp.policy.is_stateful() {
         return Ok(commission::Ytd::default());
     }
@@ -203,17 +219,9 @@ fn ytd_of(
         .policy
         .plan_year(period)
         .map_err(|m| Error::one(Diagnostic::error(lp.yaml_path(), m)))?;
-    let paid = match carried.plan_year == Some(start) {
-        true => carried
-            .rows
-            .iter()
-            .map(|(k, r)| (k.clone(), r.paid_ytd.clone()))
-            .collect(),
-        false => Default::default(),
-    };
     Ok(commission::Ytd {
         start: Some(start),
-        paid,
+        paid: (carried.plan_year == Some(start)).then_some(&carried.rows),
     })
 }
 

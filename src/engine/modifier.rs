@@ -60,19 +60,12 @@ fn factor(
     let Some(k) = &m.kpi else {
         return Err("a modifier takes one of: band, review, kpi".into());
     };
-    let idx = policy.kpis.iter().position(|x| x.id == k.id);
-    let last = kpis.last().map(|l| l.period);
-    let a = kpis
-        .iter()
-        .rev()
-        .find(|l| Some(l.kpi) == idx && Some(l.period) == last)
-        .map(|l| l.achievement)
-        .ok_or_else(|| {
-            format!(
-                "a modifier reads KPI '{}', which is not evaluated for this employee",
-                k.id
-            )
-        })?;
+    let a = super::last_achievement(policy, kpis, &k.id).ok_or_else(|| {
+        format!(
+            "a modifier reads KPI '{}', which is not evaluated for this employee",
+            k.id
+        )
+    })?;
     let (f, _) = crate::policy::curve::at(&k.curve, a);
     Ok((format!("{} achievement {a}", k.id), f.exact()))
 }

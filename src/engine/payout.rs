@@ -127,14 +127,8 @@ fn matrix_formula(
     target_bonus: &Num,
     kpis: &[KpiLine],
 ) -> std::result::Result<(Num, super::MatrixUse), String> {
-    let last = kpis.last().map(|l| l.period);
     let achievement = |id: &str| {
-        let k = policy.kpis.iter().position(|k| k.id == id);
-        kpis.iter()
-            .rev()
-            .find(|l| Some(l.kpi) == k && Some(l.period) == last)
-            .map(|l| l.achievement)
-            .ok_or_else(|| format!("the payout matrix reads KPI '{id}', which is not evaluated for this employee (list it in the role's weights, weight 0 is allowed)"))
+        super::last_achievement(policy, kpis, id).ok_or_else(|| format!("the payout matrix reads KPI '{id}', which is not evaluated for this employee (list it in the role's weights, weight 0 is allowed)"))
     };
     let (ra, ca) = (achievement(&m.rows.kpi)?, achievement(&m.columns.kpi)?);
     let (pct, cell) = super::matrix::percent(m, ra, ca);
@@ -168,6 +162,9 @@ fn check_fte(lp: &LoadedPolicy, e: &Employee) -> std::result::Result<(), Diagnos
 /// Why the employee does not qualify for a bonus, if they do not.
 fn unqualified(policy: &Policy, e: &Employee, period: &Period, band: &str) -> Option<String> {
     let q = &policy.bonus.qualifiers;
+    if q.min_tenure_months.is_none() && q.min_band.is_none() {
+        return None;
+    }
     let tenure = super::inputs::tenure_months(e, period);
     if let Some(min) = q.min_tenure_months.filter(|m| tenure < i64::from(*m)) {
         let months = crate::error::counted(tenure.max(0) as usize, "month", "months");

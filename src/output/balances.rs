@@ -37,12 +37,13 @@ pub fn after(
     run: &RunResult,
     before: &Carried,
 ) -> (String, BTreeMap<String, (CarriedRow, Decimal)>) {
-    let (start, _, last) =
-        lp.policy
-            .plan_year(&run.period)
-            .unwrap_or((run.period.start(), false, false));
+    // The engine checked the period lies in one plan year.
+    let start = lp
+        .policy
+        .plan_year(&run.period)
+        .map_or(run.period.start(), |y| y.0);
     let same_year = before.plan_year == Some(start);
-    let forgive = last && lp.policy.year_end == crate::policy::YearEnd::Forgive;
+    let forgive = lp.policy.forgives_after(&run.period);
     let mut rows = BTreeMap::new();
     for (id, r) in &before.rows {
         let (owed, forgiven) = if forgive {

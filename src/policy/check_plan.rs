@@ -13,9 +13,9 @@ use crate::error::Diagnostics;
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 
-/// Names an input may not take: the employees table's own columns and the
-/// keys `employee.*` already has in scripts.
-const RESERVED: [&str; 15] = [
+/// The employees table's own columns (the data stage's contract: required
+/// first, then optional), here so that inputs can be checked against them.
+pub const EMPLOYEE_COLUMNS: [&str; 10] = [
     "employee_id",
     "name",
     "department",
@@ -26,6 +26,11 @@ const RESERVED: [&str; 15] = [
     "termination_date",
     "manager_id",
     "currency",
+];
+
+/// Keys `employee.*` has in scripts besides the table's columns; an input
+/// may take none of these names nor a column's.
+const SCRIPT_KEYS: [&str; 5] = [
     "id",
     "target_bonus",
     "days_employed",
@@ -39,7 +44,7 @@ pub(super) fn inputs(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
         let at = [Key("inputs"), Key(id)];
         if !is_identifier(id) || id.starts_with('_') {
             diags.push(ctx.error(&at, format!("input '{id}' must be lower-case letters, digits and _, starting with a letter (it is a column name and employee.{id} in scripts)")));
-        } else if RESERVED.contains(&id.as_str()) {
+        } else if EMPLOYEE_COLUMNS.contains(&id.as_str()) || SCRIPT_KEYS.contains(&id.as_str()) {
             diags.push(ctx.error(&at, format!("input '{id}' is already a column of the employees table or a key of employee.*; choose another name")));
         }
     }
@@ -151,13 +156,8 @@ fn shape(p: &Policy, c: &Commission) -> Vec<(&'static [&'static str], String)> {
         _ => None,
     };
     for kpi in id_of(&c.on).into_iter().chain(quota_kpi) {
-        for (name, role) in &p.roles {
-            if c.applies_to(name)
-                && role.weights_script.is_none()
-                && !role.weights.contains_key(kpi)
-            {
-                out.push((&["on"], format!("role '{name}' earns it but does not list KPI '{kpi}' in its weights, so the KPI is not evaluated for its people (add it with weight 0)")));
-            }
+        for name in roles_without(p, kpi, |r| c.applies_to(r)) {
+            out.push((&["on"], format!("role '{name}' earns it but does not list KPI '{kpi}' in its weights, so the KPI is not evaluated for its people (add it with weight 0)")));
         }
     }
     match (c.rates.basis, &c.quota) {
@@ -228,4 +228,19 @@ pub(super) fn reads_kpi(p: &Policy, id: &str) -> bool {
         .and_then(|x| x.funding.as_ref())
         .is_some_and(|f| f.kpi == id);
     matrix || modifier || commission || pool
+}
+
+/// The roles (among those `earns` keeps) with fixed weights that do not
+/// list KPI `id`: its people would not have it evaluated.
+pub(super) fn roles_without<'a>(
+    p: &'a Policy,
+    id: &'a str,
+    earns: impl Fn(&str) -> bool + 'a,
+) -> impl Iterator<Item = &'a str> + 'a {
+    p.roles
+        .iter()
+        .filter(move |(name, role)| {
+            earns(name) && role.weights_script.is_none() && !role.weights.contains_key(id)
+        })
+        .map(|(name, _)| name.as_str())
 }

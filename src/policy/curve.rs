@@ -91,6 +91,17 @@ pub(super) fn check(ctx: &Ctx, name: &str, p: &Points, diags: &mut Diagnostics) 
     }
 }
 
+/// Whether points are out of order, below 0 or three at one achievement
+/// (the rules [`check`] reports one by one).
+pub(super) fn misplaced(points: &[super::model::CurvePoint]) -> bool {
+    let a = |i: usize| points[i].achievement.0;
+    (1..points.len()).any(|i| a(i) < a(i - 1))
+        || (2..points.len()).any(|i| a(i) == a(i - 2))
+        || points
+            .first()
+            .is_some_and(|p| p.achievement.0.is_sign_negative())
+}
+
 /// Half-open `[from, to)` steps: the first from 0, each `to` the next
 /// `from`, bounds increasing, only the last open-ended. `at` locates the
 /// steps list; `what` names the table in messages.

@@ -63,10 +63,8 @@ pub(super) fn check(ctx: &Ctx, p: &Policy, m: &Matrix, diags: &mut Diagnostics) 
                 format!("matrix {key}: KPI '{}' is not defined{h}", axis.kpi),
             ));
         }
-        for (name, role) in &p.roles {
-            if role.weights_script.is_none() && !role.weights.contains_key(&axis.kpi) {
-                diags.push(ctx.error(&at(key), format!("matrix {key}: role '{name}' does not list KPI '{}' in its weights, so it is not evaluated for its people (add it with weight 0)", axis.kpi)));
-            }
+        for name in super::check_plan::roles_without(p, &axis.kpi, |_| true) {
+            diags.push(ctx.error(&at(key), format!("matrix {key}: role '{name}' does not list KPI '{}' in its weights, so it is not evaluated for its people (add it with weight 0)", axis.kpi)));
         }
         if axis.bounds.is_empty() || axis.bounds.windows(2).any(|w| w[1].0 <= w[0].0) {
             diags.push(ctx.error(

@@ -4,6 +4,7 @@
 //! curves are increasing, scripts compile).
 
 mod check_plan;
+pub use check_plan::EMPLOYEE_COLUMNS;
 pub mod currency;
 pub mod curve;
 pub mod feedback;

@@ -156,29 +156,14 @@ fn kpi_problems(p: &Policy, k: &KpiFactor) -> Vec<String> {
         let h = super::hint(&k.id, p.kpis.iter().map(|x| x.id.as_str()));
         out.push(format!("KPI '{}' is not defined{h}", k.id));
     }
-    for (name, role) in &p.roles {
-        if role.weights_script.is_none() && !role.weights.contains_key(&k.id) {
-            out.push(format!("role '{name}' does not list KPI '{}' in its weights, so it is not evaluated for its people (add it with weight 0)", k.id));
-        }
+    for name in super::check_plan::roles_without(p, &k.id, |_| true) {
+        out.push(format!("role '{name}' does not list KPI '{}' in its weights, so it is not evaluated for its people (add it with weight 0)", k.id));
     }
     if k.curve.points.len() < 2 {
         out.push("a KPI modifier needs at least two points".into());
     }
     // Order, jumps and bounds as for a scoring curve of points.
-    let bad = k
-        .curve
-        .points
-        .windows(2)
-        .any(|w| w[1].achievement.0 < w[0].achievement.0)
-        || k.curve
-            .points
-            .windows(3)
-            .any(|w| w[0].achievement.0 == w[2].achievement.0)
-        || k.curve
-            .points
-            .first()
-            .is_some_and(|p| p.achievement.0.is_sign_negative());
-    if bad {
+    if super::curve::misplaced(&k.curve.points) {
         out.push(
             "points are in order of achievement, not below 0, at most two at one achievement"
                 .into(),

@@ -95,6 +95,12 @@ impl Policy {
         Ok((start, s == start, last))
     }
 
+    /// Whether what is owed is written off at the end of `period` (the
+    /// plan year's last period with `year_end: forgive`).
+    pub fn forgives_after(&self, period: &Period) -> bool {
+        self.year_end == YearEnd::Forgive && self.plan_year(period).is_ok_and(|y| y.2)
+    }
+
     /// At most this percent of a period's pay recovers what is owed.
     pub fn recovery_share(&self) -> Decimal {
         self.recovery_percent.map_or(Decimal::ONE_HUNDRED, |d| d.0)

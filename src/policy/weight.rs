@@ -107,20 +107,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fractions_are_exact_and_decimals_stay_decimals() {
-        let third = Weight::parse("100/3").unwrap();
+    fn fractions_are_exact_and_decimals_stay_decimals() -> Result<(), String> {
+        let third = Weight::parse("100/3")?;
         assert!(matches!(third.value, Num::Exact(_)));
         let sum = third.value.exact() + third.value.exact() + third.value.exact();
         assert_eq!(sum, Exact::from(100));
-        assert_eq!(
-            Weight::parse("50/2").unwrap().value,
-            Num::Dec(Decimal::from(25))
-        );
-        assert_eq!(
-            Weight::parse("12.5").unwrap().value,
-            Num::Dec(Decimal::new(125, 1))
-        );
+        assert_eq!(Weight::parse("50/2")?.value, Num::Dec(Decimal::from(25)));
+        assert_eq!(Weight::parse("12.5")?.value, Num::Dec(Decimal::new(125, 1)));
         assert!(Weight::parse("1/0").is_err());
         assert!(Weight::parse("a/3").is_err());
+        Ok(())
     }
 }
