@@ -8,11 +8,13 @@ use crate::period::Period;
 use crate::policy::LoadedPolicy;
 use std::path::Path;
 
+/// (name, bytes) as read, archived in `archive/after/`.
+type Files = Vec<(&'static str, Vec<u8>)>;
+
 /// The previous run's balances and the files they came from.
 pub struct After {
     pub carried: Carried,
-    /// (name, bytes) as read, archived in `archive/after/`.
-    pub files: Vec<(&'static str, Vec<u8>)>,
+    pub files: Files,
 }
 
 /// Reads `--after` (verified unless `checked`: replay verified the
@@ -34,7 +36,7 @@ pub fn read(
             let (start, first, _) = policy.plan_year(period).map_err(Error::Usage)?;
             if !first {
                 return Err(Error::Usage(format!(
-                    "plan '{}' carries balances from period to period (a year-to-date commission or a draw): name the run of the period before {period} with --after (the plan year started {start})",
+                    "plan '{}' carries balances from period to period (a year-to-date commission, a draw or clawbacks): name the run of the period before {period} with --after (the plan year started {start})",
                     policy.id
                 )));
             }
@@ -43,7 +45,7 @@ pub fn read(
     };
     if !policy.is_stateful() {
         return Err(Error::Usage(format!(
-            "plan '{}' carries nothing between periods; --after is for plans with a year-to-date commission or a draw",
+            "plan '{}' carries nothing between periods; --after is for plans with a year-to-date commission, a draw or clawbacks",
             policy.id
         )));
     }
@@ -69,16 +71,7 @@ pub fn read(
     if let Some(l) = ledger {
         check_latest(l, dir)?;
     }
-    let read = |name: &str| {
-        super::runfolder::read_regular(&dir.join(name)).ok_or_else(|| {
-            Error::Usage(format!("--after: cannot read {}", dir.join(name).display()))
-        })
-    };
-    let files = vec![
-        ("manifest.json", read("manifest.json")?),
-        ("balances.csv", read("balances.csv")?),
-    ];
-    let carried = crate::output::balances::read(dir, policy.rounding.money_places)?;
+    let (files, carried) = read_files(dir, policy)?;
     let (start, _, _) = policy.plan_year(period).map_err(Error::Usage)?;
     if carried.plan_year == Some(start) {
         // A year-to-date commission cannot start in the middle of a year:
@@ -96,6 +89,30 @@ pub fn read(
         }
     }
     Ok(Some(After { carried, files }))
+}
+
+/// The previous run's files as read (archived with the run) and what they
+/// carry: its manifest, balances and, when it has one, deal ledger.
+fn read_files(dir: &Path, policy: &crate::policy::Policy) -> Result<(Files, Carried)> {
+    let read = |name: &str| {
+        super::runfolder::read_regular(&dir.join(name)).ok_or_else(|| {
+            Error::Usage(format!("--after: cannot read {}", dir.join(name).display()))
+        })
+    };
+    let mut files = vec![
+        ("manifest.json", read("manifest.json")?),
+        ("balances.csv", read("balances.csv")?),
+    ];
+    let mut carried = crate::output::balances::read(dir, policy.rounding.money_places)?;
+    // A chain that gains `clawback` midway starts its ledger empty; one
+    // that drops it still archives what it continued from.
+    if dir.join("deals.csv").is_file() {
+        files.push(("deals.csv", read("deals.csv")?));
+        if policy.clawback.is_some() {
+            carried.deals = crate::output::deals::read(dir, policy.rounding.money_places)?;
+        }
+    }
+    Ok((files, carried))
 }
 
 /// The ledger must know `--after` as a run, and no later re-run of it: a

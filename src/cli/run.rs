@@ -471,6 +471,9 @@ fn write_outputs(
     if b.lp.policy.is_stateful() {
         out.put(output::balances::csv(b.lp, b.data, b.run, b.carried))?;
     }
+    if let Some(deals) = &b.run.deals {
+        out.put(output::deals::csv(b.lp, deals))?;
+    }
     if !b.skip(Optional::Workbook) {
         let stage = crate::progress::Stage::work("workbook", b.run.employees.len() as u64);
         out.put(output::OutFile {

@@ -51,6 +51,8 @@ struct Case {
     benchmarks: Vec<Row>,
     #[serde(default)]
     transactions: Vec<Row>,
+    #[serde(default)]
+    refunds: Vec<Row>,
     /// Employee id → expected values.
     expect: BTreeMap<String, Expect>,
 }
@@ -355,7 +357,8 @@ fn run_case(lp: &LoadedPolicy, case: &Case, scratch: &Path) -> Outcome {
                 data::TRANSACTIONS,
                 &case.transactions,
             )
-        });
+        })
+        .and_then(|_| write_table(scratch, "refunds", data::REFUNDS, &case.refunds));
     if let Err(e) = written {
         return Outcome::Error(format!("cannot write the case's tables: {e}"));
     }

@@ -140,9 +140,9 @@ fn check_after_chain(run: &RunFolder, out: &mut Vec<Problem>) -> Result<()> {
     let listed: Vec<Listed> = prev
         .listed("outputs")?
         .into_iter()
-        .filter(|f| f.path == "balances.csv")
+        .filter(|f| f.path == "balances.csv" || f.path == "deals.csv")
         .collect();
-    if listed.is_empty() {
+    if !listed.iter().any(|f| f.path == "balances.csv") {
         out.push(problem(
             format!("{AFTER_DIR}/balances.csv"),
             "the previous period's run wrote no balances",

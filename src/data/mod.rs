@@ -18,6 +18,7 @@ mod parquet_pages;
 mod problems;
 mod projects;
 mod ratings;
+mod refunds;
 mod subjects;
 pub mod table;
 pub mod targets;
@@ -38,6 +39,7 @@ pub use inputs::InputValue;
 pub use metrics::Metrics;
 pub use projects::Project;
 pub use ratings::{Rating, Ratings};
+pub use refunds::{sum_between as refunds_between, Refund, Refunds};
 pub use subjects::Subjects;
 pub use targets::Targets;
 pub use transactions::Credit;
@@ -69,6 +71,8 @@ pub struct Data {
     pub projects: Vec<Project>,
     /// Deal credits, sorted by employee id, date and deal.
     pub credits: Vec<Credit>,
+    /// Deal id → its refunds, by date.
+    pub refunds: Refunds,
     /// (kpi, period) → market reference value.
     pub benchmarks: BTreeMap<(String, String), Decimal>,
     /// (subject, period) → bonus pool budget in the policy currency.
@@ -133,6 +137,7 @@ pub const TRANSACTIONS: (&[&str], &[&str]) = (
     &["deal_id", "employee_id", "date", "amount"],
     &["share", "credit", "product", "customer", "territory"],
 );
+pub const REFUNDS: (&[&str], &[&str]) = (&["deal_id", "date", "amount"], &["reason"]);
 
 /// Reads and checks a data folder against a policy.
 pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
@@ -176,6 +181,9 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
     let credits = Option::as_ref(&r.transactions)
         .map(|t| transactions::transactions(t, &subjects, &mut budget))
         .unwrap_or_default();
+    let refunds = Option::as_ref(&r.refunds)
+        .map(|t| refunds::refunds(t, &credits, &mut budget))
+        .unwrap_or_default();
 
     budget.finish(&tables.all());
     if diags.has_errors() {
@@ -191,6 +199,7 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
         ratings,
         projects,
         credits,
+        refunds,
         benchmarks,
         budgets,
         fx_rates,
@@ -240,6 +249,7 @@ struct Optional {
     budgets: Option<Table>,
     fx_rates: Option<Table>,
     transactions: Option<Table>,
+    refunds: Option<Table>,
 }
 
 /// The data folder's tables once both required ones are there with every
@@ -287,6 +297,7 @@ impl Opened {
                 budgets: read("budgets", false)?,
                 fx_rates: read("fx_rates", false)?,
                 transactions: read("transactions", false)?,
+                refunds: read("refunds", false)?,
             },
         })
     }
@@ -310,6 +321,7 @@ impl Opened {
             (&r.budgets, BUDGETS),
             (&r.fx_rates, FX_RATES),
             (&r.transactions, TRANSACTIONS),
+            (&r.refunds, REFUNDS),
         ] {
             if let Some(t) = t {
                 columns_ok &= t.check_columns(req, opt, diags);
@@ -348,6 +360,7 @@ impl Tables {
             r.budgets.as_ref(),
             r.fx_rates.as_ref(),
             r.transactions.as_ref(),
+            r.refunds.as_ref(),
         ]
         .into_iter()
         .flatten()
@@ -367,6 +380,7 @@ impl Tables {
             r.budgets,
             r.fx_rates,
             r.transactions,
+            r.refunds,
         ]
         .into_iter()
         .flatten()

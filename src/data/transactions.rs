@@ -31,9 +31,9 @@ pub struct Credit {
 }
 
 impl Credit {
-    /// amount × share ÷ 100, exact.
-    pub fn credited(&self) -> Exact {
-        (&Exact::from(self.amount) * &self.share) / Exact::from(100)
+    /// (amount − refunded) × share ÷ 100, exact.
+    pub fn credited_net(&self, refunded: Decimal) -> Exact {
+        (&Exact::from(self.amount - refunded) * &self.share) / Exact::from(100)
     }
 }
 

@@ -24,6 +24,8 @@ pub struct CarriedRow {
 pub struct Carried {
     pub plan_year: Option<chrono::NaiveDate>,
     pub rows: BTreeMap<String, CarriedRow>,
+    /// The deal ledger (`deals.csv`), for plans with `clawback`.
+    pub deals: Vec<super::clawback::DealRow>,
 }
 
 /// One employee's balance this period.
@@ -117,7 +119,8 @@ fn settle(
     draw: Option<(Decimal, bool)>,
     (share, places): (Decimal, u32),
 ) -> BalanceLine {
-    let earned = er.commission;
+    // Clawbacks are part of what the commissions earned (not positive).
+    let earned = er.commission + er.clawback;
     let (top_up, guaranteed, recoverable) = match draw {
         Some((d, rec)) if earned < d => (d - earned, d, rec),
         Some((d, rec)) => (Decimal::ZERO, d, rec),

@@ -35,6 +35,20 @@ pub struct CommissionLine {
     /// A year-to-date commission: (the year to date's commission, what the
     /// plan year paid before); `amount` is their difference.
     pub ytd: Option<(Decimal, Decimal)>,
+    /// Plans with `clawback`: the deals it was paid on, with the weight of
+    /// each in its division among them (docs/policy.md, Refunds and clawbacks).
+    pub basis: Vec<DealBasis>,
+}
+
+/// One deal a commission was paid on, for the deal ledger.
+#[derive(Debug, Clone)]
+pub struct DealBasis {
+    pub deal_id: String,
+    pub date: chrono::NaiveDate,
+    /// The deal's amount net of the refunds counted (A − R).
+    pub amount: Decimal,
+    /// `per: deal`: the deal's rounded commission; `per: period`: its credited amount.
+    pub weight: Exact,
 }
 
 /// The plan year so far: its first day and what each employee was paid
@@ -61,6 +75,8 @@ pub struct Slice {
 pub struct DealCommission {
     pub deal_id: String,
     pub share: String,
+    /// The deal's refunds counted (dated up to the period's end).
+    pub refunded: Decimal,
     pub credited: Decimal,
     pub slices: Vec<Slice>,
     pub capped: bool,
@@ -145,8 +161,9 @@ fn line(
         }
         CommissionBase::Kpi(_) => Vec::new(),
     };
+    let (refunded, nets) = net_of_refunds(data, &credits, period.end());
     let credited = match &c.on {
-        CommissionBase::Transactions(_) => credits.iter().map(|c| c.credited()).sum(),
+        CommissionBase::Transactions(_) => nets.iter().cloned().sum(),
         CommissionBase::Kpi(id) => Exact::from(kpi_line(lp, er, id)?.actual),
     };
     if credited.is_negative() {
@@ -159,8 +176,8 @@ fn line(
         Per::Deal => {
             let mut deals = Vec::with_capacity(credits.len());
             let mut total = Exact::zero();
-            for cr in &credits {
-                let d = deal(c, cr, &round)?;
+            for ((cr, net), r) in credits.iter().zip(&nets).zip(&refunded) {
+                let d = deal(c, (cr, net, *r), &round)?;
                 total = total + Exact::from(d.amount);
                 deals.push(d);
             }
@@ -184,7 +201,9 @@ fn line(
             .checked_sub(paid)
             .ok_or("the year-to-date commission minus what was paid does not fit a decimal")?;
     }
+    let basis = basis_of(lp, &credits, (&refunded, &nets), &deals);
     Ok(CommissionLine {
+        basis,
         ytd,
         commission: index,
         credited: credited.approx(),
@@ -195,6 +214,55 @@ fn line(
         capped: capped_to.is_some(),
         amount,
     })
+}
+
+/// Each credit's refunds dated up to `end`, and its credited amount net
+/// of them.
+fn net_of_refunds(
+    data: &Data,
+    credits: &[&Credit],
+    end: chrono::NaiveDate,
+) -> (Vec<Decimal>, Vec<Exact>) {
+    credits
+        .iter()
+        .map(|cr| {
+            let r = refunded_of(data, cr, end);
+            (r, cr.credited_net(r))
+        })
+        .unzip()
+}
+
+/// The refunds of a credit's deal dated up to `end` (all after the deal:
+/// the refunds table's check).
+fn refunded_of(data: &Data, cr: &Credit, end: chrono::NaiveDate) -> Decimal {
+    data.refunds.get(&cr.deal_id).map_or(Decimal::ZERO, |r| {
+        crate::data::refunds_between(r, cr.date, end)
+    })
+}
+
+/// The deals of a line for the deal ledger (plans with `clawback`):
+/// weights per `per`.
+fn basis_of(
+    lp: &LoadedPolicy,
+    credits: &[&Credit],
+    (refunded, nets): (&[Decimal], &[Exact]),
+    deals: &[DealCommission],
+) -> Vec<DealBasis> {
+    if lp.policy.clawback.is_none() {
+        return Vec::new();
+    }
+    credits
+        .iter()
+        .enumerate()
+        .map(|(i, cr)| DealBasis {
+            deal_id: cr.deal_id.clone(),
+            date: cr.date,
+            amount: cr.amount - refunded[i],
+            weight: deals
+                .get(i)
+                .map_or_else(|| nets[i].clone(), |d| Exact::from(d.amount)),
+        })
+        .collect()
 }
 
 /// What the plan year paid the employee for a year-to-date commission.
@@ -272,10 +340,10 @@ fn credits_of<'a>(
 /// rounded on its own.
 fn deal(
     c: &Commission,
-    cr: &Credit,
+    (cr, credited, refunded): (&Credit, &Exact, Decimal),
     round: &dyn Fn(&Exact) -> std::result::Result<Decimal, String>,
 ) -> std::result::Result<DealCommission, String> {
-    let credited = cr.credited();
+    let credited = credited.clone();
     let (earned, slices) = rate_on(&c.rates, &credited, None);
     let cap = c
         .cap
@@ -285,6 +353,7 @@ fn deal(
     Ok(DealCommission {
         deal_id: cr.deal_id.clone(),
         share: cr.share_text.clone(),
+        refunded,
         credited: credited.approx(),
         slices: slices.iter().map(Slice::of).collect(),
         capped: cap.is_some(),

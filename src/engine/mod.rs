@@ -14,6 +14,7 @@ pub mod balance;
 pub mod blend;
 pub mod bonus;
 pub mod calibrate;
+pub mod clawback;
 pub mod commission;
 pub mod coverage;
 pub mod gate;
@@ -111,6 +112,10 @@ pub struct EmployeeResult {
     pub commissions: Vec<commission::CommissionLine>,
     /// Their sum.
     pub commission: Decimal,
+    /// Refunds recovering what earlier runs paid for deals (`clawback`).
+    pub clawbacks: Vec<clawback::ClawbackLine>,
+    /// Their sum (not positive).
+    pub clawback: Decimal,
     /// Draw, recovery and what is owed, for plans whose runs form a chain.
     pub balance: Option<balance::BalanceLine>,
     pub total: Decimal,
@@ -163,6 +168,8 @@ pub struct RunResult {
     pub aggs: crate::data::metrics::Aggs,
     /// Labels of [`KpiLine::period`]: the run's period, then its quarters.
     pub line_periods: Vec<String>,
+    /// Plans with `clawback`: the deal ledger after the run.
+    pub deals: Option<clawback::Deals>,
 }
 
 impl RunResult {
@@ -257,6 +264,13 @@ pub fn compute_after(
     let mut employees = payout::bonuses(lp, data, period, scored)?;
     let ytd = ytd_of(lp, period, carried)?;
     commission::stage(lp, data, period, &mut employees, &ytd)?;
+    let deals = clawback::stage(
+        lp,
+        data,
+        (period, ytd.start),
+        &carried.deals,
+        &mut employees,
+    )?;
     payout::check_sums(lp, &employees)?;
     if let Some(pool) = &policy.bonus.pool {
         pool::apply(policy, pool, data, period, &aggs, &mut employees)?;
@@ -278,5 +292,6 @@ pub fn compute_after(
         line_periods: std::iter::once(period.label.clone())
             .chain(period.quarters().into_iter().map(|q| q.label))
             .collect(),
+        deals,
     })
 }

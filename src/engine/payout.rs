@@ -235,6 +235,8 @@ fn started(
         projects,
         project_bonus,
         commissions: Vec::new(),
+        clawbacks: Vec::new(),
+        clawback: Decimal::ZERO,
         commission: Decimal::ZERO,
         balance: None,
         total: Decimal::ZERO,
@@ -250,7 +252,7 @@ fn started(
 pub(super) fn check_sums(lp: &LoadedPolicy, employees: &[EmployeeResult]) -> Result<()> {
     let mut sum = Decimal::ZERO;
     for er in employees {
-        for v in [er.bonus, er.commission, er.project_bonus] {
+        for v in [er.bonus, er.commission, er.clawback, er.project_bonus] {
             sum = sum.checked_add(v.abs()).ok_or_else(|| {
                 Error::one(Diagnostic::error(
                     lp.yaml_path(),
@@ -273,7 +275,7 @@ pub(super) fn totals(
     let mut diags = Diagnostics::default();
     for er in employees {
         // check_sums bounds this sum.
-        er.total = er.bonus + er.commission + er.project_bonus;
+        er.total = er.bonus + er.commission + er.clawback + er.project_bonus;
         if let Some(b) = &er.balance {
             // Draw on top, recovery withheld, a negative period not paid.
             er.total = er.total + b.draw - b.recovered + b.carried;

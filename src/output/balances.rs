@@ -83,6 +83,17 @@ pub fn after(
             ),
         );
     }
+    // Someone the ledger names who is not in the run owes their clawbacks.
+    for (id, claw) in run.deals.iter().flat_map(|d| &d.absent) {
+        let r = rows
+            .entry(id.clone())
+            .or_insert_with(|| (CarriedRow::default(), Decimal::ZERO));
+        if forgive {
+            r.1 -= claw;
+        } else {
+            r.0.owed -= claw;
+        }
+    }
     (start.to_string(), rows)
 }
 

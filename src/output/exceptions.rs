@@ -22,6 +22,7 @@ use rust_decimal::Decimal;
 pub enum Kind {
     Calibrated,
     Capped,
+    Clawback,
     GatePartial,
     GateShut,
     MissingReview,
@@ -29,14 +30,16 @@ pub enum Kind {
     NotInPeriod,
     PoolScaled,
     Prorated,
+    RefundNotRecovered,
     TargetFallback,
     UnapprovedProject,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Calibrated,
         Kind::Capped,
+        Kind::Clawback,
         Kind::GatePartial,
         Kind::GateShut,
         Kind::MissingReview,
@@ -44,6 +47,7 @@ impl Kind {
         Kind::NotInPeriod,
         Kind::PoolScaled,
         Kind::Prorated,
+        Kind::RefundNotRecovered,
         Kind::TargetFallback,
         Kind::UnapprovedProject,
     ];
@@ -52,6 +56,7 @@ impl Kind {
         match self {
             Kind::Calibrated => "calibrated",
             Kind::Capped => "capped",
+            Kind::Clawback => "clawback",
             Kind::GatePartial => "gate_partial",
             Kind::GateShut => "gate_shut",
             Kind::MissingReview => "missing_review",
@@ -59,12 +64,13 @@ impl Kind {
             Kind::NotInPeriod => "not_in_period",
             Kind::PoolScaled => "pool_scaled",
             Kind::Prorated => "prorated",
+            Kind::RefundNotRecovered => "refund_not_recovered",
             Kind::TargetFallback => "target_fallback",
             Kind::UnapprovedProject => "unapproved_project",
         }
     }
 
-    pub fn names() -> [&'static str; 11] {
+    pub fn names() -> [&'static str; 13] {
         Kind::ALL.map(Kind::name)
     }
 
@@ -92,6 +98,7 @@ pub fn collect(lp: &LoadedPolicy, data: &Data, run: &RunResult, due: &Due) -> Ve
     unapproved_projects(lp, data, &run.period, &mut out);
     not_in_period(data, run, &mut out);
     negative_balances(lp, due, &mut out);
+    refunds(lp, run, &mut out);
     out.sort_by(|a, b| (&a.employee_id, a.kind).cmp(&(&b.employee_id, b.kind)));
     out
 }
@@ -150,6 +157,23 @@ fn employee(
         );
         let effect = format!("capped at {} (formula {})", m(cap), m(r.formula_bonus));
         push(out, id, Kind::Capped, detail, effect);
+    }
+    for c in &r.clawbacks {
+        let detail = format!(
+            "deal '{}' refunded {} (of {}); it paid {} through '{}'",
+            c.deal_id,
+            c.refunded.normalize(),
+            c.deal_amount.normalize(),
+            m(c.paid),
+            c.commission
+        );
+        push(
+            out,
+            id,
+            Kind::Clawback,
+            detail,
+            format!("{} clawed back", m(-c.amount)),
+        );
     }
     if let Some((detail, effect)) = prorated(lp, data, run, r) {
         push(out, id, Kind::Prorated, detail, effect);
@@ -301,6 +325,33 @@ fn not_in_period(data: &Data, run: &RunResult, out: &mut Vec<Exception>) {
             Kind::NotInPeriod,
             detail,
             "excluded: not paid".into(),
+        );
+    }
+}
+
+/// Clawbacks (also of people no longer in the run) and refunds that
+/// recovered nothing; the latter belong to a deal, not an employee.
+fn refunds(lp: &LoadedPolicy, run: &RunResult, out: &mut Vec<Exception>) {
+    let Some(deals) = &run.deals else { return };
+    let m = |d| money(d, lp);
+    for (id, claw) in &deals.absent {
+        let effect = format!("{} added to what they owe", m(-*claw));
+        push(
+            out,
+            id,
+            Kind::Clawback,
+            "refunds of deals they were paid for; not in this run".into(),
+            effect,
+        );
+    }
+    for (deal, date, why) in &deals.unrecovered {
+        let detail = format!("refund of deal '{deal}' dated {date}: {why}");
+        push(
+            out,
+            "",
+            Kind::RefundNotRecovered,
+            detail,
+            "nothing recovered".into(),
         );
     }
 }

@@ -6,6 +6,7 @@ pub mod archive;
 pub mod atomic;
 pub mod balances;
 pub mod csv;
+pub mod deals;
 pub mod display;
 pub mod exceptions;
 pub mod export;
@@ -74,12 +75,13 @@ pub fn extra_money(
         &'static str,
         fn(&crate::engine::EmployeeResult) -> Decimal,
         bool,
-    ); 4] = [
+    ); 5] = [
         (
             "commission",
             |r| r.commission,
             !lp.policy.commissions.is_empty(),
         ),
+        ("clawback", |r| r.clawback, lp.policy.clawback.is_some()),
         (
             "draw",
             |r| r.balance.as_ref().map_or(Decimal::ZERO, |b| b.draw),
@@ -230,6 +232,8 @@ pub struct Totals {
     pub bonus: Decimal,
     pub project_bonus: Decimal,
     pub commission: Decimal,
+    /// Σ clawbacks (plans with `clawback`).
+    pub clawback: Decimal,
     /// Draw paid, recovered and carried (stateful plans).
     pub draw: Decimal,
     pub recovered: Decimal,
@@ -252,6 +256,7 @@ impl Totals {
     fn extra(&self, name: &str) -> Decimal {
         match name {
             "commission" => self.commission,
+            "clawback" => self.clawback,
             "draw" => self.draw,
             "recovered" => self.recovered,
             _ => self.carried,
@@ -263,6 +268,7 @@ impl Totals {
         self.bonus += r.bonus;
         self.project_bonus += r.project_bonus;
         self.commission += r.commission;
+        self.clawback += r.clawback;
         if let Some(b) = &r.balance {
             self.draw += b.draw;
             self.recovered += b.recovered;
@@ -446,6 +452,9 @@ pub struct GroupTotals {
     /// Σ commissions, for plans that have them (department groups).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub commission: Option<String>,
+    /// Σ clawbacks, for plans with `clawback`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub clawback: Option<String>,
     /// Σ draw paid, recovered and carried, for stateful plans.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub draw: Option<String>,
@@ -476,6 +485,9 @@ pub struct ControlTotals {
     /// Σ commissions, for plans that have them.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub commission: Option<String>,
+    /// Σ clawbacks, for plans with `clawback`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub clawback: Option<String>,
     /// Σ draw paid, recovered and carried, for stateful plans.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub draw: Option<String>,
@@ -501,6 +513,7 @@ pub fn control_totals(lp: &LoadedPolicy, groups: &Groups) -> ControlTotals {
         bonus: money(t.bonus, lp),
         project_bonus: money(t.project_bonus, lp),
         commission: (!lp.policy.commissions.is_empty()).then(|| money(t.commission, lp)),
+        clawback: lp.policy.clawback.is_some().then(|| money(t.clawback, lp)),
         draw: stateful.then(|| money(t.draw, lp)),
         recovered: stateful.then(|| money(t.recovered, lp)),
         carried: stateful.then(|| money(t.carried, lp)),
@@ -518,6 +531,7 @@ pub fn control_totals(lp: &LoadedPolicy, groups: &Groups) -> ControlTotals {
         bonus: all.bonus,
         project_bonus: all.project_bonus,
         commission: all.commission,
+        clawback: all.clawback,
         draw: all.draw,
         recovered: all.recovered,
         carried: all.carried,

@@ -196,6 +196,7 @@ fn control_totals_sheet(
     ];
     let extra = [
         ("commission", &totals.commission),
+        ("clawback", &totals.clawback),
         ("draw", &totals.draw),
         ("recovered", &totals.recovered),
         ("carried", &totals.carried),

@@ -58,6 +58,8 @@ pub struct Policy {
     /// What is still owed at the end of the plan year.
     #[serde(default)]
     pub year_end: super::state::YearEnd,
+    /// Refunded deals recover what they paid (a deal ledger in the chain).
+    pub clawback: Option<super::state::Clawback>,
     /// How long periods are evaluated.
     #[serde(default)]
     pub evaluation: Evaluation,

@@ -48,6 +48,27 @@ pub struct DrawAmount {
     pub fixed: Option<Dec>,
 }
 
+/// Refunds recover what their deal paid, from the deal ledger
+/// (`deals.csv`) the runs of the chain carry.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Clawback {
+    /// A deal can be clawed back until the last day of the `months`-th
+    /// month after the month of its date (1 to 120).
+    pub months: u32,
+}
+
+impl Clawback {
+    /// The last day a refund of a deal dated `deal` recovers.
+    pub fn window_end(&self, deal: NaiveDate) -> NaiveDate {
+        let first = deal.with_day(1).unwrap_or(deal);
+        first
+            .checked_add_months(Months::new(self.months.saturating_add(1)))
+            .and_then(|d| d.pred_opt())
+            .unwrap_or(NaiveDate::MAX)
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum YearEnd {
@@ -69,7 +90,7 @@ impl Draw {
 impl Policy {
     /// Whether runs of the plan carry state from one period to the next.
     pub fn is_stateful(&self) -> bool {
-        self.draw.is_some() || self.commissions.iter().any(|c| c.ytd)
+        self.draw.is_some() || self.clawback.is_some() || self.commissions.iter().any(|c| c.ytd)
     }
 
     /// The first day of the plan year `period` lies in, and whether the
@@ -130,6 +151,24 @@ pub(super) fn check(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
         let on_deals = matches!(c.on, super::CommissionBase::Transactions(_));
         if c.ytd && (c.per != super::Per::Period || !on_deals) {
             diags.push(ctx.error(&at, format!("commission '{}': `ytd: true` needs `per: period` and `on: {{ transactions: … }}` (the year's deals are summed from the transactions table)", c.id)));
+        }
+    }
+    if let Some(c) = &p.clawback {
+        if !(1..=120).contains(&c.months) {
+            diags.push(ctx.error(
+                &[Key("clawback"), Key("months")],
+                "clawback months is 1 to 120",
+            ));
+        }
+        let on_deals = p
+            .commissions
+            .iter()
+            .any(|c| matches!(c.on, super::CommissionBase::Transactions(_)));
+        if !on_deals {
+            diags.push(ctx.error(
+                &[Key("clawback")],
+                "clawback recovers commissions paid on deals: the plan has no commission `on: { transactions: … }`",
+            ));
         }
     }
     let Some(d) = &p.draw else { return };

@@ -149,6 +149,11 @@ fn projects_and_total(s: &mut String, c: &Ctx) {
         .iter()
         .map(|c| format!(" + commission {} {}", c.id, c.amount))
         .collect();
+    let clawbacks: String = e
+        .clawbacks
+        .iter()
+        .map(|c| format!(" + clawback {} {}", c.deal_id, c.amount))
+        .collect();
     let balance = match &e.balance {
         Some(b) => {
             let _ = writeln!(
@@ -165,7 +170,7 @@ fn projects_and_total(s: &mut String, c: &Ctx) {
     };
     let _ = writeln!(
         s,
-        "Total payout     bonus {bonus}{commissions}{balance} + project bonus {} = {} {}",
+        "Total payout     bonus {bonus}{commissions}{clawbacks}{balance} + project bonus {} = {} {}",
         e.project_bonus, e.total_payout, head.policy.currency
     );
 }
@@ -198,6 +203,13 @@ fn commissions(s: &mut String, c: &Ctx) {
             "rounded once"
         };
         let _ = writeln!(s, "                   = {cap}{} ({how})", x.amount);
+    }
+    for x in &c.e.clawbacks {
+        let _ = writeln!(
+            s,
+            "Clawback         deal {} of {} through {}: {} → {}",
+            x.deal_id, x.deal_date, x.commission, x.arithmetic, x.amount
+        );
     }
 }
 

@@ -126,6 +126,8 @@ pub struct BonusInfo {
     pub project_bonus: String,
     /// One row per commission the role earns, in policy order.
     pub commissions: Vec<CommissionRow>,
+    /// One row per deal a refund clawed back from.
+    pub clawbacks: Vec<ClawbackRow>,
     /// Draw, recovery and a carried negative period (stateful plans), as
     /// money; none for other plans.
     pub balance: Option<BalanceRows>,
@@ -148,6 +150,16 @@ pub struct CommissionRow {
     pub credited: String,
     /// The quota, for commissions on attainment.
     pub quota: Option<String>,
+    pub amount: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClawbackRow {
+    pub deal: String,
+    /// Refunded in this period, and the deal's amount when it was paid.
+    pub refunded: String,
+    pub deal_amount: String,
+    /// Not positive.
     pub amount: String,
 }
 
@@ -418,6 +430,16 @@ fn bonus_info(lp: &LoadedPolicy, run: &RunResult, r: &EmployeeResult, lang: Lang
                 },
                 credited: money(c.credited, lp),
                 quota: c.quota.map(|q| money(q, lp)),
+                amount: money(c.amount, lp),
+            })
+            .collect(),
+        clawbacks: r
+            .clawbacks
+            .iter()
+            .map(|c| ClawbackRow {
+                deal: c.deal_id.clone(),
+                refunded: money(c.refunded, lp),
+                deal_amount: money(c.deal_amount, lp),
                 amount: money(c.amount, lp),
             })
             .collect(),

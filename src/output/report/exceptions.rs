@@ -14,6 +14,7 @@ fn label(kind: Kind, lang: Language) -> &'static str {
     match kind {
         Kind::Calibrated => t(lang, "强制分布调整等级", "band moved by calibration"),
         Kind::Capped => t(lang, "奖金达到上限", "bonus capped"),
+        Kind::Clawback => t(lang, "退款追回佣金", "commission clawed back for a refund"),
         Kind::GatePartial => t(lang, "门槛未达，部分发放", "gate shut, part paid"),
         Kind::GateShut => t(lang, "门槛未达，不发奖金", "gate shut, no bonus"),
         Kind::MissingReview => t(lang, "缺少上级评价", "no manager rating"),
@@ -21,6 +22,7 @@ fn label(kind: Kind, lang: Language) -> &'static str {
         Kind::NotInPeriod => t(lang, "本期未在职，不发放", "not employed in the period"),
         Kind::PoolScaled => t(lang, "奖金池调整", "bonus scaled by a pool"),
         Kind::Prorated => t(lang, "按在职天数折算", "prorated by days employed"),
+        Kind::RefundNotRecovered => t(lang, "退款未能追回佣金", "refund recovered nothing"),
         Kind::TargetFallback => t(lang, "目标值使用后备来源", "fallback target"),
         Kind::UnapprovedProject => t(lang, "项目未审批，不发放", "project not approved"),
     }

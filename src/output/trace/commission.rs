@@ -2,7 +2,7 @@
 //! from the credited amount to the rounded amount (docs/policy.md,
 //! Commissions), read back by `merit explain`.
 
-use super::schema::CommissionTrace;
+use super::schema::{ClawbackTrace, CommissionTrace};
 use crate::engine::commission::{CommissionLine, Slice};
 use crate::engine::EmployeeResult;
 use crate::policy::{Basis, CommissionBase, LoadedPolicy, Per, TierMode};
@@ -22,6 +22,34 @@ fn slices(s: &[Slice]) -> String {
 
 pub(super) fn commissions(lp: &LoadedPolicy, r: &EmployeeResult) -> Vec<CommissionTrace> {
     r.commissions.iter().map(|l| one(lp, l)).collect()
+}
+
+pub(super) fn clawbacks(r: &EmployeeResult) -> Vec<ClawbackTrace> {
+    r.clawbacks
+        .iter()
+        .map(|c| {
+            let before = c.recovered + c.amount;
+            ClawbackTrace {
+                commission: c.commission.clone(),
+                deal_id: crate::error::printable(&c.deal_id).into_owned(),
+                deal_date: c.deal_date.to_string(),
+                arithmetic: format!(
+                    "paid {} on amount {}; refunded {} now, {} in all: round({} × {} ÷ {}) = {}, less {} recovered before = {}",
+                    c.paid,
+                    n(c.deal_amount),
+                    n(c.refunded),
+                    n(c.refunded_total),
+                    c.paid,
+                    n(c.refunded_total),
+                    n(c.deal_amount),
+                    c.recovered,
+                    before,
+                    -c.amount
+                ),
+                amount: c.amount.to_string(),
+            }
+        })
+        .collect()
 }
 
 fn one(lp: &LoadedPolicy, l: &CommissionLine) -> CommissionTrace {
@@ -48,8 +76,13 @@ fn one(lp: &LoadedPolicy, l: &CommissionLine) -> CommissionTrace {
         Per::Period => steps.push(format!("{mode}: {}", or_none(slices(&l.slices)))),
         Per::Deal => {
             for d in &l.deals {
+                let refunded = if d.refunded.is_zero() {
+                    String::new()
+                } else {
+                    format!(", net of {} refunded", n(d.refunded))
+                };
                 steps.push(format!(
-                    "deal {} (share {}%, credited {}): {mode}: {}{} → {}",
+                    "deal {} (share {}%, credited {}{refunded}): {mode}: {}{} → {}",
                     crate::error::printable(&d.deal_id),
                     d.share,
                     n(d.credited),

@@ -232,6 +232,7 @@ pub(super) fn employee_record(c: &Ctx, r: &EmployeeResult) -> EmployeeRecord {
             .collect(),
         project_bonus: money(r.project_bonus, lp),
         commissions: super::commission::commissions(lp, r),
+        clawbacks: super::commission::clawbacks(r),
         balance: r.balance.as_ref().map(|b| balance(lp, b)),
         total_payout: money(r.total, lp),
     }

@@ -160,6 +160,9 @@ pub struct EmployeeRecord {
     /// Absent for plans without commissions (older traces read the same).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub commissions: Vec<CommissionTrace>,
+    /// Refunds clawing back what earlier runs paid for deals (`clawback`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clawbacks: Vec<ClawbackTrace>,
     /// Draw, recovery and what is owed, for plans whose runs form a chain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub balance: Option<BalanceTrace>,
@@ -175,6 +178,18 @@ pub struct BalanceTrace {
     pub carried: String,
     pub forgiven: String,
     pub owed_after: String,
+}
+
+/// One clawback: a refund recovering part of what a deal paid.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClawbackTrace {
+    pub commission: String,
+    pub deal_id: String,
+    pub deal_date: String,
+    /// `round(P × refunds so far ÷ A) − recovered before = X`.
+    pub arithmetic: String,
+    /// Not positive.
+    pub amount: String,
 }
 
 /// One commission of one employee, its arithmetic as text.
