@@ -478,7 +478,7 @@ fn the_files_of_a_clawback_plan_have_the_documented_columns() {
         assert_eq!(cell(r, "payout_in_currency"), cell(r, "total_payout"));
     }
     let (header, _) = table(&d.join("2026-01/deals.csv"));
-    assert_eq!(header, DEAL_COLUMNS.join(","));
+    assert_eq!(header, format!("{},counted_to", DEAL_COLUMNS.join(",")));
     let (header, rows) = table(&d.join("2026-01/balances.csv"));
     assert_eq!(header, "employee_id,plan_year,owed,forgiven");
     for r in &rows {

@@ -11,10 +11,15 @@ fn policy_json(dir: &std::path::Path) -> serde_json::Value {
 }
 
 fn examples() -> Vec<std::path::PathBuf> {
-    ["platform-ops", "customer-service", "growth-targets"]
-        .iter()
-        .map(|p| root().join("policies").join(p))
-        .collect()
+    [
+        "platform-ops",
+        "customer-service",
+        "growth-targets",
+        "sales-commission",
+    ]
+    .iter()
+    .map(|p| root().join("policies").join(p))
+    .collect()
 }
 
 #[test]

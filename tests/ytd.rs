@@ -227,6 +227,122 @@ fn check_refuses_state_that_cannot_work() {
         "start_month: 13",
         "start_month is a month, 1 to 12",
     );
+    check_fails(
+        "    ytd: true\n",
+        "    pay_every: quarter\n",
+        "commission 'sales': `pay_every: quarter` defers a year-to-date commission; it needs `ytd: true`",
+    );
+    check_fails(
+        "year_end: forgive",
+        "year_end: forgive\nclawback: { months: 0 }",
+        "clawback months is 1 to 120",
+    );
+    // A plan whose only commission is on a KPI has no deals to claw back.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("policy");
+    common::copy_dir(&policy(), &p);
+    let yaml = p.join("policy.yaml");
+    common::edit(&yaml, "on: { transactions: {} }", "on: { kpi: activity }");
+    common::edit(
+        &yaml,
+        "year_end: forgive",
+        "year_end: forgive\nclawback: { months: 12 }",
+    );
+    let o = merit(&["check", "--policy", p.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("clawback recovers commissions paid on deals: the plan has no commission `on: { transactions: … }`"),
+        "{err}"
+    );
+}
+
+/// A refund of a deal sold earlier in the plan year lowers the year-to-date
+/// credit: the next run pays the year to date less what was paid, here a
+/// negative line (docs/policy.md, Refunds and clawbacks, first case).
+#[test]
+fn a_refund_of_a_deal_of_the_plan_year_lowers_the_year_to_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = |q: u32, refunds: &str| {
+        let p = d.join(format!("data-q{q}"));
+        std::fs::create_dir_all(&p).unwrap();
+        std::fs::write(
+            p.join("employees.csv"),
+            "employee_id,name,department,role,base_salary,target_bonus_pct,hire_date,quota,monthly_draw\n\
+             B,B,sales,rep,120000,0,2020-01-01,400000,0\n",
+        )
+        .unwrap();
+        let metrics: String = (1..=6)
+            .map(|m| format!("B,2026-{m:02},calls,100\n"))
+            .collect();
+        std::fs::write(
+            p.join("metrics.csv"),
+            format!("subject_id,month,metric,value\n{metrics}"),
+        )
+        .unwrap();
+        std::fs::write(
+            p.join("transactions.csv"),
+            "deal_id,employee_id,date,amount\nB1,B,2026-03-01,100000\nB3,B,2026-05-20,20000\n",
+        )
+        .unwrap();
+        std::fs::write(
+            p.join("refunds.csv"),
+            format!("deal_id,date,amount\n{refunds}"),
+        )
+        .unwrap();
+        p
+    };
+    let go = |q: u32, data: &Path, after: Option<&str>| {
+        let out = d.join(format!("q{q}"));
+        let mut args = vec![
+            "run",
+            "--policy",
+            policy().to_str().unwrap().to_owned().leak(),
+        ];
+        let (data, out_s) = (
+            data.to_str().unwrap().to_owned(),
+            out.to_str().unwrap().to_owned(),
+        );
+        let period = format!("2026-Q{q}");
+        args.extend([
+            "--data",
+            data.leak(),
+            "--period",
+            period.leak(),
+            "--out",
+            out_s.leak(),
+        ]);
+        if let Some(a) = after {
+            args.extend(["--after", d.join(a).to_str().unwrap().to_owned().leak()]);
+        }
+        let o = merit(&args);
+        assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    };
+    // Q1: B1 100,000 at 5 % of a 400,000 quota = 5,000.00 (the refund is
+    // dated after the quarter: not counted yet).
+    go(1, &data(1, "B1,2026-04-10,40000\n"), None);
+    assert!(
+        payouts(d, 1)
+            .contains("B,B,sales,rep,2026-Q1,100.00,A,0.00,0.00,5000.00,0.00,0.00,0.00,5000.00,"),
+        "{}",
+        payouts(d, 1)
+    );
+    // Q2: B1 counts 100,000 − 40,000 = 60,000, B3 20,000: year to date
+    // 80,000 × 5 % = 4,000.00 − 5,000.00 paid = −1,000.00; the gross is
+    // negative: nothing paid, 1,000.00 carried and owed.
+    go(2, &data(2, "B1,2026-04-10,40000\n"), Some("q1"));
+    assert!(
+        payouts(d, 2)
+            .contains("B,B,sales,rep,2026-Q2,100.00,A,0.00,0.00,-1000.00,0.00,0.00,1000.00,0.00,"),
+        "{}",
+        payouts(d, 2)
+    );
+    let balances = std::fs::read_to_string(d.join("q2/balances.csv")).unwrap();
+    assert!(
+        balances.contains("B,2026-01-01,1000.00,0.00,4000.00"),
+        "{balances}"
+    );
 }
 
 #[test]

@@ -185,6 +185,9 @@ pub fn print_totals(cfg: &RunConfig, totals: &output::ControlTotals) {
     if let Some(c) = &totals.commission {
         parts.push_str(&format!(" + commissions {c}"));
     }
+    if let Some(c) = &totals.clawback {
+        parts.push_str(&format!(" + clawbacks {c}"));
+    }
     if let (Some(d), Some(r), Some(c)) = (&totals.draw, &totals.recovered, &totals.carried) {
         parts.push_str(&format!(" + draw {d} − recovered {r} + carried {c}"));
     }

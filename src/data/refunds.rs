@@ -63,11 +63,15 @@ pub(super) fn refunds(t: &Table, credits: &[Credit], b: &mut Budget) -> Refunds 
                 b.cell(t, row, "date", m);
             }
             let sum = sums.entry(deal.to_owned()).or_default();
-            match sum.checked_add(money) {
+            let next = sum.checked_add(money);
+            match next {
                 Some(s) if s <= *whole => *sum = s,
                 _ => {
-                    let m =
-                        format!("the refunds of deal '{deal}' sum to more than its amount {whole}");
+                    let s =
+                        next.map_or_else(|| "more than a decimal holds".into(), |s| s.to_string());
+                    let m = format!(
+                        "the refunds of deal '{deal}' sum to {s}, more than its amount {whole}"
+                    );
                     b.cell(t, row, "amount", m);
                 }
             }

@@ -3,13 +3,15 @@
 //! ledger (`deals.csv`); and this run's deals enter the ledger with their
 //! part of each commission (docs/policy.md, Refunds and clawbacks).
 
+use super::commission::keeps;
 use super::commission::DealBasis;
 use super::EmployeeResult;
-use crate::data::{Data, Refund};
+use crate::data::{Credit, Data, Refund};
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::exact::Exact;
 use crate::period::Period;
 use crate::policy::state::Clawback;
+use crate::policy::CommissionBase;
 use crate::policy::LoadedPolicy;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -31,6 +33,8 @@ pub struct DealRow {
     pub refunded: Decimal,
     /// What they clawed back so far (not negative).
     pub recovered: Decimal,
+    /// The last day whose refunds the row has counted.
+    pub counted_to: NaiveDate,
 }
 
 /// One clawback: a refund recovering part of what a deal paid.
@@ -49,6 +53,8 @@ pub struct ClawbackLine {
     pub recovered: Decimal,
     /// What this run claws back (not positive).
     pub amount: Decimal,
+    /// The refunds' reasons, as the refunds table gives them.
+    pub reasons: Vec<String>,
 }
 
 /// The ledger after the run, and what its refunds did outside the run.
@@ -63,27 +69,59 @@ pub struct Deals {
     pub unrecovered: Vec<(String, NaiveDate, String)>,
 }
 
-/// Whether the run credits deal `id` itself: a credit row dated in the
-/// period, or in the plan year so far for a plan with a `ytd` commission.
-fn credited_now(
-    data: &Data,
-    lp: &LoadedPolicy,
-    id: &str,
-    period: &Period,
-    ytd: Option<NaiveDate>,
-) -> bool {
-    let from = match ytd {
-        Some(y) if lp.policy.commissions.iter().any(|c| c.ytd) => y.min(period.start()),
-        _ => period.start(),
-    };
-    data.credits
-        .iter()
-        .any(|c| c.deal_id == id && c.date >= from && c.date <= period.end())
+/// What the stage looks up, built once so no refund scans the data.
+struct Index<'a> {
+    /// Deal id → its credit rows.
+    credits: BTreeMap<&'a str, Vec<&'a Credit>>,
+    /// Employee id → index into the run's employees.
+    in_run: BTreeMap<&'a str, usize>,
 }
 
-/// Applies the period's refunds and writes the ledger; `before` is the
-/// previous run's ledger. Plans without `clawback` only check that every
-/// refund of the period is of a deal the run credits.
+impl<'a> Index<'a> {
+    fn new(data: &'a Data, employees: &[EmployeeResult]) -> Index<'a> {
+        let mut credits: BTreeMap<&str, Vec<&Credit>> = BTreeMap::new();
+        for c in &data.credits {
+            credits.entry(c.deal_id.as_str()).or_default().push(c);
+        }
+        let in_run = employees
+            .iter()
+            .enumerate()
+            .map(|(i, er)| (data.employees[er.employee].id.as_str(), i))
+            .collect();
+        Index { credits, in_run }
+    }
+}
+
+/// Whether the run credits deal `id` through some commission: a credit
+/// row of someone in the run whose role earns it, kept by its filter and
+/// dated in its window (the period, or the plan year so far for `ytd`).
+fn credited_now(
+    (lp, data, ix): (&LoadedPolicy, &Data, &Index),
+    employees: &[EmployeeResult],
+    id: &str,
+    (period, ytd): (&Period, Option<NaiveDate>),
+) -> bool {
+    let Some(credits) = ix.credits.get(id) else {
+        return false;
+    };
+    credits.iter().any(|cr| {
+        let Some(&i) = ix.in_run.get(cr.employee_id.as_str()) else {
+            return false;
+        };
+        let role = &data.employees[employees[i].employee].role;
+        lp.policy.commissions.iter().any(|c| {
+            let CommissionBase::Transactions(f) = &c.on else {
+                return false;
+            };
+            let from = ytd.filter(|_| c.ytd).unwrap_or(period.start());
+            c.applies_to(role) && keeps(f, cr) && cr.date >= from && cr.date <= period.end()
+        })
+    })
+}
+
+/// Applies the refunds not yet counted and writes the ledger; `before` is
+/// the previous run's ledger. Plans without `clawback` only check that
+/// every refund of the period is of a deal the run credits.
 pub(super) fn stage(
     lp: &LoadedPolicy,
     data: &Data,
@@ -91,57 +129,61 @@ pub(super) fn stage(
     before: &[DealRow],
     employees: &mut [EmployeeResult],
 ) -> Result<Option<Deals>> {
-    let refunds: Vec<(&str, Vec<&Refund>)> = data
-        .refunds
-        .iter()
-        .map(|(d, list)| {
-            let inside = list
-                .iter()
-                .filter(|r| r.date >= period.start() && r.date <= period.end());
-            (d.as_str(), inside.collect::<Vec<_>>())
-        })
-        .filter(|(_, l)| !l.is_empty())
-        .collect();
+    let ix = Index::new(data, employees);
+    let in_period = |r: &&Refund| r.date >= period.start() && r.date <= period.end();
     let Some(cb) = &lp.policy.clawback else {
-        return check_credited(lp, data, (period, ytd), &refunds).map(|_| None);
+        return check_credited((lp, data, &ix), employees, (period, ytd)).map(|_| None);
     };
+    check_deal_dates(data, &ix, before)?;
     let mut deals = Deals::default();
     let mut rows: Vec<DealRow> = before
         .iter()
-        .filter(|r| !replaced(lp, r, ytd, employees, data))
+        .filter(|r| !replaced(lp, r, ytd, (&ix, employees)))
         .cloned()
         .collect();
     let mut lines: BTreeMap<String, Vec<ClawbackLine>> = BTreeMap::new();
     let mut diags = Diagnostics::default();
-    for (deal, list) in &refunds {
-        let mut matched = false;
-        for row in rows.iter_mut().filter(|r| r.deal_id == *deal) {
-            if is_same_year_ytd(lp, row, ytd) {
-                continue;
-            }
-            matched = true;
-            match recover((cb, &lp.policy.rounding), row, list, &mut deals) {
-                Ok(Some(line)) => lines.entry(row.employee_id.clone()).or_default().push(line),
-                Ok(None) => {}
-                Err(m) => diags.push(Diagnostic::error(data.file_path("refunds"), m)),
-            }
+    for row in rows.iter_mut() {
+        let Some(list) = data.refunds.get(&row.deal_id) else {
+            continue;
+        };
+        // Every refund not counted yet: dated after what the row counted,
+        // up to the period's end (one entered late is counted now).
+        let new: Vec<&Refund> = list
+            .iter()
+            .filter(|r| r.date > row.counted_to && r.date <= period.end())
+            .collect();
+        match recover((cb, &lp.policy.rounding), row, &new, &mut deals) {
+            Ok(Some(line)) => lines.entry(row.employee_id.clone()).or_default().push(line),
+            Ok(None) => {}
+            Err(m) => diags.push(Diagnostic::error(data.file_path("refunds"), m)),
         }
-        if !matched && !credited_now(data, lp, deal, period, ytd) {
-            for r in list {
-                let why = "no run of this chain paid the deal within its clawback window, and this run does not credit it".to_owned();
-                deals.unrecovered.push(((*deal).to_owned(), r.date, why));
-            }
-        }
+        row.counted_to = row.counted_to.max(period.end());
     }
     if diags.has_errors() {
         return Err(Error::Invalid(diags));
     }
+    let in_ledger: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r.deal_id.as_str()).collect();
+    for (deal, list) in &data.refunds {
+        if in_ledger.contains(deal.as_str())
+            || credited_now((lp, data, &ix), employees, deal, (period, ytd))
+        {
+            continue;
+        }
+        for r in list.iter().filter(in_period) {
+            let why = "no run of this chain paid the deal within its clawback window, and this run does not credit it".to_owned();
+            deals.unrecovered.push((deal.clone(), r.date, why));
+        }
+    }
+    deals.unrecovered.sort();
+    deals.unrecovered.dedup();
     attach(data, employees, lines, &mut deals);
     rows.extend(new_rows(
         lp,
         data,
         employees,
-        lp.policy.rounding.money_places,
+        (lp.policy.rounding.money_places, period.end()),
     ));
     rows.retain(|r| cb.window_end(r.deal_date) > period.end());
     rows.sort_by(|a, b| {
@@ -155,51 +197,59 @@ pub(super) fn stage(
     Ok(Some(deals))
 }
 
-/// A row of a `ytd` commission for a deal of the current plan year: its
-/// refunds lower the year-to-date credit instead.
-fn is_same_year_ytd(lp: &LoadedPolicy, row: &DealRow, ytd: Option<NaiveDate>) -> bool {
-    let is_ytd = lp
-        .policy
-        .commissions
-        .iter()
-        .any(|c| c.ytd && c.id == row.commission);
-    is_ytd && ytd.is_some_and(|start| row.deal_date >= start)
+/// A deal id names one deal for good: a deal the ledger paid may not come
+/// back in `transactions` with another date (its refunds would count twice).
+fn check_deal_dates(data: &Data, ix: &Index, before: &[DealRow]) -> Result<()> {
+    let mut diags = Diagnostics::default();
+    let mut seen = std::collections::BTreeSet::new();
+    for r in before {
+        let Some(credits) = ix.credits.get(r.deal_id.as_str()) else {
+            continue;
+        };
+        if let Some(c) = credits.iter().find(|c| c.date != r.deal_date) {
+            if seen.insert(r.deal_id.as_str()) {
+                diags.push(Diagnostic::error(
+                    data.file_path("transactions"),
+                    format!(
+                        "deal '{}' is dated {} here, but an earlier run of the chain paid deal '{}' dated {} (deals.csv): a deal id names one deal in every period",
+                        r.deal_id, c.date, r.deal_id, r.deal_date
+                    ),
+                ));
+            }
+        }
+    }
+    if diags.has_errors() {
+        return Err(Error::Invalid(diags));
+    }
+    Ok(())
 }
 
 /// A `ytd` commission's rows of the plan year are written again for each
-/// employee the run pays it to.
+/// employee the run pays it to (their refunds lower the year to date).
 fn replaced(
     lp: &LoadedPolicy,
     row: &DealRow,
     ytd: Option<NaiveDate>,
-    employees: &[EmployeeResult],
-    data: &Data,
+    (ix, employees): (&Index, &[EmployeeResult]),
 ) -> bool {
-    if !is_same_year_ytd(lp, row, ytd) {
-        return false;
-    }
-    let Some(ix) = lp
+    let Some(k) = lp
         .policy
         .commissions
         .iter()
-        .position(|c| c.id == row.commission)
+        .position(|c| c.ytd && c.id == row.commission)
     else {
         return false;
     };
-    let Ok(e) = data
-        .employees
-        .binary_search_by(|e| e.id.as_str().cmp(&row.employee_id))
-    else {
-        return false;
-    };
-    employees
-        .iter()
-        .find(|er| er.employee == e)
-        .is_some_and(|er| er.commissions.iter().any(|l| l.commission == ix))
+    let same_year = ytd.is_some_and(|start| row.deal_date >= start);
+    same_year
+        && ix
+            .in_run
+            .get(row.employee_id.as_str())
+            .is_some_and(|&i| employees[i].commissions.iter().any(|l| l.commission == k))
 }
 
-/// The refunds of the run inside the row's window claw back
-/// round(P × refunded ÷ A) − what was recovered before.
+/// The refunds in the row's window claw back round(P × refunded ÷ A) −
+/// what was recovered before; later ones recover nothing.
 fn recover(
     (cb, r): (&Clawback, &crate::decimal::Rounding),
     row: &mut DealRow,
@@ -209,9 +259,11 @@ fn recover(
     let end = cb.window_end(row.deal_date);
     let too_large = || format!("the refunds of deal '{}' do not fit a decimal", row.deal_id);
     let mut refunded = Decimal::ZERO;
+    let mut reasons = Vec::new();
     for f in list {
         if f.date <= end {
             refunded = refunded.checked_add(f.amount).ok_or_else(too_large)?;
+            reasons.extend(f.reason.clone());
         } else {
             let why = format!("dated after the deal's clawback window ended on {end}");
             deals.unrecovered.push((row.deal_id.clone(), f.date, why));
@@ -234,6 +286,9 @@ fn recover(
     let claw = target - row.recovered;
     row.refunded = total;
     row.recovered = target;
+    if claw.is_zero() {
+        return Ok(None);
+    }
     Ok(Some(ClawbackLine {
         commission: row.commission.clone(),
         deal_id: row.deal_id.clone(),
@@ -243,7 +298,8 @@ fn recover(
         refunded,
         refunded_total: total,
         recovered: target,
-        amount: -claw,
+        amount: Decimal::ZERO - claw,
+        reasons,
     }))
 }
 
@@ -272,13 +328,14 @@ fn new_rows(
     lp: &LoadedPolicy,
     data: &Data,
     employees: &[EmployeeResult],
-    places: u32,
+    (places, end): (u32, NaiveDate),
 ) -> Vec<DealRow> {
     let mut out = Vec::new();
     for er in employees {
         let e = &data.employees[er.employee];
         for l in &er.commissions {
-            let total = l.ytd.map_or(l.amount, |(year, _)| year);
+            // A year-to-date commission: what the year has paid for its deals.
+            let total = l.ytd.map_or(l.amount, |(_, before)| before + l.amount);
             let parts = divide(total, &l.basis, places);
             for (b, paid) in l.basis.iter().zip(parts) {
                 out.push(DealRow {
@@ -290,6 +347,7 @@ fn new_rows(
                     paid,
                     refunded: Decimal::ZERO,
                     recovered: Decimal::ZERO,
+                    counted_to: end,
                 });
             }
         }
@@ -339,17 +397,19 @@ pub fn divide(total: Decimal, basis: &[DealBasis], places: u32) -> Vec<Decimal> 
 /// Without `clawback`, every refund of the period must be of a deal the
 /// run credits (it then just lowers the credit).
 fn check_credited(
-    lp: &LoadedPolicy,
-    data: &Data,
+    (lp, data, ix): (&LoadedPolicy, &Data, &Index),
+    employees: &[EmployeeResult],
     (period, ytd): (&Period, Option<NaiveDate>),
-    refunds: &[(&str, Vec<&Refund>)],
 ) -> Result<()> {
     let mut diags = Diagnostics::default();
-    for (deal, _) in refunds {
-        if !credited_now(data, lp, deal, period, ytd) {
+    for (deal, list) in &data.refunds {
+        let inside = list
+            .iter()
+            .any(|r| r.date >= period.start() && r.date <= period.end());
+        if inside && !credited_now((lp, data, ix), employees, deal, (period, ytd)) {
             diags.push(Diagnostic::error(
                 data.file_path("refunds"),
-                format!("a refund of deal '{deal}' is dated in {period}, but the run does not credit the deal (it was sold in an earlier period): add `clawback` to the policy to recover what it paid, or leave the row out"),
+                format!("a refund of deal '{deal}' is dated in {period}, but no commission of the run credits the deal (it was sold in an earlier period, or to no one in the run): add `clawback` to the policy to recover what it paid, or leave the row out"),
             ));
         }
     }

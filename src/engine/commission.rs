@@ -8,7 +8,8 @@ use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::exact::Exact;
 use crate::period::Period;
 use crate::policy::{
-    Basis, Commission, CommissionBase, LoadedPolicy, Per, Quota, Rates, TierMode, TransactionFilter,
+    Basis, Commission, CommissionBase, LoadedPolicy, PayEvery, Per, Quota, Rates, TierMode,
+    TransactionFilter,
 };
 use rayon::prelude::*;
 use rust_decimal::Decimal;
@@ -35,6 +36,8 @@ pub struct CommissionLine {
     /// A year-to-date commission: (the year to date's commission, what the
     /// plan year paid before); `amount` is their difference.
     pub ytd: Option<(Decimal, Decimal)>,
+    /// `pay_every: quarter` outside a quarter's last run: paid later.
+    pub deferred: bool,
     /// Plans with `clawback`: the deals it was paid on, with the weight of
     /// each in its division among them (docs/policy.md, Refunds and clawbacks).
     pub basis: Vec<DealBasis>,
@@ -196,15 +199,15 @@ fn line(
         .filter(|cap| earned > *cap);
     let mut amount = round(capped_to.as_ref().unwrap_or(&earned))?;
     let ytd = c.ytd.then(|| (amount, paid_before(ytd, &e.id, &c.id)));
-    if let Some((year, paid)) = ytd {
-        amount = year
-            .checked_sub(paid)
-            .ok_or("the year-to-date commission minus what was paid does not fit a decimal")?;
+    let deferred = c.pay_every == PayEvery::Quarter && !lp.policy.ends_plan_quarter(period);
+    if let Some(y) = ytd {
+        amount = ytd_due(y, deferred)?;
     }
     let basis = basis_of(lp, &credits, (&refunded, &nets), &deals);
     Ok(CommissionLine {
         basis,
         ytd,
+        deferred,
         commission: index,
         credited: credited.approx(),
         quota: quota.map(|q| q.approx()),
@@ -263,6 +266,18 @@ fn basis_of(
                 .map_or_else(|| nets[i].clone(), |d| Exact::from(d.amount)),
         })
         .collect()
+}
+
+/// A year-to-date commission's line: the year to date less what the year
+/// paid, or nothing yet when deferred to the quarter's last run.
+fn ytd_due(
+    (year, paid): (Decimal, Decimal),
+    deferred: bool,
+) -> std::result::Result<Decimal, String> {
+    let due = year
+        .checked_sub(paid)
+        .ok_or("the year-to-date commission minus what was paid does not fit a decimal")?;
+    Ok(if deferred { Decimal::ZERO } else { due })
 }
 
 /// What the plan year paid the employee for a year-to-date commission.
@@ -325,15 +340,19 @@ fn credits_of<'a>(
     let all = &data.credits;
     let from = all.partition_point(|c| c.employee_id.as_str() < e.id.as_str());
     let to = all.partition_point(|c| c.employee_id.as_str() <= e.id.as_str());
+    all[from..to]
+        .iter()
+        .filter(|c| c.date >= from_date && c.date <= to_date && keeps(f, c))
+        .collect()
+}
+
+/// Whether a commission's filter keeps a credit row.
+pub(super) fn keeps(f: &TransactionFilter, c: &Credit) -> bool {
     let keep = |list: &Option<Vec<String>>, v: &Option<String>| {
         list.as_ref()
             .is_none_or(|l| v.as_ref().is_some_and(|v| l.contains(v)))
     };
-    all[from..to]
-        .iter()
-        .filter(|c| c.date >= from_date && c.date <= to_date)
-        .filter(|c| keep(&f.products, &c.product) && keep(&f.territories, &c.territory))
-        .collect()
+    keep(&f.products, &c.product) && keep(&f.territories, &c.territory)
 }
 
 /// One deal's commission: rates on its credited amount, the per-deal cap,

@@ -19,6 +19,7 @@
 //! as exact decimal text (Parquet columns are strings), so the same seed
 //! gives the same bytes whatever the thread count.
 
+mod deals;
 mod gates;
 mod money;
 pub mod rng;
@@ -82,6 +83,8 @@ const S_GATES: u64 = 8;
 const S_CURRENCY: u64 = 9;
 const S_FX: u64 = 10;
 const S_BUDGETS: u64 = 11;
+const S_DEALS: u64 = 12;
+const S_REFUNDS: u64 = 13;
 
 const ALL_KINDS: [PeriodKind; 4] = [
     PeriodKind::Month,
@@ -446,5 +449,7 @@ pub fn generate(lp: &LoadedPolicy, cfg: &Config, dir: &Path) -> Result<Vec<Writt
     written.extend(tables::projects(&m, dir)?);
     written.extend(money::write_budgets(&m, dir)?);
     written.extend(money::write_fx_rates(&m, dir)?);
+    written.extend(deals::transactions(&m, dir)?);
+    written.extend(deals::refunds(&m, dir)?);
     Ok(written)
 }

@@ -52,14 +52,19 @@ pub(super) fn employees(m: &Model, dir: &Path) -> Result<Written> {
             }
             rows.end_cell();
             rows.cell(currency.map_or(m.lp.policy.currency.as_str(), |c| m.foreign[c].code));
-            for input in inputs.values() {
-                input_cell(
-                    &mut rows,
-                    input.kind,
-                    prof.salary,
-                    &e,
-                    &m.departments[e.dept],
-                );
+            for (name, input) in inputs {
+                let draw =
+                    m.lp.policy
+                        .draw
+                        .as_ref()
+                        .and_then(|d| d.amount.input.as_ref());
+                // A draw is paid monthly: half a month's salary; other money inputs are quotas.
+                let money = if draw == Some(name) {
+                    prof.salary / 24
+                } else {
+                    prof.salary * 3
+                };
+                input_cell(&mut rows, input.kind, money, &e, &m.departments[e.dept]);
             }
         }
         rows
@@ -68,12 +73,12 @@ pub(super) fn employees(m: &Model, dir: &Path) -> Result<Written> {
     t.finish()
 }
 
-/// A plausible value of a plan input: a money input (a quota) is three
-/// annual salaries, a text input names the department's region.
-fn input_cell(rows: &mut Rows, kind: crate::policy::InputType, salary: i64, e: &Emp, dept: &str) {
+/// A plausible value of a plan input: a money input is `money` (chosen by
+/// the caller), a text input names the department's region.
+fn input_cell(rows: &mut Rows, kind: crate::policy::InputType, money: i64, e: &Emp, dept: &str) {
     use crate::policy::InputType::*;
     let _ = match kind {
-        Money => write!(rows.text, "{}", salary * 3),
+        Money => write!(rows.text, "{money}"),
         Decimal => write!(rows.text, "1"),
         Integer => write!(rows.text, "12"),
         Text => write!(rows.text, "region-{dept}"),

@@ -68,8 +68,11 @@ pub fn after(
             .map(|r: &(CarriedRow, Decimal)| r.0.paid_ytd.clone())
             .unwrap_or_default();
         for l in &er.commissions {
-            if let Some((year, _)) = l.ytd {
-                paid_ytd.insert(lp.policy.commissions[l.commission].id.clone(), year);
+            // What the year has paid: the year to date, or what was paid
+            // before when this run defers it (`pay_every: quarter`).
+            if let Some((_, before)) = l.ytd {
+                let id = lp.policy.commissions[l.commission].id.clone();
+                paid_ytd.insert(id, before + l.amount);
             }
         }
         rows.insert(

@@ -13,7 +13,7 @@ use crate::policy::LoadedPolicy;
 use rust_decimal::Decimal;
 use std::path::Path;
 
-const COLUMNS: [&str; 8] = [
+const COLUMNS: [&str; 9] = [
     "deal_id",
     "employee_id",
     "commission",
@@ -22,6 +22,7 @@ const COLUMNS: [&str; 8] = [
     "paid",
     "refunded",
     "recovered",
+    "counted_to",
 ];
 
 /// The largest amount a ledger cell may hold (as `balances.csv`).
@@ -39,7 +40,8 @@ pub fn csv(lp: &LoadedPolicy, deals: &Deals) -> OutFile {
             .dec(row.amount.normalize())
             .dec(money(row.paid))
             .dec(row.refunded.normalize())
-            .dec(money(row.recovered));
+            .dec(money(row.recovered))
+            .text(&row.counted_to.to_string());
         c.end();
     }
     OutFile {
@@ -81,9 +83,12 @@ pub fn read(dir: &Path, places: u32) -> Result<Vec<DealRow>> {
         crate::output::csv::unneutralise(cols[i][row].unwrap_or("")).to_owned()
     };
     let mut rows: Vec<DealRow> = Vec::with_capacity(t.rows());
-    for (row, date) in cols[3].iter().enumerate() {
-        let deal_date = chrono::NaiveDate::parse_from_str(date.unwrap_or(""), "%Y-%m-%d")
-            .map_err(|_| fail(row, "deal_date", "not a date".into()))?;
+    let date = |row: usize, i: usize| {
+        chrono::NaiveDate::parse_from_str(cols[i][row].unwrap_or(""), "%Y-%m-%d")
+            .map_err(|_| fail(row, COLUMNS[i], "not a date".into()))
+    };
+    for row in 0..t.rows() {
+        let deal_date = date(row, 3)?;
         let r = DealRow {
             deal_id: text(row, 0),
             employee_id: text(row, 1),
@@ -93,6 +98,7 @@ pub fn read(dir: &Path, places: u32) -> Result<Vec<DealRow>> {
             paid: amount(row, 5, true)?,
             refunded: amount(row, 6, false)?,
             recovered: amount(row, 7, true)?,
+            counted_to: date(row, 8)?,
         };
         if r.refunded > r.amount || r.recovered > r.paid {
             let m = "refunded more than the amount, or recovered more than was paid".into();

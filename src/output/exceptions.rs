@@ -162,8 +162,8 @@ fn employee(
         let detail = format!(
             "deal '{}' refunded {} (of {}); it paid {} through '{}'",
             c.deal_id,
-            c.refunded.normalize(),
-            c.deal_amount.normalize(),
+            m(c.refunded),
+            m(c.deal_amount),
             m(c.paid),
             c.commission
         );
@@ -334,8 +334,16 @@ fn not_in_period(data: &Data, run: &RunResult, out: &mut Vec<Exception>) {
 fn refunds(lp: &LoadedPolicy, run: &RunResult, out: &mut Vec<Exception>) {
     let Some(deals) = &run.deals else { return };
     let m = |d| money(d, lp);
+    let forgiven = lp.policy.forgives_after(&run.period);
     for (id, claw) in &deals.absent {
-        let effect = format!("{} added to what they owe", m(-*claw));
+        let effect = if forgiven {
+            format!(
+                "{} added to what they owe, forgiven at the plan year's end",
+                m(-*claw)
+            )
+        } else {
+            format!("{} added to what they owe", m(-*claw))
+        };
         push(
             out,
             id,

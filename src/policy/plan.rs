@@ -74,6 +74,20 @@ pub struct Commission {
     /// paid yet.
     #[serde(default)]
     pub ytd: bool,
+    /// A year-to-date commission paid only at the end of each quarter of
+    /// the plan year (`quarter`), or in every run (`period`, the default).
+    #[serde(default)]
+    pub pay_every: PayEvery,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PayEvery {
+    /// Every run pays what the year to date comes to.
+    #[default]
+    Period,
+    /// Runs ending on a quarter's last day pay; the others defer.
+    Quarter,
 }
 
 /// What a commission is paid on, written as a one-key map.

@@ -55,6 +55,7 @@ pub struct DrawAmount {
 pub struct Clawback {
     /// A deal can be clawed back until the last day of the `months`-th
     /// month after the month of its date (1 to 120).
+    #[schemars(range(min = 1, max = 120))]
     pub months: u32,
 }
 
@@ -116,6 +117,13 @@ impl Policy {
         Ok((start, s == start, last))
     }
 
+    /// Whether `period` ends on the last day of a quarter of its plan year.
+    pub fn ends_plan_quarter(&self, period: &Period) -> bool {
+        let start = self.plan_year.as_ref().map_or(1, |p| p.start_month);
+        let last = period.end().month();
+        (last + 12 - start.clamp(1, 12) + 1).is_multiple_of(3)
+    }
+
     /// Whether what is owed is written off at the end of `period` (the
     /// plan year's last period with `year_end: forgive`).
     pub fn forgives_after(&self, period: &Period) -> bool {
@@ -151,6 +159,10 @@ pub(super) fn check(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
         let on_deals = matches!(c.on, super::CommissionBase::Transactions(_));
         if c.ytd && (c.per != super::Per::Period || !on_deals) {
             diags.push(ctx.error(&at, format!("commission '{}': `ytd: true` needs `per: period` and `on: {{ transactions: … }}` (the year's deals are summed from the transactions table)", c.id)));
+        }
+        if c.pay_every == super::PayEvery::Quarter && !c.ytd {
+            let at = [Key("commissions"), Index(i), Key("pay_every")];
+            diags.push(ctx.error(&at, format!("commission '{}': `pay_every: quarter` defers a year-to-date commission; it needs `ytd: true`", c.id)));
         }
     }
     if let Some(c) = &p.clawback {

@@ -152,7 +152,13 @@ fn projects_and_total(s: &mut String, c: &Ctx) {
     let clawbacks: String = e
         .clawbacks
         .iter()
-        .map(|c| format!(" + clawback {} {}", c.deal_id, c.amount))
+        .map(|c| {
+            format!(
+                " − clawback {} {}",
+                c.deal_id,
+                c.amount.trim_start_matches('-')
+            )
+        })
         .collect();
     let balance = match &e.balance {
         Some(b) => {

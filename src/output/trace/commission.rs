@@ -34,10 +34,15 @@ pub(super) fn clawbacks(r: &EmployeeResult) -> Vec<ClawbackTrace> {
                 deal_id: crate::error::printable(&c.deal_id).into_owned(),
                 deal_date: c.deal_date.to_string(),
                 arithmetic: format!(
-                    "paid {} on amount {}; refunded {} now, {} in all: round({} × {} ÷ {}) = {}, less {} recovered before = {}",
+                    "paid {} on amount {}; refunded {} now{}, {} in all: round({} × {} ÷ {}) = {}, less {} recovered before = {}",
                     c.paid,
                     n(c.deal_amount),
                     n(c.refunded),
+                    if c.reasons.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", crate::error::printable(&c.reasons.join("; ")))
+                    },
                     n(c.refunded_total),
                     c.paid,
                     n(c.refunded_total),
@@ -93,11 +98,16 @@ fn one(lp: &LoadedPolicy, l: &CommissionLine) -> CommissionTrace {
             }
         }
     }
-    if let Some((year, paid)) = l.ytd {
-        steps.push(format!(
+    match l.ytd {
+        Some((year, paid)) if l.deferred => steps.push(format!(
+            "year to date {year} − {paid} already paid this plan year = {}, deferred to the last run of the quarter (pay_every: quarter): 0.00 now",
+            year - paid
+        )),
+        Some((year, paid)) => steps.push(format!(
             "year to date {} − {} already paid this plan year = {}",
             year, paid, l.amount
-        ));
+        )),
+        None => {}
     }
     CommissionTrace {
         id: c.id.clone(),
