@@ -21,6 +21,8 @@ fn every_hand_worked_case_passes() {
         ("points", 8),
         ("proration", 4),
         ("proration-months", 4),
+        ("proration-calendar", 4),
+        ("proration-rounded", 3),
         ("fte", 2),
     ] {
         let p = plan(name);
@@ -661,4 +663,50 @@ fn a_money_limit_is_shown_in_explain() {
     let o = merit(&["explain", "--run", out.to_str().unwrap(), "--employee", "R"]);
     let text = stdout(&o);
     assert!(text.contains("Limit            min_amount: the prorated bonus 161.29032258064516129032258065 becomes 300"), "{text}");
+}
+
+/// The leave and holidays tables are checked like every table: every
+/// problem at once, located (docs/data.md, leave and holidays).
+#[test]
+fn bad_leave_and_holiday_rows_are_all_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(
+        d.join("employees.csv"),
+        "employee_id,name,department,role,base_salary,target_bonus_pct,hire_date\nR,R,d,rep,120000,10,2020-01-01\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("metrics.csv"),
+        "subject_id,month,metric,value\nR,2026-12,sales,100\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("leave.csv"),
+        "employee_id,start,end\nR,2026-11-02,2026-11-13\nR,2026-11-10,2026-11-20\nX,2026-11-01,2026-11-02\nR,2026-12-05,2026-12-01\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("holidays.csv"),
+        "date,kind\n2026-10-03,holiday\n2026-10-05,workday\n2026-10-01,holiday\n2026-10-01,holiday\n2026-10-02,feast\n",
+    )
+    .unwrap();
+    let p = plan("proration-calendar");
+    let out = dir.path().join("out");
+    let o = common::run(&p, &d, "2026-Q4", &out);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    for m in [
+        "leave.csv:3:2: error: column 'start': leave of employee R overlaps an earlier row (line 2)",
+        "leave.csv:4:1: error: column 'employee_id': unknown employee 'X'",
+        "leave.csv:5:3: error: column 'end': the leave ends (2026-12-01) before it starts (2026-12-05)",
+        "holidays.csv:2:1: error: column 'date': 2026-10-03 is a weekend day: a `holiday` row is for a weekday off",
+        "holidays.csv:3:1: error: column 'date': 2026-10-05 is a weekday: a `workday` row is for a Saturday or Sunday worked in exchange",
+        "holidays.csv:5:1: error: column 'date': 2026-10-01 is listed twice",
+        "holidays.csv:6:2: error: column 'kind': kind is `holiday` or `workday`",
+    ] {
+        assert!(err.contains(m), "missing {m:?} in\n{err}");
+    }
+    assert!(!out.exists());
 }

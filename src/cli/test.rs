@@ -53,6 +53,10 @@ struct Case {
     transactions: Vec<Row>,
     #[serde(default)]
     refunds: Vec<Row>,
+    #[serde(default)]
+    leave: Vec<Row>,
+    #[serde(default)]
+    holidays: Vec<Row>,
     /// Employee id → expected values.
     expect: BTreeMap<String, Expect>,
 }
@@ -358,7 +362,9 @@ fn run_case(lp: &LoadedPolicy, case: &Case, scratch: &Path) -> Outcome {
                 &case.transactions,
             )
         })
-        .and_then(|_| write_table(scratch, "refunds", data::REFUNDS, &case.refunds));
+        .and_then(|_| write_table(scratch, "refunds", data::REFUNDS, &case.refunds))
+        .and_then(|_| write_table(scratch, "leave", data::LEAVE, &case.leave))
+        .and_then(|_| write_table(scratch, "holidays", data::HOLIDAYS, &case.holidays));
     if let Err(e) = written {
         return Outcome::Error(format!("cannot write the case's tables: {e}"));
     }

@@ -7,6 +7,7 @@
 
 mod benchmarks;
 mod budgets;
+pub mod calendar;
 mod cells;
 mod csvscan;
 mod employees;
@@ -73,6 +74,10 @@ pub struct Data {
     pub credits: Vec<Credit>,
     /// Deal id → its refunds, by date.
     pub refunds: Refunds,
+    /// Employee id → their unpaid leave.
+    pub leave: calendar::Leave,
+    /// The working-day calendar's exceptions.
+    pub holidays: calendar::Holidays,
     /// (kpi, period) → market reference value.
     pub benchmarks: BTreeMap<(String, String), Decimal>,
     /// (subject, period) → bonus pool budget in the policy currency.
@@ -138,6 +143,8 @@ pub const TRANSACTIONS: (&[&str], &[&str]) = (
     &["share", "credit", "product", "customer", "territory"],
 );
 pub const REFUNDS: (&[&str], &[&str]) = (&["deal_id", "date", "amount"], &["reason"]);
+pub const LEAVE: (&[&str], &[&str]) = (&["employee_id", "start", "end"], &[]);
+pub const HOLIDAYS: (&[&str], &[&str]) = (&["date"], &["kind", "name"]);
 
 /// Reads and checks a data folder against a policy.
 pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
@@ -184,6 +191,12 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
     let refunds = Option::as_ref(&r.refunds)
         .map(|t| refunds::refunds(t, &credits, &mut budget))
         .unwrap_or_default();
+    let leave = Option::as_ref(&r.leave)
+        .map(|t| calendar::leave(t, &subjects, &mut budget))
+        .unwrap_or_default();
+    let holidays = Option::as_ref(&r.holidays)
+        .map(|t| calendar::holidays(t, &mut budget))
+        .unwrap_or_default();
 
     budget.finish(&tables.all());
     if diags.has_errors() {
@@ -200,6 +213,8 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
         projects,
         credits,
         refunds,
+        leave,
+        holidays,
         benchmarks,
         budgets,
         fx_rates,
@@ -250,6 +265,8 @@ struct Optional {
     fx_rates: Option<Table>,
     transactions: Option<Table>,
     refunds: Option<Table>,
+    leave: Option<Table>,
+    holidays: Option<Table>,
 }
 
 /// The data folder's tables once both required ones are there with every
@@ -298,6 +315,8 @@ impl Opened {
                 fx_rates: read("fx_rates", false)?,
                 transactions: read("transactions", false)?,
                 refunds: read("refunds", false)?,
+                leave: read("leave", false)?,
+                holidays: read("holidays", false)?,
             },
         })
     }
@@ -322,6 +341,8 @@ impl Opened {
             (&r.fx_rates, FX_RATES),
             (&r.transactions, TRANSACTIONS),
             (&r.refunds, REFUNDS),
+            (&r.leave, LEAVE),
+            (&r.holidays, HOLIDAYS),
         ] {
             if let Some(t) = t {
                 columns_ok &= t.check_columns(req, opt, diags);
@@ -361,6 +382,8 @@ impl Tables {
             r.fx_rates.as_ref(),
             r.transactions.as_ref(),
             r.refunds.as_ref(),
+            r.leave.as_ref(),
+            r.holidays.as_ref(),
         ]
         .into_iter()
         .flatten()
@@ -381,6 +404,8 @@ impl Tables {
             r.fx_rates,
             r.transactions,
             r.refunds,
+            r.leave,
+            r.holidays,
         ]
         .into_iter()
         .flatten()

@@ -11,7 +11,7 @@ use crate::data::{Data, Employee};
 use crate::decimal::round_fixed;
 use crate::exact::{exact_mul, Exact, Num};
 use crate::period::Period;
-use crate::policy::{Policy, Proration};
+use crate::policy::Policy;
 use crate::script::dec;
 use rhai::{Dynamic, Map, Scope};
 use rust_decimal::Decimal;
@@ -21,36 +21,6 @@ use rust_decimal::Decimal;
 pub fn fte(policy: &Policy, e: &Employee, name: &str) -> Option<Decimal> {
     e.input(policy, name)
         .and_then(crate::data::InputValue::number)
-}
-
-/// (weekdays employed, weekdays in the period), Monday to Friday.
-fn weekdays(e: &Employee, period: &Period) -> (Decimal, Decimal) {
-    use chrono::Datelike;
-    let weekday = |d: &chrono::NaiveDate| d.weekday().num_days_from_monday() < 5;
-    let days = period
-        .start()
-        .iter_days()
-        .take_while(|d| *d <= period.end());
-    let (mut worked, mut all) = (0i64, 0i64);
-    for d in days.filter(weekday) {
-        all += 1;
-        if d >= e.hire_date && e.termination_date.is_none_or(|t| d <= t) {
-            worked += 1;
-        }
-    }
-    (Decimal::from(worked), Decimal::from(all.max(1)))
-}
-
-/// (calendar months employed on every day, months in the period).
-fn months_employed(e: &Employee, period: &Period) -> (Decimal, Decimal) {
-    let whole = period
-        .months()
-        .filter(|m| {
-            let (first, last) = (m.first_day(), m.last_day());
-            e.hire_date <= first && e.termination_date.is_none_or(|t| t >= last)
-        })
-        .count();
-    (Decimal::from(whole), Decimal::from(period.len))
 }
 
 pub fn days_employed(e: &Employee, period: &Period) -> i64 {
@@ -368,21 +338,10 @@ pub fn finish(
     formula: &Num,
     target_bonus: &Num,
     r: &mut EmployeeResult,
-    period: &Period,
-    e: &Employee,
+    factor: (Decimal, Decimal),
 ) -> Option<()> {
     r.formula_bonus = formula.approx();
-    let (num, den) = match policy.bonus.proration {
-        Proration::Days => (Decimal::from(r.days_employed), Decimal::from(period.days())),
-        Proration::Weekdays => weekdays(e, period),
-        Proration::Months => months_employed(e, period),
-        Proration::None => (Decimal::ONE, Decimal::ONE),
-    };
-    // FTE multiplies the proration factor (checked 0 < FTE ≤ 1 by the caller).
-    let num = match policy.bonus.fte.as_ref() {
-        Some(name) => num * fte(policy, e, name).unwrap_or(Decimal::ONE),
-        None => num,
-    };
+    let (num, den) = factor;
     r.proration = (num, den);
     let rounding = &policy.rounding;
     let multiple = policy.bonus.cap.as_ref().map(|c| c.target_multiple.0);

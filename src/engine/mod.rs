@@ -25,6 +25,7 @@ pub mod matrix;
 mod modifier;
 mod payout;
 pub mod pool;
+pub mod proration;
 mod quarters;
 pub mod recognition;
 pub mod score;

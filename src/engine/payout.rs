@@ -109,7 +109,8 @@ fn employee_bonus(
     };
     r.modifiers = modifiers;
     let formula = reduced(formula, gate, &mut r);
-    bonus::finish(policy, &formula, &target_bonus, &mut r, period, e).ok_or_else(|| {
+    let factor = super::proration::factor(policy, data, e, period, r.days_employed);
+    bonus::finish(policy, &formula, &target_bonus, &mut r, factor).ok_or_else(|| {
         fail(format!(
             "the bonus {} is too large for a decimal",
             formula.approx()

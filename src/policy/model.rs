@@ -4,6 +4,7 @@
 //! reads them (unknown keys are errors), schemars turns them into the JSON
 //! Schema that `merit schema` prints, and `docs/policy.md` documents them.
 
+use super::proration::Proration;
 use super::targets::TargetSource;
 use crate::decimal::Dec;
 pub use crate::decimal::Rounding;
@@ -501,6 +502,12 @@ pub struct Bonus {
     /// How partial periods (hire or termination inside the period) are paid.
     #[serde(default)]
     pub proration: Proration,
+    /// Whether days of the `leave` table are employed time.
+    #[serde(default)]
+    pub unpaid_leave: super::proration::UnpaidLeave,
+    /// Decimals the proration factor is rounded to; absent: exact.
+    #[schemars(range(max = 10))]
+    pub proration_places: Option<u32>,
     /// Conditions that must all hold for the full performance bonus: a shut
     /// gate pays nothing, or with `pay_percent` that percent of the formula.
     #[serde(default)]
@@ -578,18 +585,4 @@ pub struct Gate {
 pub struct BonusCap {
     /// The bonus is at most this multiple of the period's target bonus.
     pub target_multiple: Dec,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Proration {
-    /// bonus × days employed in the period ÷ days in the period.
-    #[default]
-    Days,
-    /// bonus × weekdays (Monday to Friday) employed ÷ weekdays in the period.
-    Weekdays,
-    /// bonus × calendar months employed on every day ÷ months in the period.
-    Months,
-    /// No proration.
-    None,
 }

@@ -52,6 +52,7 @@ pub(super) fn policy(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
     super::check_plan::inputs(ctx, p, diags);
     super::check_plan::commissions(ctx, p, diags);
     super::state::check(ctx, p, diags);
+    super::proration::check(ctx, p, diags);
     super::modifier::check(ctx, p, diags);
     if let Some(m) = &p.bonus.matrix {
         super::matrix::check(ctx, p, m, diags);

@@ -113,6 +113,9 @@ fn sample_bonus() -> BonusInfo {
         capped: true,
         days_employed: 77,
         period_days: 92,
+        proration_num: s("77"),
+        proration_den: Some(s("92")),
+        proration_unit: " days",
         prorated: true,
         pool: Some(PoolInfo {
             pool: s("growth"),

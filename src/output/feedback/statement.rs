@@ -117,6 +117,12 @@ pub struct BonusInfo {
     pub capped: bool,
     pub days_employed: i64,
     pub period_days: i64,
+    /// The factor as applied: `proration_num / proration_den` in
+    /// `proration_unit` (` 天`, ` working days`, ` months`…), or a rounded
+    /// factor `× proration_num` when there is no denominator.
+    pub proration_num: String,
+    pub proration_den: Option<String>,
+    pub proration_unit: &'static str,
     /// Employed for part of the period only.
     pub prorated: bool,
     /// Department pool scaling, when the policy has pools.
@@ -386,6 +392,21 @@ fn review_row(r: &EmployeeResult, mode: RoundingMode) -> (Option<ReviewRow>, boo
     }
 }
 
+/// The unit the proration factor counts (docs/policy.md, Bonus).
+fn proration_unit(lp: &LoadedPolicy, lang: Language) -> &'static str {
+    use crate::policy::Proration::*;
+    let zh = lang == Language::ZhCn;
+    match (lp.policy.bonus.proration, zh) {
+        (Days, true) => " 天",
+        (Days, false) => " days",
+        (Weekdays, true) => " 个工作日",
+        (Weekdays, false) => " working days",
+        (Months, true) => " 个月",
+        (Months, false) => " months",
+        (None, _) => "",
+    }
+}
+
 /// The bonus from target to total, each step as the statement shows it.
 fn bonus_info(lp: &LoadedPolicy, run: &RunResult, r: &EmployeeResult, lang: Language) -> BonusInfo {
     let (num, den) = r.proration;
@@ -396,6 +417,9 @@ fn bonus_info(lp: &LoadedPolicy, run: &RunResult, r: &EmployeeResult, lang: Lang
         capped: r.capped,
         days_employed: r.days_employed,
         period_days: run.period.days(),
+        proration_num: num.normalize().to_string(),
+        proration_den: (den != Decimal::ONE).then(|| den.normalize().to_string()),
+        proration_unit: proration_unit(lp, lang),
         prorated: num != den,
         pool: r.pool.as_ref().map(|p| PoolInfo {
             pool: p.pool.clone(),
