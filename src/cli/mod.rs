@@ -20,6 +20,7 @@ mod runfolder;
 pub mod schema;
 mod status;
 mod test;
+mod test_state;
 mod verify;
 
 use crate::error::Error;

@@ -25,7 +25,7 @@ pub struct TestArgs {
     pub filter: Option<String>,
 }
 
-type Row = BTreeMap<String, serde_yaml::Value>;
+pub(super) type Row = BTreeMap<String, serde_yaml::Value>;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -57,13 +57,15 @@ struct Case {
     leave: Vec<Row>,
     #[serde(default)]
     holidays: Vec<Row>,
+    /// What the previous run of a chain left (stateful plans).
+    after: Option<super::test_state::After>,
     /// Employee id → expected values.
     expect: BTreeMap<String, Expect>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-struct Expect {
+pub(super) struct Expect {
     score: Option<serde_yaml::Value>,
     rating: Option<String>,
     bonus: Option<serde_yaml::Value>,
@@ -85,6 +87,14 @@ struct Expect {
     recognition: Option<Vec<String>>,
     #[serde(default)]
     kpis: BTreeMap<String, KpiExpect>,
+    /// Stateful plans: the draw paid, recovered, carried, clawback, what is
+    /// owed after the run and what the year end forgave.
+    pub(super) draw: Option<serde_yaml::Value>,
+    pub(super) recovered: Option<serde_yaml::Value>,
+    pub(super) carried: Option<serde_yaml::Value>,
+    pub(super) clawback: Option<serde_yaml::Value>,
+    pub(super) owed: Option<serde_yaml::Value>,
+    pub(super) forgiven: Option<serde_yaml::Value>,
 }
 
 #[derive(Deserialize, Default)]
@@ -112,13 +122,16 @@ fn text(v: &serde_yaml::Value) -> String {
     }
 }
 
-fn write_table(
+/// Writes `rows` as `NAME.csv`; an empty optional table is not written
+/// unless `always`.
+pub(super) fn write_table(
     dir: &Path,
     name: &str,
     columns: (&[&str], &[&str]),
     rows: &[Row],
+    always: bool,
 ) -> std::io::Result<()> {
-    if rows.is_empty() && !matches!(name, "employees" | "metrics") {
+    if rows.is_empty() && !always && !matches!(name, "employees" | "metrics") {
         return Ok(());
     }
     let mut cols: Vec<&str> = columns.0.to_vec();
@@ -147,14 +160,14 @@ fn write_table(
 }
 
 /// One comparison: a label, what was expected and what merit computed.
-struct Mismatch(String, String, String);
+pub(super) struct Mismatch(String, String, String);
 
 fn same_number(expected: &serde_yaml::Value, actual: rust_decimal::Decimal) -> bool {
     parse_decimal(&text(expected)).is_ok_and(|e| e == actual)
 }
 
 /// Pushes a mismatch when an expected number differs from the computed one.
-fn check_number(
+pub(super) fn check_number(
     out: &mut Vec<Mismatch>,
     label: String,
     e: &Option<serde_yaml::Value>,
@@ -195,6 +208,7 @@ fn compare(
         r.commission,
     );
     compare_commissions(lp, emp, exp, r, out);
+    super::test_state::compare(emp, exp, r, out);
     compare_kpis(lp, emp, exp, r, out);
     compare_outcomes(emp, exp, r, out);
 }
@@ -341,35 +355,64 @@ enum Outcome {
     Error(String),
 }
 
-fn run_case(lp: &LoadedPolicy, case: &Case, scratch: &Path) -> Outcome {
-    let period = match Period::parse(&case.period) {
-        Ok(p) => p,
-        Err(m) => return Outcome::Error(m),
-    };
-    let _ = std::fs::remove_dir_all(scratch);
-    let written = std::fs::create_dir_all(scratch)
-        .and_then(|_| write_table(scratch, "employees", data::EMPLOYEES, &case.employees))
-        .and_then(|_| write_table(scratch, "metrics", data::METRICS, &case.metrics))
-        .and_then(|_| write_table(scratch, "targets", data::TARGETS, &case.targets))
-        .and_then(|_| write_table(scratch, "ratings", data::RATINGS, &case.ratings))
-        .and_then(|_| write_table(scratch, "projects", data::PROJECTS, &case.projects))
-        .and_then(|_| write_table(scratch, "benchmarks", data::BENCHMARKS, &case.benchmarks))
+/// The case's tables, as data files in `scratch`.
+fn write_case_tables(case: &Case, scratch: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(scratch)
+        .and_then(|_| {
+            write_table(
+                scratch,
+                "employees",
+                data::EMPLOYEES,
+                &case.employees,
+                false,
+            )
+        })
+        .and_then(|_| write_table(scratch, "metrics", data::METRICS, &case.metrics, false))
+        .and_then(|_| write_table(scratch, "targets", data::TARGETS, &case.targets, false))
+        .and_then(|_| write_table(scratch, "ratings", data::RATINGS, &case.ratings, false))
+        .and_then(|_| write_table(scratch, "projects", data::PROJECTS, &case.projects, false))
+        .and_then(|_| {
+            write_table(
+                scratch,
+                "benchmarks",
+                data::BENCHMARKS,
+                &case.benchmarks,
+                false,
+            )
+        })
         .and_then(|_| {
             write_table(
                 scratch,
                 "transactions",
                 data::TRANSACTIONS,
                 &case.transactions,
+                false,
             )
         })
-        .and_then(|_| write_table(scratch, "refunds", data::REFUNDS, &case.refunds))
-        .and_then(|_| write_table(scratch, "leave", data::LEAVE, &case.leave))
-        .and_then(|_| write_table(scratch, "holidays", data::HOLIDAYS, &case.holidays));
+        .and_then(|_| write_table(scratch, "refunds", data::REFUNDS, &case.refunds, false))
+        .and_then(|_| write_table(scratch, "leave", data::LEAVE, &case.leave, false))
+        .and_then(|_| write_table(scratch, "holidays", data::HOLIDAYS, &case.holidays, false))
+}
+
+fn run_case(lp: &LoadedPolicy, case: &Case, scratch: &Path) -> Outcome {
+    let period = match Period::parse(&case.period) {
+        Ok(p) => p,
+        Err(m) => return Outcome::Error(m),
+    };
+    let _ = std::fs::remove_dir_all(scratch);
+    let written = write_case_tables(case, scratch);
     if let Err(e) = written {
         return Outcome::Error(format!("cannot write the case's tables: {e}"));
     }
+    let carried = match &case.after {
+        Some(a) => match super::test_state::carried(lp, a, &scratch.join("after")) {
+            Ok(c) => c,
+            Err(m) => return Outcome::Error(format!("after: {m}")),
+        },
+        None => Default::default(),
+    };
     let result = data::load(scratch, lp)
-        .and_then(|mut d| engine::compute(lp, &mut d, &period).map(|r| (d, r)));
+        .and_then(|mut d| engine::compute_after(lp, &mut d, &period, &carried).map(|r| (d, r)));
     let _ = std::fs::remove_dir_all(scratch);
     let (d, run) = match result {
         Ok(x) => x,

@@ -13,7 +13,7 @@ use crate::policy::LoadedPolicy;
 use rust_decimal::Decimal;
 use std::path::Path;
 
-const COLUMNS: [&str; 9] = [
+pub const COLUMNS: [&str; 9] = [
     "deal_id",
     "employee_id",
     "commission",
