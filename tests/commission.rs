@@ -23,6 +23,7 @@ fn every_hand_worked_case_passes() {
         ("proration-months", 4),
         ("proration-calendar", 4),
         ("proration-rounded", 3),
+        ("rollup", 2),
         ("fte", 2),
     ] {
         let p = plan(name);
@@ -668,7 +669,7 @@ fn a_money_limit_is_shown_in_explain() {
 /// The leave and holidays tables are checked like every table: every
 /// problem at once, located (docs/data.md, leave and holidays).
 #[test]
-fn bad_leave_and_holiday_rows_are_all_reported() {
+fn bad_leave_holiday_and_assignment_rows_are_all_reported() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("data");
     std::fs::create_dir_all(&d).unwrap();
@@ -692,6 +693,11 @@ fn bad_leave_and_holiday_rows_are_all_reported() {
         "date,kind\n2026-10-03,holiday\n2026-10-05,workday\n2026-10-01,holiday\n2026-10-01,holiday\n2026-10-02,feast\n",
     )
     .unwrap();
+    std::fs::write(
+        d.join("assignments.csv"),
+        "employee_id,territory,start,end\nR,north,2026-01-01,\nR,north,2026-06-01,2026-06-30\nR,south,2026-05-01,2026-04-01\nR,,2026-01-01,\n",
+    )
+    .unwrap();
     let p = plan("proration-calendar");
     let out = dir.path().join("out");
     let o = common::run(&p, &d, "2026-Q4", &out);
@@ -705,6 +711,9 @@ fn bad_leave_and_holiday_rows_are_all_reported() {
         "holidays.csv:3:1: error: column 'date': 2026-10-05 is a weekday: a `workday` row is for a Saturday or Sunday worked in exchange",
         "holidays.csv:5:1: error: column 'date': 2026-10-01 is listed twice",
         "holidays.csv:6:2: error: column 'kind': kind is `holiday` or `workday`",
+        "assignments.csv:3:3: error: column 'start': employee R covers territory 'north' twice on 2026-06-01 (line 2)",
+        "assignments.csv:4:4: error: column 'end': the assignment ends (2026-04-01) before it starts (2026-05-01)",
+        "assignments.csv:5:2: error: column 'territory': empty value where one is required",
     ] {
         assert!(err.contains(m), "missing {m:?} in\n{err}");
     }

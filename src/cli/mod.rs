@@ -21,6 +21,7 @@ pub mod schema;
 mod status;
 mod test;
 mod test_state;
+mod test_tables;
 mod verify;
 
 use crate::error::Error;

@@ -2,13 +2,13 @@
 //! few employees with inline data and the exact results expected, through
 //! the same pipeline as `merit run`. Output follows `cargo test`.
 
+use crate::data;
 use crate::decimal::parse_decimal;
 use crate::engine::blend::ReviewUse;
 use crate::engine::{self, EmployeeResult};
 use crate::error::{Diagnostic, Error, Result};
 use crate::period::Period;
 use crate::policy::{self, LoadedPolicy};
-use crate::{data, output};
 use clap::Args;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -35,32 +35,34 @@ struct CaseFile {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Case {
-    name: String,
-    period: String,
-    employees: Vec<Row>,
+pub(super) struct Case {
+    pub(super) name: String,
+    pub(super) period: String,
+    pub(super) employees: Vec<Row>,
     #[serde(default)]
-    metrics: Vec<Row>,
+    pub(super) metrics: Vec<Row>,
     #[serde(default)]
-    targets: Vec<Row>,
+    pub(super) targets: Vec<Row>,
     #[serde(default)]
-    ratings: Vec<Row>,
+    pub(super) ratings: Vec<Row>,
     #[serde(default)]
-    projects: Vec<Row>,
+    pub(super) projects: Vec<Row>,
     #[serde(default)]
-    benchmarks: Vec<Row>,
+    pub(super) benchmarks: Vec<Row>,
     #[serde(default)]
-    transactions: Vec<Row>,
+    pub(super) transactions: Vec<Row>,
     #[serde(default)]
-    refunds: Vec<Row>,
+    pub(super) refunds: Vec<Row>,
     #[serde(default)]
-    leave: Vec<Row>,
+    pub(super) assignments: Vec<Row>,
     #[serde(default)]
-    holidays: Vec<Row>,
+    pub(super) leave: Vec<Row>,
+    #[serde(default)]
+    pub(super) holidays: Vec<Row>,
     /// What the previous run of a chain left (stateful plans).
-    after: Option<super::test_state::After>,
+    pub(super) after: Option<super::test_state::After>,
     /// Employee id → expected values.
-    expect: BTreeMap<String, Expect>,
+    pub(super) expect: BTreeMap<String, Expect>,
 }
 
 #[derive(Deserialize, Default)]
@@ -111,7 +113,7 @@ struct KpiExpect {
     segment: Option<String>,
 }
 
-fn text(v: &serde_yaml::Value) -> String {
+pub(super) fn text(v: &serde_yaml::Value) -> String {
     match v {
         serde_yaml::Value::String(s) => s.clone(),
         serde_yaml::Value::Null => String::new(),
@@ -120,43 +122,6 @@ fn text(v: &serde_yaml::Value) -> String {
             .trim()
             .to_owned(),
     }
-}
-
-/// Writes `rows` as `NAME.csv`; an empty optional table is not written
-/// unless `always`.
-pub(super) fn write_table(
-    dir: &Path,
-    name: &str,
-    columns: (&[&str], &[&str]),
-    rows: &[Row],
-    always: bool,
-) -> std::io::Result<()> {
-    if rows.is_empty() && !always && !matches!(name, "employees" | "metrics") {
-        return Ok(());
-    }
-    let mut cols: Vec<&str> = columns.0.to_vec();
-    for c in columns.1 {
-        if rows.iter().any(|r| r.contains_key(*c)) {
-            cols.push(c);
-        }
-    }
-    // Unknown columns are written too, so the data checks report them.
-    let mut extra: Vec<&str> = rows
-        .iter()
-        .flat_map(|r| r.keys().map(String::as_str))
-        .filter(|k| !cols.contains(k))
-        .collect();
-    extra.sort();
-    extra.dedup();
-    cols.extend(extra);
-    let mut csv = output::csv::Csv::with_header(&cols);
-    for r in rows {
-        for c in &cols {
-            csv.num(r.get(*c).map(text).unwrap_or_default());
-        }
-        csv.end();
-    }
-    std::fs::write(dir.join(format!("{name}.csv")), csv.finish())
 }
 
 /// One comparison: a label, what was expected and what merit computed.
@@ -355,52 +320,13 @@ enum Outcome {
     Error(String),
 }
 
-/// The case's tables, as data files in `scratch`.
-fn write_case_tables(case: &Case, scratch: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(scratch)
-        .and_then(|_| {
-            write_table(
-                scratch,
-                "employees",
-                data::EMPLOYEES,
-                &case.employees,
-                false,
-            )
-        })
-        .and_then(|_| write_table(scratch, "metrics", data::METRICS, &case.metrics, false))
-        .and_then(|_| write_table(scratch, "targets", data::TARGETS, &case.targets, false))
-        .and_then(|_| write_table(scratch, "ratings", data::RATINGS, &case.ratings, false))
-        .and_then(|_| write_table(scratch, "projects", data::PROJECTS, &case.projects, false))
-        .and_then(|_| {
-            write_table(
-                scratch,
-                "benchmarks",
-                data::BENCHMARKS,
-                &case.benchmarks,
-                false,
-            )
-        })
-        .and_then(|_| {
-            write_table(
-                scratch,
-                "transactions",
-                data::TRANSACTIONS,
-                &case.transactions,
-                false,
-            )
-        })
-        .and_then(|_| write_table(scratch, "refunds", data::REFUNDS, &case.refunds, false))
-        .and_then(|_| write_table(scratch, "leave", data::LEAVE, &case.leave, false))
-        .and_then(|_| write_table(scratch, "holidays", data::HOLIDAYS, &case.holidays, false))
-}
-
 fn run_case(lp: &LoadedPolicy, case: &Case, scratch: &Path) -> Outcome {
     let period = match Period::parse(&case.period) {
         Ok(p) => p,
         Err(m) => return Outcome::Error(m),
     };
     let _ = std::fs::remove_dir_all(scratch);
-    let written = write_case_tables(case, scratch);
+    let written = super::test_tables::write_case_tables(case, scratch);
     if let Err(e) = written {
         return Outcome::Error(format!("cannot write the case's tables: {e}"));
     }

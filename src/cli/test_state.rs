@@ -3,7 +3,8 @@
 //! expect the draw, recovery, carried amount, clawback and balances
 //! (docs/policy.md, Test cases).
 
-use super::test::{check_number, write_table, Expect, Mismatch, Row};
+use super::test::{check_number, Expect, Mismatch, Row};
+use super::test_tables::write_table;
 use crate::engine::balance::Carried;
 use crate::engine::EmployeeResult;
 use crate::policy::LoadedPolicy;

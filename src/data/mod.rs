@@ -74,6 +74,8 @@ pub struct Data {
     pub credits: Vec<Credit>,
     /// Deal id → its refunds, by date.
     pub refunds: Refunds,
+    /// Employee id → the territories they cover, when.
+    pub assignments: calendar::Assignments,
     /// Employee id → their unpaid leave.
     pub leave: calendar::Leave,
     /// The working-day calendar's exceptions.
@@ -144,6 +146,7 @@ pub const TRANSACTIONS: (&[&str], &[&str]) = (
 );
 pub const REFUNDS: (&[&str], &[&str]) = (&["deal_id", "date", "amount"], &["reason"]);
 pub const LEAVE: (&[&str], &[&str]) = (&["employee_id", "start", "end"], &[]);
+pub const ASSIGNMENTS: (&[&str], &[&str]) = (&["employee_id", "territory", "start"], &["end"]);
 pub const HOLIDAYS: (&[&str], &[&str]) = (&["date"], &["kind", "name"]);
 
 /// Reads and checks a data folder against a policy.
@@ -191,6 +194,9 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
     let refunds = Option::as_ref(&r.refunds)
         .map(|t| refunds::refunds(t, &credits, &mut budget))
         .unwrap_or_default();
+    let assignments = Option::as_ref(&r.assignments)
+        .map(|t| calendar::assignments(t, &subjects, &mut budget))
+        .unwrap_or_default();
     let leave = Option::as_ref(&r.leave)
         .map(|t| calendar::leave(t, &subjects, &mut budget))
         .unwrap_or_default();
@@ -213,6 +219,7 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
         projects,
         credits,
         refunds,
+        assignments,
         leave,
         holidays,
         benchmarks,
@@ -265,6 +272,7 @@ struct Optional {
     fx_rates: Option<Table>,
     transactions: Option<Table>,
     refunds: Option<Table>,
+    assignments: Option<Table>,
     leave: Option<Table>,
     holidays: Option<Table>,
 }
@@ -315,6 +323,7 @@ impl Opened {
                 fx_rates: read("fx_rates", false)?,
                 transactions: read("transactions", false)?,
                 refunds: read("refunds", false)?,
+                assignments: read("assignments", false)?,
                 leave: read("leave", false)?,
                 holidays: read("holidays", false)?,
             },
@@ -341,6 +350,7 @@ impl Opened {
             (&r.fx_rates, FX_RATES),
             (&r.transactions, TRANSACTIONS),
             (&r.refunds, REFUNDS),
+            (&r.assignments, ASSIGNMENTS),
             (&r.leave, LEAVE),
             (&r.holidays, HOLIDAYS),
         ] {
@@ -382,6 +392,7 @@ impl Tables {
             r.fx_rates.as_ref(),
             r.transactions.as_ref(),
             r.refunds.as_ref(),
+            r.assignments.as_ref(),
             r.leave.as_ref(),
             r.holidays.as_ref(),
         ]
@@ -404,6 +415,7 @@ impl Tables {
             r.fx_rates,
             r.transactions,
             r.refunds,
+            r.assignments,
             r.leave,
             r.holidays,
         ]

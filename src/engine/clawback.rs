@@ -3,7 +3,6 @@
 //! ledger (`deals.csv`); and this run's deals enter the ledger with their
 //! part of each commission (docs/policy.md, Refunds and clawbacks).
 
-use super::commission::keeps;
 use super::commission::DealBasis;
 use super::EmployeeResult;
 use crate::data::{Credit, Data, Refund};
@@ -11,7 +10,6 @@ use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::exact::Exact;
 use crate::period::Period;
 use crate::policy::state::Clawback;
-use crate::policy::CommissionBase;
 use crate::policy::LoadedPolicy;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -92,31 +90,15 @@ impl<'a> Index<'a> {
     }
 }
 
-/// Whether the run credits deal `id` through some commission: a credit
-/// row of someone in the run whose role earns it, kept by its filter and
-/// dated in its window (the period, or the plan year so far for `ytd`).
-fn credited_now(
-    (lp, data, ix): (&LoadedPolicy, &Data, &Index),
-    employees: &[EmployeeResult],
-    id: &str,
-    (period, ytd): (&Period, Option<NaiveDate>),
-) -> bool {
-    let Some(credits) = ix.credits.get(id) else {
-        return false;
-    };
-    credits.iter().any(|cr| {
-        let Some(&i) = ix.in_run.get(cr.employee_id.as_str()) else {
-            return false;
-        };
-        let role = &data.employees[employees[i].employee].role;
-        lp.policy.commissions.iter().any(|c| {
-            let CommissionBase::Transactions(f) = &c.on else {
-                return false;
-            };
-            let from = ytd.filter(|_| c.ytd).unwrap_or(period.start());
-            c.applies_to(role) && keeps(f, cr) && cr.date >= from && cr.date <= period.end()
-        })
-    })
+/// The deals some commission of the run pays on (its credit rows, by
+/// whatever `from`), whose refunds in the period lower their credit.
+fn credited_now(employees: &[EmployeeResult]) -> std::collections::BTreeSet<&str> {
+    employees
+        .iter()
+        .flat_map(|er| &er.commissions)
+        .flat_map(|l| &l.deals_credited)
+        .map(String::as_str)
+        .collect()
 }
 
 /// Applies the refunds not yet counted and writes the ledger; `before` is
@@ -132,7 +114,7 @@ pub(super) fn stage(
     let ix = Index::new(data, employees);
     let in_period = |r: &&Refund| r.date >= period.start() && r.date <= period.end();
     let Some(cb) = &lp.policy.clawback else {
-        return check_credited((lp, data, &ix), employees, (period, ytd)).map(|_| None);
+        return check_credited(data, employees, period).map(|_| None);
     };
     check_deal_dates(data, &ix, before)?;
     let mut deals = Deals::default();
@@ -165,10 +147,9 @@ pub(super) fn stage(
     }
     let in_ledger: std::collections::BTreeSet<&str> =
         rows.iter().map(|r| r.deal_id.as_str()).collect();
+    let now = credited_now(employees);
     for (deal, list) in &data.refunds {
-        if in_ledger.contains(deal.as_str())
-            || credited_now((lp, data, &ix), employees, deal, (period, ytd))
-        {
+        if in_ledger.contains(deal.as_str()) || now.contains(deal.as_str()) {
             continue;
         }
         for r in list.iter().filter(in_period) {
@@ -396,17 +377,14 @@ pub fn divide(total: Decimal, basis: &[DealBasis], places: u32) -> Vec<Decimal> 
 
 /// Without `clawback`, every refund of the period must be of a deal the
 /// run credits (it then just lowers the credit).
-fn check_credited(
-    (lp, data, ix): (&LoadedPolicy, &Data, &Index),
-    employees: &[EmployeeResult],
-    (period, ytd): (&Period, Option<NaiveDate>),
-) -> Result<()> {
+fn check_credited(data: &Data, employees: &[EmployeeResult], period: &Period) -> Result<()> {
+    let now = credited_now(employees);
     let mut diags = Diagnostics::default();
     for (deal, list) in &data.refunds {
         let inside = list
             .iter()
             .any(|r| r.date >= period.start() && r.date <= period.end());
-        if inside && !credited_now((lp, data, ix), employees, deal, (period, ytd)) {
+        if inside && !now.contains(deal.as_str()) {
             diags.push(Diagnostic::error(
                 data.file_path("refunds"),
                 format!("a refund of deal '{deal}' is dated in {period}, but no commission of the run credits the deal (it was sold in an earlier period, or to no one in the run): add `clawback` to the policy to recover what it paid, or leave the row out"),

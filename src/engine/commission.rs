@@ -38,6 +38,8 @@ pub struct CommissionLine {
     pub ytd: Option<(Decimal, Decimal)>,
     /// `pay_every: quarter` outside a quarter's last run: paid later.
     pub deferred: bool,
+    /// The deals it was paid on (their ids), for refunds.
+    pub deals_credited: Vec<String>,
     /// Plans with `clawback`: the deals it was paid on, with the weight of
     /// each in its division among them (docs/policy.md, Refunds and clawbacks).
     pub basis: Vec<DealBasis>,
@@ -99,9 +101,10 @@ pub(super) fn stage(
         return Ok(());
     }
     let stage = crate::progress::Stage::work("commissions", employees.len() as u64);
+    let crediting = super::crediting::Crediting::new(lp, data);
     let problems: Vec<Diagnostic> = employees
         .par_iter_mut()
-        .filter_map(|er| of_employee(lp, data, (period, ytd), er).err())
+        .filter_map(|er| of_employee(lp, data, (period, ytd, &crediting), er).err())
         .collect();
     stage.finish();
     if problems.is_empty() {
@@ -112,10 +115,13 @@ pub(super) fn stage(
     Err(Error::Invalid(diags))
 }
 
+/// The period, the plan year so far and the crediting lookups.
+type Window<'w> = (&'w Period, &'w Ytd<'w>, &'w super::crediting::Crediting<'w>);
+
 fn of_employee(
     lp: &LoadedPolicy,
     data: &Data,
-    window: (&Period, &Ytd<'_>),
+    window: Window<'_>,
     er: &mut EmployeeResult,
 ) -> std::result::Result<(), Diagnostic> {
     let e = &data.employees[er.employee];
@@ -144,7 +150,7 @@ fn of_employee(
 fn line(
     lp: &LoadedPolicy,
     data: &Data,
-    (period, ytd): (&Period, &Ytd<'_>),
+    (period, ytd, crediting): Window<'_>,
     er: &EmployeeResult,
     e: &Employee,
     index: usize,
@@ -156,14 +162,15 @@ fn line(
             .ok_or_else(|| format!("the commission {} does not fit a decimal", x.approx()))
     };
     let quota = quota(lp, er, e, c)?;
-    let credits: Vec<&Credit> = match &c.on {
+    let owned: Vec<Credit> = match &c.on {
         CommissionBase::Transactions(f) => {
             // A year-to-date commission reads the plan year so far.
             let from = ytd.start.filter(|_| c.ytd).unwrap_or(period.start());
-            credits_of(data, e, (from, period.end()), f)
+            super::crediting::credits(data, crediting, e, (from, period.end()), f)
         }
         CommissionBase::Kpi(_) => Vec::new(),
     };
+    let credits: Vec<&Credit> = owned.iter().collect();
     let (refunded, nets) = net_of_refunds(data, &credits, period.end());
     let credited = match &c.on {
         CommissionBase::Transactions(_) => nets.iter().cloned().sum(),
@@ -205,6 +212,7 @@ fn line(
     }
     let basis = basis_of(lp, &credits, (&refunded, &nets), &deals);
     Ok(CommissionLine {
+        deals_credited: credits.iter().map(|c| c.deal_id.clone()).collect(),
         basis,
         ytd,
         deferred,
@@ -328,22 +336,6 @@ fn kpi_line<'a>(
         .iter()
         .find(|l| Some(l.kpi) == k && l.period == 0)
         .ok_or_else(|| format!("KPI '{id}' is not evaluated for this employee over the run's period: the role must list it in its weights (weight 0 is allowed), and a year combined from quarters has no year value"))
-}
-
-/// The employee's credits dated inside the period that the filter keeps.
-fn credits_of<'a>(
-    data: &'a Data,
-    e: &Employee,
-    (from_date, to_date): (chrono::NaiveDate, chrono::NaiveDate),
-    f: &TransactionFilter,
-) -> Vec<&'a Credit> {
-    let all = &data.credits;
-    let from = all.partition_point(|c| c.employee_id.as_str() < e.id.as_str());
-    let to = all.partition_point(|c| c.employee_id.as_str() <= e.id.as_str());
-    all[from..to]
-        .iter()
-        .filter(|c| c.date >= from_date && c.date <= to_date && keeps(f, c))
-        .collect()
 }
 
 /// Whether a commission's filter keeps a credit row.

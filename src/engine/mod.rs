@@ -17,6 +17,7 @@ pub mod calibrate;
 pub mod clawback;
 pub mod commission;
 pub mod coverage;
+pub mod crediting;
 pub mod gate;
 pub mod inputs;
 pub mod kpi;

@@ -127,6 +127,24 @@ impl TryFrom<CommissionBaseSpec> for CommissionBase {
 pub struct TransactionFilter {
     pub products: Option<Vec<String>>,
     pub territories: Option<Vec<String>>,
+    /// Whose credit counts: the employee's own (default), their reports',
+    /// their whole team's, or their territories'.
+    #[serde(default)]
+    pub from: CreditFrom,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CreditFrom {
+    /// Their own rows, direct and overlay.
+    #[default]
+    Own,
+    /// The direct credit of the people who report to them.
+    Reports,
+    /// The direct credit of everyone below them.
+    Team,
+    /// Every deal of the territories the `assignments` table gives them.
+    Territory,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -1,0 +1,90 @@
+//! `merit test`: a case's tables written as the data files a run reads.
+
+use super::test::{text, Case, Row};
+use crate::{data, output};
+use std::path::Path;
+
+/// Writes `rows` as `NAME.csv`; an empty optional table is not written
+/// unless `always`.
+pub(super) fn write_table(
+    dir: &Path,
+    name: &str,
+    columns: (&[&str], &[&str]),
+    rows: &[Row],
+    always: bool,
+) -> std::io::Result<()> {
+    if rows.is_empty() && !always && !matches!(name, "employees" | "metrics") {
+        return Ok(());
+    }
+    let mut cols: Vec<&str> = columns.0.to_vec();
+    for c in columns.1 {
+        if rows.iter().any(|r| r.contains_key(*c)) {
+            cols.push(c);
+        }
+    }
+    // Unknown columns are written too, so the data checks report them.
+    let mut extra: Vec<&str> = rows
+        .iter()
+        .flat_map(|r| r.keys().map(String::as_str))
+        .filter(|k| !cols.contains(k))
+        .collect();
+    extra.sort();
+    extra.dedup();
+    cols.extend(extra);
+    let mut csv = output::csv::Csv::with_header(&cols);
+    for r in rows {
+        for c in &cols {
+            csv.num(r.get(*c).map(text).unwrap_or_default());
+        }
+        csv.end();
+    }
+    std::fs::write(dir.join(format!("{name}.csv")), csv.finish())
+}
+
+/// The case's tables, as data files in `scratch`.
+pub(super) fn write_case_tables(case: &Case, scratch: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(scratch)
+        .and_then(|_| {
+            write_table(
+                scratch,
+                "employees",
+                data::EMPLOYEES,
+                &case.employees,
+                false,
+            )
+        })
+        .and_then(|_| write_table(scratch, "metrics", data::METRICS, &case.metrics, false))
+        .and_then(|_| write_table(scratch, "targets", data::TARGETS, &case.targets, false))
+        .and_then(|_| write_table(scratch, "ratings", data::RATINGS, &case.ratings, false))
+        .and_then(|_| write_table(scratch, "projects", data::PROJECTS, &case.projects, false))
+        .and_then(|_| {
+            write_table(
+                scratch,
+                "benchmarks",
+                data::BENCHMARKS,
+                &case.benchmarks,
+                false,
+            )
+        })
+        .and_then(|_| {
+            write_table(
+                scratch,
+                "transactions",
+                data::TRANSACTIONS,
+                &case.transactions,
+                false,
+            )
+        })
+        .and_then(|_| write_table(scratch, "refunds", data::REFUNDS, &case.refunds, false))
+        .and_then(|_| {
+            write_table(
+                scratch,
+                "assignments",
+                data::ASSIGNMENTS,
+                &case.assignments,
+                false,
+            )
+        })
+        .and_then(|_| write_table(scratch, "leave", data::LEAVE, &case.leave, false))
+        .and_then(|_| write_table(scratch, "holidays", data::HOLIDAYS, &case.holidays, false))
+}

@@ -1,0 +1,153 @@
+//! Crediting: whose deals a commission pays an employee on (`on.transactions.from`,
+//! docs/policy.md, Commissions) — their own rows, their reports' or
+//! whole team's direct credit rolled up per deal, or every deal of the
+//! territories the `assignments` table gives them on the deal's date.
+
+use crate::data::{Credit, Data, Employee};
+use crate::exact::Exact;
+use crate::policy::{CommissionBase, CreditFrom, LoadedPolicy, TransactionFilter};
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Lookups built once per run, only for the kinds of credit the plan uses.
+#[derive(Default)]
+pub struct Crediting<'a> {
+    /// Manager id → indices (into `Data::employees`) of their direct reports.
+    reports: BTreeMap<&'a str, Vec<usize>>,
+    /// Territory → one row per deal, by date.
+    by_territory: BTreeMap<&'a str, Vec<&'a Credit>>,
+}
+
+impl<'a> Crediting<'a> {
+    pub fn new(lp: &LoadedPolicy, data: &'a Data) -> Crediting<'a> {
+        let uses = |k: CreditFrom| {
+            lp.policy
+                .commissions
+                .iter()
+                .any(|c| matches!(&c.on, CommissionBase::Transactions(f) if f.from == k))
+        };
+        let mut c = Crediting::default();
+        if uses(CreditFrom::Reports) || uses(CreditFrom::Team) {
+            for (i, e) in data.employees.iter().enumerate() {
+                if let Some(m) = &e.manager_id {
+                    c.reports.entry(m.as_str()).or_default().push(i);
+                }
+            }
+        }
+        if uses(CreditFrom::Territory) {
+            let mut seen = BTreeSet::new();
+            for cr in &data.credits {
+                if let (Some(t), true) = (&cr.territory, seen.insert(cr.deal_id.as_str())) {
+                    c.by_territory.entry(t.as_str()).or_default().push(cr);
+                }
+            }
+            for list in c.by_territory.values_mut() {
+                list.sort_by(|a, b| (a.date, &a.deal_id).cmp(&(b.date, &b.deal_id)));
+            }
+        }
+        c
+    }
+}
+
+/// The rows a commission with filter `f` credits employee `e` with,
+/// dated from `from` to `to`.
+pub fn credits(
+    data: &Data,
+    crediting: &Crediting,
+    e: &Employee,
+    (from, to): (NaiveDate, NaiveDate),
+    f: &TransactionFilter,
+) -> Vec<Credit> {
+    let inside = |c: &Credit| c.date >= from && c.date <= to && super::commission::keeps(f, c);
+    match f.from {
+        CreditFrom::Own => own(data, &e.id).filter(|c| inside(c)).cloned().collect(),
+        CreditFrom::Reports | CreditFrom::Team => {
+            let team = members(data, crediting, e, f.from == CreditFrom::Team);
+            let rows = team
+                .iter()
+                .flat_map(|&i| own(data, &data.employees[i].id))
+                .filter(|c| !c.overlay && inside(c));
+            rolled_up(rows, &e.id)
+        }
+        CreditFrom::Territory => territory(data, crediting, e)
+            .into_iter()
+            .filter(|c| inside(c))
+            .collect(),
+    }
+}
+
+/// An employee's own credit rows (`Data::credits` is sorted by employee).
+fn own<'d>(data: &'d Data, id: &str) -> impl Iterator<Item = &'d Credit> + use<'d> {
+    let all = &data.credits;
+    let lo = all.partition_point(|c| c.employee_id.as_str() < id);
+    let hi = all.partition_point(|c| c.employee_id.as_str() <= id);
+    all[lo..hi].iter()
+}
+
+/// Direct reports, or everyone below at any depth (each once, whatever
+/// loops the `manager_id` column has).
+fn members(data: &Data, crediting: &Crediting, e: &Employee, deep: bool) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut queue = vec![e.id.as_str()];
+    while let Some(m) = queue.pop() {
+        for &i in crediting.reports.get(m).map_or(&[][..], Vec::as_slice) {
+            let id = data.employees[i].id.as_str();
+            if id != e.id && seen.insert(i) {
+                out.push(i);
+                if deep {
+                    queue.push(id);
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// One row per deal for `to`: the deal's facts, the members' shares summed.
+fn rolled_up<'d>(rows: impl Iterator<Item = &'d Credit>, to: &str) -> Vec<Credit> {
+    let mut deals: BTreeMap<&str, Credit> = BTreeMap::new();
+    for c in rows {
+        match deals.get_mut(c.deal_id.as_str()) {
+            Some(d) => d.share = d.share.clone() + c.share.clone(),
+            None => {
+                let mut d = c.clone();
+                d.employee_id = to.to_owned();
+                deals.insert(c.deal_id.as_str(), d);
+            }
+        }
+    }
+    let mut out: Vec<Credit> = deals.into_values().collect();
+    for d in &mut out {
+        d.share_text = d.share.approx().normalize().to_string();
+    }
+    out.sort_by(|a, b| (a.date, &a.deal_id).cmp(&(b.date, &b.deal_id)));
+    out
+}
+
+/// Every deal of a territory the employee covers on the deal's date, 100 %.
+fn territory(data: &Data, crediting: &Crediting, e: &Employee) -> Vec<Credit> {
+    let Some(covers) = data.assignments.get(&e.id) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (t, start, end) in covers {
+        for c in crediting
+            .by_territory
+            .get(t.as_str())
+            .map_or(&[][..], Vec::as_slice)
+        {
+            if c.date >= *start && end.is_none_or(|x| c.date <= x) {
+                let mut d = (*c).clone();
+                d.employee_id = e.id.clone();
+                d.share = Exact::from(100);
+                d.share_text = "100".into();
+                d.overlay = false;
+                out.push(d);
+            }
+        }
+    }
+    out.sort_by(|a, b| (a.date, &a.deal_id).cmp(&(b.date, &b.deal_id)));
+    out
+}
