@@ -205,3 +205,39 @@ pub(super) fn refunds(m: &Model, dir: &Path) -> Result<Option<Written>> {
     stage.finish();
     t.finish().map(Some)
 }
+
+/// `assignments`, when a commission credits territories: each employee
+/// whose role earns one covers their department's region from the first
+/// generated month (or their hire), open-ended.
+pub(super) fn assignments(m: &Model, dir: &Path) -> Result<Option<Written>> {
+    let by_territory = |c: &crate::policy::Commission| matches!(&c.on, CommissionBase::Transactions(f) if f.from == crate::policy::CreditFrom::Territory);
+    let roles: Vec<&crate::policy::Commission> =
+        m.lp.policy
+            .commissions
+            .iter()
+            .filter(|c| by_territory(c))
+            .collect();
+    if roles.is_empty() {
+        return Ok(None);
+    }
+    let n = m.cfg.employees;
+    let stage = Stage::new("gen assignments", n as u64);
+    let columns = &["employee_id", "territory", "start", "end"];
+    let mut t = TableFile::create(dir, "assignments", columns, m.cfg.format)?;
+    per_employee_chunks(n, &mut t, &stage, |range| {
+        let mut rows = Rows::new(columns.len());
+        for i in range {
+            let e = m.employee(i);
+            if e.active.is_none() || !roles.iter().any(|c| c.applies_to(&e.role)) {
+                continue;
+            }
+            rows.cell(&e.id);
+            rows.cell(&format!("region-{}", m.departments[e.dept]));
+            rows.cell(&e.hire.max(m.months[0].first_day()).to_string());
+            rows.cell("");
+        }
+        rows
+    })?;
+    stage.finish();
+    t.finish().map(Some)
+}

@@ -451,5 +451,6 @@ pub fn generate(lp: &LoadedPolicy, cfg: &Config, dir: &Path) -> Result<Vec<Writt
     written.extend(money::write_fx_rates(&m, dir)?);
     written.extend(deals::transactions(&m, dir)?);
     written.extend(deals::refunds(&m, dir)?);
+    written.extend(deals::assignments(&m, dir)?);
     Ok(written)
 }
