@@ -719,3 +719,42 @@ fn bad_leave_holiday_and_assignment_rows_are_all_reported() {
     }
     assert!(!out.exists());
 }
+
+/// With `unique_deal_ids`, a deal id on a second row is a duplicate, not a
+/// split: the run stops naming both lines; without it the rows are a split
+/// and the run pays (docs/policy.md, Commissions, one row per deal).
+#[test]
+fn unique_deal_ids_makes_a_repeated_deal_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("policy");
+    common::copy_dir(&plan("commission"), &p);
+    let yaml = p.join("policy.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    std::fs::write(&yaml, format!("{text}\nunique_deal_ids: true\n")).unwrap();
+    let d = data(dir.path(), EMPLOYEES, TRANSACTIONS);
+    let run_with = |policy: &Path, out: &str| {
+        let out = dir.path().join(out);
+        let args = [
+            "run",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--data",
+            d.to_str().unwrap(),
+            "--period",
+            "2026-03",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        merit(&args)
+    };
+    let o = run_with(&p, "unique");
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("transactions.csv:4:1: error: column 'deal_id': deal 'D-1002' has more than one row (line 3 and line 4); the policy has unique_deal_ids"),
+        "{err}"
+    );
+    assert!(!dir.path().join("unique").exists());
+    let o = run_with(&plan("commission"), "split");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

@@ -189,7 +189,9 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
         .map(|t| projects::projects(t, &subjects, &mut budget))
         .unwrap_or_default();
     let credits = Option::as_ref(&r.transactions)
-        .map(|t| transactions::transactions(t, &subjects, &mut budget))
+        .map(|t| {
+            transactions::transactions(t, &subjects, policy.policy.unique_deal_ids, &mut budget)
+        })
         .unwrap_or_default();
     let refunds = Option::as_ref(&r.refunds)
         .map(|t| refunds::refunds(t, &credits, &mut budget))

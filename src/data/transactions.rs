@@ -75,7 +75,12 @@ type DealFacts = (
     Option<String>,
 );
 
-pub(super) fn transactions(t: &Table, subjects: &Subjects, b: &mut Budget) -> Vec<Credit> {
+pub(super) fn transactions(
+    t: &Table,
+    subjects: &Subjects,
+    unique: bool,
+    b: &mut Budget,
+) -> Vec<Credit> {
     let c: Vec<Vec<Option<&str>>> = super::TRANSACTIONS
         .0
         .iter()
@@ -88,7 +93,7 @@ pub(super) fn transactions(t: &Table, subjects: &Subjects, b: &mut Budget) -> Ve
             out.push((row, credit));
         }
     }
-    check_deals(t, &out, b);
+    check_deals(t, &out, unique, b);
     let mut credits: Vec<Credit> = out.into_iter().map(|(_, c)| c).collect();
     credits.sort_by(|a, b| {
         (&a.employee_id, a.date, &a.deal_id).cmp(&(&b.employee_id, b.date, &b.deal_id))
@@ -152,13 +157,23 @@ fn row_credit(
 
 /// Rows of one deal agree on its facts, credit each employee once, and
 /// their direct shares sum to exactly 100.
-fn check_deals(t: &Table, rows: &[(usize, Credit)], b: &mut Budget) {
+fn check_deals(t: &Table, rows: &[(usize, Credit)], unique: bool, b: &mut Budget) {
     let mut deals: BTreeMap<&str, Vec<&(usize, Credit)>> = BTreeMap::new();
     for r in rows {
         deals.entry(r.1.deal_id.as_str()).or_default().push(r);
     }
     for (deal, rows) in deals {
         let (first_row, first) = rows[0];
+        if unique && rows.len() > 1 {
+            // The plan says a deal is one row: a repeat is a duplicate, not a split.
+            let m = format!(
+                "deal '{deal}' has more than one row ({} and {}); the policy has unique_deal_ids",
+                t.row_place(*first_row),
+                t.row_place(rows[1].0)
+            );
+            b.cell(t, rows[1].0, "deal_id", m);
+            continue;
+        }
         let facts = |c: &Credit| -> DealFacts {
             (
                 c.date,

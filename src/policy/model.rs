@@ -61,6 +61,9 @@ pub struct Policy {
     pub year_end: super::state::YearEnd,
     /// Refunded deals recover what they paid (a deal ledger in the chain).
     pub clawback: Option<super::state::Clawback>,
+    /// One row per deal in `transactions`: a repeated deal id is an error.
+    #[serde(default)]
+    pub unique_deal_ids: bool,
     /// How long periods are evaluated.
     #[serde(default)]
     pub evaluation: Evaluation,
