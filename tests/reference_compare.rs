@@ -11,9 +11,12 @@
 //! MERIT_REF_SEED=123 MERIT_REF_FLAGS=all cargo test --release --test reference_compare one_case -- --nocapture
 //! ```
 //!
-//! A case is a seed and 19 feature flags (`reference::gen::Flags`; proptest
+//! A case is a seed and 20 feature flags (`reference::gen::Flags`; proptest
 //! shrinks a failure by switching flags off). `MERIT_REF_FLAGS` is a string
-//! of 0/1 in that order, or `all`.
+//! of 0/1 in that order, or `all` (a shorter string leaves the last flags
+//! off: the 20th, `commissions`, adds commissions, plan inputs,
+//! transactions and refunds). `payouts.csv`'s `commission` column is
+//! compared too (and must be absent from plans without commissions).
 //!
 //! Classes of cases where merit once disagreed with the documented rules
 //! (`reference::gen::KNOWN`: inexact, project-periods, data-places,
@@ -201,6 +204,14 @@ fn generator_coverage() {
         "project bonus paid",
         "foreign currency",
         "quarter lines (year from quarters)",
+        "commission > 0",
+        "commission capped",
+        "commission exactly at a half money unit",
+        "commissions on a KPI",
+        "commissions per deal",
+        "commissions on attainment",
+        "refunds lowering a credit",
+        "overlay credit rows",
     ] {
         assert!(c.get(k) >= 5, "only {} × {k}", c.get(k));
     }

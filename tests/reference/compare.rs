@@ -92,6 +92,14 @@ pub fn outputs(pays: &[Payout], out: &Path) -> Vec<String> {
         d.text(w, &p.band, row, "rating");
         d.num(w, &p.bonus, row, "bonus");
         d.num(w, &p.project_bonus, row, "project_bonus");
+        // docs/outputs.md: the column only for plans with commissions
+        match &p.commission {
+            Some(c) => d.num(w, c, row, "commission"),
+            None if row.contains_key("commission") => d.0.push(format!(
+                "{w}: a commission column in a plan without commissions"
+            )),
+            None => {}
+        }
         d.num(w, &p.total, row, "total_payout");
         d.text(w, &p.payout_currency, row, "payout_currency");
         d.num(w, &p.fx_rate, row, "fx_rate");
@@ -209,8 +217,8 @@ pub fn report(case: &Case, problems: &[String], pol: &Path, data: &Path) -> Stri
         s.push_str(&format!("--- {name}.csv (lines for {subjects:?})\n"));
         for (i, line) in text.lines().enumerate() {
             let cells: BTreeSet<&str> = line.split(',').collect();
-            let all =
-                ids.is_empty() || name == "benchmarks" || name == "fx_rates" || name == "budgets";
+            let all = ids.is_empty()
+                || ["benchmarks", "fx_rates", "budgets", "refunds"].contains(&name.as_str());
             if i == 0 || all || subjects.iter().any(|x| cells.contains(x.as_str())) {
                 s.push_str(line);
                 s.push('\n');

@@ -7,7 +7,11 @@
 //! metric, value), targets (subject_id, period, kpi, target), ratings
 //! (employee_id, period, rating), projects (employee_id, period, project,
 //! amount, approved), benchmarks (kpi, period, value), budgets (subject_id,
-//! period, budget), fx_rates (currency, month, rate_to_policy_currency).
+//! period, budget), fx_rates (currency, month, rate_to_policy_currency);
+//! from docs/data.md: transactions (deal_id, employee_id, date, amount,
+//! share?, credit?, product?, customer?, territory?), refunds (deal_id,
+//! date, amount, reason?), and the employees table's extra columns (the
+//! policy's `inputs`).
 
 use super::num::{self, Q};
 use super::period::{Date, Month};
@@ -35,6 +39,30 @@ pub struct Project {
     pub approved: bool,
 }
 
+/// A `transactions` row (docs/data.md): one credited employee of a deal.
+#[derive(Clone, Debug)]
+pub struct Txn {
+    pub deal: String,
+    pub employee: String,
+    pub date: Date,
+    pub amount: Q,
+    /// Percent; an empty or absent cell is 100. `None`: not a decimal nor
+    /// `N/D` with a whole D from 1 to 100 (a data error).
+    pub share: Option<Q>,
+    pub overlay: bool,
+    pub product: Option<String>,
+    pub customer: Option<String>,
+    pub territory: Option<String>,
+}
+
+/// A `refunds` row.
+#[derive(Clone, Debug)]
+pub struct Refund {
+    pub deal: String,
+    pub date: Date,
+    pub amount: Q,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Data {
     pub employees: Vec<Employee>,
@@ -51,6 +79,41 @@ pub struct Data {
     pub budgets: HashMap<(String, String), Q>,
     /// (currency, month) → policy-currency units per unit.
     pub fx: HashMap<(String, Month), Q>,
+    /// The employees table's header.
+    pub employee_columns: Vec<String>,
+    /// (employee, column) → the cell, for columns that are not the
+    /// table's own (the policy's inputs); empty cells left out.
+    pub inputs: HashMap<(String, String), String>,
+    pub transactions: Vec<Txn>,
+    pub refunds: Vec<Refund>,
+}
+
+const OWN_COLUMNS: [&str; 10] = [
+    "employee_id",
+    "name",
+    "department",
+    "role",
+    "base_salary",
+    "target_bonus_pct",
+    "hire_date",
+    "termination_date",
+    "manager_id",
+    "currency",
+];
+
+/// A share cell: empty is 100; a decimal, or `N/D` with a decimal N and a
+/// whole D from 1 to 100.
+pub fn share(cell: &str) -> Option<Q> {
+    if cell.is_empty() {
+        return Some(num::int(100));
+    }
+    match cell.split_once('/') {
+        None => num::dec(cell),
+        Some((n, d)) => {
+            let d: i64 = d.trim().parse().ok().filter(|d| (1..=100).contains(d))?;
+            Some(num::dec(n)? / num::int(d))
+        }
+    }
 }
 
 /// Rows of table `name` as maps by header; an absent table is no rows.
@@ -93,6 +156,29 @@ fn month(s: &str) -> Month {
     Month::parse(s).unwrap_or_else(|| panic!("bad month {s:?}"))
 }
 
+fn deals(read: &dyn Fn(&str) -> Option<String>, d: &mut Data) {
+    for r in table(read, "transactions") {
+        d.transactions.push(Txn {
+            deal: col(&r, "deal_id").into(),
+            employee: col(&r, "employee_id").into(),
+            date: date(col(&r, "date")),
+            amount: num::d(col(&r, "amount")),
+            share: share(col(&r, "share")),
+            overlay: col(&r, "credit") == "overlay",
+            product: opt(&r, "product"),
+            customer: opt(&r, "customer"),
+            territory: opt(&r, "territory"),
+        });
+    }
+    for r in table(read, "refunds") {
+        d.refunds.push(Refund {
+            deal: col(&r, "deal_id").into(),
+            date: date(col(&r, "date")),
+            amount: num::d(col(&r, "amount")),
+        });
+    }
+}
+
 pub fn load(dir: &Path) -> Data {
     from_tables(&|name| std::fs::read_to_string(dir.join(format!("{name}.csv"))).ok())
 }
@@ -111,7 +197,17 @@ pub fn from_tables(read: &dyn Fn(&str) -> Option<String>) -> Data {
             term: opt(&r, "termination_date").map(|s| date(&s)),
             currency: opt(&r, "currency"),
         });
+        for (k, v) in &r {
+            if !OWN_COLUMNS.contains(&k.as_str()) && !v.is_empty() {
+                let key = (col(&r, "employee_id").to_string(), k.clone());
+                d.inputs.insert(key, v.clone());
+            }
+        }
     }
+    if let Some(h) = read("employees").and_then(|t| t.lines().next().map(str::to_string)) {
+        d.employee_columns = h.split(',').map(|c| c.trim().to_string()).collect();
+    }
+    deals(read, &mut d);
     for r in table(read, "metrics") {
         d.metrics
             .entry((col(&r, "subject_id").into(), col(&r, "metric").into()))

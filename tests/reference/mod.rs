@@ -17,14 +17,19 @@
 //! and partial (`pay_percent`: the formula × P ÷ 100 per shut partial gate,
 //! exact, before the cap; per quarter the lowest factor over the quarters
 //! employed, weight 0 included); cap; proration; pools; projects;
-//! currencies; effective dates; the bonus-script family of `bonus.rs`. Not
+//! currencies; effective dates; the bonus-script family of `bonus.rs`;
+//! plan inputs and commissions on transactions or a KPI, with refunds in
+//! the period lowering the credit (`commission.rs`; single runs: no `ytd`,
+//! `draw` or `clawback`). Not
 //! supported (the policy is refused): weights_script, target and scoring
 //! scripts, cascade `share: column`, and a `pay_percent` that `check` would
 //! refuse (outside 0 ≤ P < 100 or more than 4 decimals).
 
 pub mod bonus;
+pub mod commission;
 pub mod compare;
 pub mod data;
+pub mod deals;
 pub mod gen;
 pub mod kpi;
 pub mod num;

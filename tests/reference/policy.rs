@@ -3,6 +3,7 @@
 //! guessed.
 
 use super::bonus::BonusScript;
+use super::commission::{Commission, Input};
 use super::num::{self, Mode, Q};
 use super::period::Date;
 use serde_yaml::Value;
@@ -186,6 +187,10 @@ pub struct Policy {
     pub year_from_quarters: Option<Vec<Q>>,
     /// `currency_conversion.rate`: true for `period_average`.
     pub fx_average: Option<bool>,
+    /// `inputs` (docs/policy.md, Plan inputs).
+    pub inputs: Vec<Input>,
+    /// `commissions` (docs/policy.md, Commissions); empty: none.
+    pub commissions: Vec<Commission>,
 }
 
 impl Policy {
@@ -199,11 +204,11 @@ pub type Unsupported = String;
 
 type R<T> = Result<T, Unsupported>;
 
-fn get<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+pub fn get<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
     v.as_mapping()?.get(Value::String(key.to_string()))
 }
 
-fn text(v: &Value) -> R<String> {
+pub fn text(v: &Value) -> R<String> {
     match v {
         Value::String(s) => Ok(s.clone()),
         Value::Number(n) => Ok(n.to_string()),
@@ -214,7 +219,7 @@ fn text(v: &Value) -> R<String> {
 
 /// A YAML number or quoted decimal as an exact rational. Plain floats are
 /// read through their shortest decimal form (docs: at most 15 digits).
-fn number(v: &Value) -> R<Q> {
+pub fn number(v: &Value) -> R<Q> {
     let t = match v {
         Value::String(s) => s.clone(),
         Value::Number(n) if n.is_f64() => format!("{}", n.as_f64().unwrap()),
@@ -224,17 +229,17 @@ fn number(v: &Value) -> R<Q> {
     num::dec(&t).ok_or_else(|| format!("not a decimal: {t}"))
 }
 
-fn req<'a>(v: &'a Value, key: &str) -> R<&'a Value> {
+pub fn req<'a>(v: &'a Value, key: &str) -> R<&'a Value> {
     get(v, key).ok_or_else(|| format!("missing key {key}"))
 }
 
-fn entries(v: &Value) -> R<Vec<(String, &Value)>> {
+pub fn entries(v: &Value) -> R<Vec<(String, &Value)>> {
     let m = v.as_mapping().ok_or("expected a map")?;
     m.iter().map(|(k, v)| Ok((text(k)?, v))).collect()
 }
 
 /// The single key of a one-key map.
-fn one_key(v: &Value) -> R<(String, &Value)> {
+pub fn one_key(v: &Value) -> R<(String, &Value)> {
     let e = entries(v)?;
     match e.as_slice() {
         [(k, v)] => Ok((k.clone(), v)),
@@ -257,7 +262,7 @@ pub fn load(dir: &Path) -> R<Policy> {
     let bonus = req(&v, "bonus")?;
     let script_file = text(req(bonus, "script")?)?;
     let script_text = std::fs::read_to_string(dir.join(&script_file)).map_err(|e| e.to_string())?;
-    Ok(Policy {
+    let p = Policy {
         currency: text(req(&v, "currency")?)?,
         effective: effective(get(&v, "effective"))?,
         rounding: rounding(get(&v, "rounding"))?,
@@ -314,7 +319,11 @@ pub fn load(dir: &Path) -> R<Policy> {
             None => None,
             Some(c) => Some(text(req(c, "rate")?)? == "period_average"),
         },
-    })
+        inputs: super::commission::inputs(get(&v, "inputs"))?,
+        commissions: super::commission::commissions(&v)?,
+    };
+    super::commission::check(&p)?;
+    Ok(p)
 }
 
 fn effective(v: Option<&Value>) -> R<(Option<Date>, Option<Date>)> {

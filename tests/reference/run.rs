@@ -55,6 +55,9 @@ pub struct Payout {
     pub bonus_before_pool: Q,
     pub bonus: Q,
     pub project_bonus: Q,
+    /// Σ of the commission lines; `None` for a plan without commissions.
+    pub commission: Option<Q>,
+    pub commission_lines: Vec<super::commission::Line>,
     pub total: Q,
     pub payout_currency: String,
     pub fx_rate: Q,
@@ -96,6 +99,7 @@ impl Ctx<'_> {
 
     pub fn run(&self, period: Period) -> Result<Vec<Payout>, Stop> {
         self.validate()?;
+        self.check_deals(period)?;
         let (from, to) = self.p.effective;
         if from.is_some_and(|f| period.start_date() < f)
             || to.is_some_and(|t| period.end_date() > t)
@@ -433,6 +437,8 @@ impl Ctx<'_> {
             bonus_before_pool: bonus.clone(),
             bonus,
             project_bonus: num::zero(),
+            commission: None,
+            commission_lines: vec![],
             total: num::zero(),
             payout_currency: cur,
             fx_rate: rate,
@@ -442,7 +448,8 @@ impl Ctx<'_> {
         })
     }
 
-    /// Project bonuses, the total and the payout in the employee's currency.
+    /// Project bonuses, commissions (docs/policy.md, Commissions), the total
+    /// and the payout in the employee's currency.
     fn finish(&self, e: &Employee, period: Period, pay: &mut Payout) -> Result<(), Stop> {
         let r = &self.p.rounding;
         if self.p.bonus.projects {
@@ -460,7 +467,12 @@ impl Ctx<'_> {
                 }
             }
         }
-        pay.total = &pay.bonus + &pay.project_bonus;
+        if let Some(lines) = self.commissions(e, period)? {
+            pay.commission = Some(lines.iter().fold(num::zero(), |a, l| a + &l.amount));
+            pay.commission_lines = lines;
+        }
+        let commission = pay.commission.clone().unwrap_or_else(num::zero);
+        pay.total = &pay.bonus + &commission + &pay.project_bonus;
         pay.payout_in_currency = num::round(&(&pay.total / &pay.fx_rate), r.money, r.mode);
         Ok(())
     }

@@ -71,8 +71,45 @@ pub fn measure(n: u64, seed: u64) -> Counts {
             "pool groups with equal remainders",
             remainder_ties(&p, &data, &pays),
         );
+        deals(&mut c, &p, &data, &case.period);
     }
     c
+}
+
+/// What a paid run's commissions reach: their kinds, and the credit rows.
+fn deals(c: &mut Counts, p: &Policy, data: &std::path::Path, period: &str) {
+    use crate::reference::commission::{month_of, On};
+    let period = crate::reference::period::Period::parse(period).unwrap();
+    for x in &p.commissions {
+        c.add("commissions on a KPI", matches!(x.on, On::Kpi(_)) as usize);
+        c.add("commissions per deal", x.per_deal as usize);
+        c.add("commissions on attainment", x.attainment as usize);
+    }
+    let d = crate::reference::data::load(data);
+    let inside = |deal: &str| {
+        d.transactions
+            .iter()
+            .any(|t| t.deal == deal && period.contains(month_of(t.date)))
+    };
+    let lowering = d
+        .refunds
+        .iter()
+        .filter(|r| r.date <= period.end_date() && inside(&r.deal))
+        .count();
+    c.add("refunds lowering a credit", lowering);
+    let rows = d
+        .transactions
+        .iter()
+        .filter(|t| period.contains(month_of(t.date)));
+    for t in rows {
+        let share = t.share.clone().unwrap_or_else(|| num::int(100));
+        c.add("credit rows in the period", 1);
+        c.add("overlay credit rows", t.overlay as usize);
+        c.add(
+            "credit rows with a non-terminating share",
+            num::places_of(&share).is_none() as usize,
+        );
+    }
 }
 
 /// Pool groups where two people's bonuses (so their remainders) are equal
@@ -123,6 +160,13 @@ fn count(c: &mut Counts, p: &Policy, pay: &Payout) {
         (pay.gate_factor > num::zero() && pay.gate_factor < num::int(1)) as usize,
     );
     c.add("review renormalised", pay.renormalized as usize);
+    for l in &pay.commission_lines {
+        c.add("commission lines", 1);
+        c.add("commission > 0", (l.amount > num::zero()) as usize);
+        c.add("commission capped", l.capped as usize);
+        let ties = l.unrounded.iter().filter(|x| is_tie(x, r.money)).count();
+        c.add("commission exactly at a half money unit", ties);
+    }
     c.add(
         "project bonus paid",
         (pay.project_bonus > num::zero()) as usize,

@@ -23,6 +23,8 @@ pub struct World {
     pub benchmarks: BTreeMap<(String, String), Q>,
     pub budgets: BTreeMap<(String, String), Q>,
     pub fx: BTreeMap<(String, Month), Q>,
+    /// Transactions, refunds and input columns (flag `commissions`).
+    pub deals: super::deals::Deals,
 }
 
 fn text(q: &Q) -> String {
@@ -34,11 +36,13 @@ impl World {
         let mut e = String::from(
             "employee_id,name,department,role,base_salary,target_bonus_pct,hire_date,termination_date",
         );
-        e.push_str(if self.with_currency {
-            ",currency\n"
-        } else {
-            "\n"
-        });
+        if self.with_currency {
+            e.push_str(",currency");
+        }
+        for c in &self.deals.input_cols {
+            let _ = write!(e, ",{c}");
+        }
+        e.push('\n');
         for x in &self.employees {
             let term = x.term.map_or(String::new(), |d| d.to_string());
             let (base, pct) = (text(&x.base_salary), text(&x.target_bonus_pct));
@@ -49,6 +53,10 @@ impl World {
             );
             if self.with_currency {
                 let _ = write!(e, ",{}", x.currency.as_deref().unwrap_or("CNY"));
+            }
+            for c in &self.deals.input_cols {
+                let cell = self.deals.inputs.get(&(x.id.clone(), c.clone()));
+                let _ = write!(e, ",{}", cell.map_or("", String::as_str));
             }
             e.push('\n');
         }
@@ -132,6 +140,7 @@ impl World {
             fx.map(|((c, m), v)| format!("{c},{m},{}", text(v)))
                 .collect(),
         );
+        self.deals.tables(&mut t);
         t
     }
 

@@ -6,8 +6,12 @@
 //! flag off (proptest shrinking) leaves the rest of a case as it was.
 
 pub mod adjust;
+pub mod commission;
 pub mod coverage;
 pub mod data;
+pub mod deal_edges;
+pub mod deal_ties;
+pub mod deals;
 pub mod edges;
 pub mod metrics;
 pub mod policy;
@@ -161,10 +165,13 @@ pub struct Flags {
     pub quarters: bool,
     pub edges: bool,
     pub ties: bool,
+    /// Commissions, plan inputs, transactions and refunds (appended last,
+    /// so that the other flags keep their positions).
+    pub commissions: bool,
 }
 
 impl Flags {
-    pub const COUNT: usize = 19;
+    pub const COUNT: usize = 20;
 
     pub fn from_bits(b: &[bool]) -> Flags {
         let g = |i: usize| b.get(i).copied().unwrap_or(false);
@@ -188,6 +195,7 @@ impl Flags {
             quarters: g(16),
             edges: g(17),
             ties: g(18),
+            commissions: g(19),
         }
     }
 }
@@ -232,8 +240,16 @@ pub fn generate(seed: u64, f: &Flags) -> Case {
     let rng = Rng::new(seed);
     let period = period(&mut rng.fork(1));
     let mut pol = policy::generate(&mut rng.fork(2), f, period);
+    if f.commissions {
+        commission::generate(&mut rng.fork(8), &mut pol, period);
+    }
     let mut world = data::generate(&mut rng.fork(3), f, &pol, period);
     adjust::tame_cascades(&mut pol, &mut world, period);
+    let deal_edge = if f.commissions {
+        deals::generate(&mut rng.fork(9), f, &pol, &mut world, period)
+    } else {
+        None
+    };
     let mut budget_edge = 0;
     let edge = if f.edges {
         edges::break_something(
@@ -257,6 +273,9 @@ pub fn generate(seed: u64, f: &Flags) -> Case {
         policy_yaml: render::yaml(&pol, rng.fork(7).chance(50)),
         bonus_rhai: pol.bonus.script.render(),
         tables: world.tables(),
-        edge,
+        edge: match (edge, deal_edge) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        },
     }
 }

@@ -45,6 +45,8 @@ pub fn generate(rng: &mut Rng, f: &Flags, period: Period) -> Policy {
                 .collect()
         }),
         fx_average: f.fx.then(|| rng.fork(10).chance(50)),
+        inputs: vec![],
+        commissions: vec![],
         kpis,
         scorings,
         roles,

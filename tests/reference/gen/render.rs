@@ -137,6 +137,20 @@ fn scoring(out: &mut String, name: &str, s: &Scoring, terse: bool) {
     }
 }
 
+/// A KPI's first lines: id, name and unit — money when a commission reads
+/// it (docs/policy.md: "a rate on money: … on a money KPI"), else `count`.
+fn kpi_head(p: &Policy, k: &Kpi) -> String {
+    let money = p
+        .commissions
+        .iter()
+        .any(|c| c.kpis().contains(&k.id.as_str()));
+    let unit = if money { p.currency.as_str() } else { "count" };
+    format!(
+        "  - id: {}\n    name: {{ zh: {0}, en: {0} }}\n    unit: {unit}\n",
+        k.id
+    )
+}
+
 /// The policy's YAML; `terse` leaves out keys whose value is the default
 /// (rounding, below_threshold, scope, target table, growth, factor,
 /// proration, pool scale, project_bonuses), so defaults are read too; it
@@ -173,11 +187,7 @@ pub fn yaml(p: &Policy, terse: bool) -> String {
     }
     o.push_str("kpis:\n");
     for k in &p.kpis {
-        let _ = writeln!(
-            o,
-            "  - id: {}\n    name: {{ zh: {0}, en: {0} }}\n    unit: count",
-            k.id
-        );
+        o.push_str(&kpi_head(p, k));
         if k.lower {
             o.push_str("    direction: lower\n");
         }
@@ -308,4 +318,5 @@ fn rest(o: &mut String, p: &Policy, terse: bool) {
     if !(terse && b.projects) {
         let _ = writeln!(o, "  project_bonuses: {}", b.projects);
     }
+    super::commission::render(o, p, terse);
 }
