@@ -664,6 +664,13 @@ fn a_money_limit_is_shown_in_explain() {
     let o = merit(&["explain", "--run", out.to_str().unwrap(), "--employee", "R"]);
     let text = stdout(&o);
     assert!(text.contains("Limit            min_amount: the prorated bonus 161.29032258064516129032258065 becomes 300"), "{text}");
+    let exceptions = std::fs::read_to_string(out.join("exceptions.csv")).unwrap();
+    assert!(
+        exceptions.contains(
+            "R,limited,min_amount 300.00 raised the bonus 161.29,bonus 300.00 (would be 161.29)"
+        ),
+        "{exceptions}"
+    );
 }
 
 /// The leave and holidays tables are checked like every table: every

@@ -25,6 +25,7 @@ pub enum Kind {
     Clawback,
     GatePartial,
     GateShut,
+    Limited,
     MissingReview,
     NegativeBalance,
     NotInPeriod,
@@ -36,12 +37,13 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Calibrated,
         Kind::Capped,
         Kind::Clawback,
         Kind::GatePartial,
         Kind::GateShut,
+        Kind::Limited,
         Kind::MissingReview,
         Kind::NegativeBalance,
         Kind::NotInPeriod,
@@ -59,6 +61,7 @@ impl Kind {
             Kind::Clawback => "clawback",
             Kind::GatePartial => "gate_partial",
             Kind::GateShut => "gate_shut",
+            Kind::Limited => "limited",
             Kind::MissingReview => "missing_review",
             Kind::NegativeBalance => "negative_balance",
             Kind::NotInPeriod => "not_in_period",
@@ -70,7 +73,7 @@ impl Kind {
         }
     }
 
-    pub fn names() -> [&'static str; 13] {
+    pub fn names() -> [&'static str; 14] {
         Kind::ALL.map(Kind::name)
     }
 
@@ -157,6 +160,15 @@ fn employee(
         );
         let effect = format!("capped at {} (formula {})", m(cap), m(r.formula_bonus));
         push(out, id, Kind::Capped, detail, effect);
+    }
+    if let Some((before, after)) = r.limited {
+        let (key, verb) = match after > before {
+            true => ("min_amount", "raised"),
+            false => ("max_amount", "lowered"),
+        };
+        let detail = format!("{key} {} {verb} the bonus {}", m(after), m(before));
+        let effect = format!("bonus {} (would be {})", m(r.bonus), m(before));
+        push(out, id, Kind::Limited, detail, effect);
     }
     for c in &r.clawbacks {
         let detail = format!(

@@ -17,6 +17,11 @@ fn label(kind: Kind, lang: Language) -> &'static str {
         Kind::Clawback => t(lang, "退款追回佣金", "commission clawed back for a refund"),
         Kind::GatePartial => t(lang, "门槛未达，部分发放", "gate shut, part paid"),
         Kind::GateShut => t(lang, "门槛未达，不发奖金", "gate shut, no bonus"),
+        Kind::Limited => t(
+            lang,
+            "奖金按最低或最高金额调整",
+            "bonus raised or lowered to a money limit",
+        ),
         Kind::MissingReview => t(lang, "缺少上级评价", "no manager rating"),
         Kind::NegativeBalance => t(lang, "多发，结转余额", "overpaid, balance carried"),
         Kind::NotInPeriod => t(lang, "本期未在职，不发放", "not employed in the period"),
