@@ -23,7 +23,7 @@ fn every_hand_worked_case_passes() {
         ("proration-months", 4),
         ("proration-calendar", 4),
         ("proration-rounded", 3),
-        ("rollup", 2),
+        ("rollup", 3),
         ("fte", 2),
     ] {
         let p = plan(name);
@@ -764,4 +764,52 @@ fn unique_deal_ids_makes_a_repeated_deal_an_error() {
     assert!(!dir.path().join("unique").exists());
     let o = run_with(&plan("commission"), "split");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+/// Without `clawback`, a refund of a deal sold before the period that a
+/// commission which is not year to date paid then stops the run, even when
+/// a year-to-date roll-up still credits the deal (docs/policy.md, Refunds
+/// and clawbacks).
+#[test]
+fn a_refund_kept_by_an_earlier_commission_needs_clawback() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("policy");
+    common::copy_dir(&plan("rollup"), &p);
+    let yaml = p.join("policy.yaml");
+    common::edit(
+        &yaml,
+        "    on: { transactions: { from: team } }\n",
+        "    on: { transactions: { from: team } }\n    ytd: true\n",
+    );
+    let d = dir.path().join("data");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("employees.csv"), "employee_id,name,department,role,base_salary,target_bonus_pct,hire_date,manager_id\nM,M,d,manager,120000,0,2020-01-01,\nR1,R1,d,rep,120000,0,2020-01-01,M\n").unwrap();
+    std::fs::write(d.join("metrics.csv"), "subject_id,month,metric,value\nM,2026-01,calls,100\nR1,2026-01,calls,100\nM,2026-02,calls,100\nR1,2026-02,calls,100\n").unwrap();
+    std::fs::write(
+        d.join("transactions.csv"),
+        "deal_id,employee_id,date,amount\nD2,R1,2026-01-12,100000\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("refunds.csv"),
+        "deal_id,date,amount\nD2,2026-02-05,30000\n",
+    )
+    .unwrap();
+    // January pays R1 10 % of D2 (own, not year to date) and M 1 % (team, year to date).
+    let jan = dir.path().join("jan");
+    let o = common::run(&p, &d, "2026-01", &jan);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let feb = dir.path().join("feb");
+    let o = common::run_with(
+        &p,
+        &d,
+        "2026-02",
+        &feb,
+        &["--after", jan.to_str().unwrap()],
+        &[],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("a refund of deal 'D2' is dated in 2026-02, but the deal was sold on 2026-01-12, and commission 'own' paid it in that period: add `clawback`"), "{err}");
+    assert!(!feb.exists());
 }

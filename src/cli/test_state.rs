@@ -28,6 +28,8 @@ pub struct After {
 /// Reads `after` as `merit run --after` reads a previous run's files (the
 /// same checks), from a scratch folder.
 pub fn carried(lp: &LoadedPolicy, after: &After, dir: &Path) -> Result<Carried, String> {
+    let year = chrono::NaiveDate::parse_from_str(&after.plan_year, "%Y-%m-%d")
+        .map_err(|_| format!("plan_year '{}' is not a date (YYYY-MM-DD)", after.plan_year))?;
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     let mut rows = after.balances.clone();
     for r in &mut rows {
@@ -50,9 +52,7 @@ pub fn carried(lp: &LoadedPolicy, after: &After, dir: &Path) -> Result<Carried, 
             .map_err(|e| e.to_string())?;
         c.deals = crate::output::deals::read(dir, places).map_err(|e| e.to_string())?;
     }
-    if c.plan_year.is_none() {
-        c.plan_year = chrono::NaiveDate::parse_from_str(&after.plan_year, "%Y-%m-%d").ok();
-    }
+    c.plan_year = Some(year);
     Ok(c)
 }
 

@@ -3,6 +3,7 @@
 //! ledger (`deals.csv`); and this run's deals enter the ledger with their
 //! part of each commission (docs/policy.md, Refunds and clawbacks).
 
+use super::commission::keeps;
 use super::commission::DealBasis;
 use super::EmployeeResult;
 use crate::data::{Credit, Data, Refund};
@@ -10,10 +11,12 @@ use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::exact::Exact;
 use crate::period::Period;
 use crate::policy::state::Clawback;
+use crate::policy::CommissionBase;
 use crate::policy::LoadedPolicy;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 /// One row of the deal ledger: what one deal paid one employee through one
 /// commission, and what its refunds recovered since.
@@ -114,7 +117,7 @@ pub(super) fn stage(
     let ix = Index::new(data, employees);
     let in_period = |r: &&Refund| r.date >= period.start() && r.date <= period.end();
     let Some(cb) = &lp.policy.clawback else {
-        return check_credited(data, employees, period).map(|_| None);
+        return check_credited(lp, data, employees, period).map(|_| None);
     };
     check_deal_dates(data, &ix, before)?;
     let mut deals = Deals::default();
@@ -376,20 +379,52 @@ pub fn divide(total: Decimal, basis: &[DealBasis], places: u32) -> Vec<Decimal> 
 }
 
 /// Without `clawback`, every refund of the period must be of a deal the
-/// run credits (it then just lowers the credit).
-fn check_credited(data: &Data, employees: &[EmployeeResult], period: &Period) -> Result<()> {
+/// run credits (it then just lowers the credit), and not of a deal an
+/// earlier period paid through a commission that is not year to date (that
+/// pay would be kept without a word).
+fn check_credited(
+    lp: &LoadedPolicy,
+    data: &Data,
+    employees: &[EmployeeResult],
+    period: &Period,
+) -> Result<()> {
+    let inside = |r: &Refund| r.date >= period.start() && r.date <= period.end();
+    let deals: BTreeSet<&str> = data
+        .refunds
+        .iter()
+        .filter(|(_, list)| list.iter().any(inside))
+        .map(|(d, _)| d.as_str())
+        .collect();
+    if deals.is_empty() {
+        return Ok(());
+    }
+    let mut rows: BTreeMap<&str, Vec<&Credit>> = BTreeMap::new();
+    for c in data
+        .credits
+        .iter()
+        .filter(|c| deals.contains(c.deal_id.as_str()))
+    {
+        rows.entry(c.deal_id.as_str()).or_default().push(c);
+    }
     let now = credited_now(employees);
     let mut diags = Diagnostics::default();
-    for (deal, list) in &data.refunds {
-        let inside = list
-            .iter()
-            .any(|r| r.date >= period.start() && r.date <= period.end());
-        if inside && !now.contains(deal.as_str()) {
-            diags.push(Diagnostic::error(
-                data.file_path("refunds"),
-                format!("a refund of deal '{deal}' is dated in {period}, but no commission of the run credits the deal (it was sold in an earlier period, or to no one in the run): add `clawback` to the policy to recover what it paid, or leave the row out"),
-            ));
-        }
+    for deal in deals {
+        let earlier = rows.get(deal).and_then(|r| {
+            let sold = r.first().map(|c| c.date).filter(|d| *d < period.start())?;
+            let paid_then = lp.policy.commissions.iter().find(|c| {
+                !c.ytd && matches!(&c.on, CommissionBase::Transactions(f) if r.iter().any(|x| keeps(f, x)))
+            })?;
+            Some((sold, paid_then.id.as_str()))
+        });
+        let why = match (now.contains(deal), earlier) {
+            (false, _) => "no commission of the run credits the deal (it was sold in an earlier period, or to no one in the run)".to_owned(),
+            (true, Some((sold, c))) => format!("the deal was sold on {sold}, and commission '{c}' paid it in that period"),
+            (true, None) => continue,
+        };
+        diags.push(Diagnostic::error(
+            data.file_path("refunds"),
+            format!("a refund of deal '{deal}' is dated in {period}, but {why}: add `clawback` to the policy to recover what it paid, or leave the row out"),
+        ));
     }
     if diags.has_errors() {
         return Err(Error::Invalid(diags));

@@ -212,7 +212,7 @@ fn line(
     }
     let basis = basis_of(lp, &credits, (&refunded, &nets), &deals);
     Ok(CommissionLine {
-        deals_credited: credits.iter().map(|c| c.deal_id.clone()).collect(),
+        deals_credited: deal_ids(data, &credits),
         basis,
         ytd,
         deferred,
@@ -249,6 +249,15 @@ fn refunded_of(data: &Data, cr: &Credit, end: chrono::NaiveDate) -> Decimal {
     data.refunds.get(&cr.deal_id).map_or(Decimal::ZERO, |r| {
         crate::data::refunds_between(r, cr.date, end)
     })
+}
+
+/// The ids of a line's deals, read only for refunds: kept only when the
+/// run has any.
+fn deal_ids(data: &Data, credits: &[&Credit]) -> Vec<String> {
+    match data.refunds.is_empty() {
+        true => Vec::new(),
+        false => credits.iter().map(|c| c.deal_id.clone()).collect(),
+    }
 }
 
 /// The deals of a line for the deal ledger (plans with `clawback`):

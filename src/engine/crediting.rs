@@ -59,6 +59,10 @@ pub fn credits(
     f: &TransactionFilter,
 ) -> Vec<Credit> {
     let inside = |c: &Credit| c.date >= from && c.date <= to && super::commission::keeps(f, c);
+    // Credit inferred from reports or territories stops when the employee
+    // is not employed (own rows are explicit and count as written).
+    let employed =
+        |c: &Credit| c.date >= e.hire_date && e.termination_date.is_none_or(|t| c.date <= t);
     match f.from {
         CreditFrom::Own => own(data, &e.id).filter(|c| inside(c)).cloned().collect(),
         CreditFrom::Reports | CreditFrom::Team => {
@@ -66,12 +70,12 @@ pub fn credits(
             let rows = team
                 .iter()
                 .flat_map(|&i| own(data, &data.employees[i].id))
-                .filter(|c| !c.overlay && inside(c));
+                .filter(|c| !c.overlay && inside(c) && employed(c));
             rolled_up(rows, &e.id)
         }
-        CreditFrom::Territory => territory(data, crediting, e)
+        CreditFrom::Territory => territory(data, crediting, e, (from, to))
             .into_iter()
-            .filter(|c| inside(c))
+            .filter(|c| inside(c) && employed(c))
             .collect(),
     }
 }
@@ -126,26 +130,34 @@ fn rolled_up<'d>(rows: impl Iterator<Item = &'d Credit>, to: &str) -> Vec<Credit
     out
 }
 
-/// Every deal of a territory the employee covers on the deal's date, 100 %.
-fn territory(data: &Data, crediting: &Crediting, e: &Employee) -> Vec<Credit> {
+/// Every deal of a territory the employee covers on the deal's date, 100 %,
+/// dated from `from` to `to` (a territory's deals are sorted by date: only
+/// that window is walked).
+fn territory(
+    data: &Data,
+    crediting: &Crediting,
+    e: &Employee,
+    (from, to): (NaiveDate, NaiveDate),
+) -> Vec<Credit> {
     let Some(covers) = data.assignments.get(&e.id) else {
         return Vec::new();
     };
     let mut out = Vec::new();
     for (t, start, end) in covers {
-        for c in crediting
+        let all = crediting
             .by_territory
             .get(t.as_str())
-            .map_or(&[][..], Vec::as_slice)
-        {
-            if c.date >= *start && end.is_none_or(|x| c.date <= x) {
-                let mut d = (*c).clone();
-                d.employee_id = e.id.clone();
-                d.share = Exact::from(100);
-                d.share_text = "100".into();
-                d.overlay = false;
-                out.push(d);
-            }
+            .map_or(&[][..], Vec::as_slice);
+        let (first, last) = (from.max(*start), end.map_or(to, |x| x.min(to)));
+        let lo = all.partition_point(|c| c.date < first);
+        let hi = all.partition_point(|c| c.date <= last).max(lo);
+        for c in &all[lo..hi] {
+            let mut d = (*c).clone();
+            d.employee_id = e.id.clone();
+            d.share = Exact::from(100);
+            d.share_text = "100".into();
+            d.overlay = false;
+            out.push(d);
         }
     }
     out.sort_by(|a, b| (a.date, &a.deal_id).cmp(&(b.date, &b.deal_id)));

@@ -79,6 +79,10 @@ fn working_days(
         .take_while(|d| *d <= period.end())
         .filter(|d| is_working_day(holidays, *d))
         .count();
+    if all == 0 {
+        // No working day in the period: nothing to prorate by.
+        return (Decimal::ONE, Decimal::ONE);
+    }
     let worked = days(e, period)
         .into_iter()
         .filter(|d| is_working_day(holidays, *d) && !on_leave(*d))
