@@ -813,3 +813,29 @@ fn a_refund_kept_by_an_earlier_commission_needs_clawback() {
     assert!(err.contains("a refund of deal 'D2' is dated in 2026-02, but the deal was sold on 2026-01-12, and commission 'own' paid it in that period: add `clawback`"), "{err}");
     assert!(!feb.exists());
 }
+
+/// A factor rounded to `proration_places` reads as a factor in the
+/// exception and in explain, not as "0.9239 of 1 days".
+#[test]
+fn a_rounded_proration_factor_reads_as_a_factor() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("employees.csv"), "employee_id,name,department,role,base_salary,target_bonus_pct,hire_date\nR,R,d,rep,120000,10,2026-10-08\n").unwrap();
+    std::fs::write(
+        d.join("metrics.csv"),
+        "subject_id,month,metric,value\nR,2026-12,sales,100\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = common::run(&plan("proration-rounded"), &d, "2026-Q4", &out);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let exceptions = std::fs::read_to_string(out.join("exceptions.csv")).unwrap();
+    assert!(exceptions.contains("R,prorated,proration factor 0.9239 (rounded); hired 2026-10-08,bonus 2771.70 (full period 3000.00)"), "{exceptions}");
+    let o = merit(&["explain", "--run", out.to_str().unwrap(), "--employee", "R"]);
+    assert!(
+        stdout(&o).contains("3000.00 × factor 0.9239 (rounded to proration_places) = 2771.7"),
+        "{}",
+        stdout(&o)
+    );
+}

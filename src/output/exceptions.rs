@@ -234,7 +234,11 @@ fn prorated(
         crate::policy::Proration::Months => "whole months",
         _ => "days",
     };
-    let mut detail = format!("employed {days} of {of} {unit}");
+    // A factor rounded to `proration_places` is kept as (factor, 1).
+    let mut detail = match of == Decimal::ONE {
+        true => format!("proration factor {days} (rounded)"),
+        false => format!("employed {days} of {of} {unit}"),
+    };
     if e.hire_date > p.start() {
         detail += &format!("; hired {}", e.hire_date);
     }

@@ -92,6 +92,15 @@ fn cap(c: &Ctx) -> String {
 fn proration(c: &Ctx) -> String {
     let (head, b) = (c.head, &c.e.bonus);
     let [num, den] = &b.proration;
+    if den == "1" && num != "1" {
+        // A factor rounded to `proration_places` is kept as (factor, 1).
+        return format!(
+            "{} × factor {num} (rounded to proration_places) = {} ({})",
+            b.after_cap,
+            b.prorated,
+            at(&head.bonus.proration.at)
+        );
+    }
     match head.bonus.proration.value.as_str() {
         "days" => format!(
             "{} × {num} days employed ÷ {den} days in the period = {} ({})",
