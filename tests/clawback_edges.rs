@@ -146,6 +146,19 @@ fn a_leaver_a_late_refund_and_a_refund_below_a_cent() {
         &deals,
         "S1,B,services,2026-01-12,20000,500.00,10000,250.00,2026-03-31",
     );
+    // The trace (and explain) name the refund a `per: period` line netted.
+    let o = merit(&[
+        "explain",
+        "--run",
+        d.join("03").to_str().unwrap(),
+        "--employee",
+        "A",
+    ]);
+    assert!(
+        stdout(&o).contains("credited net of refunds: S1 −10000"),
+        "{}",
+        stdout(&o)
+    );
     let exc = read(&d.join("03"), "exceptions.csv");
     has(&exc, "A,clawback,deal 'D1' refunded 15000.00 (of 60000.00); it paid 5600.00 through 'licences',1400.00 clawed back");
     has(&exc, "B,clawback,refunds of deals they were paid for; not in this run,250.00 added to what they owe");

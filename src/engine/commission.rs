@@ -40,6 +40,8 @@ pub struct CommissionLine {
     pub deferred: bool,
     /// The deals it was paid on (their ids), for refunds.
     pub deals_credited: Vec<String>,
+    /// Refunds that lowered a deal's credit: (deal id, refunded), for the trace.
+    pub netted: Vec<(String, Decimal)>,
     /// Plans with `clawback`: the deals it was paid on, with the weight of
     /// each in its division among them (docs/policy.md, Refunds and clawbacks).
     pub basis: Vec<DealBasis>,
@@ -213,6 +215,7 @@ fn line(
     let basis = basis_of(lp, &credits, (&refunded, &nets), &deals);
     Ok(CommissionLine {
         deals_credited: deal_ids(data, &credits),
+        netted: netted(&credits, &refunded),
         basis,
         ytd,
         deferred,
@@ -249,6 +252,16 @@ fn refunded_of(data: &Data, cr: &Credit, end: chrono::NaiveDate) -> Decimal {
     data.refunds.get(&cr.deal_id).map_or(Decimal::ZERO, |r| {
         crate::data::refunds_between(r, cr.date, end)
     })
+}
+
+/// The deals whose refunds lowered their credit, and by how much.
+fn netted(credits: &[&Credit], refunded: &[Decimal]) -> Vec<(String, Decimal)> {
+    credits
+        .iter()
+        .zip(refunded)
+        .filter(|(_, r)| !r.is_zero())
+        .map(|(c, r)| (c.deal_id.clone(), *r))
+        .collect()
 }
 
 /// The ids of a line's deals, read only for refunds: kept only when the

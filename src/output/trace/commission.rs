@@ -78,7 +78,17 @@ fn one(lp: &LoadedPolicy, l: &CommissionLine) -> CommissionTrace {
         ));
     }
     match c.per {
-        Per::Period => steps.push(format!("{mode}: {}", or_none(slices(&l.slices)))),
+        Per::Period => {
+            if !l.netted.is_empty() {
+                let list: Vec<String> = l
+                    .netted
+                    .iter()
+                    .map(|(d, r)| format!("{} −{}", crate::error::printable(d), n(*r)))
+                    .collect();
+                steps.push(format!("credited net of refunds: {}", list.join(", ")));
+            }
+            steps.push(format!("{mode}: {}", or_none(slices(&l.slices))));
+        }
         Per::Deal => {
             for d in &l.deals {
                 let refunded = if d.refunded.is_zero() {
