@@ -32,8 +32,8 @@
 //! now answered in docs/policy.md and docs/outputs.md, as chosen here.
 
 mod common;
+use common::csv::{cell, norm, ok, table, upto};
 use common::{merit, stderr, stdout};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -73,12 +73,6 @@ const REFUNDS: &[(u32, &str)] = &[
     (4, "D1,2026-04-02,20000.28,cancelled"),
     (4, "S1,2026-04-09,1000,partial return"),
 ];
-
-/// The rows known at the end of month `m` (the tables grow: earlier rows
-/// stay, and a run counts only those dated inside its period).
-fn upto(rows: &[(u32, &'static str)], m: u32) -> Vec<&'static str> {
-    rows.iter().filter(|r| r.0 <= m).map(|r| r.1).collect()
-}
 
 /// Writes a data folder: employees `ids` (role rep, no bonus), 100 calls
 /// a month each through 2026, and the given transactions and refunds.
@@ -149,66 +143,6 @@ fn month_run(
 fn run(dir: &Path, m: u32, after: Option<u32>) -> Output {
     let data = data(dir, m);
     month_run(&policy(), dir, &data, m, &dir.join(period(m)), after)
-}
-
-fn ok(o: Output) {
-    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
-}
-
-/// The header and the rows (column → value) of a CSV file merit wrote.
-/// None of the cells read here is quoted (ids, dates and numbers).
-fn table(path: &Path) -> (String, Vec<BTreeMap<String, String>>) {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let mut lines = text.lines();
-    let header = lines.next().unwrap_or_default().to_owned();
-    let names: Vec<&str> = header.split(',').collect();
-    let rows = lines
-        .map(|line| {
-            let cells: Vec<&str> = line.split(',').collect();
-            assert_eq!(cells.len(), names.len(), "{}: {line}", path.display());
-            names
-                .iter()
-                .zip(cells)
-                .map(|(n, c)| (n.to_string(), c.to_owned()))
-                .collect::<BTreeMap<String, String>>()
-        })
-        .collect();
-    (header, rows)
-}
-
-fn cell<'a>(row: &'a BTreeMap<String, String>, column: &str) -> &'a str {
-    row.get(column)
-        .map(String::as_str)
-        .unwrap_or_else(|| panic!("no column {column:?} in {row:?}"))
-}
-
-/// A decimal written without trailing fraction zeros (`8000.00` → `8000`,
-/// `0.00` → `0`); anything that is not a plain decimal is kept as is.
-fn norm(s: &str) -> String {
-    let negative = s.starts_with('-');
-    let body = s.strip_prefix('-').unwrap_or(s);
-    let (int, frac) = match body.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (body, None),
-    };
-    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-    if !digits(int) || !frac.is_none_or(digits) {
-        return s.to_owned();
-    }
-    let int = int.trim_start_matches('0');
-    let int = if int.is_empty() { "0" } else { int };
-    let frac = frac.unwrap_or("").trim_end_matches('0');
-    let v = if frac.is_empty() {
-        int.to_owned()
-    } else {
-        format!("{int}.{frac}")
-    };
-    if negative && v != "0" {
-        format!("-{v}")
-    } else {
-        v
-    }
 }
 
 /// Per employee of the run in `dir/RUN`, sorted by id:

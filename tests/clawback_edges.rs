@@ -11,6 +11,7 @@
 mod common;
 use common::{merit, stderr, stdout};
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 fn plan(dir: &Path, clawback: bool) -> PathBuf {
     let p = dir.join("policy");
@@ -57,32 +58,17 @@ const DEALS: &str = "D1,A,2026-01-10,60000,,,licence\n\
                      S1,A,2026-01-12,20000,50,,service\n\
                      S1,B,2026-01-12,20000,50,,service\n";
 
-fn run(
-    policy: &Path,
-    data: &Path,
-    month: u32,
-    out: &Path,
-    after: Option<&Path>,
-) -> std::process::Output {
+fn run(policy: &Path, data: &Path, month: u32, out: &Path, after: Option<&Path>) -> Output {
     let period = format!("2026-{month:02}");
-    let mut args = vec![
-        "run",
-        "--policy",
-        policy.to_str().unwrap(),
-        "--data",
-        data.to_str().unwrap(),
-        "--period",
-        &period,
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    if let Some(a) = after {
-        args.extend(["--after", a.to_str().unwrap()]);
-    }
-    merit(&args)
+    let after = after.map(|a| a.to_str().unwrap().to_owned());
+    let extra: Vec<&str> = match &after {
+        Some(a) => vec!["--after", a],
+        None => Vec::new(),
+    };
+    common::run_with(policy, data, &period, out, &extra, &[])
 }
 
-fn ok(o: &std::process::Output) {
+fn ok(o: &Output) {
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(o), stderr(o));
 }
 

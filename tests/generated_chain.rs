@@ -48,17 +48,7 @@ fn month(data: &Path, m: u32, out: &Path, env: &[(&str, &str)]) {
 
 /// payouts.csv as rows of column → cell.
 fn rows(out: &Path) -> Vec<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(out.join("payouts.csv")).unwrap();
-    let mut lines = text.lines();
-    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
-    lines
-        .map(|l| {
-            head.iter()
-                .zip(l.split(','))
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
+    common::csv::table(&out.join("payouts.csv")).1
 }
 
 fn dec(r: &BTreeMap<String, String>, c: &str) -> Decimal {

@@ -138,6 +138,7 @@
 //!    ("X clawed back") are asserted.
 
 mod common;
+use common::csv::{cell, norm, ok, table, upto};
 use common::{merit, stderr, stdout};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -183,11 +184,6 @@ const REFUNDS: &[(u32, &str)] = &[
 
 /// S's customer visits in January … December (A and B make 20 a month).
 const S_VISITS: [u32; 12] = [20, 20, 25, 20, 20, 14, 20, 20, 33, 20, 20, 8];
-
-/// The rows known at the end of month `m`.
-fn upto(rows: &[(u32, &'static str)], m: u32) -> Vec<&'static str> {
-    rows.iter().filter(|r| r.0 <= m).map(|r| r.1).collect()
-}
 
 /// The data folder of month `m`: the employees as HR has them at the end
 /// of the month (A promoted from July, B's leaving date from October),
@@ -257,66 +253,6 @@ fn run(dir: &Path, m: u32) -> Output {
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     merit(&args)
-}
-
-fn ok(o: Output) {
-    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
-}
-
-/// The header and the rows (column → value) of a CSV file merit wrote.
-/// None of the cells read here is quoted (ids, roles, dates and numbers).
-fn table(path: &Path) -> (String, Vec<BTreeMap<String, String>>) {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let mut lines = text.lines();
-    let header = lines.next().unwrap_or_default().to_owned();
-    let names: Vec<&str> = header.split(',').collect();
-    let rows = lines
-        .map(|line| {
-            let cells: Vec<&str> = line.split(',').collect();
-            assert_eq!(cells.len(), names.len(), "{}: {line}", path.display());
-            names
-                .iter()
-                .zip(cells)
-                .map(|(n, c)| (n.to_string(), c.to_owned()))
-                .collect::<BTreeMap<String, String>>()
-        })
-        .collect();
-    (header, rows)
-}
-
-fn cell<'a>(row: &'a BTreeMap<String, String>, column: &str) -> &'a str {
-    row.get(column)
-        .map(String::as_str)
-        .unwrap_or_else(|| panic!("no column {column:?} in {row:?}"))
-}
-
-/// A decimal written without trailing fraction zeros (`8000.00` → `8000`,
-/// `0.00` → `0`); anything that is not a plain decimal is kept as is.
-fn norm(s: &str) -> String {
-    let negative = s.starts_with('-');
-    let body = s.strip_prefix('-').unwrap_or(s);
-    let (int, frac) = match body.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (body, None),
-    };
-    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-    if !digits(int) || !frac.is_none_or(digits) {
-        return s.to_owned();
-    }
-    let int = int.trim_start_matches('0');
-    let int = if int.is_empty() { "0" } else { int };
-    let frac = frac.unwrap_or("").trim_end_matches('0');
-    let v = if frac.is_empty() {
-        int.to_owned()
-    } else {
-        format!("{int}.{frac}")
-    };
-    if negative && v != "0" {
-        format!("-{v}")
-    } else {
-        v
-    }
 }
 
 /// A money cell (`-1250.00`) in cents.

@@ -42,49 +42,26 @@ pub(super) fn write_table(
 }
 
 /// The case's tables, as data files in `scratch`.
+/// A table's required and optional columns (`data::EMPLOYEES` …).
+type Columns = (&'static [&'static str], &'static [&'static str]);
+
 pub(super) fn write_case_tables(case: &Case, scratch: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(scratch)
-        .and_then(|_| {
-            write_table(
-                scratch,
-                "employees",
-                data::EMPLOYEES,
-                &case.employees,
-                false,
-            )
-        })
-        .and_then(|_| write_table(scratch, "metrics", data::METRICS, &case.metrics, false))
-        .and_then(|_| write_table(scratch, "targets", data::TARGETS, &case.targets, false))
-        .and_then(|_| write_table(scratch, "ratings", data::RATINGS, &case.ratings, false))
-        .and_then(|_| write_table(scratch, "projects", data::PROJECTS, &case.projects, false))
-        .and_then(|_| {
-            write_table(
-                scratch,
-                "benchmarks",
-                data::BENCHMARKS,
-                &case.benchmarks,
-                false,
-            )
-        })
-        .and_then(|_| {
-            write_table(
-                scratch,
-                "transactions",
-                data::TRANSACTIONS,
-                &case.transactions,
-                false,
-            )
-        })
-        .and_then(|_| write_table(scratch, "refunds", data::REFUNDS, &case.refunds, false))
-        .and_then(|_| {
-            write_table(
-                scratch,
-                "assignments",
-                data::ASSIGNMENTS,
-                &case.assignments,
-                false,
-            )
-        })
-        .and_then(|_| write_table(scratch, "leave", data::LEAVE, &case.leave, false))
-        .and_then(|_| write_table(scratch, "holidays", data::HOLIDAYS, &case.holidays, false))
+    std::fs::create_dir_all(scratch)?;
+    let tables: [(&str, Columns, &[Row]); 11] = [
+        ("employees", data::EMPLOYEES, &case.employees),
+        ("metrics", data::METRICS, &case.metrics),
+        ("targets", data::TARGETS, &case.targets),
+        ("ratings", data::RATINGS, &case.ratings),
+        ("projects", data::PROJECTS, &case.projects),
+        ("benchmarks", data::BENCHMARKS, &case.benchmarks),
+        ("transactions", data::TRANSACTIONS, &case.transactions),
+        ("refunds", data::REFUNDS, &case.refunds),
+        ("assignments", data::ASSIGNMENTS, &case.assignments),
+        ("leave", data::LEAVE, &case.leave),
+        ("holidays", data::HOLIDAYS, &case.holidays),
+    ];
+    for (name, columns, rows) in tables {
+        write_table(scratch, name, columns, rows, false)?;
+    }
+    Ok(())
 }

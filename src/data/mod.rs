@@ -5,6 +5,7 @@
 //! This file owns [`Data`], the tables' column contract and [`load`]; each
 //! table's reader lives in a submodule named after it.
 
+pub mod assignments;
 mod benchmarks;
 mod budgets;
 pub mod calendar;
@@ -75,7 +76,7 @@ pub struct Data {
     /// Deal id → its refunds, by date.
     pub refunds: Refunds,
     /// Employee id → the territories they cover, when.
-    pub assignments: calendar::Assignments,
+    pub assignments: assignments::Assignments,
     /// Employee id → their unpaid leave.
     pub leave: calendar::Leave,
     /// The working-day calendar's exceptions.
@@ -197,7 +198,7 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
         .map(|t| refunds::refunds(t, &credits, &mut budget))
         .unwrap_or_default();
     let assignments = Option::as_ref(&r.assignments)
-        .map(|t| calendar::assignments(t, &subjects, &mut budget))
+        .map(|t| assignments::assignments(t, &subjects, &mut budget))
         .unwrap_or_default();
     let leave = Option::as_ref(&r.leave)
         .map(|t| calendar::leave(t, &subjects, &mut budget))

@@ -114,11 +114,12 @@ pub(super) fn stage(
     before: &[DealRow],
     employees: &mut [EmployeeResult],
 ) -> Result<Option<Deals>> {
-    let ix = Index::new(data, employees);
-    let in_period = |r: &&Refund| r.date >= period.start() && r.date <= period.end();
     let Some(cb) = &lp.policy.clawback else {
         return check_credited(lp, data, employees, period).map(|_| None);
     };
+    // Built only for plans with `clawback`: every run passes here.
+    let ix = Index::new(data, employees);
+    let in_period = |r: &&Refund| r.date >= period.start() && r.date <= period.end();
     check_deal_dates(data, &ix, before)?;
     let mut deals = Deals::default();
     let mut rows: Vec<DealRow> = before

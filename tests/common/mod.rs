@@ -1,6 +1,8 @@
 #![allow(dead_code)]
 //! Helpers for integration tests that run the real `merit` binary.
 
+pub mod csv;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
