@@ -279,6 +279,44 @@ impl Num {
     }
 }
 
+/// `total` divided in proportion to `weights`, each part cut down to
+/// `places`, the units left over one each to the largest remainders (ties
+/// by `tie`): the parts sum to `total` exactly. All zero when the weights
+/// sum to zero.
+pub fn largest_remainder(
+    total: Decimal,
+    weights: &[Exact],
+    places: u32,
+    tie: &dyn Fn(usize, usize) -> std::cmp::Ordering,
+) -> Vec<Decimal> {
+    let sum: Exact = weights.iter().cloned().sum();
+    if sum.is_zero() {
+        return vec![Decimal::ZERO; weights.len()];
+    }
+    let mut parts: Vec<(Decimal, Exact)> = weights
+        .iter()
+        .map(|w| {
+            let exact = Exact::from(total) * w.clone() / sum.clone();
+            let cut = exact.round(places, RoundingMode::Down).unwrap_or_default();
+            (cut, exact - Exact::from(cut))
+        })
+        .collect();
+    let given: Decimal = parts.iter().map(|p| p.0).sum();
+    let unit = Decimal::new(1, places);
+    let mut left =
+        rust_decimal::prelude::ToPrimitive::to_u64(&((total - given) / unit)).unwrap_or(0);
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&x, &y| parts[y].1.cmp(&parts[x].1).then_with(|| tie(x, y)));
+    for i in order {
+        if left == 0 {
+            break;
+        }
+        parts[i].0 += unit;
+        left -= 1;
+    }
+    parts.into_iter().map(|p| p.0).collect()
+}
+
 impl From<Decimal> for Exact {
     fn from(d: Decimal) -> Exact {
         Exact(BigRational::new(

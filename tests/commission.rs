@@ -25,6 +25,7 @@ fn every_hand_worked_case_passes() {
         ("proration-rounded", 3),
         ("rollup", 3),
         ("fte", 2),
+        ("spans", 2),
     ] {
         let p = plan(name);
         let o = merit(&["test", "--policy", p.to_str().unwrap()]);

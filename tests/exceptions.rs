@@ -54,7 +54,7 @@ fn the_example_quarter_lists_its_exceptions() {
     );
     let manifest: serde_json::Value = serde_json::from_str(&read(&out, "manifest.json")).unwrap();
     let counts = manifest["exceptions"].as_object().unwrap();
-    assert_eq!(counts.len(), 14, "every kind, zero included");
+    assert_eq!(counts.len(), 15, "every kind, zero included");
     assert_eq!(counts["prorated"], 2);
     assert_eq!(counts["gate_shut"], 0);
     let listed = manifest["outputs"]

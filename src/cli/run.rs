@@ -471,11 +471,12 @@ fn write_outputs(
     if let Some(prev) = b.previous {
         out.put(output::adjust::build(b.lp, b.data, b.run, prev, b.due))?;
     }
-    if b.lp.policy.is_stateful() {
-        out.put(output::balances::csv(b.lp, b.data, b.run, b.carried))?;
-    }
-    if let Some(deals) = &b.run.deals {
-        out.put(output::deals::csv(b.lp, deals))?;
+    let balances =
+        (b.lp.policy.is_stateful()).then(|| output::balances::csv(b.lp, b.data, b.run, b.carried));
+    let deals = b.run.deals.as_ref().map(|d| output::deals::csv(b.lp, d));
+    let spans = output::spans::csv(b.lp, b.data, b.run);
+    for file in [balances, deals, spans].into_iter().flatten() {
+        out.put(file)?;
     }
     if !b.skip(Optional::Workbook) {
         let stage = crate::progress::Stage::work("workbook", b.run.employees.len() as u64);

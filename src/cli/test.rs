@@ -59,6 +59,8 @@ pub(super) struct Case {
     pub(super) leave: Vec<Row>,
     #[serde(default)]
     pub(super) holidays: Vec<Row>,
+    #[serde(default)]
+    pub(super) history: Vec<Row>,
     /// What the previous run of a chain left (stateful plans).
     pub(super) after: Option<super::test_state::After>,
     /// Employee id → expected values.
@@ -97,6 +99,8 @@ pub(super) struct Expect {
     pub(super) clawback: Option<serde_yaml::Value>,
     pub(super) owed: Option<serde_yaml::Value>,
     pub(super) forgiven: Option<serde_yaml::Value>,
+    /// Mid-period changes: each span, in date order.
+    spans: Option<Vec<super::test_spans::SpanExpect>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -125,7 +129,7 @@ pub(super) fn text(v: &serde_yaml::Value) -> String {
 }
 
 /// One comparison: a label, what was expected and what merit computed.
-pub(super) struct Mismatch(String, String, String);
+pub(super) struct Mismatch(pub(super) String, pub(super) String, pub(super) String);
 
 fn same_number(expected: &serde_yaml::Value, actual: rust_decimal::Decimal) -> bool {
     parse_decimal(&text(expected)).is_ok_and(|e| e == actual)
@@ -174,6 +178,7 @@ fn compare(
     );
     compare_commissions(lp, emp, exp, r, out);
     super::test_state::compare(emp, exp, r, out);
+    super::test_spans::compare(emp, &exp.spans, r, out);
     compare_kpis(lp, emp, exp, r, out);
     compare_outcomes(emp, exp, r, out);
 }

@@ -45,9 +45,12 @@ pub(super) fn write_table(
 /// A table's required and optional columns (`data::EMPLOYEES` …).
 type Columns = (&'static [&'static str], &'static [&'static str]);
 
+/// The history table's columns (the policy's inputs are written as extra columns).
+const HISTORY: Columns = (&["employee_id", "effective"], &data::history::CHANGEABLE);
+
 pub(super) fn write_case_tables(case: &Case, scratch: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(scratch)?;
-    let tables: [(&str, Columns, &[Row]); 11] = [
+    let tables: [(&str, Columns, &[Row]); 12] = [
         ("employees", data::EMPLOYEES, &case.employees),
         ("metrics", data::METRICS, &case.metrics),
         ("targets", data::TARGETS, &case.targets),
@@ -59,6 +62,7 @@ pub(super) fn write_case_tables(case: &Case, scratch: &Path) -> std::io::Result<
         ("assignments", data::ASSIGNMENTS, &case.assignments),
         ("leave", data::LEAVE, &case.leave),
         ("holidays", data::HOLIDAYS, &case.holidays),
+        ("history", HISTORY, &case.history),
     ];
     for (name, columns, rows) in tables {
         write_table(scratch, name, columns, rows, false)?;

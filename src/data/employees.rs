@@ -40,6 +40,9 @@ pub struct Employee {
     /// a sum ÷ months); the two `Decimal`s are for display.
     pub fx_rate_exact: Num,
     pub base_salary_exact: Num,
+    /// The days of a span (docs/policy.md, Mid-period changes) when this
+    /// is one span of the employee's period; `None`: the whole employment.
+    pub span: Option<(NaiveDate, NaiveDate)>,
 }
 
 impl Employee {
@@ -47,6 +50,20 @@ impl Employee {
     pub fn input(&self, policy: &crate::policy::Policy, name: &str) -> Option<&InputValue> {
         let i = policy.inputs.keys().position(|k| k == name)?;
         self.inputs.get(i)
+    }
+
+    /// The first and last day employed in `period` (within the span, for
+    /// a span); the first is after the last when there is none.
+    pub fn employed_in(&self, period: &crate::period::Period) -> (NaiveDate, NaiveDate) {
+        let (mut start, mut end) = (
+            self.hire_date.max(period.start()),
+            self.termination_date
+                .map_or(period.end(), |t| t.min(period.end())),
+        );
+        if let Some((from, to)) = self.span {
+            (start, end) = (start.max(from), end.min(to));
+        }
+        (start, end)
     }
 }
 
@@ -238,6 +255,7 @@ fn employee_row(
             fx_rate: Decimal::ONE,
             base_salary_local: base_salary,
             fx_rate_exact: Num::Dec(Decimal::ONE),
+            span: None,
             base_salary_exact: Num::Dec(base_salary),
             extra: extra
                 .iter()

@@ -14,6 +14,7 @@ mod csvscan;
 mod employees;
 mod fast;
 mod fx;
+pub mod history;
 mod inputs;
 pub mod metrics;
 mod parquet_pages;
@@ -81,6 +82,8 @@ pub struct Data {
     pub leave: calendar::Leave,
     /// The working-day calendar's exceptions.
     pub holidays: calendar::Holidays,
+    /// Employee id → changes of their terms, by effective date.
+    pub history: history::History,
     /// (kpi, period) → market reference value.
     pub benchmarks: BTreeMap<(String, String), Decimal>,
     /// (subject, period) → bonus pool budget in the policy currency.
@@ -164,7 +167,9 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
     let extra_columns = policy.policy.employee_columns();
     let (required, optional) = employee_columns(&policy.policy, &extra_columns);
     stage.finish();
-    let Some(tables) = opened.checked((&required, &optional), &mut diags) else {
+    let history_columns = history::columns(&policy.policy);
+    let history_columns = (&history_columns.0[..], &history_columns.1[..]);
+    let Some(tables) = opened.checked((&required, &optional), history_columns, &mut diags) else {
         return Err(Error::Invalid(diags));
     };
 
@@ -197,15 +202,8 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
     let refunds = Option::as_ref(&r.refunds)
         .map(|t| refunds::refunds(t, &credits, &mut budget))
         .unwrap_or_default();
-    let assignments = Option::as_ref(&r.assignments)
-        .map(|t| assignments::assignments(t, &subjects, &mut budget))
-        .unwrap_or_default();
-    let leave = Option::as_ref(&r.leave)
-        .map(|t| calendar::leave(t, &subjects, &mut budget))
-        .unwrap_or_default();
-    let holidays = Option::as_ref(&r.holidays)
-        .map(|t| calendar::holidays(t, &mut budget))
-        .unwrap_or_default();
+    let (assignments, leave, holidays, history) =
+        people_tables(r, policy, &employees, &subjects, &mut budget);
 
     budget.finish(&tables.all());
     if diags.has_errors() {
@@ -225,11 +223,41 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
         assignments,
         leave,
         holidays,
+        history,
         benchmarks,
         budgets,
         fx_rates,
         files: tables.into_files(),
     })
+}
+
+/// The tables of who covers what and when: assignments, leave, holidays
+/// and the history of changes.
+fn people_tables(
+    r: &Optional,
+    policy: &LoadedPolicy,
+    employees: &[Employee],
+    subjects: &Subjects,
+    budget: &mut Budget,
+) -> (
+    assignments::Assignments,
+    calendar::Leave,
+    calendar::Holidays,
+    history::History,
+) {
+    let assignments = Option::as_ref(&r.assignments)
+        .map(|t| assignments::assignments(t, subjects, budget))
+        .unwrap_or_default();
+    let leave = Option::as_ref(&r.leave)
+        .map(|t| calendar::leave(t, subjects, budget))
+        .unwrap_or_default();
+    let holidays = Option::as_ref(&r.holidays)
+        .map(|t| calendar::holidays(t, budget))
+        .unwrap_or_default();
+    let history = Option::as_ref(&r.history)
+        .map(|t| history::history(t, &policy.policy, employees, budget))
+        .unwrap_or_default();
+    (assignments, leave, holidays, history)
 }
 
 /// The employees table's required and optional columns: its own, the
@@ -278,6 +306,7 @@ struct Optional {
     assignments: Option<Table>,
     leave: Option<Table>,
     holidays: Option<Table>,
+    history: Option<Table>,
 }
 
 /// The data folder's tables once both required ones are there with every
@@ -329,6 +358,7 @@ impl Opened {
                 assignments: read("assignments", false)?,
                 leave: read("leave", false)?,
                 holidays: read("holidays", false)?,
+                history: read("history", false)?,
             },
         })
     }
@@ -338,6 +368,7 @@ impl Opened {
     fn checked(
         self,
         employee_columns: (&[&str], &[&str]),
+        history_columns: (&[&str], &[&str]),
         diags: &mut Diagnostics,
     ) -> Option<Tables> {
         let r = &self.rest;
@@ -356,6 +387,7 @@ impl Opened {
             (&r.assignments, ASSIGNMENTS),
             (&r.leave, LEAVE),
             (&r.holidays, HOLIDAYS),
+            (&r.history, history_columns),
         ] {
             if let Some(t) = t {
                 columns_ok &= t.check_columns(req, opt, diags);
@@ -398,6 +430,7 @@ impl Tables {
             r.assignments.as_ref(),
             r.leave.as_ref(),
             r.holidays.as_ref(),
+            r.history.as_ref(),
         ]
         .into_iter()
         .flatten()
@@ -421,6 +454,7 @@ impl Tables {
             r.assignments,
             r.leave,
             r.holidays,
+            r.history,
         ]
         .into_iter()
         .flatten()

@@ -16,18 +16,15 @@ use crate::script::dec;
 use rhai::{Dynamic, Map, Scope};
 use rust_decimal::Decimal;
 
-/// Days the employee is employed inside the period.
 /// The employee's FTE from the policy's `bonus.fte` input.
 pub fn fte(policy: &Policy, e: &Employee, name: &str) -> Option<Decimal> {
     e.input(policy, name)
         .and_then(crate::data::InputValue::number)
 }
 
+/// Days the employee is employed inside the period (inside the span, for a span).
 pub fn days_employed(e: &Employee, period: &Period) -> i64 {
-    let start = e.hire_date.max(period.start());
-    let end = e
-        .termination_date
-        .map_or(period.end(), |t| t.min(period.end()));
+    let (start, end) = e.employed_in(period);
     ((end - start).num_days() + 1).max(0)
 }
 
@@ -359,6 +356,23 @@ pub fn finish(
             return Some(());
         }
     }
+    let prorated = prorated(policy, formula, target_bonus, r, factor);
+    r.bonus = limits(policy, prorated, r).round(rounding.money_places, rounding.mode)?;
+    Some(())
+}
+
+/// The formula capped and prorated, exact (steps 3–4 before the money
+/// limits): a span's amount (docs/policy.md, Mid-period changes).
+pub fn prorated(
+    policy: &Policy,
+    formula: &Num,
+    target_bonus: &Num,
+    r: &mut EmployeeResult,
+    factor: (Decimal, Decimal),
+) -> Exact {
+    r.formula_bonus = formula.approx();
+    r.proration = factor;
+    let multiple = policy.bonus.cap.as_ref().map(|c| c.target_multiple.0);
     let formula = formula.exact();
     let cap = multiple.map(|m| target_bonus.exact() * m);
     // Shown as the decimal product where it is one (`1.5 × 7470 = 11205.0`).
@@ -368,15 +382,13 @@ pub fn finish(
     });
     let capped = cap.map_or(formula.clone(), |c| formula.clone().min(c));
     r.capped = capped != formula;
-    let prorated = capped * num / Exact::from(den);
-    r.bonus = limits(policy, prorated, r).round(rounding.money_places, rounding.mode)?;
-    Some(())
+    capped * factor.0 / Exact::from(factor.1)
 }
 
 /// `min_amount` raises a bonus above zero, `max_amount` lowers one, after
 /// cap and proration (docs/policy.md, Qualifiers and money limits); a
 /// change is recorded as (before, the limit).
-fn limits(policy: &Policy, v: Exact, r: &mut EmployeeResult) -> Exact {
+pub(super) fn limits(policy: &Policy, v: Exact, r: &mut EmployeeResult) -> Exact {
     let before = v.clone();
     let mut v = v;
     if let Some(lo) = policy.bonus.min_amount {

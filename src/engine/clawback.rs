@@ -345,38 +345,9 @@ fn new_rows(
 /// by deal id): the parts sum to `total` exactly. All zero when the
 /// weights are.
 pub fn divide(total: Decimal, basis: &[DealBasis], places: u32) -> Vec<Decimal> {
-    let sum: Exact = basis.iter().map(|b| b.weight.clone()).sum();
-    if sum.is_zero() || basis.is_empty() {
-        return vec![Decimal::ZERO; basis.len()];
-    }
-    let down = crate::decimal::RoundingMode::Down;
-    let mut parts: Vec<(Decimal, Exact)> = basis
-        .iter()
-        .map(|b| {
-            let exact = Exact::from(total) * b.weight.clone() / sum.clone();
-            let cut = exact.round(places, down).unwrap_or_default();
-            (cut, exact - Exact::from(cut))
-        })
-        .collect();
-    let given: Decimal = parts.iter().map(|p| p.0).sum();
-    let unit = Decimal::new(1, places);
-    let mut left =
-        rust_decimal::prelude::ToPrimitive::to_u64(&((total - given) / unit)).unwrap_or(0);
-    let mut order: Vec<usize> = (0..basis.len()).collect();
-    order.sort_by(|&x, &y| {
-        parts[y]
-            .1
-            .cmp(&parts[x].1)
-            .then_with(|| basis[x].deal_id.cmp(&basis[y].deal_id))
-    });
-    for i in order {
-        if left == 0 {
-            break;
-        }
-        parts[i].0 += unit;
-        left -= 1;
-    }
-    parts.into_iter().map(|p| p.0).collect()
+    let weights: Vec<Exact> = basis.iter().map(|b| b.weight.clone()).collect();
+    let tie = |x: usize, y: usize| basis[x].deal_id.cmp(&basis[y].deal_id);
+    crate::exact::largest_remainder(total, &weights, places, &tie)
 }
 
 /// Without `clawback`, every refund of the period must be of a deal the

@@ -31,6 +31,7 @@ mod quarters;
 pub mod recognition;
 pub mod score;
 mod scorecard;
+pub mod spans;
 pub mod target;
 mod weights;
 
@@ -120,6 +121,10 @@ pub struct EmployeeResult {
     pub clawback: Decimal,
     /// Draw, recovery and what is owed, for plans whose runs form a chain.
     pub balance: Option<balance::BalanceLine>,
+    /// The spans of a period cut by mid-period changes, in date order
+    /// (empty without one); the other fields are the last span's, `bonus`
+    /// their sum.
+    pub spans: Vec<spans::SpanLine>,
     pub total: Decimal,
     /// The payout in the employee's currency: (currency, rate, amount).
     pub local: Option<(String, Decimal, Decimal)>,
@@ -234,6 +239,30 @@ fn ytd_of<'a>(
     })
 }
 
+/// KPI values → targets → achievement → score → weights and blend →
+/// rating (→ calibration when `first`) → bonus, for the employees `who`
+/// (`all`: everyone in the period, the teams cascades divide among).
+fn scored_bonuses(
+    lp: &LoadedPolicy,
+    data: &Data,
+    period: &Period,
+    (who, all): (&[usize], &[usize]),
+    first: bool,
+) -> Result<(Vec<EmployeeResult>, crate::data::metrics::Aggs)> {
+    let policy = &lp.policy;
+    let (mut scored, aggs) = match (&policy.evaluation.year_from_quarters, period.kind) {
+        (Some(w), crate::period::PeriodKind::Year) => (
+            quarters::evaluate(lp, data, period, (who, all), w)?,
+            scorecard::aggregate(lp, data, period),
+        ),
+        _ => scorecard::evaluate(lp, data, period, 0, (who, all))?,
+    };
+    if let (Some(c), true) = (&policy.calibration, first) {
+        calibrate::stage(policy, c, data, &mut scored);
+    }
+    Ok((payout::bonuses(lp, data, period, scored)?, aggs))
+}
+
 /// The whole pipeline for one period: each stage a call, in the order the
 /// money flows (docs/architecture.md draws it); `carried` is what the
 /// previous run of a chain left (docs/policy.md, Year-to-date).
@@ -245,25 +274,18 @@ pub fn compute_after(
 ) -> Result<RunResult> {
     let policy = &lp.policy;
     coverage::check_effective(lp, period)?;
+    let spans = spans::plan(data, period);
     data.apply_fx(policy, period)?;
-    let data: &Data = data;
     data.metrics
         .check_period(period, &data.file_path("metrics"))?;
 
     let (eligible, not_in_period): (Vec<usize>, Vec<usize>) = (0..data.employees.len())
         .partition(|&i| bonus::days_employed(&data.employees[i], period) > 0);
-    // KPI values → targets → achievement → score → weights and blend → rating.
-    let (mut scored, aggs) = match (&policy.evaluation.year_from_quarters, period.kind) {
-        (Some(w), crate::period::PeriodKind::Year) => (
-            quarters::evaluate(lp, data, period, &eligible, w)?,
-            scorecard::aggregate(lp, data, period),
-        ),
-        _ => scorecard::evaluate(lp, data, period, 0, &eligible)?,
+    let stage = |data: &Data, who: &[usize], first: bool| {
+        scored_bonuses(lp, data, period, (who, &eligible), first)
     };
-    if let Some(c) = &policy.calibration {
-        calibrate::stage(policy, c, data, &mut scored);
-    }
-    let mut employees = payout::bonuses(lp, data, period, scored)?;
+    let (mut employees, aggs) = spans::pay(lp, data, period, &eligible, &spans, &stage)?;
+    let data: &Data = data;
     let ytd = ytd_of(lp, period, carried)?;
     commission::stage(lp, data, period, &mut employees, &ytd)?;
     let deals = clawback::stage(

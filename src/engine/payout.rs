@@ -110,12 +110,18 @@ fn employee_bonus(
     r.modifiers = modifiers;
     let formula = reduced(formula, gate, &mut r);
     let factor = super::proration::factor(policy, data, e, period, r.days_employed);
-    bonus::finish(policy, &formula, &target_bonus, &mut r, factor).ok_or_else(|| {
-        fail(format!(
-            "the bonus {} is too large for a decimal",
-            formula.approx()
-        ))
-    })?;
+    if e.span.is_some() {
+        // One span of several: summed and rounded with the others (spans.rs).
+        let exact = bonus::prorated(policy, &formula, &target_bonus, &mut r, factor);
+        r.spans = vec![super::spans::SpanLine::of(e, period, &r, exact)];
+    } else {
+        bonus::finish(policy, &formula, &target_bonus, &mut r, factor).ok_or_else(|| {
+            fail(format!(
+                "the bonus {} is too large for a decimal",
+                formula.approx()
+            ))
+        })?;
+    }
     r.kpis = kpis;
     Ok(r)
 }
@@ -240,6 +246,7 @@ fn started(
         clawback: Decimal::ZERO,
         commission: Decimal::ZERO,
         balance: None,
+        spans: Vec::new(),
         total: Decimal::ZERO,
         local: None,
     };

@@ -37,7 +37,18 @@ pub fn factor(
         }
         Proration::Weekdays => working_days(e, period, &data.holidays, &on_leave),
         Proration::Months => months_employed(e, period, &on_leave),
-        Proration::None => (Decimal::ONE, Decimal::ONE),
+        Proration::None => match e.span {
+            // Spans share the unprorated bonus by their days employed.
+            Some(_) => {
+                let whole = Employee {
+                    span: None,
+                    ..e.clone()
+                };
+                let all = super::bonus::days_employed(&whole, period).max(1);
+                (Decimal::from(days_employed), Decimal::from(all))
+            }
+            None => (Decimal::ONE, Decimal::ONE),
+        },
     };
     // FTE multiplies the factor (checked 0 < FTE ≤ 1 by the caller).
     let num = match policy.bonus.fte.as_ref() {
@@ -59,10 +70,7 @@ pub fn factor(
 
 /// The days of the period the employee is employed.
 fn days(e: &Employee, period: &Period) -> Vec<NaiveDate> {
-    let start = e.hire_date.max(period.start());
-    let end = e
-        .termination_date
-        .map_or(period.end(), |t| t.min(period.end()));
+    let (start, end) = e.employed_in(period);
     start.iter_days().take_while(|d| *d <= end).collect()
 }
 
@@ -102,7 +110,9 @@ fn months_employed(
         .filter(|m| {
             let (first, last) = (m.first_day(), m.last_day());
             let employed = e.hire_date <= first && e.termination_date.is_none_or(|t| t >= last);
-            employed && !first.iter_days().take_while(|d| *d <= last).any(on_leave)
+            // A month cut by a mid-period change counts for the span of its 1st.
+            let in_span = e.span.is_none_or(|(from, to)| from <= first && first <= to);
+            employed && in_span && !first.iter_days().take_while(|d| *d <= last).any(on_leave)
         })
         .count();
     (Decimal::from(whole), Decimal::from(period.len))

@@ -5,7 +5,7 @@
 
 use super::gate::Shut;
 use super::scorecard::{self, Scored};
-use super::{blend, bonus, ReviewUse};
+use super::{blend, ReviewUse};
 use crate::data::Data;
 use crate::error::Result;
 use crate::exact::{Exact, Num};
@@ -20,18 +20,24 @@ pub(super) fn evaluate(
     lp: &LoadedPolicy,
     data: &Data,
     period: &Period,
-    eligible: &[usize],
+    (eligible, all): (&[usize], &[usize]),
     weights: &[crate::decimal::Dec],
 ) -> Result<Vec<Scored>> {
     let policy = &lp.policy;
     let mut per_quarter: Vec<(Period, Decimal, HashMap<usize, Scored>)> = Vec::new();
     for (q, w) in period.quarters().into_iter().zip(weights) {
-        let in_q: Vec<usize> = eligible
-            .iter()
-            .copied()
-            .filter(|&i| bonus::days_employed(&data.employees[i], &q) > 0)
-            .collect();
-        let (scored, _) = scorecard::evaluate(lp, data, &q, per_quarter.len() as u8 + 1, &in_q)?;
+        // A span is scored on the whole period's quarters, as the employee.
+        let in_q = |of: &[usize]| -> Vec<usize> {
+            of.iter()
+                .copied()
+                .filter(|&i| {
+                    let e = &data.employees[i];
+                    e.hire_date <= q.end() && e.termination_date.is_none_or(|t| t >= q.start())
+                })
+                .collect()
+        };
+        let ix = per_quarter.len() as u8 + 1;
+        let (scored, _) = scorecard::evaluate(lp, data, &q, ix, (&in_q(eligible), &in_q(all)))?;
         per_quarter.push((
             q,
             w.0,

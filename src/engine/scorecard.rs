@@ -38,7 +38,7 @@ pub(super) fn evaluate(
     data: &Data,
     period: &Period,
     period_ix: u8,
-    eligible: &[usize],
+    (eligible, all): (&[usize], &[usize]),
 ) -> Result<(Vec<Scored>, Aggs)> {
     let weights = weights::of_employees(lp, data, period, eligible)?;
     let stage = crate::progress::Stage::work("aggregate", data.metrics.rows() as u64);
@@ -47,7 +47,7 @@ pub(super) fn evaluate(
     let history = history(lp, data, period);
     let by_id: HashMap<&str, &Employee> =
         data.employees.iter().map(|e| (e.id.as_str(), e)).collect();
-    let members = members(data, eligible);
+    let members = members(data, all);
     let targets = target::Ctx {
         lp,
         data,

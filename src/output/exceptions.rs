@@ -26,6 +26,7 @@ pub enum Kind {
     GatePartial,
     GateShut,
     Limited,
+    MidPeriodChange,
     MissingReview,
     NegativeBalance,
     NotInPeriod,
@@ -37,13 +38,14 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 15] = [
         Kind::Calibrated,
         Kind::Capped,
         Kind::Clawback,
         Kind::GatePartial,
         Kind::GateShut,
         Kind::Limited,
+        Kind::MidPeriodChange,
         Kind::MissingReview,
         Kind::NegativeBalance,
         Kind::NotInPeriod,
@@ -62,6 +64,7 @@ impl Kind {
             Kind::GatePartial => "gate_partial",
             Kind::GateShut => "gate_shut",
             Kind::Limited => "limited",
+            Kind::MidPeriodChange => "mid_period_change",
             Kind::MissingReview => "missing_review",
             Kind::NegativeBalance => "negative_balance",
             Kind::NotInPeriod => "not_in_period",
@@ -73,7 +76,7 @@ impl Kind {
         }
     }
 
-    pub fn names() -> [&'static str; 14] {
+    pub fn names() -> [&'static str; 15] {
         Kind::ALL.map(Kind::name)
     }
 
@@ -146,7 +149,11 @@ fn employee(
         };
         push(out, id, kind, detail, effect);
     }
-    if let (true, Some(cap)) = (r.capped, r.cap) {
+    if !r.spans.is_empty() {
+        let (detail, effect) = super::spans::exception(r, &m);
+        push(out, id, Kind::MidPeriodChange, detail, effect);
+    }
+    if let (true, Some(cap), true) = (r.capped, r.cap, r.spans.is_empty()) {
         let detail = format!(
             "formula {} above the cap {} ({} × target bonus {})",
             m(r.formula_bonus),
@@ -247,6 +254,13 @@ fn prorated(
     }
     let full = r.cap.map_or(r.formula_bonus, |c| r.formula_bonus.min(c));
     let before_pool = r.pool.as_ref().map_or(r.bonus, |u| u.before);
+    if !r.spans.is_empty() {
+        let effect = format!(
+            "bonus {} over the spans (mid_period_change)",
+            money(before_pool, lp)
+        );
+        return Some((detail, effect));
+    }
     let effect = format!(
         "bonus {} (full period {})",
         money(before_pool, lp),

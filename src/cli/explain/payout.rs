@@ -18,6 +18,11 @@ pub fn steps(s: &mut String, c: &Ctx) {
         let _ = writeln!(s, "                 {l}");
     }
     let _ = writeln!(s, "  result         {}", b.result);
+    if !e.spans.is_empty() {
+        spans(s, c);
+        projects_and_total(s, c);
+        return;
+    }
     let _ = writeln!(s, "Cap              {}", cap(c));
     let _ = writeln!(s, "Proration        {}", proration(c));
     let r = &head.rounding;
@@ -225,6 +230,37 @@ fn commissions(s: &mut String, c: &Ctx) {
             "Clawback         deal {} of {} through {}: {} → {}",
             x.deal_id, x.deal_date, x.commission, x.arithmetic, x.amount
         );
+    }
+}
+
+/// A period cut by mid-period changes: each span paid as the whole period
+/// under its terms, prorated, summed and rounded once.
+fn spans(s: &mut String, c: &Ctx) {
+    let (e, r) = (c.e, &c.head.rounding);
+    let _ = writeln!(
+        s,
+        "Spans            the terms changed inside the period (history table); the script above ran for the last span. Each span is paid as the whole period under its terms, × its share of the period:"
+    );
+    for x in &e.spans {
+        let capped = if x.capped { ", capped" } else { "" };
+        let _ = writeln!(
+            s,
+            "  {} to {}  {} in {}: target bonus {}, score {} ({}), formula {}{capped} × {} = {} → shown {}",
+            x.from, x.to, x.role, x.department, x.target_bonus, x.score, x.band, x.formula,
+            x.proration, x.exact, x.bonus
+        );
+    }
+    let sum: Vec<&str> = e.spans.iter().map(|x| x.exact.as_str()).collect();
+    let _ = writeln!(
+        s,
+        "Rounding         {} → {} (the sum rounded once: money, {} places, {}; the shown amounts are its largest-remainder shares)",
+        sum.join(" + "),
+        e.bonus.bonus,
+        r.money_places,
+        r.mode.value
+    );
+    for n in &e.bonus.notes {
+        let _ = writeln!(s, "{n}");
     }
 }
 

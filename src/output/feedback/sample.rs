@@ -125,6 +125,7 @@ fn sample_bonus() -> BonusInfo {
         bonus: s("8,050.47"),
         commissions: Vec::new(),
         clawbacks: Vec::new(),
+        spans: Vec::new(),
         balance: None,
         projects: vec![ProjectRow {
             name: s("Launch"),

@@ -134,6 +134,9 @@ pub struct BonusInfo {
     pub commissions: Vec<CommissionRow>,
     /// One row per deal a refund clawed back from.
     pub clawbacks: Vec<ClawbackRow>,
+    /// The parts of a period cut by mid-period changes, in date order
+    /// (the rows above are then the last part's); empty without one.
+    pub spans: Vec<SpanRow>,
     /// Draw, recovery and a carried negative period (stateful plans), as
     /// money; none for other plans.
     pub balance: Option<BalanceRows>,
@@ -157,6 +160,20 @@ pub struct CommissionRow {
     /// The quota, for commissions on attainment.
     pub quota: Option<String>,
     pub amount: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SpanRow {
+    pub from: String,
+    pub to: String,
+    pub role_name: String,
+    pub target_bonus: String,
+    pub score: String,
+    pub band: String,
+    /// The span's factor, `N/D` or rounded.
+    pub proration: String,
+    /// Its share of the bonus.
+    pub bonus: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -467,6 +484,7 @@ fn bonus_info(lp: &LoadedPolicy, run: &RunResult, r: &EmployeeResult, lang: Lang
                 amount: money(c.amount, lp),
             })
             .collect(),
+        spans: span_rows(lp, r, lang),
         balance: r.balance.as_ref().map(|b| BalanceRows {
             draw: money(b.draw, lp),
             recovered: money(b.recovered, lp),
@@ -475,4 +493,21 @@ fn bonus_info(lp: &LoadedPolicy, run: &RunResult, r: &EmployeeResult, lang: Lang
         }),
         total: money(r.total, lp),
     }
+}
+
+/// The spans of a period cut by mid-period changes, as statement rows.
+fn span_rows(lp: &LoadedPolicy, r: &EmployeeResult, lang: Language) -> Vec<SpanRow> {
+    r.spans
+        .iter()
+        .map(|x| SpanRow {
+            from: x.from.to_string(),
+            to: x.to.to_string(),
+            role_name: names_of(lp, lang, &x.role),
+            target_bonus: money(x.target_bonus, lp),
+            score: x.score.to_string(),
+            band: x.band.clone(),
+            proration: crate::output::spans::proration(x.proration),
+            bonus: money(x.bonus, lp),
+        })
+        .collect()
 }

@@ -22,6 +22,11 @@ fn label(kind: Kind, lang: Language) -> &'static str {
             "奖金按最低或最高金额调整",
             "bonus raised or lowered to a money limit",
         ),
+        Kind::MidPeriodChange => t(
+            lang,
+            "期中岗位或薪资变动，分段计算",
+            "terms changed mid-period, paid in parts",
+        ),
         Kind::MissingReview => t(lang, "缺少上级评价", "no manager rating"),
         Kind::NegativeBalance => t(lang, "多发，结转余额", "overpaid, balance carried"),
         Kind::NotInPeriod => t(lang, "本期未在职，不发放", "not employed in the period"),

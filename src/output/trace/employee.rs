@@ -234,6 +234,7 @@ pub(super) fn employee_record(c: &Ctx, r: &EmployeeResult) -> EmployeeRecord {
         commissions: super::commission::commissions(lp, r),
         clawbacks: super::commission::clawbacks(r),
         balance: r.balance.as_ref().map(|b| balance(lp, b)),
+        spans: r.spans.iter().map(|x| span(lp, x)).collect(),
         total_payout: money(r.total, lp),
     }
 }
@@ -356,4 +357,22 @@ fn notes(lp: &LoadedPolicy, r: &crate::engine::EmployeeResult) -> Vec<String> {
         ));
     }
     out
+}
+
+/// One span as the trace records it.
+fn span(lp: &LoadedPolicy, x: &crate::engine::spans::SpanLine) -> super::schema::SpanTrace {
+    super::schema::SpanTrace {
+        from: x.from.to_string(),
+        to: x.to.to_string(),
+        role: x.role.clone(),
+        department: x.department.clone(),
+        target_bonus: plain(x.target_bonus),
+        score: x.score.to_string(),
+        band: x.band.clone(),
+        formula: plain(x.formula),
+        capped: x.capped,
+        proration: crate::output::spans::proration(x.proration),
+        exact: x.exact.to_string(),
+        bonus: money(x.bonus, lp),
+    }
 }

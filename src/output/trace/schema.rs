@@ -166,7 +166,32 @@ pub struct EmployeeRecord {
     /// Draw, recovery and what is owed, for plans whose runs form a chain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub balance: Option<BalanceTrace>,
+    /// The spans of a period cut by mid-period changes; `bonus` is then
+    /// the last span's, except `bonus.bonus`, their sum rounded once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spans: Vec<SpanTrace>,
     pub total_payout: String,
+}
+
+/// One span of a period cut by a mid-period change (as `spans.csv`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SpanTrace {
+    pub from: String,
+    pub to: String,
+    pub role: String,
+    pub department: String,
+    pub target_bonus: String,
+    pub score: String,
+    pub band: String,
+    /// The formula after gates and modifiers, before the cap.
+    pub formula: String,
+    pub capped: bool,
+    /// `N/D`, or the rounded factor.
+    pub proration: String,
+    /// Capped × proration, unrounded.
+    pub exact: String,
+    /// Its largest-remainder share of the bonus.
+    pub bonus: String,
 }
 
 /// An employee's balance in a chain of runs (money, as paid).
