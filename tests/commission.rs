@@ -26,6 +26,7 @@ fn every_hand_worked_case_passes() {
         ("rollup", 3),
         ("fte", 2),
         ("spans", 2),
+        ("points-actual", 1),
     ] {
         let p = plan(name);
         let o = merit(&["test", "--policy", p.to_str().unwrap()]);

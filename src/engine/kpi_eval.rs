@@ -147,6 +147,30 @@ impl<'a> KpiEvaluator<'a> {
         Ok(target)
     }
 
+    /// Where the points of KPI `k`'s scoring sit for `subject` (an
+    /// employee, for points placed by inputs).
+    fn positions(
+        &self,
+        k: usize,
+        p: &crate::policy::curve::Points,
+        subject: &str,
+    ) -> Result<Vec<Decimal>, Diagnostic> {
+        let policy = &self.lp.policy;
+        let e = self.targets.by_id.get(subject);
+        let input = |name: &str| {
+            e.and_then(|e| e.input(policy, name))
+                .and_then(|v| v.number())
+        };
+        p.positions(&input).map_err(|m| {
+            let kpi = &policy.kpis[k];
+            let m = format!(
+                "KPI '{}' of {subject}: scoring '{}': {m}",
+                kpi.id, kpi.scoring
+            );
+            Diagnostic::error(self.lp.yaml_path(), m)
+        })
+    }
+
     /// The score by the KPI's scoring rule, or its scoring script.
     fn score(
         &self,
@@ -157,6 +181,16 @@ impl<'a> KpiEvaluator<'a> {
         subject: &str,
     ) -> Result<(Decimal, Segment), Diagnostic> {
         let (lp, r) = (self.lp, &self.lp.policy.rounding);
+        if let crate::policy::Scoring::Points(p) = self.rules[k] {
+            if p.on_actual() || p.reads_inputs() {
+                let xs = self.positions(k, p, subject)?;
+                let at = if p.on_actual() { actual } else { achievement };
+                return Ok(
+                    score::points_score(self.rules[k], achievement, Some((&xs, at)), r)
+                        .expect("points are scored"),
+                );
+            }
+        }
         if let Some(s) = score::score(self.rules[k], achievement, r) {
             return Ok(s);
         }

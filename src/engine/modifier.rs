@@ -66,6 +66,6 @@ fn factor(
             k.id
         )
     })?;
-    let (f, _) = crate::policy::curve::at(&k.curve, a);
+    let (f, _) = crate::policy::curve::at_fixed(&k.curve, a);
     Ok((format!("{} achievement {a}", k.id), f.exact()))
 }

@@ -74,12 +74,26 @@ impl Segment {
 /// The score of a curve or tier rule, rounded to `score_places`; `None`
 /// for a script rule, which the engine evaluates.
 pub fn score(rule: &Scoring, achievement: Decimal, r: &Rounding) -> Option<(Decimal, Segment)> {
+    points_score(rule, achievement, None, r)
+}
+
+/// [`score`], with points placed at `xs` (on the actual or by an
+/// employee's inputs) when given.
+pub fn points_score(
+    rule: &Scoring,
+    achievement: Decimal,
+    xs: Option<(&[Decimal], Decimal)>,
+    r: &Rounding,
+) -> Option<(Decimal, Segment)> {
     let (raw, seg) = match rule {
         Scoring::Curve(c) => curve(c, achievement),
         Scoring::Tiers(t) => tiers(t, achievement),
         Scoring::Points(p) => {
             // Exact between the points, rounded once.
-            let (v, seg) = crate::policy::curve::at(p, achievement);
+            let (v, seg) = match xs {
+                Some((xs, value)) => crate::policy::curve::at(p, &|i| xs[i], value),
+                None => crate::policy::curve::at_fixed(p, achievement),
+            };
             let seg = match seg {
                 Ok(i) => Segment::Between(i),
                 Err(true) => Segment::BelowFirst,

@@ -175,10 +175,13 @@ fn scorings(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
         match s {
             Scoring::Curve(c) => curve(ctx, name, c, diags),
             Scoring::Tiers(t) => tiers(ctx, name, t, diags),
-            Scoring::Points(x) => super::curve::check(ctx, name, x, diags),
+            Scoring::Points(x) => {
+                super::curve::check(ctx, name, x, &super::curve::input_types(p), diags)
+            }
             Scoring::Script(_) => {}
         }
     }
+    super::curve::check_team_inputs(ctx, p, diags);
     let used: BTreeSet<&str> = p.kpis.iter().map(|k| k.scoring.as_str()).collect();
     for name in p.scorings.keys() {
         if !used.contains(name.as_str()) {
