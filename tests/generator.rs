@@ -659,3 +659,47 @@ fn history_targets_fall_back_for_people_hired_inside_the_range() {
         new_users.len()
     );
 }
+
+#[test]
+fn changes_write_a_history_that_cuts_spans_summing_to_the_bonus() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = root().join("policies/platform-ops");
+    let data = dir.path().join("data");
+    let args = ["--employees", "400", "--months", "12", "--changes"];
+    gen_ok(&policy, &data, &args);
+    let history = std::fs::read_to_string(data.join("history.csv")).unwrap();
+    assert!(history.starts_with("employee_id,effective,base_salary,target_bonus_pct\n"));
+    assert!(history.lines().count() > 3, "{history}");
+    // The same seed writes the same bytes.
+    let again = dir.path().join("again");
+    gen_ok(&policy, &again, &args);
+    assert_eq!(
+        history,
+        std::fs::read_to_string(again.join("history.csv")).unwrap()
+    );
+    // Without --changes there is no history.
+    let plain = dir.path().join("plain");
+    gen_ok(&policy, &plain, &["--employees", "400", "--months", "12"]);
+    assert!(!plain.join("history.csv").exists());
+
+    let out = dir.path().join("out");
+    run_ok(&policy, &data, "2026", &out);
+    let spans = std::fs::read_to_string(out.join("spans.csv")).unwrap();
+    let payouts = std::fs::read_to_string(out.join("payouts.csv")).unwrap();
+    let bonus_of = |id: &str| -> rust_decimal::Decimal {
+        let line = payouts
+            .lines()
+            .find(|l| l.starts_with(&format!("{id},")))
+            .unwrap();
+        line.split(',').nth(7).unwrap().parse().unwrap()
+    };
+    let mut sums: std::collections::BTreeMap<&str, rust_decimal::Decimal> = Default::default();
+    for line in spans.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        *sums.entry(cells[0]).or_default() += cells[11].parse::<rust_decimal::Decimal>().unwrap();
+    }
+    assert!(sums.len() > 3, "{spans}");
+    for (id, sum) in sums {
+        assert_eq!(sum, bonus_of(id), "{id}: spans {spans}");
+    }
+}

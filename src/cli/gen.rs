@@ -36,6 +36,9 @@ pub struct GenArgs {
     /// Replace an output folder an earlier `merit gen` wrote (nothing else).
     #[arg(long)]
     pub force: bool,
+    /// Also write a `history` table: mid-period raises for about 3 % of the employees
+    #[arg(long)]
+    pub changes: bool,
 }
 
 pub fn main(args: GenArgs) -> Result<ExitCode> {
@@ -65,6 +68,7 @@ pub fn main(args: GenArgs) -> Result<ExitCode> {
             Format::Csv
         },
         seed: args.seed,
+        changes: args.changes,
         periods: args
             .periods
             .iter()

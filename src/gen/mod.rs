@@ -21,6 +21,7 @@
 
 mod deals;
 mod gates;
+mod history;
 mod money;
 pub mod rng;
 mod table;
@@ -59,6 +60,8 @@ pub struct Config {
     pub seed: u64,
     /// Kinds of evaluation period that get targets and ratings.
     pub periods: Vec<PeriodKind>,
+    /// Write a `history` table of mid-period raises.
+    pub changes: bool,
 }
 
 /// A written table: file name and data rows.
@@ -85,6 +88,7 @@ const S_FX: u64 = 10;
 const S_BUDGETS: u64 = 11;
 const S_DEALS: u64 = 12;
 const S_REFUNDS: u64 = 13;
+const S_HISTORY: u64 = 14;
 
 const ALL_KINDS: [PeriodKind; 4] = [
     PeriodKind::Month,
@@ -452,5 +456,6 @@ pub fn generate(lp: &LoadedPolicy, cfg: &Config, dir: &Path) -> Result<Vec<Writt
     written.extend(deals::transactions(&m, dir)?);
     written.extend(deals::refunds(&m, dir)?);
     written.extend(deals::assignments(&m, dir)?);
+    written.extend(history::history(&m, dir)?);
     Ok(written)
 }
