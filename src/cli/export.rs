@@ -86,7 +86,7 @@ pub fn main(args: ExportArgs) -> Result<ExitCode> {
         Target::Journal => ("journal", "journal"),
     };
     let bytes = if xlsx {
-        export::xlsx(&sheet, name, places)?
+        export::xlsx(&sheet, name, places, &period)?
     } else {
         export::csv(&sheet, places)
     };

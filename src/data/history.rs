@@ -67,6 +67,14 @@ impl Change {
 /// Employee id → their changes, by effective date.
 pub type History = BTreeMap<String, Vec<Change>>;
 
+/// The departments the table moves people into, as subjects of metrics,
+/// targets and budgets.
+pub(super) fn add_departments(t: &Table, subjects: &mut super::Subjects) {
+    for d in col(t, "department").into_iter().filter_map(text) {
+        subjects.add(d);
+    }
+}
+
 /// The table's required and optional columns for `policy`.
 pub fn columns(policy: &Policy) -> (Vec<&str>, Vec<&str>) {
     let mut optional: Vec<&str> = CHANGEABLE.to_vec();

@@ -58,6 +58,21 @@ pub struct InputFile {
     pub file_name: String,
     pub bytes: Vec<u8>,
     pub rows: usize,
+    /// The bytes' sha256, computed once for the manifest and the workbook.
+    pub hash: std::sync::OnceLock<String>,
+}
+
+/// The sha256 of `bytes`, as lowercase hex.
+pub fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl InputFile {
+    pub fn sha256(&self) -> &str {
+        self.hash.get_or_init(|| sha256(&self.bytes))
+    }
 }
 
 pub struct Data {
@@ -176,7 +191,11 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
     let mut budget = Budget::new(&mut diags);
     let stage = crate::progress::Stage::work("read employees", tables.employees.rows() as u64);
     let employees = employees::employees(&tables.employees, policy, &mut budget);
-    let subjects = Subjects::of_employees(&employees, &tables.employees);
+    let mut subjects = Subjects::of_employees(&employees, &tables.employees);
+    if let Some(h) = &tables.rest.history {
+        // A department someone moves into is a subject too.
+        history::add_departments(h, &mut subjects);
+    }
     stage.finish();
 
     let (metrics, targets, ratings) = read_large(&tables, policy, &subjects, &mut budget)?;
@@ -467,6 +486,7 @@ impl Tables {
                 .unwrap_or_default(),
             rows: t.rows(),
             bytes: t.bytes,
+            hash: std::sync::OnceLock::new(),
         })
         .collect()
     }

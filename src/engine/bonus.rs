@@ -22,8 +22,19 @@ pub fn fte(policy: &Policy, e: &Employee, name: &str) -> Option<Decimal> {
         .and_then(crate::data::InputValue::number)
 }
 
-/// Days the employee is employed inside the period (inside the span, for a span).
+/// Days the employee is employed inside the period (all of it for a span:
+/// what scripts see as `employee.days_employed`).
 pub fn days_employed(e: &Employee, period: &Period) -> i64 {
+    let start = e.hire_date.max(period.start());
+    let end = e
+        .termination_date
+        .map_or(period.end(), |t| t.min(period.end()));
+    ((end - start).num_days() + 1).max(0)
+}
+
+/// The days proration counts: those of the span, for a span; else
+/// [`days_employed`].
+pub fn span_days(e: &Employee, period: &Period) -> i64 {
     let (start, end) = e.employed_in(period);
     ((end - start).num_days() + 1).max(0)
 }
@@ -356,14 +367,14 @@ pub fn finish(
             return Some(());
         }
     }
-    let prorated = prorated(policy, formula, target_bonus, r, factor);
+    let prorated = capped(policy, formula, target_bonus, r, factor) * num / Exact::from(den);
     r.bonus = limits(policy, prorated, r).round(rounding.money_places, rounding.mode)?;
     Some(())
 }
 
-/// The formula capped and prorated, exact (steps 3–4 before the money
-/// limits): a span's amount (docs/policy.md, Mid-period changes).
-pub fn prorated(
+/// The formula capped, exact (step 3), the proration factor recorded: a
+/// span's amount before its factor (docs/policy.md, Mid-period changes).
+pub fn capped(
     policy: &Policy,
     formula: &Num,
     target_bonus: &Num,
@@ -382,7 +393,7 @@ pub fn prorated(
     });
     let capped = cap.map_or(formula.clone(), |c| formula.clone().min(c));
     r.capped = capped != formula;
-    capped * factor.0 / Exact::from(factor.1)
+    capped
 }
 
 /// `min_amount` raises a bonus above zero, `max_amount` lowers one, after

@@ -172,7 +172,7 @@ pub struct RunResult {
     /// Employees not employed on any day of the period (listed in the manifest).
     pub not_in_period: Vec<String>,
     /// The aggregated metrics the KPI actuals were computed from (for the trace).
-    pub aggs: crate::data::metrics::Aggs,
+    pub aggs: std::sync::Arc<crate::data::metrics::Aggs>,
     /// Labels of [`KpiLine::period`]: the run's period, then its quarters.
     pub line_periods: Vec<String>,
     /// Plans with `clawback`: the deal ledger after the run.
@@ -248,14 +248,18 @@ fn scored_bonuses(
     period: &Period,
     (who, all): (&[usize], &[usize]),
     first: bool,
-) -> Result<(Vec<EmployeeResult>, crate::data::metrics::Aggs)> {
+    cache: &scorecard::AggCache,
+) -> Result<(
+    Vec<EmployeeResult>,
+    std::sync::Arc<crate::data::metrics::Aggs>,
+)> {
     let policy = &lp.policy;
     let (mut scored, aggs) = match (&policy.evaluation.year_from_quarters, period.kind) {
         (Some(w), crate::period::PeriodKind::Year) => (
-            quarters::evaluate(lp, data, period, (who, all), w)?,
-            scorecard::aggregate(lp, data, period),
+            quarters::evaluate(lp, data, period, (who, all), w, cache)?,
+            cache.get(lp, data, period),
         ),
-        _ => scorecard::evaluate(lp, data, period, 0, (who, all))?,
+        _ => scorecard::evaluate(lp, data, period, 0, (who, all), cache)?,
     };
     if let (Some(c), true) = (&policy.calibration, first) {
         calibrate::stage(policy, c, data, &mut scored);
@@ -281,8 +285,9 @@ pub fn compute_after(
 
     let (eligible, not_in_period): (Vec<usize>, Vec<usize>) = (0..data.employees.len())
         .partition(|&i| bonus::days_employed(&data.employees[i], period) > 0);
+    let cache = scorecard::AggCache::default();
     let stage = |data: &Data, who: &[usize], first: bool| {
-        scored_bonuses(lp, data, period, (who, &eligible), first)
+        scored_bonuses(lp, data, period, (who, &eligible), first, &cache)
     };
     let (mut employees, aggs) = spans::pay(lp, data, period, &eligible, &spans, &stage)?;
     let data: &Data = data;

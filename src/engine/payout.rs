@@ -109,11 +109,11 @@ fn employee_bonus(
     };
     r.modifiers = modifiers;
     let formula = reduced(formula, gate, &mut r);
-    let factor = super::proration::factor(policy, data, e, period, r.days_employed);
+    let factor = super::proration::factor(policy, data, e, period, bonus::span_days(e, period));
     if e.span.is_some() {
         // One span of several: summed and rounded with the others (spans.rs).
-        let exact = bonus::prorated(policy, &formula, &target_bonus, &mut r, factor);
-        r.spans = vec![super::spans::SpanLine::of(e, period, &r, exact)];
+        let capped = bonus::capped(policy, &formula, &target_bonus, &mut r, factor);
+        r.spans = vec![super::spans::SpanLine::of(e, period, &r, capped)];
     } else {
         bonus::finish(policy, &formula, &target_bonus, &mut r, factor).ok_or_else(|| {
             fail(format!(

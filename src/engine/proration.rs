@@ -35,28 +35,19 @@ pub fn factor(
                 Decimal::from(period.days()),
             )
         }
-        Proration::Weekdays => working_days(e, period, &data.holidays, &on_leave),
+        Proration::Weekdays => working_days(e, period, &data.holidays, &on_leave)
+            .unwrap_or_else(|| unprorated(e, period, days_employed)),
         Proration::Months => months_employed(e, period, &on_leave),
-        Proration::None => match e.span {
-            // Spans share the unprorated bonus by their days employed.
-            Some(_) => {
-                let whole = Employee {
-                    span: None,
-                    ..e.clone()
-                };
-                let all = super::bonus::days_employed(&whole, period).max(1);
-                (Decimal::from(days_employed), Decimal::from(all))
-            }
-            None => (Decimal::ONE, Decimal::ONE),
-        },
+        Proration::None => unprorated(e, period, days_employed),
     };
     // FTE multiplies the factor (checked 0 < FTE ≤ 1 by the caller).
     let num = match policy.bonus.fte.as_ref() {
         Some(name) => num * super::bonus::fte(policy, e, name).unwrap_or(Decimal::ONE),
         None => num,
     };
+    // A span's factor is rounded with the others' (spans.rs).
     match policy.bonus.proration_places {
-        Some(places) if num != den => {
+        Some(places) if num != den && e.span.is_none() => {
             let r = &policy.rounding;
             // The denominator is at least 1.
             match crate::exact::div_round(num, den, places, r.mode) {
@@ -68,19 +59,32 @@ pub fn factor(
     }
 }
 
+/// No proration: 1, or for a span its days of the days employed, so the
+/// spans share the bonus.
+fn unprorated(e: &Employee, period: &Period, span_days: i64) -> (Decimal, Decimal) {
+    match e.span {
+        Some(_) => {
+            let all = super::bonus::days_employed(e, period).max(1);
+            (Decimal::from(span_days), Decimal::from(all))
+        }
+        None => (Decimal::ONE, Decimal::ONE),
+    }
+}
+
 /// The days of the period the employee is employed.
 fn days(e: &Employee, period: &Period) -> Vec<NaiveDate> {
     let (start, end) = e.employed_in(period);
     start.iter_days().take_while(|d| *d <= end).collect()
 }
 
-/// (working days employed and not on leave, working days in the period).
+/// (working days employed and not on leave, working days in the period);
+/// `None` when the period has no working day.
 fn working_days(
     e: &Employee,
     period: &Period,
     holidays: &Holidays,
     on_leave: &dyn Fn(NaiveDate) -> bool,
-) -> (Decimal, Decimal) {
+) -> Option<(Decimal, Decimal)> {
     let all = period
         .start()
         .iter_days()
@@ -89,13 +93,13 @@ fn working_days(
         .count();
     if all == 0 {
         // No working day in the period: nothing to prorate by.
-        return (Decimal::ONE, Decimal::ONE);
+        return None;
     }
     let worked = days(e, period)
         .into_iter()
         .filter(|d| is_working_day(holidays, *d) && !on_leave(*d))
         .count();
-    (Decimal::from(worked), Decimal::from(all.max(1)))
+    Some((Decimal::from(worked), Decimal::from(all.max(1))))
 }
 
 /// (calendar months employed, and not on leave, on every day; months in

@@ -5,7 +5,7 @@
 
 use super::gate::Shut;
 use super::scorecard::{self, Scored};
-use super::{blend, ReviewUse};
+use super::{blend, bonus, ReviewUse};
 use crate::data::Data;
 use crate::error::Result;
 use crate::exact::{Exact, Num};
@@ -22,22 +22,19 @@ pub(super) fn evaluate(
     period: &Period,
     (eligible, all): (&[usize], &[usize]),
     weights: &[crate::decimal::Dec],
+    cache: &scorecard::AggCache,
 ) -> Result<Vec<Scored>> {
     let policy = &lp.policy;
     let mut per_quarter: Vec<(Period, Decimal, HashMap<usize, Scored>)> = Vec::new();
     for (q, w) in period.quarters().into_iter().zip(weights) {
         // A span is scored on the whole period's quarters, as the employee.
         let in_q = |of: &[usize]| -> Vec<usize> {
-            of.iter()
-                .copied()
-                .filter(|&i| {
-                    let e = &data.employees[i];
-                    e.hire_date <= q.end() && e.termination_date.is_none_or(|t| t >= q.start())
-                })
-                .collect()
+            let employed = |i: &usize| bonus::days_employed(&data.employees[*i], &q) > 0;
+            of.iter().copied().filter(employed).collect()
         };
         let ix = per_quarter.len() as u8 + 1;
-        let (scored, _) = scorecard::evaluate(lp, data, &q, ix, (&in_q(eligible), &in_q(all)))?;
+        let (scored, _) =
+            scorecard::evaluate(lp, data, &q, ix, (&in_q(eligible), &in_q(all)), cache)?;
         per_quarter.push((
             q,
             w.0,

@@ -18,6 +18,7 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// An employee scored for one period, before calibration and bonus.
 pub(super) struct Scored {
@@ -39,12 +40,11 @@ pub(super) fn evaluate(
     period: &Period,
     period_ix: u8,
     (eligible, all): (&[usize], &[usize]),
-) -> Result<(Vec<Scored>, Aggs)> {
+    cache: &AggCache,
+) -> Result<(Vec<Scored>, Arc<Aggs>)> {
     let weights = weights::of_employees(lp, data, period, eligible)?;
-    let stage = crate::progress::Stage::work("aggregate", data.metrics.rows() as u64);
-    let aggs = aggregate(lp, data, period);
-    stage.finish();
-    let history = history(lp, data, period);
+    let aggs = cache.get(lp, data, period);
+    let history = history(lp, data, period, cache);
     let by_id: HashMap<&str, &Employee> =
         data.employees.iter().map(|e| (e.id.as_str(), e)).collect();
     let members = members(data, all);
@@ -93,8 +93,38 @@ pub(super) fn aggregate(lp: &LoadedPolicy, data: &Data, period: &Period) -> Aggs
         .aggregate(period, &metrics, extremes, data.subjects.len())
 }
 
+/// A period's metrics aggregated once for the run: the rounds of spans
+/// (spans.rs) and a year's quarters read the same aggregates.
+#[derive(Default)]
+pub(super) struct AggCache(std::sync::Mutex<HashMap<String, Arc<Aggs>>>);
+
+impl AggCache {
+    pub(super) fn get(&self, lp: &LoadedPolicy, data: &Data, period: &Period) -> Arc<Aggs> {
+        let found = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&period.label).cloned());
+        if let Some(a) = found {
+            return a;
+        }
+        let stage = crate::progress::Stage::work("aggregate", data.metrics.rows() as u64);
+        let a = Arc::new(aggregate(lp, data, period));
+        stage.finish();
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(period.label.clone(), a.clone());
+        }
+        a
+    }
+}
+
 /// Past periods for history targets, aggregated once each, by label.
-fn history(lp: &LoadedPolicy, data: &Data, period: &Period) -> HashMap<String, Aggs> {
+fn history(
+    lp: &LoadedPolicy,
+    data: &Data,
+    period: &Period,
+    cache: &AggCache,
+) -> HashMap<String, Arc<Aggs>> {
     let mut depth = 0;
     for k in &lp.policy.kpis {
         k.target.walk(&mut |s| {
@@ -106,7 +136,7 @@ fn history(lp: &LoadedPolicy, data: &Data, period: &Period) -> HashMap<String, A
     target::history_periods(period, depth)
         .into_par_iter()
         .map(|p| {
-            let a = aggregate(lp, data, &p);
+            let a = cache.get(lp, data, &p);
             (p.label, a)
         })
         .collect()

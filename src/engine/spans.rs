@@ -35,6 +35,8 @@ pub struct SpanLine {
     /// The formula after gates and modifiers, before the cap.
     pub formula: Decimal,
     pub capped: bool,
+    /// The formula after the cap, before proration.
+    pub after_cap: Exact,
     pub proration: (Decimal, Decimal),
     /// Capped × proration, unrounded.
     pub exact: Exact,
@@ -43,9 +45,12 @@ pub struct SpanLine {
 }
 
 impl SpanLine {
-    /// The span `e` (a span view) paid as `r` says, `exact` its amount.
-    pub(super) fn of(e: &Employee, period: &Period, r: &EmployeeResult, exact: Exact) -> Self {
+    /// The span `e` (a span view) paid as `r` says, `after_cap` its
+    /// amount before proration.
+    pub(super) fn of(e: &Employee, period: &Period, r: &EmployeeResult, after_cap: Exact) -> Self {
         let (from, to) = e.employed_in(period);
+        let (num, den) = r.proration;
+        let exact = after_cap.clone() * num / Exact::from(den);
         SpanLine {
             from,
             to,
@@ -57,6 +62,7 @@ impl SpanLine {
             gate_failed: r.gate_failed.clone(),
             formula: r.formula_bonus,
             capped: r.capped,
+            after_cap,
             proration: r.proration,
             exact,
             bonus: Decimal::ZERO,
@@ -195,6 +201,9 @@ fn combine(
     }
     let policy = &lp.policy;
     for r in results.iter_mut().filter(|r| r.spans.len() > 1) {
+        if let Some(places) = policy.bonus.proration_places {
+            rounded_factors(policy, places, &mut r.spans);
+        }
         let sum: Exact = r.spans.iter().map(|s| s.exact.clone()).sum();
         let rounding = &policy.rounding;
         r.bonus = bonus::limits(policy, sum, r)
@@ -206,6 +215,18 @@ fn combine(
                 ))
             })?;
         r.capped = r.spans.iter().any(|s| s.capped);
+        // A gate or qualifier shut in some spans: said per span.
+        let shut: Vec<String> = r
+            .spans
+            .iter()
+            .filter_map(|s| {
+                s.gate_failed
+                    .as_ref()
+                    .map(|g| format!("{} to {}: {g}", s.from, s.to))
+            })
+            .collect();
+        r.gate_failed = (!shut.is_empty()).then(|| shut.join("; "));
+        r.gate_reduced = None;
         let den = r.spans[0].proration.1;
         if r.spans.iter().all(|s| s.proration.1 == den) {
             r.proration = (r.spans.iter().map(|s| s.proration.0).sum(), den);
@@ -217,6 +238,25 @@ fn combine(
         }
     }
     Ok(())
+}
+
+/// `proration_places`: the employee's factor (the sum of the spans' exact
+/// factors) rounded once and divided among the spans by largest remainder,
+/// so someone employed all period keeps exactly 1.
+fn rounded_factors(policy: &crate::policy::Policy, places: u32, spans: &mut [SpanLine]) {
+    let exact: Vec<Exact> = spans
+        .iter()
+        .map(|s| Exact::from(s.proration.0) / Exact::from(s.proration.1))
+        .collect();
+    let sum: Exact = exact.iter().cloned().sum();
+    let Some(whole) = sum.round(places, policy.rounding.mode) else {
+        return;
+    };
+    let parts = crate::exact::largest_remainder(whole, &exact, places, &|x, y| x.cmp(&y));
+    for (s, f) in spans.iter_mut().zip(parts) {
+        s.proration = (f, Decimal::ONE);
+        s.exact = s.after_cap.clone() * f;
+    }
 }
 
 /// `total` divided among the spans in proportion to their exact amounts

@@ -32,7 +32,7 @@ pub struct Ctx<'a> {
     pub data: &'a Data,
     pub period: &'a Period,
     /// Aggregates of past periods of the same length, by label.
-    pub history: &'a HashMap<String, Aggs>,
+    pub history: &'a HashMap<String, std::sync::Arc<Aggs>>,
     /// Employees employed in the period, by department id and under `company`.
     pub members: &'a HashMap<&'a str, Vec<&'a Employee>>,
     pub by_id: &'a HashMap<&'a str, &'a Employee>,

@@ -100,6 +100,11 @@ pub fn collect(lp: &LoadedPolicy, data: &Data, run: &RunResult, due: &Due) -> Ve
     let mut out = Vec::new();
     for r in &run.employees {
         employee(lp, data, run, r, &mut out);
+        if !r.spans.is_empty() {
+            let (detail, effect) = super::spans::exception(r, &|d| money(d, lp));
+            let id = &data.employees[r.employee].id;
+            push(&mut out, id, Kind::MidPeriodChange, detail, effect);
+        }
     }
     unapproved_projects(lp, data, &run.period, &mut out);
     not_in_period(data, run, &mut out);
@@ -141,17 +146,14 @@ fn employee(
         );
         push(out, id, Kind::MissingReview, detail, effect);
     }
-    if let Some((detail, effect)) = gate(lp, r) {
+    // For spans, mid_period_change says which spans a gate shut.
+    if let (Some((detail, effect)), true) = (gate(lp, r), r.spans.is_empty()) {
         let kind = if r.gate_reduced.is_some() {
             Kind::GatePartial
         } else {
             Kind::GateShut
         };
         push(out, id, kind, detail, effect);
-    }
-    if !r.spans.is_empty() {
-        let (detail, effect) = super::spans::exception(r, &m);
-        push(out, id, Kind::MidPeriodChange, detail, effect);
     }
     if let (true, Some(cap), true) = (r.capped, r.cap, r.spans.is_empty()) {
         let detail = format!(

@@ -142,7 +142,9 @@ pub fn csv(sheet: &Sheet, places: u32) -> Vec<u8> {
 }
 
 /// The sheet as an XLSX workbook of one sheet; money as numbers.
-pub fn xlsx(sheet: &Sheet, name: &str, places: u32) -> Result<Vec<u8>> {
+/// Stamped with the period's first day, so an export is the same bytes
+/// each time.
+pub fn xlsx(sheet: &Sheet, name: &str, places: u32, period: &str) -> Result<Vec<u8>> {
     let fail =
         |e: rust_xlsxwriter::XlsxError| Error::Usage(format!("writing the {name} workbook: {e}"));
     let mut wb = rust_xlsxwriter::Workbook::new();
@@ -153,24 +155,24 @@ pub fn xlsx(sheet: &Sheet, name: &str, places: u32) -> Result<Vec<u8>> {
     } else {
         format!(".{}", "0".repeat(places as usize))
     };
-    let money = rust_xlsxwriter::Format::new().set_num_format(&format!("0{frac}"));
+    let money = rust_xlsxwriter::Format::new().set_num_format(format!("0{frac}"));
     for (c, h) in sheet.header.iter().enumerate() {
-        ws.write_string_only(0, c as u16, h).map_err(fail)?;
+        ws.write_string(0, c as u16, h).map_err(fail)?;
     }
     for (r, row) in sheet.rows.iter().enumerate() {
         let r = r as u32 + 1;
         for (c, cell) in row.iter().enumerate() {
             let c = c as u16;
             match cell {
-                Cell::Text(t) => ws
-                    .write_string_only(r, c, &super::csv::neutralise(t))
-                    .map(|_| ()),
+                Cell::Text(t) => ws.write_string(r, c, super::csv::neutralise(t)).map(|_| ()),
                 Cell::Money(d) => ws
-                    .write_number(r, c, d.to_f64().unwrap_or(0.0), &money)
+                    .write_number_with_format(r, c, d.to_f64().unwrap_or(0.0), &money)
                     .map(|_| ()),
             }
             .map_err(fail)?;
         }
     }
+    let day = crate::period::Period::parse(period).map_or(chrono::NaiveDate::MIN, |p| p.start());
+    super::workbook::stamped(&mut wb, day)?;
     wb.save_to_buffer().map_err(fail)
 }

@@ -12,8 +12,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 pub fn sha256(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::data::sha256(bytes)
 }
 
 #[derive(Serialize)]
@@ -231,7 +230,7 @@ pub fn build(
                 table: Some(f.table),
                 rows: Some(f.rows),
                 bytes: f.bytes.len(),
-                sha256: sha256(&f.bytes),
+                sha256: f.sha256().to_owned(),
             })
             .collect(),
         outputs,

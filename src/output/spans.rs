@@ -7,7 +7,7 @@ use crate::data::Data;
 use crate::engine::RunResult;
 use crate::policy::LoadedPolicy;
 
-pub const COLUMNS: [&str; 12] = [
+pub const COLUMNS: [&str; 13] = [
     "employee_id",
     "from",
     "to",
@@ -20,6 +20,7 @@ pub const COLUMNS: [&str; 12] = [
     "proration",
     "exact",
     "bonus",
+    "gate",
 ];
 
 /// The file, or `None` when nobody has more than one span.
@@ -42,7 +43,8 @@ pub fn csv(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> Option<OutFile> {
                 .plain(s.formula)
                 .text(&proration(s.proration))
                 .plain(s.exact.approx())
-                .dec(fixed(s.bonus, r.money_places));
+                .dec(fixed(s.bonus, r.money_places))
+                .text(s.gate_failed.as_deref().unwrap_or(""));
             c.end();
             rows += 1;
         }
@@ -72,8 +74,13 @@ pub fn exception(
         .iter()
         .map(|s| {
             let capped = if s.capped { ", capped" } else { "" };
+            let gate = s
+                .gate_failed
+                .as_ref()
+                .map(|g| format!(", gate shut: {g}"))
+                .unwrap_or_default();
             format!(
-                "{} to {} as {} in {}, target bonus {}, score {} ({}){capped}, × {}",
+                "{} to {} as {} in {}, target bonus {}, score {} ({}){capped}{gate}, × {}",
                 s.from,
                 s.to,
                 s.role,

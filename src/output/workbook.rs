@@ -16,7 +16,6 @@ use crate::policy::LoadedPolicy;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
-use std::io::{Read, Write};
 
 fn xlsx_err(e: XlsxError) -> Error {
     Error::Usage(format!("cannot build payouts.xlsx: {e}"))
@@ -28,7 +27,18 @@ fn money_format(places: u32) -> Format {
     } else {
         format!(".{}", "0".repeat(places as usize))
     };
-    Format::new().set_num_format(&format!("#,##0{frac}"))
+    Format::new().set_num_format(format!("#,##0{frac}"))
+}
+
+/// Text as a cell holds it: neutralised, and cut to Excel's 32,767
+/// characters (a long exception's detail; the CSV has it whole).
+fn cell(t: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 32_000;
+    let t = neutralise(t);
+    match t.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}… (cut: the CSV file has it all)", &t[..at]).into(),
+        None => t,
+    }
 }
 
 fn number(d: Decimal) -> f64 {
@@ -43,13 +53,49 @@ fn amount(text: &str) -> f64 {
 fn header(ws: &mut Worksheet, cols: &[&str]) -> Result<()> {
     let bold = Format::new().set_bold();
     for (i, c) in cols.iter().enumerate() {
-        ws.write_string(0, i as u16, c, &bold).map_err(xlsx_err)?;
+        ws.write_string_with_format(0, i as u16, *c, &bold)
+            .map_err(xlsx_err)?;
     }
     Ok(())
 }
 
-/// Excel's sheet holds 1,048,576 rows, one of them the header.
-const MAX_ROWS: usize = 1_048_575;
+/// A sheet of a header and `rows` data rows in `cols` columns: the header
+/// frozen, an autofilter over header and rows, widths fitted to the content.
+fn finish(ws: &mut Worksheet, rows: usize, cols: usize) -> Result<()> {
+    ws.set_freeze_panes(1, 0).map_err(xlsx_err)?;
+    if rows > 0 && cols > 0 {
+        ws.autofilter(0, 0, rows as u32, cols as u16 - 1)
+            .map_err(xlsx_err)?;
+    }
+    ws.autofit();
+    Ok(())
+}
+
+/// A totals row under `rows` data rows: `Total` in the first column and,
+/// per money column, `=SUM(…)` over the rows with the exactly summed
+/// value as the formula's result (what a reader sees before recalculating).
+fn totals_row(
+    ws: &mut Worksheet,
+    rows: usize,
+    sums: &[(u16, Decimal)],
+    money: &Format,
+) -> Result<()> {
+    let row = rows as u32 + 1;
+    ws.write_string_with_format(row, 0, "Total", &Format::new().set_bold())
+        .map_err(xlsx_err)?;
+    let bold_money = money.clone().set_bold();
+    for &(col, sum) in sums {
+        let name = rust_xlsxwriter::utility::column_number_to_name(col);
+        let formula = rust_xlsxwriter::Formula::new(format!("=SUM({name}2:{name}{row})"))
+            .set_result(sum.to_string());
+        ws.write_formula_with_format(row, col, formula, &bold_money)
+            .map_err(xlsx_err)?;
+    }
+    Ok(())
+}
+
+/// Excel's sheet holds 1,048,576 rows: the header, the rows, a totals row.
+const MAX_ROWS: usize = 1_048_574;
 
 pub fn check_rows(employees: usize) -> Result<()> {
     if employees > MAX_ROWS {
@@ -81,10 +127,73 @@ pub fn build(
     departments_sheet(wb.add_worksheet(), totals, &money)?;
     control_totals_sheet(wb.add_worksheet(), totals, &money)?;
     exceptions_sheet(wb.add_worksheet(), exceptions)?;
-    let bytes = wb.save_to_buffer().map_err(xlsx_err)?;
-    let start = format!("{}T00:00:00Z", run.period.start());
-    fixed_timestamps(&bytes, &start)
-        .map_err(|e| Error::Usage(format!("cannot build payouts.xlsx: {e}")))
+    run_sheet(wb.add_worksheet(), lp, data, run, totals)?;
+    stamped(&mut wb, run.period.start())?;
+    wb.save_to_buffer().map_err(xlsx_err)
+}
+
+/// The workbook stamped with `day` as created and modified time (the
+/// writer would stamp the clock), so the same run gives the same bytes.
+pub fn stamped(wb: &mut Workbook, day: chrono::NaiveDate) -> Result<()> {
+    use chrono::Datelike;
+    let date = rust_xlsxwriter::ExcelDateTime::from_ymd(
+        day.year() as u16,
+        day.month() as u8,
+        day.day() as u8,
+    )
+    .map_err(xlsx_err)?;
+    let props = rust_xlsxwriter::DocProperties::new().set_creation_datetime(&date);
+    wb.set_properties(&props);
+    Ok(())
+}
+
+/// The Run sheet: what was paid from what — period, plan, currency, the
+/// input files with their sha256 (as in manifest.json), and where the
+/// approvals are recorded.
+fn run_sheet(
+    ws: &mut Worksheet,
+    lp: &LoadedPolicy,
+    data: &Data,
+    run: &RunResult,
+    totals: &super::ControlTotals,
+) -> Result<()> {
+    ws.set_name("Run").map_err(xlsx_err)?;
+    header(ws, &["item", "value", "rows", "bytes", "sha256"])?;
+    let p = &lp.policy;
+    let item = |k: &str, v: String| [k.to_owned(), v, String::new(), String::new(), String::new()];
+    let mut rows: Vec<[String; 5]> = vec![
+        item("period", run.period.label.clone()),
+        item("from", run.period.start().to_string()),
+        item("to", run.period.end().to_string()),
+        item("policy", format!("{} {}", p.id, p.version)),
+        item("currency", p.currency.clone()),
+        item("employees paid", totals.headcount.to_string()),
+        item("total payout", totals.total_payout.clone()),
+        item(
+            "computed by",
+            format!("merit {}", env!("CARGO_PKG_VERSION")),
+        ),
+        item(
+            "approvals",
+            "recorded in the run ledger: merit status / merit approve".into(),
+        ),
+    ];
+    for f in &data.files {
+        rows.push([
+            format!("input {}", f.table),
+            f.file_name.clone(),
+            f.rows.to_string(),
+            f.bytes.len().to_string(),
+            f.sha256().to_owned(),
+        ]);
+    }
+    for (i, r) in rows.iter().enumerate() {
+        for (c, t) in r.iter().enumerate() {
+            ws.write_string(i as u32 + 1, c as u16, cell(t))
+                .map_err(xlsx_err)?;
+        }
+    }
+    finish(ws, rows.len(), 5)
 }
 
 /// The Payouts sheet: one row per employee, the columns of `payouts.csv`.
@@ -107,34 +216,49 @@ fn payouts_sheet(
             .iter()
             .enumerate()
         {
-            ws.write_string_only(row, c as u16, &neutralise(t))
-                .map_err(xlsx_err)?;
+            ws.write_string(row, c as u16, cell(t)).map_err(xlsx_err)?;
         }
-        ws.write_number_only(row, 5, number(r.score))
+        ws.write_number(row, 5, number(r.score)).map_err(xlsx_err)?;
+        ws.write_string(row, 6, cell(&r.band)).map_err(xlsx_err)?;
+        ws.write_number_with_format(row, 7, number(r.bonus), money)
             .map_err(xlsx_err)?;
-        ws.write_string_only(row, 6, &neutralise(&r.band))
-            .map_err(xlsx_err)?;
-        ws.write_number(row, 7, number(r.bonus), money)
-            .map_err(xlsx_err)?;
-        ws.write_number(row, 8, number(r.project_bonus), money)
+        ws.write_number_with_format(row, 8, number(r.project_bonus), money)
             .map_err(xlsx_err)?;
         for (i, f) in extra.iter().enumerate() {
-            ws.write_number(row, 9 + i as u16, number(f(r)), money)
+            ws.write_number_with_format(row, 9 + i as u16, number(f(r)), money)
                 .map_err(xlsx_err)?;
         }
-        ws.write_number(row, 9 + shift, number(r.total), money)
+        ws.write_number_with_format(row, 9 + shift, number(r.total), money)
             .map_err(xlsx_err)?;
-        ws.write_string_only(row, 10 + shift, &lp.policy.currency)
+        ws.write_string(row, 10 + shift, &lp.policy.currency)
             .map_err(xlsx_err)?;
         let (cur, rate, local) = super::local_payout(lp, r);
-        ws.write_string_only(row, 11 + shift, &cur)
+        ws.write_string(row, 11 + shift, &cur).map_err(xlsx_err)?;
+        ws.write_number(row, 12 + shift, number(rate))
             .map_err(xlsx_err)?;
-        ws.write_number_only(row, 12 + shift, number(rate))
-            .map_err(xlsx_err)?;
-        ws.write_number(row, 13 + shift, number(local), money)
+        ws.write_number_with_format(row, 13 + shift, number(local), money)
             .map_err(xlsx_err)?;
     }
-    Ok(())
+    let n = run.employees.len();
+    let sum = |f: &dyn Fn(&crate::engine::EmployeeResult) -> Decimal| -> Decimal {
+        run.employees.iter().map(f).sum()
+    };
+    let mut sums = vec![(7, sum(&|r| r.bonus)), (8, sum(&|r| r.project_bonus))];
+    for (i, f) in extra.iter().enumerate() {
+        sums.push((9 + i as u16, sum(f)));
+    }
+    sums.push((9 + shift, sum(&|r| r.total)));
+    // Amounts in several payout currencies do not add up.
+    let currencies: std::collections::BTreeSet<String> = run
+        .employees
+        .iter()
+        .map(|r| super::local_payout(lp, r).0)
+        .collect();
+    if currencies.len() == 1 {
+        sums.push((13 + shift, sum(&|r| super::local_payout(lp, r).2)));
+    }
+    totals_row(ws, n, &sums, money)?;
+    finish(ws, n, 14 + shift as usize)
 }
 
 /// The Departments sheet: headcount and money per department, what to
@@ -149,9 +273,8 @@ fn departments_sheet(
     header(ws, &super::SUMMARY_COLUMNS[1..9])?;
     for (i, (dept, t)) in totals.by_department.iter().enumerate() {
         let row = i as u32 + 1;
-        ws.write_string_only(row, 0, &neutralise(dept))
-            .map_err(xlsx_err)?;
-        ws.write_number_only(row, 1, t.headcount as f64)
+        ws.write_string(row, 0, cell(dept)).map_err(xlsx_err)?;
+        ws.write_number(row, 1, t.headcount as f64)
             .map_err(xlsx_err)?;
         let values = [
             &t.to_pay_now,
@@ -162,11 +285,31 @@ fn departments_sheet(
             &t.total_payout,
         ];
         for (c, v) in values.into_iter().enumerate() {
-            ws.write_number(row, c as u16 + 2, amount(v), money)
+            ws.write_number_with_format(row, c as u16 + 2, amount(v), money)
                 .map_err(xlsx_err)?;
         }
     }
-    Ok(())
+    let n = totals.by_department.len();
+    let dec = |t: &str| t.parse::<Decimal>().unwrap_or_default();
+    let all = [
+        &totals.to_pay_now,
+        &totals.already_paid,
+        &totals.balance_carried,
+        &totals.bonus,
+        &totals.project_bonus,
+        &totals.total_payout,
+    ];
+    let sums: Vec<(u16, Decimal)> = all
+        .iter()
+        .enumerate()
+        .map(|(c, t)| (c as u16 + 2, dec(t)))
+        .collect();
+    totals_row(ws, n, &sums, money)?;
+    let heads = rust_xlsxwriter::Formula::new(format!("=SUM(B2:B{})", n + 1))
+        .set_result(totals.headcount.to_string());
+    ws.write_formula_with_format(n as u32 + 1, 1, heads, &Format::new().set_bold())
+        .map_err(xlsx_err)?;
+    finish(ws, n, 8)
 }
 
 /// The Control totals sheet: what to pay now, already paid, the
@@ -213,17 +356,19 @@ fn control_totals_sheet(
     for (c, t) in &totals.by_currency {
         lines.push(("payout_in_currency", c, amount(&t.total_payout), true));
     }
+    let n = lines.len();
     for (i, (item, cur, v, is_money)) in lines.into_iter().enumerate() {
         let row = i as u32 + 1;
-        ws.write_string_only(row, 0, item).map_err(xlsx_err)?;
-        ws.write_string_only(row, 1, cur).map_err(xlsx_err)?;
+        ws.write_string(row, 0, item).map_err(xlsx_err)?;
+        ws.write_string(row, 1, cur).map_err(xlsx_err)?;
         if is_money {
-            ws.write_number(row, 2, v, money).map_err(xlsx_err)?;
+            ws.write_number_with_format(row, 2, v, money)
+                .map_err(xlsx_err)?;
         } else {
-            ws.write_number_only(row, 2, v).map_err(xlsx_err)?;
+            ws.write_number(row, 2, v).map_err(xlsx_err)?;
         }
     }
-    Ok(())
+    finish(ws, n, 3)
 }
 
 /// A re-run's first sheet: per employee what to pay now, then what was
@@ -261,23 +406,35 @@ fn to_pay_now_sheet(
             e.map_or("", |e| e.department.as_str()),
         ];
         for (c, t) in texts.iter().enumerate() {
-            ws.write_string_only(row, c as u16, &neutralise(t))
-                .map_err(xlsx_err)?;
+            ws.write_string(row, c as u16, cell(t)).map_err(xlsx_err)?;
         }
         for (c, v) in [l.paid_now, l.paid_before, l.recomputed, l.balance]
             .into_iter()
             .enumerate()
         {
-            ws.write_number(row, c as u16 + 3, number(v), money)
+            ws.write_number_with_format(row, c as u16 + 3, number(v), money)
                 .map_err(xlsx_err)?;
         }
-        ws.write_string_only(row, 7, &lp.policy.currency)
+        ws.write_string(row, 7, &lp.policy.currency)
             .map_err(xlsx_err)?;
-        ws.write_string_only(row, 8, l.currency).map_err(xlsx_err)?;
-        ws.write_number(row, 9, number(l.paid_now_in_currency), money)
+        ws.write_string(row, 8, l.currency).map_err(xlsx_err)?;
+        ws.write_number_with_format(row, 9, number(l.paid_now_in_currency), money)
             .map_err(xlsx_err)?;
     }
-    Ok(())
+    let lines: Vec<_> = due.lines().collect();
+    let sum = |f: &dyn Fn(&super::adjust::DueLine) -> Decimal| lines.iter().map(f).sum();
+    let mut sums: Vec<(u16, Decimal)> = vec![
+        (3, sum(&|l| l.paid_now)),
+        (4, sum(&|l| l.paid_before)),
+        (5, sum(&|l| l.recomputed)),
+        (6, sum(&|l| l.balance)),
+    ];
+    let currencies: std::collections::BTreeSet<&str> = lines.iter().map(|l| l.currency).collect();
+    if currencies.len() == 1 {
+        sums.push((9, sum(&|l| l.paid_now_in_currency)));
+    }
+    totals_row(ws, lines.len(), &sums, money)?;
+    finish(ws, lines.len(), 10)
 }
 
 /// The Exceptions sheet: the rows of exceptions.csv; past Excel's row
@@ -292,7 +449,7 @@ fn exceptions_sheet(ws: &mut Worksheet, list: &[Exception]) -> Result<()> {
     };
     if shown < list.len() {
         let more = format!("… and {} more in exceptions.csv", list.len() - shown);
-        ws.write_string_only(MAX_ROWS as u32, 0, &more)
+        ws.write_string(MAX_ROWS as u32, 0, &more)
             .map_err(xlsx_err)?;
     }
     for (i, x) in list.iter().take(shown).enumerate() {
@@ -301,49 +458,8 @@ fn exceptions_sheet(ws: &mut Worksheet, list: &[Exception]) -> Result<()> {
             .iter()
             .enumerate()
         {
-            ws.write_string_only(row, c as u16, &neutralise(t))
-                .map_err(xlsx_err)?;
+            ws.write_string(row, c as u16, cell(t)).map_err(xlsx_err)?;
         }
     }
-    Ok(())
-}
-
-/// Rewrites the package with `docProps/core.xml`'s created and modified
-/// times set to `stamp`; every other entry is copied unchanged.
-fn fixed_timestamps(xlsx: &[u8], stamp: &str) -> std::io::Result<Vec<u8>> {
-    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(xlsx))?;
-    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::FileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .last_modified_time(zip::DateTime::default());
-    for i in 0..zin.len() {
-        let mut f = zin.by_index(i)?;
-        let name = f.name().to_owned();
-        let mut content = Vec::new();
-        f.read_to_end(&mut content)?;
-        if name == "docProps/core.xml" {
-            let text = String::from_utf8_lossy(&content).into_owned();
-            content = replace_element(
-                &replace_element(&text, "dcterms:created", stamp),
-                "dcterms:modified",
-                stamp,
-            )
-            .into_bytes();
-        }
-        out.start_file(name, options)?;
-        out.write_all(&content)?;
-    }
-    Ok(out.finish()?.into_inner())
-}
-
-fn replace_element(xml: &str, tag: &str, value: &str) -> String {
-    let open = format!("<{tag}");
-    let close = format!("</{tag}>");
-    match (xml.find(&open), xml.find(&close)) {
-        (Some(a), Some(b)) if b > a => match xml[a..b].find('>') {
-            Some(gt) => format!("{}{}{}", &xml[..a + gt + 1], value, &xml[b..]),
-            None => xml.to_owned(),
-        },
-        _ => xml.to_owned(),
-    }
+    finish(ws, shown, 4)
 }

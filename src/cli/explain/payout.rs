@@ -243,9 +243,14 @@ fn spans(s: &mut String, c: &Ctx) {
     );
     for x in &e.spans {
         let capped = if x.capped { ", capped" } else { "" };
+        let gate = x
+            .gate
+            .as_ref()
+            .map(|g| format!(" (gate shut: {g})"))
+            .unwrap_or_default();
         let _ = writeln!(
             s,
-            "  {} to {}  {} in {}: target bonus {}, score {} ({}), formula {}{capped} × {} = {} → shown {}",
+            "  {} to {}  {} in {}: target bonus {}, score {} ({}), formula {}{gate}{capped} × {} = {} → shown {}",
             x.from, x.to, x.role, x.department, x.target_bonus, x.score, x.band, x.formula,
             x.proration, x.exact, x.bonus
         );

@@ -185,7 +185,9 @@ pub(super) fn employee_record(c: &Ctx, r: &EmployeeResult) -> EmployeeRecord {
     let after_cap = r
         .cap
         .map_or(r.formula_bonus, |cap| r.formula_bonus.min(cap));
-    let (num, den) = r.proration;
+    // With spans the bonus fields are the last span's (docs/outputs.md).
+    let last = r.spans.last();
+    let (num, den) = last.map_or(r.proration, |s| s.proration);
     EmployeeRecord {
         record: "employee".into(),
         employee_id: e.id.clone(),
@@ -204,20 +206,15 @@ pub(super) fn employee_record(c: &Ctx, r: &EmployeeResult) -> EmployeeRecord {
             result: r.formula_bonus.to_string(),
             target_bonus: r.target_bonus.to_string(),
             cap: r.cap.map(|d| d.to_string()),
-            capped: r.capped,
+            capped: last.map_or(r.capped, |s| s.capped),
             after_cap: after_cap.to_string(),
-            days_employed: r.days_employed,
+            days_employed: last.map_or(r.days_employed, |s| (s.to - s.from).num_days() + 1),
             proration: [plain(num), plain(den)],
             // As before in decimals; exact where the product would overflow.
-            prorated: after_cap
-                .checked_mul(num)
-                .and_then(|x| x.checked_div(den))
-                .unwrap_or_else(|| {
-                    (crate::exact::Exact::from(after_cap) * num
-                        / crate::exact::Exact::from(den.max(Decimal::ONE)))
-                    .approx()
-                })
-                .to_string(),
+            prorated: match last {
+                Some(s) => s.exact.approx().to_string(),
+                None => prorated(after_cap, num, den),
+            },
             bonus: money(r.pool.as_ref().map_or(r.bonus, |p| p.before), lp),
             notes: notes(lp, r),
             paid_bonus: money(r.bonus, lp),
@@ -306,6 +303,9 @@ fn notes(lp: &LoadedPolicy, r: &crate::engine::EmployeeResult) -> Vec<String> {
         ).replace("(Stepped)", "(stepped)").replace("(Interpolated)", "(interpolated)"));
     }
     match (&r.gate_failed, &r.gate_reduced) {
+        (Some(g), _) if !r.spans.is_empty() => out.push(format!(
+            "Gate             shut in part of the period ({g}); see the spans"
+        )),
         (Some(g), None) => out.push(format!(
             "Gate             shut: {g}; the performance bonus is 0"
         )),
@@ -374,5 +374,20 @@ fn span(lp: &LoadedPolicy, x: &crate::engine::spans::SpanLine) -> super::schema:
         proration: crate::output::spans::proration(x.proration),
         exact: x.exact.to_string(),
         bonus: money(x.bonus, lp),
+        gate: x.gate_failed.clone(),
     }
+}
+
+/// After cap × the proration factor, for display: as before in decimals;
+/// exact where the product would overflow.
+fn prorated(after_cap: Decimal, num: Decimal, den: Decimal) -> String {
+    after_cap
+        .checked_mul(num)
+        .and_then(|x| x.checked_div(den))
+        .unwrap_or_else(|| {
+            (crate::exact::Exact::from(after_cap) * num
+                / crate::exact::Exact::from(den.max(Decimal::ONE)))
+            .approx()
+        })
+        .to_string()
 }

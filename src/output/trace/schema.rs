@@ -192,6 +192,9 @@ pub struct SpanTrace {
     pub exact: String,
     /// Its largest-remainder share of the bonus.
     pub bonus: String,
+    /// Why a gate or qualifier shut or reduced the span's formula.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<String>,
 }
 
 /// An employee's balance in a chain of runs (money, as paid).
