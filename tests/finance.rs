@@ -585,3 +585,53 @@ fn formula_injection_is_neutralised_in_csv_and_xlsx() {
         assert!(f.starts_with("SUM(") && !f.contains("HYPERLINK"), "{f}");
     }
 }
+
+#[test]
+fn the_workbook_is_ready_for_payroll() {
+    let s = Setup::new();
+    assert!(s.run("out", &[]).status.success());
+    let book = s.out("out").join("payouts.xlsx");
+    let sheet = xlsx_entry(&book, "xl/worksheets/sheet1.xml");
+    let rows = payouts(&s.out("out"));
+    let n = rows.len() + 1; // the last data row
+                            // Frozen header, an autofilter over header and rows, fitted widths.
+    assert!(
+        sheet.contains(
+            r#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#
+        ),
+        "{sheet}"
+    );
+    assert!(
+        sheet.contains(&format!(r#"<autoFilter ref="A1:N{n}"/>"#)),
+        "{sheet}"
+    );
+    assert!(
+        sheet.contains("<cols><col min=\"1\" max=\"1\" width=\""),
+        "{sheet}"
+    );
+    // The totals row: SUM formulas over the rows, whose cached results are
+    // the exact sums of the CSV's money columns.
+    let total = n + 1;
+    for (col, idx) in [("H", 7), ("I", 8), ("J", 9), ("N", 13)] {
+        let f = format!("<f>SUM({col}2:{col}{n})</f>");
+        assert!(sheet.contains(&f), "{f} in {sheet}");
+        let sum: Decimal = rows.values().map(|r| dec(&r[idx])).sum();
+        let cached = cell(&sheet, &format!("{col}{total}")).unwrap();
+        assert_eq!(dec(&cached), sum, "{col}{total}");
+    }
+    // The Run sheet names the period, the policy and each input's sha256
+    // as the manifest has it.
+    let workbook = xlsx_entry(&book, "xl/workbook.xml");
+    assert!(workbook.contains(r#"name="Run""#), "{workbook}");
+    let strings = xlsx_entry(&book, "xl/sharedStrings.xml");
+    let manifest = std::fs::read_to_string(s.out("out").join("manifest.json")).unwrap();
+    let m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    for input in m["inputs"].as_array().unwrap() {
+        let sha = input["sha256"].as_str().unwrap();
+        assert!(strings.contains(sha), "{sha} not in the Run sheet");
+    }
+    assert!(
+        strings.contains("2026-Q3") || strings.contains("2026-09"),
+        "{strings}"
+    );
+}
