@@ -841,3 +841,39 @@ fn a_rounded_proration_factor_reads_as_a_factor() {
         stdout(&o)
     );
 }
+
+#[test]
+fn a_commission_earner_whose_terms_change_mid_period_is_refused() {
+    // Commissions are paid on one set of terms per period (docs/policy.md,
+    // Mid-period changes): a quota change on 15 March inside a March run
+    // stops it rather than paying the whole month on either quota.
+    let dir = tempfile::tempdir().unwrap();
+    let d = data(dir.path(), EMPLOYEES, TRANSACTIONS);
+    std::fs::write(
+        d.join("history.csv"),
+        "employee_id,effective,quota\nE01,2026-03-15,150000\n",
+    )
+    .unwrap();
+    let o = run(dir.path(), &d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("history.csv: error: employee E01: terms change inside 2026-03 (history rows effective 2026-03-15), and role 'ae' earns a commission or draw"),
+        "{err}"
+    );
+    assert!(!dir.path().join("out").exists());
+    // On the 1st it holds for the whole month: E01's quota 150000, 174000
+    // credited: 150000 × 5 % + 24000 × 8 % = 7500 + 1920 = 9420.
+    std::fs::write(
+        d.join("history.csv"),
+        "employee_id,effective,quota\nE01,2026-03-01,150000\n",
+    )
+    .unwrap();
+    let o = run(dir.path(), &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let payouts = std::fs::read_to_string(dir.path().join("out/payouts.csv")).unwrap();
+    assert!(
+        payouts.contains("\nE01,AE one,sales,ae,2026-03,100.00,A,0.00,0.00,9420.00,"),
+        "{payouts}"
+    );
+}

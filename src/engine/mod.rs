@@ -279,6 +279,7 @@ pub fn compute_after(
     let policy = &lp.policy;
     coverage::check_effective(lp, period)?;
     let spans = spans::plan(data, period);
+    spans::check_commissions(lp, data, period, &spans)?;
     data.apply_fx(policy, period)?;
     data.metrics
         .check_period(period, &data.file_path("metrics"))?;

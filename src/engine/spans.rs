@@ -130,6 +130,44 @@ pub(super) fn plan(data: &mut Data, period: &Period) -> Vec<(usize, Vec<Employee
 pub(super) type Stage<'a, T> =
     dyn Fn(&Data, &[usize], bool) -> Result<(Vec<EmployeeResult>, T)> + 'a;
 
+/// Commissions and draws are paid on one set of terms per period: someone
+/// whose role earns one cannot have spans (docs/policy.md, Mid-period
+/// changes) — refused, never paid on the wrong terms.
+pub(super) fn check_commissions(
+    lp: &LoadedPolicy,
+    data: &Data,
+    period: &Period,
+    spans: &[(usize, Vec<Employee>)],
+) -> Result<()> {
+    let p = &lp.policy;
+    let paid = |role: &str| {
+        p.commissions.iter().any(|c| c.applies_to(role))
+            || p.draw.as_ref().is_some_and(|d| d.applies_to(role))
+    };
+    let mut diags = crate::error::Diagnostics::default();
+    for (_, views) in spans {
+        if let Some(v) = views.iter().find(|v| paid(&v.role)) {
+            let from: Vec<String> = views[1..]
+                .iter()
+                .filter_map(|v| v.span.map(|s| s.0.to_string()))
+                .collect();
+            diags.push(Diagnostic::error(
+                data.file_path("history"),
+                format!(
+                    "employee {}: terms change inside {period} (history rows effective {}), and role '{}' earns a commission or draw, which is paid on one set of terms per period; run monthly with the change on the 1st, or date the change at the period's start",
+                    v.id,
+                    from.join(", "),
+                    v.role
+                ),
+            ));
+        }
+    }
+    match diags.has_errors() {
+        true => Err(Error::Invalid(diags)),
+        false => Ok(()),
+    }
+}
+
 /// The bonus stage for everyone, span by span for those with spans:
 /// `stage(data, eligible, first)` scores and pays the given employees of
 /// `data` as it stands (`first`: the round that calibrates).
