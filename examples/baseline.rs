@@ -6,7 +6,7 @@
 //! for this one plan: the practical limit merit is measured against.
 //!
 //! ```text
-//! cargo build --release --examples
+//! cargo build --release --features baseline --example baseline
 //! baseline DATA_DIR PERIOD OUT.csv      # PERIOD: 2026-Q1, 2026-H1, 2026 or 2026-03
 //! ```
 //! Writes `payouts.csv` in merit's format, so the two can be compared byte for byte.
