@@ -6,7 +6,7 @@
 //! Every amount is hand-worked beside it.
 
 mod common;
-use common::{merit, run, stderr};
+use common::{run, stderr};
 use std::path::{Path, PathBuf};
 
 const EMPLOYEES: &str = "employee_id,name,department,role,base_salary,target_bonus_pct,hire_date
@@ -209,17 +209,7 @@ fn a_year_of_daily_changes_runs_and_the_workbook_cuts_long_text() {
         &[("metrics", m), ("history", h)],
     );
     let out = dir.path().join("out");
-    let o = merit(&[
-        "run",
-        "--policy",
-        p.to_str().unwrap(),
-        "--data",
-        d.to_str().unwrap(),
-        "--period",
-        "2026",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = run(&p, &d, "2026", &out);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // Target bonus 120000 × 10 × 12 ÷ 1200 = 12000, score 100, each day
     // 12000 × 1/365; the 365 spans sum to 12000.00 exactly.

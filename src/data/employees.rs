@@ -52,18 +52,23 @@ impl Employee {
         self.inputs.get(i)
     }
 
-    /// The first and last day employed in `period` (within the span, for
-    /// a span); the first is after the last when there is none.
-    pub fn employed_in(&self, period: &crate::period::Period) -> (NaiveDate, NaiveDate) {
-        let (mut start, mut end) = (
-            self.hire_date.max(period.start()),
-            self.termination_date
-                .map_or(period.end(), |t| t.min(period.end())),
-        );
-        if let Some((from, to)) = self.span {
-            (start, end) = (start.max(from), end.min(to));
-        }
+    /// The first and last day employed in `period`, span or not; the first
+    /// is after the last when there is none.
+    pub fn employment_in(&self, period: &crate::period::Period) -> (NaiveDate, NaiveDate) {
+        let start = self.hire_date.max(period.start());
+        let end = self
+            .termination_date
+            .map_or(period.end(), |t| t.min(period.end()));
         (start, end)
+    }
+
+    /// [`Employee::employment_in`] within the span, for a span.
+    pub fn employed_in(&self, period: &crate::period::Period) -> (NaiveDate, NaiveDate) {
+        let (start, end) = self.employment_in(period);
+        match self.span {
+            Some((from, to)) => (start.max(from), end.min(to)),
+            None => (start, end),
+        }
     }
 }
 

@@ -25,17 +25,17 @@ pub fn fte(policy: &Policy, e: &Employee, name: &str) -> Option<Decimal> {
 /// Days the employee is employed inside the period (all of it for a span:
 /// what scripts see as `employee.days_employed`).
 pub fn days_employed(e: &Employee, period: &Period) -> i64 {
-    let start = e.hire_date.max(period.start());
-    let end = e
-        .termination_date
-        .map_or(period.end(), |t| t.min(period.end()));
-    ((end - start).num_days() + 1).max(0)
+    days_of(e.employment_in(period))
 }
 
 /// The days proration counts: those of the span, for a span; else
 /// [`days_employed`].
 pub fn span_days(e: &Employee, period: &Period) -> i64 {
-    let (start, end) = e.employed_in(period);
+    days_of(e.employed_in(period))
+}
+
+/// Days from the first to the last, both included; 0 when none.
+fn days_of((start, end): (chrono::NaiveDate, chrono::NaiveDate)) -> i64 {
     ((end - start).num_days() + 1).max(0)
 }
 

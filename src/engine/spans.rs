@@ -269,7 +269,6 @@ fn combine(
         if r.spans.iter().all(|s| s.proration.1 == den) {
             r.proration = (r.spans.iter().map(|s| s.proration.0).sum(), den);
         }
-        r.days_employed = r.spans.iter().map(|s| (s.to - s.from).num_days() + 1).sum();
         let shown = share(r.bonus, &r.spans, rounding.money_places);
         for (s, b) in r.spans.iter_mut().zip(shown) {
             s.bonus = b;

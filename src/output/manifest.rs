@@ -11,9 +11,7 @@ use crate::policy::LoadedPolicy;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-pub fn sha256(bytes: &[u8]) -> String {
-    crate::data::sha256(bytes)
-}
+pub use crate::data::sha256;
 
 #[derive(Serialize)]
 pub struct Manifest {

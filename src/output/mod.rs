@@ -504,6 +504,32 @@ pub struct ControlTotals {
     pub by_currency: BTreeMap<String, GroupTotals>,
 }
 
+impl ControlTotals {
+    /// The run's total of a `payouts.csv` money column, by its name.
+    pub fn of_column(&self, column: &str) -> Option<&str> {
+        match column {
+            "bonus" => Some(&self.bonus),
+            "project_bonus" => Some(&self.project_bonus),
+            "commission" => self.commission.as_deref(),
+            "clawback" => self.clawback.as_deref(),
+            "draw" => self.draw.as_deref(),
+            "recovered" => self.recovered.as_deref(),
+            "carried" => self.carried.as_deref(),
+            "total_payout" => Some(&self.total_payout),
+            _ => None,
+        }
+    }
+
+    /// The totals in the one payout currency, when there is only one
+    /// (amounts in several currencies do not add up).
+    pub fn single_currency(&self) -> Option<&GroupTotals> {
+        match self.by_currency.len() {
+            1 => self.by_currency.values().next(),
+            _ => None,
+        }
+    }
+}
+
 pub fn control_totals(lp: &LoadedPolicy, groups: &Groups) -> ControlTotals {
     let stateful = lp.policy.is_stateful();
     let group = |t: &Totals| GroupTotals {

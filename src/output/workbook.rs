@@ -72,22 +72,18 @@ fn finish(ws: &mut Worksheet, rows: usize, cols: usize) -> Result<()> {
 }
 
 /// A totals row under `rows` data rows: `Total` in the first column and,
-/// per money column, `=SUM(…)` over the rows with the exactly summed
-/// value as the formula's result (what a reader sees before recalculating).
-fn totals_row(
-    ws: &mut Worksheet,
-    rows: usize,
-    sums: &[(u16, Decimal)],
-    money: &Format,
-) -> Result<()> {
+/// per money column, `=SUM(…)` over the rows with the control total (the
+/// exact sum, as money text) as the formula's result — what a reader sees
+/// before recalculating.
+fn totals_row(ws: &mut Worksheet, rows: usize, sums: &[(u16, &str)], money: &Format) -> Result<()> {
     let row = rows as u32 + 1;
     ws.write_string_with_format(row, 0, "Total", &Format::new().set_bold())
         .map_err(xlsx_err)?;
     let bold_money = money.clone().set_bold();
     for &(col, sum) in sums {
         let name = rust_xlsxwriter::utility::column_number_to_name(col);
-        let formula = rust_xlsxwriter::Formula::new(format!("=SUM({name}2:{name}{row})"))
-            .set_result(sum.to_string());
+        let formula =
+            rust_xlsxwriter::Formula::new(format!("=SUM({name}2:{name}{row})")).set_result(sum);
         ws.write_formula_with_format(row, col, formula, &bold_money)
             .map_err(xlsx_err)?;
     }
@@ -121,9 +117,9 @@ pub fn build(
     let money = money_format(places);
     let mut wb = Workbook::new();
     if due.rerun() {
-        to_pay_now_sheet(wb.add_worksheet(), lp, data, run, due, &money)?;
+        to_pay_now_sheet(wb.add_worksheet(), lp, data, run, (due, totals), &money)?;
     }
-    payouts_sheet(wb.add_worksheet(), lp, data, run, &money)?;
+    payouts_sheet(wb.add_worksheet(), lp, data, run, totals, &money)?;
     departments_sheet(wb.add_worksheet(), totals, &money)?;
     control_totals_sheet(wb.add_worksheet(), totals, &money)?;
     exceptions_sheet(wb.add_worksheet(), exceptions)?;
@@ -202,6 +198,7 @@ fn payouts_sheet(
     lp: &LoadedPolicy,
     data: &Data,
     run: &RunResult,
+    totals: &super::ControlTotals,
     money: &Format,
 ) -> Result<()> {
     ws.set_name("Payouts").map_err(xlsx_err)?;
@@ -239,24 +236,16 @@ fn payouts_sheet(
         ws.write_number_with_format(row, 13 + shift, number(local), money)
             .map_err(xlsx_err)?;
     }
-    let n = run.employees.len();
-    let sum = |f: &dyn Fn(&crate::engine::EmployeeResult) -> Decimal| -> Decimal {
-        run.employees.iter().map(f).sum()
-    };
-    let mut sums = vec![(7, sum(&|r| r.bonus)), (8, sum(&|r| r.project_bonus))];
-    for (i, f) in extra.iter().enumerate() {
-        sums.push((9 + i as u16, sum(f)));
-    }
-    sums.push((9 + shift, sum(&|r| r.total)));
-    // Amounts in several payout currencies do not add up.
-    let currencies: std::collections::BTreeSet<String> = run
-        .employees
+    // The control totals are the sums of these columns.
+    let mut sums: Vec<(u16, &str)> = super::payout_columns(lp)
         .iter()
-        .map(|r| super::local_payout(lp, r).0)
+        .enumerate()
+        .filter_map(|(c, name)| totals.of_column(name).map(|v| (c as u16, v)))
         .collect();
-    if currencies.len() == 1 {
-        sums.push((13 + shift, sum(&|r| super::local_payout(lp, r).2)));
+    if let Some(t) = totals.single_currency() {
+        sums.push((13 + shift, &t.total_payout));
     }
+    let n = run.employees.len();
     totals_row(ws, n, &sums, money)?;
     finish(ws, n, 14 + shift as usize)
 }
@@ -290,7 +279,6 @@ fn departments_sheet(
         }
     }
     let n = totals.by_department.len();
-    let dec = |t: &str| t.parse::<Decimal>().unwrap_or_default();
     let all = [
         &totals.to_pay_now,
         &totals.already_paid,
@@ -299,10 +287,10 @@ fn departments_sheet(
         &totals.project_bonus,
         &totals.total_payout,
     ];
-    let sums: Vec<(u16, Decimal)> = all
+    let sums: Vec<(u16, &str)> = all
         .iter()
         .enumerate()
-        .map(|(c, t)| (c as u16 + 2, dec(t)))
+        .map(|(c, t)| (c as u16 + 2, t.as_str()))
         .collect();
     totals_row(ws, n, &sums, money)?;
     let heads = rust_xlsxwriter::Formula::new(format!("=SUM(B2:B{})", n + 1))
@@ -378,7 +366,7 @@ fn to_pay_now_sheet(
     lp: &LoadedPolicy,
     data: &Data,
     run: &RunResult,
-    due: &Due,
+    (due, totals): (&Due, &super::ControlTotals),
     money: &Format,
 ) -> Result<()> {
     ws.set_name("To pay now").map_err(xlsx_err)?;
@@ -421,20 +409,17 @@ fn to_pay_now_sheet(
         ws.write_number_with_format(row, 9, number(l.paid_now_in_currency), money)
             .map_err(xlsx_err)?;
     }
-    let lines: Vec<_> = due.lines().collect();
-    let sum = |f: &dyn Fn(&super::adjust::DueLine) -> Decimal| lines.iter().map(f).sum();
-    let mut sums: Vec<(u16, Decimal)> = vec![
-        (3, sum(&|l| l.paid_now)),
-        (4, sum(&|l| l.paid_before)),
-        (5, sum(&|l| l.recomputed)),
-        (6, sum(&|l| l.balance)),
+    let mut sums: Vec<(u16, &str)> = vec![
+        (3, &totals.to_pay_now),
+        (4, &totals.already_paid),
+        (5, &totals.entitlement),
+        (6, &totals.balance_carried),
     ];
-    let currencies: std::collections::BTreeSet<&str> = lines.iter().map(|l| l.currency).collect();
-    if currencies.len() == 1 {
-        sums.push((9, sum(&|l| l.paid_now_in_currency)));
+    if let Some(t) = totals.single_currency() {
+        sums.push((9, &t.to_pay_now));
     }
-    totals_row(ws, lines.len(), &sums, money)?;
-    finish(ws, lines.len(), 10)
+    totals_row(ws, due.len(), &sums, money)?;
+    finish(ws, due.len(), 10)
 }
 
 /// The Exceptions sheet: the rows of exceptions.csv; past Excel's row
