@@ -34,3 +34,39 @@ fn every_bad_policy_is_reported_with_a_location() {
         insta::assert_snapshot!(name.as_str(), stderr);
     }
 }
+
+/// Issue 17: one `check` reports ten mixed mistakes (structural, semantic,
+/// conditions, a script), each once and at its own line.
+#[test]
+fn ten_mistakes_are_reported_in_one_pass() {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_policies");
+    let o = Command::new(env!("CARGO_BIN_EXE_merit"))
+        .args(["check", "--policy", "ten_mistakes"])
+        .current_dir(&corpus)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let mut places: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains(": error: "))
+        .map(|l| l.split(": error: ").next().unwrap())
+        .collect();
+    places.sort();
+    let want = [
+        "ten_mistakes/bonus.rhai:2:25",
+        "ten_mistakes/policy.yaml:17:5",
+        "ten_mistakes/policy.yaml:21:16",
+        "ten_mistakes/policy.yaml:31:12",
+        "ten_mistakes/policy.yaml:41:5",
+        "ten_mistakes/policy.yaml:56:1",
+        "ten_mistakes/policy.yaml:61:5",
+        "ten_mistakes/policy.yaml:65:12",
+        "ten_mistakes/policy.yaml:67:3",
+        "ten_mistakes/policy.yaml:70:45",
+    ];
+    assert_eq!(places, want, "{stderr}");
+    assert!(
+        stderr.ends_with("merit check: 10 errors, 0 warnings\n"),
+        "{stderr}"
+    );
+}

@@ -326,7 +326,12 @@ fn explain_reads_well_with_a_single_rating_band() {
     let start = text.find("rating_bands:").unwrap();
     let end = start + text[start..].find("\n\n").unwrap();
     let one = "rating_bands:\n  - { band: M, name: { zh: 达标, en: Met } }";
-    std::fs::write(&yaml, format!("{}{one}{}", &text[..start], &text[end..])).unwrap();
+    let text = format!("{}{one}{}", &text[..start], &text[end..]);
+    // Conditions naming the bands that are gone would be refused.
+    let text = text
+        .replace("rating == \"S\"", "rating == \"M\"")
+        .replace("rating == \"A\"", "rating == \"M\"");
+    std::fs::write(&yaml, text).unwrap();
     // The bonus script's band multipliers all fall to the default arm.
     let out = dir.path().join("out");
     let o = run(&policy, &example_data(), "2026-Q3", &out);
@@ -430,7 +435,7 @@ fn check_speaks_json_for_editors_and_ci() {
 }
 
 #[test]
-fn check_warns_of_script_reads_a_role_cannot_provide() {
+fn check_refuses_script_reads_a_role_cannot_provide() {
     // Issue 17: a bonus script reading a KPI a role does not weigh, or the
     // review of a role without one, passed `check` and failed in `run`.
     let (_dir, policy) = policy_copy("platform-ops");
@@ -446,26 +451,30 @@ fn check_warns_of_script_reads_a_role_cannot_provide() {
     .unwrap();
     let o = merit(&["check", "--policy", policy.to_str().unwrap()]);
     let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(0), "warnings only: {err}");
+    assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("bonus.rhai:2:5: warning: reads kpi.gmv, which role 'content' does not weigh"),
+        err.contains("bonus.rhai:2:9: error: roles 'content' and 'user_growth' do not weigh 'gmv', so their employees have no kpi.gmv; guard the read: \"gmv\" in kpi && …"),
         "{err}"
     );
     assert!(
-        err.contains(
-            "bonus.rhai:2:5: warning: reads kpi.gmv, which role 'user_growth' does not weigh"
-        ),
+        err.contains("bonus.rhai:2:34: error: role 'content' has no review (review_weight 0), so review is () there; guard the read: type_of(review) == \"map\" && …"),
         "{err}"
     );
-    assert!(!err.contains("role 'commerce' does not weigh"), "{err}");
-    assert!(err.contains("bonus.rhai:2:27: warning: reads review, which is () for role 'content' (review_weight 0)"), "{err}");
-    // Guarded reads are not warned about.
+    assert!(
+        err.ends_with("merit check: 2 errors, 0 warnings\n"),
+        "{err}"
+    );
+    // Guarded by the KPI, by the review's type or by the role: no finding.
     std::fs::write(
         policy.join("bonus.rhai"),
-        "let a = if \"gmv\" in kpi { kpi.gmv.achievement } else { 1 };\nlet r = if type_of(review) == \"map\" { review.score } else { 100 };\nemployee.target_bonus * score / 100 * a * r / 100\n",
+        "let a = if \"gmv\" in kpi { kpi.gmv.achievement } else { 1 };\n\
+         let r = if type_of(review) == \"map\" { review.score } else { 100 };\n\
+         let c = if employee.role == \"commerce\" { kpi.gmv.score } else { 0 };\n\
+         employee.target_bonus * score / 100 * a * r / 100 + c\n",
     )
     .unwrap();
     let o = merit(&["check", "--policy", policy.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
 }
 

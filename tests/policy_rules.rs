@@ -56,6 +56,21 @@ fn script_errors_name_the_script_line_and_employee() {
         "let x = employee.target_bonus;\nx * kpi.gmv.score / 100",
     )
     .unwrap();
+    // Read directly, `check` (and so `run`) refuses it before any employee.
+    let o = c.run();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("bonus.rhai:2:9: error: roles 'content' and 'user_growth' do not weigh 'gmv'"),
+        "{err}"
+    );
+    assert!(!err.contains("while evaluating"), "{err}");
+    // Read by a computed name, only the run can tell.
+    std::fs::write(
+        c.file("bonus.rhai"),
+        "let x = employee.target_bonus;\nx * kpi[\"g\" + \"mv\"].score / 100",
+    )
+    .unwrap();
     let o = c.run();
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);

@@ -42,7 +42,6 @@ pub fn main(args: CheckArgs) -> Result<ExitCode> {
         None => None,
     };
     let mut found = lp.warnings.clone();
-    found.extend(role_reads(&lp));
     if let Some(dir) = &args.data {
         match data::load(dir, &lp) {
             Ok(mut d) => {
@@ -145,55 +144,6 @@ fn json(found: &[Diagnostic], valid: Option<&str>) -> String {
     });
     // A json! value of strings, numbers and nulls always serialises.
     serde_json::to_string_pretty(&v).expect("json")
-}
-
-/// Warnings for a bonus script that reads `kpi.X` or `review.k` directly
-/// (never guarded: no `"X" in kpi`, no `type_of(review)`) where a role
-/// has no such KPI or no review: its employees would fail in `run` when
-/// that read is reached. Roles with a weights script are not known here.
-fn role_reads(lp: &policy::LoadedPolicy) -> Vec<Diagnostic> {
-    use crate::engine::bonus::{ScriptInputs, Use};
-    let (path, text) = (&lp.scripts.bonus.path, &*lp.scripts.bonus.text);
-    let ids: Vec<&str> = lp.policy.kpis.iter().map(|k| k.id.as_str()).collect();
-    let reads = ScriptInputs::of(text, &ids);
-    let at = |needle: &str| -> (usize, usize) {
-        let Some(i) = text.find(needle) else {
-            return (1, 1);
-        };
-        let line = text[..i].matches('\n').count() + 1;
-        let col = text[..i]
-            .rsplit('\n')
-            .next()
-            .map_or(0, |l| l.chars().count())
-            + 1;
-        (line, col)
-    };
-    let mut out = Vec::new();
-    for (name, role) in lp
-        .policy
-        .roles
-        .iter()
-        .filter(|(_, r)| r.weights_script.is_none())
-    {
-        if let Use::Only(kpis) = &reads.kpi {
-            for id in kpis
-                .iter()
-                .filter(|id| role.weights.get(*id).is_none_or(|w| w.is_zero()))
-            {
-                let (line, col) = at(&format!("kpi.{id}"));
-                out.push(Diagnostic::warning(path, format!(
-                    "reads kpi.{id}, which role '{name}' does not weigh: for its employees the run fails when this line is reached (guard it: `\"{id}\" in kpi && …`)"
-                )).at(line, col).with_source(text));
-            }
-        }
-        if matches!(reads.review, Use::Only(_)) && role.review_weight.0.is_zero() {
-            let (line, col) = at("review.");
-            out.push(Diagnostic::warning(path, format!(
-                "reads review, which is () for role '{name}' (review_weight 0): the run fails when this line is reached (guard it: `type_of(review) == \"map\" && …`)"
-            )).at(line, col).with_source(text));
-        }
-    }
-    out
 }
 
 /// The line `check` prints when everything is valid.

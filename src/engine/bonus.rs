@@ -105,16 +105,7 @@ impl Use {
     }
 }
 
-pub const KPI_KEYS: [&str; 6] = [
-    "actual",
-    "target",
-    "achievement",
-    "score",
-    "weight",
-    "contribution",
-];
-pub const REVIEW_KEYS: [&str; 3] = ["rating", "score", "weight"];
-pub const PERIOD_KEYS: [&str; 6] = ["label", "kind", "months", "days", "start", "end"];
+pub use crate::policy::lint::{KPI_KEYS, PERIOD_KEYS, REVIEW_KEYS};
 
 /// The inputs a bonus script can read, found from its text. With strict
 /// variables and no `eval`, a variable whose name never appears in the text

@@ -26,20 +26,7 @@ pub fn tenure_months(e: &Employee, period: &Period) -> i64 {
     m.max(0)
 }
 
-/// The keys of `employee.*`.
-pub const EMPLOYEE_KEYS: [&str; 11] = [
-    "id",
-    "name",
-    "department",
-    "role",
-    "base_salary",
-    "target_bonus_pct",
-    "target_bonus",
-    "hire_date",
-    "termination_date",
-    "days_employed",
-    "tenure_months",
-];
+pub use crate::policy::lint::EMPLOYEE_KEYS;
 
 /// `employee.*`: the employees table row plus derived values and the
 /// policy's inputs.

@@ -4,6 +4,7 @@
 //! statement templates of the policy folder are compiled and test-rendered.
 //! Keys are documented in `docs/policy.md`.
 
+use super::lint::Names as Lint;
 use super::locate::{locate, Seg};
 use super::model::{Language, Names, Policy};
 use super::validate::Ctx;
@@ -217,6 +218,17 @@ impl Condition {
     }
 }
 
+impl Condition {
+    /// Reports what the static checks find in the compiled condition.
+    fn lint(&self, names: &Lint, script: &CompiledScript, ctx: &Ctx, diags: &mut Diagnostics) {
+        for f in names.check(&script.ast, true) {
+            let (line, col) = (f.pos.line().unwrap_or(1), f.pos.position().unwrap_or(1));
+            let d = Diagnostic::error(ctx.path, f.message).at(line, col);
+            diags.push(self.relocate(d, ctx.text));
+        }
+    }
+}
+
 /// The recognition rules, suggested actions and templates, ready to run.
 pub struct CompiledFeedback {
     /// One per `policy.recognition` rule, in order.
@@ -250,6 +262,7 @@ pub(super) fn compile(
     diags: &mut Diagnostics,
 ) -> CompiledFeedback {
     let scope = compile_scope(policy);
+    let names = Lint::condition(policy);
     let condition =
         |section: &[Seg], i: usize, what: String, id: &str, when: &str, diags: &mut Diagnostics| {
             let mut at: Vec<Seg> = section.to_vec();
@@ -276,7 +289,10 @@ pub(super) fn compile(
                 return c;
             }
             match engine.compile(ctx.path, when, &scope) {
-                Ok(script) => c.script = script,
+                Ok(script) => {
+                    c.lint(&names, &script, ctx, diags);
+                    c.script = script;
+                }
                 Err(d) => diags.push(c.relocate(d, ctx.text)),
             }
             c

@@ -8,6 +8,7 @@ pub use check_plan::EMPLOYEE_COLUMNS;
 pub mod currency;
 pub mod curve;
 pub mod feedback;
+pub mod lint;
 pub mod locate;
 pub mod matrix;
 pub mod model;
@@ -15,6 +16,7 @@ pub mod modifier;
 pub mod payrun;
 pub mod plan;
 pub mod proration;
+mod recover;
 pub mod state;
 mod structure;
 pub mod targets;
@@ -194,21 +196,27 @@ pub fn load_with<T>(
     let (files, skipped) = read_folder(dir)?;
     let yaml_path = dir.join(POLICY_FILE);
     let yaml_text = yaml_text(&files, &yaml_path)?;
-    let (policy, mut diags) = parse(&yaml_path, &yaml_text)?;
+    let (mut parsed, mut diags) = parse(&yaml_path, &yaml_text)?;
     for w in skipped {
         diags.push(w);
     }
+    let Some(policy) = parsed.policy.take() else {
+        return Err(Error::Invalid(diags));
+    };
 
+    // The semantic checks run on what could be read, so one pass shows all.
+    let mut semantic = Diagnostics::default();
     let ctx = validate::Ctx {
         path: &yaml_path,
         text: &yaml_text,
     };
-    validate::policy(&ctx, &policy, &mut diags);
-
+    validate::policy(&ctx, &policy, &mut semantic);
     let engine = ScriptEngine::new(&policy.rounding);
-    let scripts = compile_scripts(&ctx, dir, &files, &policy, &engine, &mut diags);
-    let feedback = feedback::compile(&ctx, &policy, &engine, &mut diags);
-    let extra = extra(dir, &files, &mut diags);
+    let scripts = compile_scripts(&ctx, dir, &files, &policy, &engine, &mut semantic);
+    let feedback = feedback::compile(&ctx, &policy, &engine, &mut semantic);
+    let extra = extra(dir, &files, &mut semantic);
+    semantic.0.retain(|d| !parsed.echoes_removed(d));
+    diags.extend(semantic);
     let warnings = diags.into_result()?;
     let lp = LoadedPolicy {
         dir: dir.to_path_buf(),
@@ -241,21 +249,66 @@ fn yaml_text(files: &[PolicyFileBytes], yaml_path: &Path) -> Result<String> {
     }
 }
 
-/// Parses `policy.yaml`, first part by part so that every structural error
-/// is reported at once; the warnings found so far come back with the policy.
-fn parse(yaml_path: &Path, yaml_text: &str) -> Result<(Policy, Diagnostics)> {
+/// What `policy.yaml` gave: the policy, or after structural errors what
+/// recovery could read of it and the names of the parts it set aside.
+struct Parsed {
+    policy: Option<Policy>,
+    removed: Vec<String>,
+}
+
+impl Parsed {
+    /// A later finding about something set aside (quoted by name) only
+    /// repeats a structural error already reported.
+    fn echoes_removed(&self, d: &Diagnostic) -> bool {
+        self.removed.iter().any(|n| {
+            ["'", "`", "\""]
+                .iter()
+                .any(|q| d.message.contains(&format!("{q}{n}{q}")))
+        })
+    }
+}
+
+/// Parses `policy.yaml`, part by part and then recovering after each error,
+/// so that every structural error is reported at once; the warnings found
+/// so far come back with the policy.
+fn parse(yaml_path: &Path, yaml_text: &str) -> Result<(Parsed, Diagnostics)> {
     structure::check_size(yaml_path, yaml_text)?;
     let value: serde_yaml::Value = serde_yaml::from_str(yaml_text)
         .map_err(|e| Error::one(yaml_error(yaml_path, yaml_text, &e)))?;
     let mut diags = Diagnostics::default();
     structure::check_parts(yaml_path, yaml_text, &value, &mut diags);
-    diags.0.sort_by_key(|d| (d.line, d.col));
-    if diags.has_errors() {
-        return Err(Error::Invalid(diags));
+    match serde_yaml::from_str::<Policy>(yaml_text) {
+        Ok(policy) if !diags.has_errors() => {
+            let parsed = Parsed {
+                policy: Some(policy),
+                removed: Vec::new(),
+            };
+            return Ok((parsed, diags));
+        }
+        Ok(_) => {}
+        Err(e) => push_new(
+            &mut diags,
+            structure::improve(yaml_error(yaml_path, yaml_text, &e)),
+        ),
     }
-    let policy: Policy = serde_yaml::from_str(yaml_text)
-        .map_err(|e| Error::one(structure::improve(yaml_error(yaml_path, yaml_text, &e))))?;
-    Ok((policy, diags))
+    let rec = recover::recover(yaml_path, yaml_text, &value);
+    for d in rec.diags {
+        push_new(&mut diags, d);
+    }
+    diags.0.sort_by_key(|d| (d.line, d.col));
+    let parsed = Parsed {
+        policy: rec.policy,
+        removed: rec.removed,
+    };
+    Ok((parsed, diags))
+}
+
+/// The same problem found by two passes is reported once.
+fn push_new(diags: &mut Diagnostics, d: Diagnostic) {
+    let same = |x: &Diagnostic| x.message == d.message || (x.line, x.col) == (d.line, d.col);
+    if !diags.0.iter().any(same) {
+        diags.push(d);
+    }
 }
 
 /// Compiles every script the policy names, each once with the variables of
@@ -294,6 +347,16 @@ fn compile_scripts(
             diags,
         ),
     };
+    if let (Some(b), false) = (&bonus, policy.bonus.script.is_empty()) {
+        for f in lint::Names::bonus(policy).check(&b.ast, false) {
+            let (line, col) = (f.pos.line().unwrap_or(1), f.pos.position().unwrap_or(1));
+            diags.push(
+                Diagnostic::error(&b.path, f.message)
+                    .at(line, col)
+                    .with_source(&b.text),
+            );
+        }
+    }
     let mut compile = |at: &[Seg], file: &str, purpose: Purpose| {
         validate::script(ctx, dir, at, file, &texts, engine, purpose, diags)
     };

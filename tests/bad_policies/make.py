@@ -68,6 +68,21 @@ bonus:
 """
 BONUS = "// bonus\nemployee.target_bonus * score / 100\n"
 
+# Conditions for the cases below that get them wrong.
+RECOGNITION = """recognition:
+  - id: star
+    award: { zh: 荣誉证书, en: Certificate }
+    when: 'rating == "A"'
+feedback:
+  suggested_actions:
+    - id: complaints
+      when: '"complaint_rate" in kpi && kpi.complaint_rate.achievement < 1'
+      text: { zh: 降低投诉率, en: Bring complaints down }
+"""
+
+def add(text):
+    return lambda p: p + text
+
 def sub(old, new, count=1):
     def f(p):
         assert old in p, old
@@ -109,6 +124,27 @@ CASES = {
     "bad_currency": [sub("currency: CNY", "currency: yuan")],
     "weights_and_script": [sub("    review_weight: 20\nreview", "    weights_script: weights.rhai\n    review_weight: 20\nreview"), ("weights.rhai", "#{ gmv: 50, conversion: 30 }\n")],
     "many_problems": [sub("    scoring: steps", "    scorring: steps"), sub("    direction: lower", "    direction: lowr"), sub("      cap: 150", "      cap: high"), sub("bonus:\n  script", "bonuss: 1\nbonus:\n  script")],
+    "condition_assignment": [add(RECOGNITION), sub("rating == \"A\"", "rating = \"A\"")],
+    "condition_unknown_kpi": [add(RECOGNITION), sub("kpi.complaint_rate.", "kpi.complaints_rate.")],
+    "condition_unknown_band": [add(RECOGNITION), sub("rating == \"A\"", "rating == \"S\"")],
+    "condition_number_vs_text": [add(RECOGNITION), sub("rating == \"A\"", "score >= \"110\"")],
+    "condition_unknown_payout_key": [add(RECOGNITION), sub("rating == \"A\"", "payout.totl > 0")],
+    "script_reads_review_unguarded": [("bonus.rhai", "// the manager's rating counts twice\nemployee.target_bonus * (score + review.score) / 200\n")],
+    "script_reads_kpi_not_weighed": [sub("review:\n  scale", "  trainee:\n    weights: { gmv: 80 }\n    review_weight: 20\nreview:\n  scale"), ("bonus.rhai", "employee.target_bonus * kpi.conversion.score / 100\n")],
+    # One of each kind, all reported by one `check`.
+    "ten_mistakes": [
+        sub("    scoring: steps", "    scorring: steps"),
+        sub("    direction: lower", "    direction: lowr"),
+        sub("      cap: 150", "      cap: high"),
+        sub("bonus:\n  script", "bonuss: 1\nbonus:\n  script"),
+        sub("      gmv: 40", "      gmv: 45"),
+        sub("{ kpi: complaint_rate, below_actual", "{ kpi: complaints, below_actual"),
+        add(RECOGNITION),
+        sub("rating == \"A\"", "rating = \"A\""),
+        sub("kpi.complaint_rate.", "kpi.complaint_rat."),
+        sub("  suggested_actions:", "  strenghts: 3\n  suggested_actions:"),
+        ("bonus.rhai", "// typo in a variable name\nemployee.target_bonus * scor / 100\n"),
+    ],
 }
 
 here = Path(__file__).parent

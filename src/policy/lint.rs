@@ -1,0 +1,542 @@
+//! Static checks of conditions and bonus scripts against what the policy
+//! provides, so `check` finds what `run` would otherwise find (or, worse,
+//! silently compute): a misspelt KPI or key, a band or role that does not
+//! exist, a comparison between a number and text (Rhai answers `false`
+//! whatever the values), an assignment to an input, and a read of a KPI or
+//! of the review that some role does not provide, without a guard.
+
+use super::model::Policy;
+use crate::error::hint;
+use rhai::{ASTNode, Expr, FnCallExpr, Position, Stmt, AST};
+use std::collections::BTreeSet;
+
+/// What a condition or bonus script can read, from the policy.
+pub struct Names<'p> {
+    policy: &'p Policy,
+    /// `payout` exists (conditions, not the bonus script).
+    payout: bool,
+}
+
+/// A problem at a position in the script's own text.
+#[derive(Debug)]
+pub struct Finding {
+    pub pos: Position,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ty {
+    Number,
+    Text,
+    Flag,
+    Other,
+}
+
+impl Ty {
+    fn say(self) -> &'static str {
+        match self {
+            Ty::Number => "a number",
+            Ty::Text => "text",
+            Ty::Flag => "true/false",
+            Ty::Other => "a value",
+        }
+    }
+}
+
+/// The keys of each `kpi.*` entry scripts and conditions see.
+pub const KPI_KEYS: [&str; 6] = [
+    "actual",
+    "target",
+    "achievement",
+    "score",
+    "weight",
+    "contribution",
+];
+/// The keys of `review`.
+pub const REVIEW_KEYS: [&str; 3] = ["rating", "score", "weight"];
+/// The keys of `period`.
+pub const PERIOD_KEYS: [&str; 6] = ["label", "kind", "months", "days", "start", "end"];
+/// The keys of `employee.*` besides the policy's inputs.
+pub const EMPLOYEE_KEYS: [&str; 11] = [
+    "id",
+    "name",
+    "department",
+    "role",
+    "base_salary",
+    "target_bonus_pct",
+    "target_bonus",
+    "hire_date",
+    "termination_date",
+    "days_employed",
+    "tenure_months",
+];
+const PAYOUT_KEYS: [&str; 4] = ["bonus", "project_bonus", "commission", "total"];
+const READ_ONLY: [&str; 7] = [
+    "employee", "kpi", "review", "period", "score", "rating", "payout",
+];
+
+impl<'p> Names<'p> {
+    pub fn condition(policy: &'p Policy) -> Self {
+        Names {
+            policy,
+            payout: true,
+        }
+    }
+    pub fn bonus(policy: &'p Policy) -> Self {
+        Names {
+            policy,
+            payout: false,
+        }
+    }
+
+    /// Every finding in `ast`, in the order of the text.
+    pub fn check(&self, ast: &AST, conditions: bool) -> Vec<Finding> {
+        let mut out = Vec::new();
+        ast.walk(&mut |path: &[ASTNode]| {
+            match path.last() {
+                Some(ASTNode::Expr(e)) => self.expr(e, path, &mut out),
+                Some(ASTNode::Stmt(Stmt::FnCall(f, pos))) => self.call(f, *pos, &mut out),
+                Some(ASTNode::Stmt(Stmt::Assignment(a))) if conditions => {
+                    if let Some((root, pos)) = chain(&a.1.lhs).first() {
+                        if READ_ONLY.contains(&root.as_str()) {
+                            out.push(Finding {
+                                pos: *pos,
+                                message: format!(
+                                    "a condition cannot change '{root}'; to compare, write '=='"
+                                ),
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+            true
+        });
+        out.sort_by_key(|f| (f.pos.line(), f.pos.position()));
+        out.dedup_by(|a, b| a.pos == b.pos && a.message == b.message);
+        out
+    }
+
+    fn expr(&self, e: &Expr, path: &[ASTNode], out: &mut Vec<Finding>) {
+        match e {
+            Expr::Dot(b, ..) | Expr::Index(b, ..) if matches!(b.lhs, Expr::Variable(..)) => {
+                self.read(&chain(e), path, out)
+            }
+            Expr::FnCall(f, pos) => self.call(f, *pos, out),
+            _ => {}
+        }
+    }
+
+    /// A call, as an expression or (at the top of a condition) a statement.
+    fn call(&self, f: &FnCallExpr, pos: Position, out: &mut Vec<Finding>) {
+        if f.args.len() != 2 {
+            return;
+        }
+        if is_comparison(&f.name) {
+            self.compare(&f.args[0], &f.args[1], pos, out)
+        } else if f.name == "contains" {
+            if let (Expr::Variable(v, ..), Expr::StringConstant(s, pos)) = (&f.args[0], &f.args[1])
+            {
+                if v.1 == "kpi" {
+                    self.kpi_id(s, *pos, out);
+                }
+            }
+        }
+    }
+
+    fn kpi_id(&self, id: &str, pos: Position, out: &mut Vec<Finding>) -> bool {
+        let ids = self.policy.kpis.iter().map(|k| k.id.as_str());
+        if self.policy.kpis.iter().any(|k| k.id == id) {
+            return true;
+        }
+        out.push(Finding {
+            pos,
+            message: format!("there is no KPI '{id}'{}", hint(id, ids)),
+        });
+        false
+    }
+
+    /// `root.a.b…`: each name must exist, and a KPI or the review that some
+    /// role does not provide must be guarded.
+    fn read(&self, c: &[(String, Position)], path: &[ASTNode], out: &mut Vec<Finding>) {
+        let [(root, _), (key, pos), rest @ ..] = c else {
+            return;
+        };
+        let bad = |keys: &[&str], what: &str, out: &mut Vec<Finding>| {
+            if !keys.contains(&key.as_str()) {
+                out.push(Finding {
+                    pos: *pos,
+                    message: format!(
+                        "{what} has no '{key}'{}; it has: {}",
+                        hint(key, keys.iter().copied()),
+                        keys.join(", ")
+                    ),
+                });
+            }
+        };
+        match root.as_str() {
+            "kpi" => {
+                if !self.kpi_id(key, *pos, out) {
+                    return;
+                }
+                if let Some((field, fpos)) = rest.first() {
+                    if !KPI_KEYS.contains(&field.as_str()) {
+                        out.push(Finding {
+                            pos: *fpos,
+                            message: format!(
+                                "a KPI has no '{field}'{}; it has: {}",
+                                hint(field, KPI_KEYS),
+                                KPI_KEYS.join(", ")
+                            ),
+                        });
+                    }
+                }
+                self.kpi_guarded(key, *pos, path, out);
+            }
+            "employee" => {
+                let mut keys: Vec<&str> = EMPLOYEE_KEYS.to_vec();
+                keys.extend(self.policy.inputs.keys().map(String::as_str));
+                keys.push("inputs");
+                bad(&keys, "employee", out);
+            }
+            "review" => {
+                bad(&REVIEW_KEYS, "review", out);
+                self.review_guarded(*pos, path, out);
+            }
+            "period" => bad(&PERIOD_KEYS, "period", out),
+            "payout" if self.payout => bad(&PAYOUT_KEYS, "payout", out),
+            _ => {}
+        }
+    }
+
+    /// Roles whose `kpi` lacks `id` (roles with a weights script may weigh
+    /// anything, so they are not counted).
+    fn roles_without(&self, id: &str) -> Vec<&'p str> {
+        let p = self.policy;
+        p.roles
+            .iter()
+            .filter(|(_, r)| r.weights_script.is_none() && !r.weights.contains_key(id))
+            .map(|(n, _)| n.as_str())
+            .collect()
+    }
+
+    fn kpi_guarded(&self, id: &str, pos: Position, path: &[ASTNode], out: &mut Vec<Finding>) {
+        let lacking = self.roles_without(id);
+        if lacking.is_empty() || guarded(path, &|e| is_kpi_guard(e, id) || is_role_test(e)) {
+            return;
+        }
+        let quoted: Vec<String> = lacking.iter().map(|r| format!("'{r}'")).collect();
+        let who = match quoted.as_slice() {
+            [one] => format!("role {one} does not weigh '{id}', so its employees have"),
+            [init @ .., last] => format!(
+                "roles {} and {last} do not weigh '{id}', so their employees have",
+                init.join(", ")
+            ),
+            [] => unreachable!("checked above"),
+        };
+        out.push(Finding {
+            pos,
+            message: format!("{who} no kpi.{id}; guard the read: \"{id}\" in kpi && …"),
+        });
+    }
+
+    fn review_guarded(&self, pos: Position, path: &[ASTNode], out: &mut Vec<Finding>) {
+        let p = self.policy;
+        let without: Vec<&str> = p
+            .roles
+            .iter()
+            .filter(|(_, r)| r.review_weight.0.is_zero())
+            .map(|(n, _)| n.as_str())
+            .collect();
+        let may_miss = p
+            .review
+            .as_ref()
+            .is_some_and(|r| matches!(r.missing, super::model::MissingReview::Renormalize));
+        if (without.is_empty() && !may_miss)
+            || guarded(path, &|e| is_review_guard(e) || is_role_test(e))
+        {
+            return;
+        }
+        let why = match without.first() {
+            Some(r) => format!("role '{r}' has no review (review_weight 0)"),
+            None => "an employee without a rating has none (missing: renormalize)".into(),
+        };
+        out.push(Finding {
+            pos,
+            message: format!(
+                "{why}, so review is () there; guard the read: type_of(review) == \"map\" && …"
+            ),
+        });
+    }
+
+    fn compare(&self, a: &Expr, b: &Expr, pos: Position, out: &mut Vec<Finding>) {
+        let (ta, tb) = (self.ty(a), self.ty(b));
+        if ta != Ty::Other && tb != Ty::Other && ta != tb {
+            out.push(Finding {
+                pos,
+                message: format!(
+                    "compares {} with {}: Rhai answers false for values of different types, whatever they are",
+                    ta.say(),
+                    tb.say()
+                ),
+            });
+            return;
+        }
+        for (x, y) in [(a, b), (b, a)] {
+            let Expr::StringConstant(s, spos) = y else {
+                continue;
+            };
+            let names = chain(x);
+            let names: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
+            let (what, known): (&str, Vec<&str>) = match names.as_slice() {
+                ["rating"] => (
+                    "rating band",
+                    self.policy
+                        .rating_bands
+                        .iter()
+                        .map(|b| b.band.as_str())
+                        .collect(),
+                ),
+                ["employee", "role"] => (
+                    "role",
+                    self.policy.roles.keys().map(String::as_str).collect(),
+                ),
+                _ => continue,
+            };
+            if !known.contains(&s.as_str()) {
+                out.push(Finding {
+                    pos: *spos,
+                    message: format!(
+                        "there is no {what} '{s}'{}; there are: {}",
+                        hint(s, known.iter().copied()),
+                        known.join(", ")
+                    ),
+                });
+            }
+        }
+    }
+
+    /// The type of a value whose type the policy fixes, else `Other`.
+    fn ty(&self, e: &Expr) -> Ty {
+        match e {
+            Expr::IntegerConstant(..) => return Ty::Number,
+            Expr::DynamicConstant(d, _) if d.is_decimal() || d.is_int() => return Ty::Number,
+            Expr::StringConstant(..) => return Ty::Text,
+            Expr::BoolConstant(..) => return Ty::Flag,
+            _ => {}
+        }
+        let c = chain(e);
+        let names: Vec<&str> = c.iter().map(|(n, _)| n.as_str()).collect();
+        match names.as_slice() {
+            ["score"] => Ty::Number,
+            ["rating"] => Ty::Text,
+            ["kpi", _, f] if KPI_KEYS.contains(f) => Ty::Number,
+            ["review", "rating" | "score" | "weight"] => Ty::Number,
+            ["payout", _] if self.payout => Ty::Number,
+            ["period", "months" | "days"] => Ty::Number,
+            ["period", "label" | "kind" | "start" | "end"] => Ty::Text,
+            ["employee", f] => self.employee_ty(f),
+            _ => Ty::Other,
+        }
+    }
+
+    fn employee_ty(&self, f: &str) -> Ty {
+        use super::plan::InputType as I;
+        match f {
+            "id" | "name" | "department" | "role" | "hire_date" | "termination_date" => Ty::Text,
+            "base_salary" | "target_bonus_pct" | "target_bonus" | "days_employed"
+            | "tenure_months" => Ty::Number,
+            _ => match self.policy.inputs.get(f).map(|i| i.kind) {
+                Some(I::Money | I::Decimal | I::Integer) => Ty::Number,
+                Some(I::Text | I::Date) => Ty::Text,
+                Some(I::Flag) => Ty::Flag,
+                None => Ty::Other,
+            },
+        }
+    }
+}
+
+fn is_comparison(name: &str) -> bool {
+    matches!(name, "==" | "!=" | "<" | "<=" | ">" | ">=")
+}
+
+/// `root.a.b` or `root["a"].b` as names with positions; stops at anything
+/// else (a method call, a computed index).
+fn chain(e: &Expr) -> Vec<(String, Position)> {
+    let mut out = Vec::new();
+    fn walk(e: &Expr, out: &mut Vec<(String, Position)>) -> bool {
+        match e {
+            Expr::Variable(v, _, pos) => {
+                out.push((v.1.to_string(), *pos));
+                true
+            }
+            Expr::Property(p, pos) => {
+                out.push((p.2.to_string(), *pos));
+                true
+            }
+            Expr::Dot(b, ..) => walk(&b.lhs, out) && walk(&b.rhs, out),
+            Expr::Index(b, ..) => {
+                walk(&b.lhs, out)
+                    && match &b.rhs {
+                        Expr::StringConstant(s, pos) => {
+                            out.push((s.to_string(), *pos));
+                            true
+                        }
+                        Expr::Index(..) | Expr::Dot(..) => walk(&b.rhs, out),
+                        _ => false,
+                    }
+            }
+            _ => false,
+        }
+    }
+    walk(e, &mut out);
+    out
+}
+
+/// Whether an `&&` before the read, or an `if` around it, tests `guard`.
+fn guarded(path: &[ASTNode], guard: &dyn Fn(&Expr) -> bool) -> bool {
+    path.iter().enumerate().any(|(i, node)| {
+        let child = path.get(i + 1);
+        match (node, child) {
+            (ASTNode::Expr(Expr::And(ops, _)), Some(ASTNode::Expr(c))) => ops
+                .iter()
+                .take_while(|op| !std::ptr::eq(*op, *c))
+                .any(|op| mentions(op, guard)),
+            (ASTNode::Stmt(Stmt::If(f, _)), _) => mentions(&f.expr, guard),
+            _ => false,
+        }
+    })
+}
+
+/// Whether `guard` holds for `e` or anything inside it.
+fn mentions(e: &Expr, guard: &dyn Fn(&Expr) -> bool) -> bool {
+    let mut found = false;
+    let mut seen = BTreeSet::new();
+    e.walk(&mut vec![], &mut |path: &[ASTNode]| {
+        if let Some(ASTNode::Expr(x)) = path.last() {
+            if seen.insert(*x as *const Expr as usize) && guard(x) {
+                found = true;
+            }
+        }
+        !found
+    });
+    found
+}
+
+fn is_kpi_guard(e: &Expr, id: &str) -> bool {
+    matches!(e, Expr::FnCall(f, _) if f.name == "contains" && f.args.len() == 2
+        && matches!(&f.args[0], Expr::Variable(v, ..) if v.1 == "kpi")
+        && matches!(&f.args[1], Expr::StringConstant(s, _) if s.as_str() == id))
+}
+
+/// `employee.role == "x"` and the like: the author chose the roles.
+fn is_role_test(e: &Expr) -> bool {
+    let Expr::FnCall(f, _) = e else {
+        return false;
+    };
+    let names = |a: &Expr| chain(a).into_iter().map(|(n, _)| n).collect::<Vec<_>>();
+    is_comparison(&f.name) && f.args.iter().any(|a| names(a) == ["employee", "role"])
+}
+
+fn is_review_guard(e: &Expr) -> bool {
+    match e {
+        Expr::FnCall(f, _) => {
+            let on_review = f
+                .args
+                .iter()
+                .any(|a| matches!(a, Expr::Variable(v, ..) if v.1 == "review"));
+            on_review && matches!(f.name.as_str(), "type_of" | "==" | "!=" | "contains")
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::script::ScriptEngine;
+    use std::path::Path;
+
+    fn findings(when: &str) -> Vec<String> {
+        let text = std::fs::read_to_string("policies/platform-ops/policy.yaml").unwrap();
+        let policy: Policy = serde_yaml::from_str(&text).unwrap();
+        let engine = ScriptEngine::new(&policy.rounding);
+        let scope = super::super::feedback::compile_scope(&policy);
+        let s = engine.compile(Path::new("p"), when, &scope).unwrap();
+        Names::condition(&policy)
+            .check(&s.ast, true)
+            .into_iter()
+            .map(|f| {
+                format!(
+                    "{}:{} {}",
+                    f.pos.line().unwrap(),
+                    f.pos.position().unwrap(),
+                    f.message
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn number_compared_with_text() {
+        assert_eq!(
+            findings("score < \"90\""),
+            ["1:7 compares a number with text: Rhai answers false for values of different types, whatever they are"]
+        );
+        assert_eq!(
+            findings("rating == 5"),
+            ["1:8 compares text with a number: Rhai answers false for values of different types, whatever they are"]
+        );
+        assert!(findings("score >= 105 && employee.days_employed > 10").is_empty());
+    }
+
+    #[test]
+    fn assignments_and_unknown_names() {
+        assert_eq!(
+            findings("rating = \"S\""),
+            ["1:1 a condition cannot change 'rating'; to compare, write '=='"]
+        );
+        assert_eq!(
+            findings("rating == \"SS\" || employee.role == \"lead\""),
+            [
+                "1:11 there is no rating band 'SS' (did you mean 'S'?); there are: S, A, B, C, D",
+                "1:36 there is no role 'lead'; there are: commerce, content, team_lead, user_growth",
+            ]
+        );
+        assert_eq!(
+            findings("employee.rol == \"x\""),
+            ["1:10 employee has no 'rol' (did you mean 'role'?); it has: id, name, department, role, base_salary, target_bonus_pct, target_bonus, hire_date, termination_date, days_employed, tenure_months, inputs"]
+        );
+        assert_eq!(
+            findings("\"dau\" in kpi && kpi.dau.achievment > 1"),
+            ["1:25 a KPI has no 'achievment' (did you mean 'achievement'?); it has: actual, target, achievement, score, weight, contribution"]
+        );
+        assert_eq!(
+            findings("payout.totl > 0 && period.month == 3"),
+            [
+                "1:8 payout has no 'totl' (did you mean 'total'?); it has: bonus, project_bonus, commission, total",
+                "1:27 period has no 'month' (did you mean 'months'?); it has: label, kind, months, days, start, end",
+            ]
+        );
+    }
+
+    #[test]
+    fn reads_some_role_lacks_need_a_guard() {
+        // gmv is weighed by commerce and team_lead only; dau by every role.
+        assert_eq!(
+            findings("kpi.gmv.score > 100"),
+            ["1:5 roles 'content' and 'user_growth' do not weigh 'gmv', so their employees have no kpi.gmv; guard the read: \"gmv\" in kpi && …"]
+        );
+        assert!(findings("kpi.dau.score > 100").is_empty());
+        assert!(findings("\"gmv\" in kpi && kpi.gmv.score > 100").is_empty());
+        assert!(findings("if \"gmv\" in kpi { kpi.gmv.score > 100 } else { false }").is_empty());
+        // The guard must come first: `&&` stops at the first false.
+        assert_eq!(findings("kpi.gmv.score > 100 && \"gmv\" in kpi").len(), 1);
+        // Ratings may be missing (missing: renormalize), so review may be ().
+        assert_eq!(
+            findings("review.rating >= 4"),
+            ["1:8 an employee without a rating has none (missing: renormalize), so review is () there; guard the read: type_of(review) == \"map\" && …"]
+        );
+        assert!(findings("type_of(review) == \"map\" && review.rating >= 4").is_empty());
+    }
+}
