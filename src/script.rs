@@ -132,7 +132,11 @@ impl ScriptEngine {
         e.register_fn("/", |a: INT, b: INT| -> Result<INT, Box<EvalAltResult>> {
             // checked: i64::MIN / -1 overflows (Rust panics on it).
             let (Some(q), Some(r)) = (a.checked_div(b), a.checked_rem(b)) else {
-                return Err(if b == 0 { "division by zero".into() } else { format!("integer division {a} / {b} overflows").into() });
+                return Err(if b == 0 {
+                    EvalAltResult::ErrorArithmetic("Division by zero".into(), Position::NONE).into()
+                } else {
+                    format!("integer division {a} / {b} overflows").into()
+                });
             };
             if r != 0 {
                 return Err(format!("integer division {a} / {b} would truncate to {q}; write {a}.0 / {b} for an exact decimal").into());

@@ -14,7 +14,9 @@ use rust_decimal::Decimal;
 type Res<T> = Result<T, Box<EvalAltResult>>;
 
 fn div(a: Exact, b: Exact) -> Res<Exact> {
-    a.checked_div(&b).ok_or_else(|| "division by zero".into())
+    a.checked_div(&b).ok_or_else(|| {
+        EvalAltResult::ErrorArithmetic("Division by zero".into(), rhai::Position::NONE).into()
+    })
 }
 
 /// Registers `op` for every pairing of `Exact` with `Exact`, `Decimal` and `INT`.

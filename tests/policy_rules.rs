@@ -155,3 +155,32 @@ fn endless_loop_in_a_script_stops_with_a_location() {
     // Reported, not timed: the limit is on operations, so this ends quickly on any machine.
     eprintln!("endless loop stopped after {:?}", t.elapsed());
 }
+
+#[test]
+fn one_script_error_for_everyone_is_said_once_without_pay_data() {
+    // A plan-wide mistake printed a line per employee, each with the
+    // employee's target bonus in it ("Division by zero: 1958.91 / 0").
+    let c = Copy::new();
+    std::fs::write(
+        c.file("bonus.rhai"),
+        "employee.target_bonus * score / 100 / (employee.days_employed - employee.days_employed)\n",
+    )
+    .unwrap();
+    let o = c.run();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    let errors: Vec<&str> = err.lines().filter(|l| l.contains(": error: ")).collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    let (head, tail) = errors[0].split_once(": error: ").unwrap();
+    assert!(head.ends_with("bonus.rhai:1:37"), "{err}");
+    let rest = tail
+        .strip_prefix("while evaluating employee E001: division by zero (the values are not shown: they are pay data) (and ")
+        .and_then(|t| t.strip_suffix(" more employees with the same error)"))
+        .unwrap_or_else(|| panic!("{err}"));
+    // The others whose bonus was evaluated (not every row: some left or
+    // are not eligible), and no amount anywhere.
+    let rows = std::fs::read_to_string(example_data().join("employees.csv")).unwrap();
+    let more = rest.parse::<usize>().unwrap();
+    assert!(more >= 10 && more < rows.lines().count() - 1, "{err}");
+    assert!(!err.contains(" / 0"), "{err}");
+}

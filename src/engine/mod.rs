@@ -43,6 +43,7 @@ use blend::ReviewUse;
 use rust_decimal::Decimal;
 use score::Segment;
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 /// One KPI of one subject, evaluated.
 #[derive(Debug, Clone)]
@@ -205,12 +206,48 @@ pub(crate) fn last_achievement(
 }
 
 fn collect<T>(results: Vec<Result<T, Diagnostic>>, diags: &mut Diagnostics) -> Vec<T> {
+    // The same script error for many employees is said once, with a count:
+    // a plan-wide mistake must not print a line per employee.
+    let mut same: Vec<(Diagnostic, usize)> = Vec::new();
+    let mut seen: HashMap<(Option<usize>, Option<usize>, String), usize> = HashMap::new();
     // `filter_map` over the vector's own iterator reuses its memory: a
     // million results are not held twice.
-    results
+    let out = results
         .into_iter()
-        .filter_map(|r| r.map_err(|d| diags.push(d)).ok())
-        .collect()
+        .filter_map(|r| {
+            r.map_err(|d| match script_error_kind(&d) {
+                Some(kind) => match seen.get(&(d.line, d.col, kind.clone())) {
+                    Some(&i) => same[i].1 += 1,
+                    None => {
+                        seen.insert((d.line, d.col, kind), same.len());
+                        same.push((d, 0));
+                    }
+                },
+                None => diags.push(d),
+            })
+            .ok()
+        })
+        .collect();
+    for (mut d, more) in same {
+        if more > 0 {
+            d.message
+                .push_str(&format!(" (and {more} more employees with the same error)"));
+        }
+        diags.push(d);
+    }
+    out
+}
+
+/// A script error's file and message without the employee it names.
+fn script_error_kind(d: &Diagnostic) -> Option<String> {
+    let start = d.message.find("while evaluating ")?;
+    let end = start + d.message[start..].find(": ")?;
+    Some(format!(
+        "{}|{}{}",
+        d.file,
+        &d.message[..start],
+        &d.message[end..]
+    ))
 }
 
 /// The whole pipeline for one period, starting from nothing carried (the

@@ -94,6 +94,11 @@ pub fn eval_message(e: &EvalAltResult) -> Option<String> {
         EvalAltResult::ErrorDotExpr(s, _) if s.starts_with("Unknown property") => Some(format!(
             "{s} (a property of nothing: `review` when the role's review_weight is 0, or a KPI the role does not weigh?)"
         )),
+        // "Division by zero: 1958.91 / 0": the operands are pay data.
+        EvalAltResult::ErrorArithmetic(m, _) => Some(format!(
+            "{} (the values are not shown: they are pay data)",
+            m.split(':').next().unwrap_or(m).to_lowercase()
+        )),
         EvalAltResult::ErrorMismatchOutputType(want, got, _) => Some(format!(
             "the script returned {} where {} was expected",
             plain_type(got),
