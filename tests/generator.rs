@@ -709,3 +709,38 @@ fn changes_write_a_history_that_cuts_spans_summing_to_the_bonus() {
         assert_eq!(sum, bonus_of(id), "{id}: spans {spans}");
     }
 }
+
+#[test]
+fn a_run_with_many_departments_prints_a_screenful() {
+    // Issue 18: at 200,000 employees stdout had a line per department
+    // (about 2,000). Departments beyond a dozen are summed up in one line;
+    // their totals are in summary.csv.
+    let dir = tempfile::tempdir().unwrap();
+    let (data, out) = (dir.path().join("data"), dir.path().join("out"));
+    let policy = root().join("policies/platform-ops");
+    gen_ok(&policy, &data, &["--employees", "3000", "--months", "9"]);
+    let o = run_with(
+        &policy,
+        &data,
+        "2026-Q3",
+        &out,
+        &["--skip", "statements,trace,workbook"],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.lines().count() <= 40, "{text}");
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let departments = summary
+        .lines()
+        .filter(|l| l.starts_with("department,"))
+        .count();
+    assert!(departments > 12, "{summary}");
+    assert!(
+        text.contains(&format!(
+            "\n  {departments} departments: their totals are in summary.csv\n"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("  department "), "{text}");
+}

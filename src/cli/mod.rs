@@ -5,6 +5,7 @@
 mod approve;
 mod chain;
 mod check;
+mod console;
 mod demo;
 mod diff;
 mod explain;

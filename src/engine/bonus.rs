@@ -227,6 +227,8 @@ pub struct Inputs<'a> {
     period_map: Option<Map>,
     score: bool,
     rating: bool,
+    /// Pushed as constants, so one condition cannot change what the next sees.
+    constant: bool,
 }
 
 impl<'a> Inputs<'a> {
@@ -256,7 +258,14 @@ impl<'a> Inputs<'a> {
             }),
             score: inputs.score,
             rating: inputs.rating,
+            constant: false,
         }
+    }
+
+    /// The same inputs, filled as constants.
+    pub fn as_constants(mut self) -> Self {
+        self.constant = true;
+        self
     }
 
     /// Refills `s` with one employee's inputs.
@@ -268,9 +277,15 @@ impl<'a> Inputs<'a> {
         lines: &[KpiLine],
     ) {
         s.clear();
+        let put = |s: &mut Scope<'static>, name: &'static str, v: Dynamic| {
+            match self.constant {
+                true => s.push_constant_dynamic(name, v),
+                false => s.push_dynamic(name, v),
+            };
+        };
         if let Some(m) = &self.employee {
             let employee = inputs::employee_fields(self.policy, m, e, self.period, r.days_employed);
-            s.push("employee", employee);
+            put(s, "employee", Dynamic::from_map(employee));
         }
         if let Some(wanted) = &self.kpi {
             let kpi: Map = lines
@@ -290,7 +305,7 @@ impl<'a> Inputs<'a> {
                     (self.kpi_ids[l.kpi].into(), Dynamic::from_map(m))
                 })
                 .collect();
-            s.push("kpi", kpi);
+            put(s, "kpi", Dynamic::from_map(kpi));
         }
         if let Some(m) = &self.review {
             let review = match &r.review {
@@ -304,16 +319,16 @@ impl<'a> Inputs<'a> {
                 })),
                 _ => Dynamic::UNIT,
             };
-            s.push_dynamic("review", review);
+            put(s, "review", review);
         }
         if let Some(p) = &self.period_map {
-            s.push("period", p.clone());
+            put(s, "period", Dynamic::from_map(p.clone()));
         }
         if self.score {
-            s.push("score", r.score);
+            put(s, "score", dec(r.score));
         }
         if self.rating {
-            s.push("rating", r.band.clone());
+            put(s, "rating", Dynamic::from(r.band.clone()));
         }
     }
 }
