@@ -418,7 +418,10 @@ fn write_tables<'a>(
     b: &Built<'a>,
     out: &mut Staged,
 ) -> Result<(output::OutFile, output::Groups<'a>)> {
-    let stage = crate::progress::Stage::work("payouts, scores, summary, report", 0);
+    let stage = crate::progress::Stage::work(
+        "payouts, scores, summary, report",
+        b.run.employees.len() as u64,
+    );
     // Department, company and currency totals, once for every output.
     let groups = output::groups(b.lp, b.data, b.run, b.due);
     // The report is built on one core while the CSVs are written.
@@ -485,7 +488,7 @@ fn finish(
     totals: output::ControlTotals,
     ledger: Option<&std::path::Path>,
 ) -> Result<()> {
-    let stage = crate::progress::Stage::work("manifest and archive", 0);
+    let stage = crate::progress::Stage::work("manifest and archive", b.run.employees.len() as u64);
     let mut manifest = output::manifest::build(b.lp, b.data, b.run, written, totals, b.exceptions);
     manifest.invocation.ledger = ledger.map(|l| {
         std::path::absolute(l)

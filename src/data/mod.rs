@@ -177,7 +177,13 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
         )));
     }
     let mut diags = Diagnostics::default();
-    let stage = crate::progress::Stage::work("open tables", 0);
+    // Opening scans every table's CSV shape: as long as the files are big.
+    let bytes = std::fs::read_dir(dir).map_or(0, |d| {
+        d.filter_map(|e| e.ok()?.metadata().ok())
+            .map(|m| m.len())
+            .sum::<u64>()
+    });
+    let stage = crate::progress::Stage::work("open tables", bytes / 1000);
     let opened = Opened::open(dir, &mut diags)?;
     let extra_columns = policy.policy.employee_columns();
     let (required, optional) = employee_columns(&policy.policy, &extra_columns);
