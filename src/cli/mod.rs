@@ -20,6 +20,7 @@ mod runfolder;
 pub mod schema;
 mod status;
 mod test;
+mod test_outputs;
 mod test_spans;
 mod test_state;
 mod test_tables;

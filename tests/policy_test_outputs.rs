@@ -1,0 +1,131 @@
+//! Issue 17, item 5: a `merit test` case asserts what a run writes besides
+//! the results — the exception kinds each employee gets (`exceptions.csv`)
+//! and, naming an earlier run's payouts inline (`previous:`), the re-run's
+//! `adjustments.csv` row.
+
+mod common;
+use common::*;
+
+/// platform-ops, September 2026; team lead target bonus 120000 × 10% ÷ 12 = 1000.
+/// L1: the "band S capped" case of the example (formula 1632 capped at 1500).
+/// L2: every KPI at target but DAU at 1.2 (130); no rating, so the review's
+/// 20% re-normalises onto the KPIs' 80: (130×30 + 100×20 + 100×20 + 100×10)
+/// ÷ 80 = 8900 ÷ 80 = 111.25 → A (≥ 105), bonus 1000 × 1.1125 × 1.1 = 1223.75.
+/// L3 is hired after the period. Paid before: L1 1600 (100 too much: a
+/// balance of −100), L2 500 (723.75 now), G1 100 and gone (−100).
+const CASE: &str = r#"cases:
+  - name: a re-run after a correction
+    period: "2026-09"
+    previous: { L1: "1600.00", L2: "500", G1: "100.00" }
+    employees:
+      - { employee_id: L1, name: L1, department: d1, role: team_lead, base_salary: "120000", target_bonus_pct: "10", hire_date: "2020-01-01" }
+      - { employee_id: L2, name: L2, department: d1, role: team_lead, base_salary: "120000", target_bonus_pct: "10", hire_date: "2020-01-01" }
+      - { employee_id: L3, name: L3, department: d1, role: team_lead, base_salary: "120000", target_bonus_pct: "10", hire_date: "2026-10-01" }
+    metrics:
+      - { subject_id: L1, month: "2026-09", metric: registrations, value: "150" }
+      - { subject_id: L1, month: "2026-09", metric: gmv, value: "1300" }
+      - { subject_id: L1, month: "2026-09", metric: complaints, value: "0" }
+      - { subject_id: L1, month: "2026-09", metric: orders, value: "100" }
+      - { subject_id: L2, month: "2026-09", metric: registrations, value: "100" }
+      - { subject_id: L2, month: "2026-09", metric: gmv, value: "1000" }
+      - { subject_id: L2, month: "2026-09", metric: complaints, value: "2" }
+      - { subject_id: L2, month: "2026-09", metric: orders, value: "100" }
+      - { subject_id: d1, month: "2026-09", metric: dau, value: "600" }
+    targets:
+      - { subject_id: L1, period: "2026-09", kpi: new_users, target: "100" }
+      - { subject_id: L1, period: "2026-09", kpi: gmv, target: "1000" }
+      - { subject_id: L2, period: "2026-09", kpi: new_users, target: "100" }
+      - { subject_id: L2, period: "2026-09", kpi: gmv, target: "1000" }
+      - { subject_id: d1, period: "2026-09", kpi: dau, target: "500" }
+    ratings:
+      - { employee_id: L1, period: "2026-09", rating: "5" }
+    expect:
+      L1:
+        bonus: "1500.00"
+        exceptions: [negative_balance, capped]
+        adjustment: { paid_before: "1600", recomputed: "1500", difference: "-100", paid_now: "0", balance_after: "-100" }
+      L2:
+        score: "111.25"
+        rating: A
+        exceptions: [missing_review]
+        adjustment: { paid_before: "500", recomputed: "1223.75", difference: "723.75", paid_now: "723.75", balance_after: "0" }
+      L3:
+        exceptions: [not_in_period]
+      G1:
+        exceptions: [negative_balance]
+        adjustment: { paid_before: "100", recomputed: "0", paid_now: "0", balance_after: "-100" }
+"#;
+
+/// The example policy with `CASE` (edited by `edits`) as its only test file.
+fn test_with(edits: &[(&str, &str)]) -> (i32, String) {
+    let (_dir, policy) = policy_copy("platform-ops");
+    let mut case = CASE.to_owned();
+    for (from, to) in edits {
+        assert!(case.contains(from), "{from}");
+        case = case.replacen(from, to, 1);
+    }
+    std::fs::write(policy.join("tests/cases.yaml"), case).unwrap();
+    let o = merit(&["test", "--policy", policy.to_str().unwrap()]);
+    (o.status.code().unwrap(), stdout(&o) + &stderr(&o))
+}
+
+#[test]
+fn a_case_asserts_exceptions_and_re_run_adjustments() {
+    let (code, out) = test_with(&[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("test result: ok. 1 passed; 0 failed"), "{out}");
+}
+
+#[test]
+fn wrong_exceptions_and_adjustments_fail_with_expected_and_actual() {
+    let (code, out) = test_with(&[
+        ("exceptions: [missing_review]", "exceptions: []"),
+        ("exceptions: [not_in_period]", "exceptions: [not_in_perod]"),
+        ("paid_now: \"723.75\"", "paid_now: \"723.70\""),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    for line in [
+        "L2 exceptions           expected             []   actual [\"missing_review\"]",
+        "L2 adjustment.paid_now  expected         723.70   actual 723.75",
+        "L3 exceptions           expected   not_in_perod   actual not an exception kind (one of calibrated, capped,",
+    ] {
+        assert!(out.contains(line), "{line}\n{out}");
+    }
+    assert!(!out.contains("[\"not_in_perod\"]"), "said once: {out}");
+    assert!(
+        out.contains("test result: FAILED. 0 passed; 1 failed"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_adjustment_needs_a_previous_run() {
+    // Without `previous:` the case is a first run: no adjustments.csv, and
+    // no overpayment either (L1 has only `capped`).
+    let (code, out) = test_with(&[
+        (
+            "    previous: { L1: \"1600.00\", L2: \"500\", G1: \"100.00\" }\n",
+            "",
+        ),
+        (
+            "exceptions: [negative_balance, capped]",
+            "exceptions: [capped]",
+        ),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("L1 adjustment  expected          a row   actual no adjustments.csv"),
+        "{out}"
+    );
+    assert!(!out.contains("L1 exceptions"), "{out}");
+    // G1 was only ever in `previous`: no result, no exceptions now.
+    assert!(out.contains("G1 exceptions"), "{out}");
+}
+
+#[test]
+fn a_previous_amount_that_is_not_a_number_stops_the_case() {
+    let (code, out) = test_with(&[("L2: \"500\"", "L2: \"5OO\"")]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("the case could not run"), "{out}");
+    assert!(out.contains("previous.L2"), "{out}");
+}
