@@ -18,6 +18,7 @@ mod replay;
 mod run;
 mod runfolder;
 pub mod schema;
+mod schema_rules;
 mod status;
 mod test;
 mod test_outputs;

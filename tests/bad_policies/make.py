@@ -108,6 +108,14 @@ CASES = {
     "gate_on_unknown_kpi": [sub("{ kpi: complaint_rate, below_actual", "{ kpi: complaints, below_actual")],
     "bad_currency": [sub("currency: CNY", "currency: yuan")],
     "weights_and_script": [sub("    review_weight: 20\nreview", "    weights_script: weights.rhai\n    review_weight: 20\nreview"), ("weights.rhai", "#{ gmv: 50, conversion: 30 }\n")],
+    # Rules `merit check` makes and docs/policy.schema.json says too
+    # (tests/schema_parity.rs): a one-key map, a range, a pattern.
+    "aggregate_two_keys": [sub("aggregate: { sum: gmv }", "aggregate: { sum: gmv, mean: gmv }")],
+    "plan_year_month_13": [sub("kpis:\n", "plan_year: { start_month: 13 }\nkpis:\n")],
+    "kpi_id_not_identifier": [sub("  - id: conversion", "  - id: Conversion"), sub("      conversion: 30", "      Conversion: 30")],
+    "effective_not_a_date": [sub("kpis:\n", "effective: { from: \"2026-01-01\", to: \"31/12/2026\" }\nkpis:\n")],
+    "rounding_places_too_many": [sub("kpis:\n", "rounding: { money_places: 12 }\nkpis:\n")],
+    "recovery_percent_zero": [sub("kpis:\n", "recovery_percent: 0\nkpis:\n")],
     "many_problems": [sub("    scoring: steps", "    scorring: steps"), sub("    direction: lower", "    direction: lowr"), sub("      cap: 150", "      cap: high"), sub("bonus:\n  script", "bonuss: 1\nbonus:\n  script")],
 }
 
