@@ -15,6 +15,26 @@ const DATE: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
 /// A written zero: `0`, `"0.00"`, `"-0"`.
 const ZERO: &str = "^[+-]?(0+\\.?0*|\\.0+)$";
 
+/// A decimal string above zero (a digit other than 0, no minus).
+const POSITIVE: &str = "^\\+?([0-9]*[1-9][0-9]*\\.?[0-9]*|[0-9]*\\.[0-9]*[1-9][0-9]*)$";
+/// A negative decimal or fraction string (a minus before a digit other than 0).
+const NEGATIVE: &str = "-\\s*[0-9]*\\.?[0-9]*[1-9]";
+
+/// A decimal above zero (`v <= 0` is the check's error).
+fn positive() -> Value {
+    json!({ "exclusiveMinimum": 0, "pattern": POSITIVE })
+}
+
+/// A decimal not below zero (`is_sign_negative`/`is_negative`).
+fn not_negative() -> Value {
+    json!({ "minimum": 0, "not": { "type": "string", "pattern": NEGATIVE } })
+}
+
+/// A name that is not blank (`trim().is_empty()`).
+fn not_blank() -> Value {
+    json!({ "pattern": "\\S" })
+}
+
 /// A map written with exactly one key (the `TryFrom` of each spec type).
 fn one_key() -> Value {
     json!({ "minProperties": 1, "maxProperties": 1 })
@@ -27,7 +47,7 @@ fn zero() -> Value {
 
 /// (JSON pointer into the schema, keywords merged into the object there).
 fn rules() -> Vec<(&'static str, Value)> {
-    vec![
+    let mut rules = vec![
         // validate.rs header: a non-empty id, an ISO code, dates, ≤ 10 places.
         ("/properties/id", json!({ "pattern": "\\S" })),
         ("/properties/currency", json!({ "pattern": "^[A-Z]{3}$" })),
@@ -102,6 +122,70 @@ fn rules() -> Vec<(&'static str, Value)> {
         ),
         // validate.rs: a role that weighs the review needs a `review` section.
         ("", review_needed()),
+    ];
+    rules.extend(values());
+    rules
+}
+
+/// Single values: names, counts and signs (validate.rs kpis, role_weights,
+/// rating_bands, bonus, curve; check_plan.rs commissions; curve.rs points;
+/// modifier.rs).
+fn values() -> Vec<(&'static str, Value)> {
+    let metric = json!({ "properties": {
+        "sum": not_blank(), "mean": not_blank(), "last": not_blank(),
+        "max": not_blank(), "min": not_blank()
+    } });
+    let review_weight = json!({
+        "minimum": 0, "maximum": 100,
+        "pattern": "^\\+?(0*[0-9]{0,2}(\\.[0-9]*)?|0*100(\\.0*)?)$"
+    });
+    let pay_percent = json!({
+        "minimum": 0, "exclusiveMaximum": 100,
+        "pattern": "^\\+?(0*[0-9]{1,2}(\\.[0-9]{0,4}0*)?|0*\\.[0-9]{1,4}0*)$"
+    });
+    let some_bound = json!({ "anyOf": [
+        { "required": ["min_actual"] }, { "required": ["below_actual"] }, { "required": ["min_achievement"] }
+    ] });
+    let share = json!({ "exclusiveMinimum": 0, "maximum": 1, "pattern": "^\\+?(0*\\.[0-9]*[1-9][0-9]*|0*1(\\.0*)?)$" });
+    vec![
+        ("/$defs/Aggregate", metric),
+        ("/$defs/RatioSpec/properties/numerator", not_blank()),
+        ("/$defs/RatioSpec/properties/denominator", not_blank()),
+        ("/$defs/TargetMap/properties/fixed", positive()),
+        ("/$defs/TargetMap/properties/max", json!({ "minItems": 2 })),
+        ("/$defs/TargetMap/properties/min", json!({ "minItems": 2 })),
+        (
+            "/$defs/HistoryTarget/properties/periods",
+            json!({ "minimum": 1 }),
+        ),
+        ("/$defs/BenchmarkTarget/properties/factor", positive()),
+        ("/$defs/Weight", not_negative()),
+        ("/$defs/Role/properties/review_weight", review_weight),
+        ("/properties/rating_bands", json!({ "minItems": 1 })),
+        ("/$defs/Gate", some_bound),
+        ("/$defs/Gate/properties/pay_percent", pay_percent),
+        ("/$defs/BonusCap/properties/target_multiple", positive()),
+        (
+            "/$defs/Curve/properties/threshold",
+            json!({ "properties": { "achievement": not_negative() } }),
+        ),
+        ("/$defs/Point/properties/achievement", not_negative()),
+        ("/$defs/Points/properties/points", json!({ "minItems": 2 })),
+        (
+            "/$defs/KpiFactor/properties/points",
+            json!({ "minItems": 2 }),
+        ),
+        ("/$defs/RateStep/properties/rate", not_negative()),
+        ("/$defs/Quota/properties/fixed", positive()),
+        ("/$defs/CommissionCap/properties/per_deal", not_negative()),
+        ("/$defs/CommissionCap/properties/per_period", not_negative()),
+        ("/$defs/Funding/properties/share", share),
+        ("/$defs/Funding/properties/above", not_negative()),
+        ("/$defs/Funding/properties/cap", not_negative()),
+        (
+            "/$defs/Evaluation/properties/year_from_quarters",
+            json!({ "minItems": 4, "maxItems": 4 }),
+        ),
     ]
 }
 

@@ -116,6 +116,11 @@ CASES = {
     "effective_not_a_date": [sub("kpis:\n", "effective: { from: \"2026-01-01\", to: \"31/12/2026\" }\nkpis:\n")],
     "rounding_places_too_many": [sub("kpis:\n", "rounding: { money_places: 12 }\nkpis:\n")],
     "recovery_percent_zero": [sub("kpis:\n", "recovery_percent: 0\nkpis:\n")],
+    "negative_weight": [sub("      gmv: 40", "      gmv: 60"), sub("      complaint_rate: 10", "      complaint_rate: -10")],
+    "fixed_target_zero": [sub('target: { fixed: "0.05" }', 'target: { fixed: "0" }')],
+    "gate_without_bound": [sub('{ kpi: complaint_rate, below_actual: "0.05" }', '{ kpi: complaint_rate }')],
+    "no_rating_bands": [sub("rating_bands:\n  - { band: A, min_score: 110 }\n  - { band: B, min_score: 85 }\n  - { band: C }\n", "rating_bands: []\n")],
+    "cap_multiple_zero": [sub("target_multiple: 2", "target_multiple: 0")],
     "many_problems": [sub("    scoring: steps", "    scorring: steps"), sub("    direction: lower", "    direction: lowr"), sub("      cap: 150", "      cap: high"), sub("bonus:\n  script", "bonuss: 1\nbonus:\n  script")],
 }
 
