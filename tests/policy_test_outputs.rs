@@ -129,3 +129,69 @@ fn a_previous_amount_that_is_not_a_number_stops_the_case() {
     assert!(out.contains("the case could not run"), "{out}");
     assert!(out.contains("previous.L2"), "{out}");
 }
+
+/// The commission template's January again, with a deal entered late
+/// (D-103, 40,000 to A1): A1's credit 80,000 + 40,000 = 120,000 × 5 % =
+/// 6,000.00, above the draw, so no top-up; paid 5,000.00 before: 1,000.00
+/// now. B2 is unchanged (3,000.00, nothing now).
+const RERUN: &str = r#"cases:
+  - name: january re-run with a late deal
+    period: "2026-01"
+    previous: { A1: "5000.00", B2: "3000.00" }
+    employees:
+      - { employee_id: A1, name: A, department: east, role: account_exec, base_salary: "240000", target_bonus_pct: "0", hire_date: "2022-03-01", annual_quota: "1200000", monthly_draw: "5000" }
+      - { employee_id: B2, name: B, department: east, role: account_exec, base_salary: "180000", target_bonus_pct: "0", hire_date: "2024-05-06", annual_quota: "600000", monthly_draw: "3000" }
+    metrics:
+      - { subject_id: A1, month: "2026-01", metric: visits, value: "20" }
+      - { subject_id: B2, month: "2026-01", metric: visits, value: "15" }
+    transactions:
+      - { deal_id: D-101, employee_id: A1, date: "2026-01-12", amount: "60000" }
+      - { deal_id: D-102, employee_id: A1, date: "2026-01-26", amount: "40000", share: "50" }
+      - { deal_id: D-102, employee_id: B2, date: "2026-01-26", amount: "40000", share: "50" }
+      - { deal_id: D-103, employee_id: A1, date: "2026-01-28", amount: "40000" }
+    expect:
+      A1:
+        commission: "6000.00"
+        draw: "0"
+        exceptions: []
+        adjustment: { paid_before: "5000", recomputed: "6000", difference: "1000", paid_now: "1000", balance_after: "0" }
+      B2:
+        exceptions: []
+        adjustment: { paid_before: "3000", recomputed: "3000", difference: "0", paid_now: "0", balance_after: "0" }
+"#;
+
+#[test]
+fn a_re_run_case_agrees_with_merit_run_previous() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan");
+    let o = merit(&["new", plan.to_str().unwrap(), "--template", "commission"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (policy, data) = (plan.join("policy"), plan.join("data"));
+    std::fs::write(policy.join("tests/rerun.yaml"), RERUN).unwrap();
+    let o = merit(&["test", "--policy", policy.to_str().unwrap()]);
+    assert!(
+        stdout(&o).contains("test result: ok. 3 passed; 0 failed"),
+        "{}",
+        stdout(&o)
+    );
+    // The same re-run through `merit run --previous`.
+    let first = plan.join("runs/2026-01");
+    assert!(run(&policy, &data, "2026-01", &first).status.success());
+    let deals = data.join("transactions.csv");
+    let mut text = std::fs::read_to_string(&deals).unwrap();
+    text += "D-103,A1,2026-01-28,40000,,,licence,Umbrella,east\n";
+    std::fs::write(&deals, text).unwrap();
+    let again = plan.join("runs/2026-01-r1");
+    let previous = ["--previous", first.to_str().unwrap()];
+    let o = run_with(&policy, &data, "2026-01", &again, &previous, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let adjustments = std::fs::read_to_string(again.join("adjustments.csv")).unwrap();
+    for row in [
+        "A1,2026-01,5000.00,6000.00,1000.00,1000.00,0.00,",
+        "B2,2026-01,3000.00,3000.00,0.00,0.00,0.00,",
+    ] {
+        assert!(adjustments.contains(row), "{row}\n{adjustments}");
+    }
+    let exceptions = std::fs::read_to_string(again.join("exceptions.csv")).unwrap();
+    assert_eq!(exceptions, "employee_id,kind,detail,effect\n");
+}
