@@ -124,6 +124,7 @@ fn rules() -> Vec<(&'static str, Value)> {
         ("", review_needed()),
     ];
     rules.extend(values());
+    rules.extend(run_sections());
     rules
 }
 
@@ -187,6 +188,42 @@ fn values() -> Vec<(&'static str, Value)> {
             json!({ "minItems": 4, "maxItems": 4 }),
         ),
     ]
+}
+
+/// Calibration, approvals and exports (validate.rs calibration, payrun.rs).
+fn run_sections() -> Vec<(&'static str, Value)> {
+    let percent = json!({
+        "minimum": 0, "maximum": 100,
+        "pattern": "^\\+?(0*[0-9]{0,2}(\\.[0-9]*)?|0*100(\\.0*)?)$"
+    });
+    let mut out = vec![
+        (
+            "/$defs/Calibration/properties/scope",
+            json!({ "not": { "const": "individual" } }),
+        ),
+        (
+            "/$defs/Calibration/properties/max_percent/additionalProperties",
+            percent,
+        ),
+        // An approval role: lower-case letters, digits and _, each once.
+        (
+            "/properties/approvals",
+            json!({ "uniqueItems": true, "items": { "pattern": "^[a-z0-9_]+$" } }),
+        ),
+        ("/$defs/PayrollColumn/properties/name", not_blank()),
+        (
+            "/$defs/JournalExport/properties/expense_account",
+            not_blank(),
+        ),
+        (
+            "/$defs/JournalExport/properties/liability_account",
+            not_blank(),
+        ),
+    ];
+    let code = |c: &str| json!({ "properties": { c: not_blank() } });
+    let codes = ["bonus", "project_bonus", "adjustment", "commission"];
+    out.extend(codes.map(|c| ("/$defs/PayCodes", code(c))));
+    out
 }
 
 /// More than 0 and at most 100, as a number or a decimal string.

@@ -121,6 +121,8 @@ CASES = {
     "gate_without_bound": [sub('{ kpi: complaint_rate, below_actual: "0.05" }', '{ kpi: complaint_rate }')],
     "no_rating_bands": [sub("rating_bands:\n  - { band: A, min_score: 110 }\n  - { band: B, min_score: 85 }\n  - { band: C }\n", "rating_bands: []\n")],
     "cap_multiple_zero": [sub("target_multiple: 2", "target_multiple: 0")],
+    "calibration_percent_over_100": [sub("bonus:\n  script", "calibration:\n  scope: department\n  max_percent: { A: 120 }\nbonus:\n  script")],
+    "approval_role_twice": [sub("bonus:\n  script", "approvals: [hr, hr]\nbonus:\n  script")],
     "many_problems": [sub("    scoring: steps", "    scorring: steps"), sub("    direction: lower", "    direction: lowr"), sub("      cap: 150", "      cap: high"), sub("bonus:\n  script", "bonuss: 1\nbonus:\n  script")],
 }
 
