@@ -47,8 +47,22 @@ fn zero() -> Value {
 
 /// (JSON pointer into the schema, keywords merged into the object there).
 fn rules() -> Vec<(&'static str, Value)> {
-    let mut rules = vec![
-        // validate.rs header: a non-empty id, an ISO code, dates, ≤ 10 places.
+    let mut rules = header();
+    rules.extend(shapes());
+    rules.extend(values());
+    rules.extend(run_sections());
+    rules
+}
+
+/// validate.rs header: a non-empty id, an ISO code, dates, ≤ 10 places.
+fn header() -> Vec<(&'static str, Value)> {
+    let places = [
+        "money_places",
+        "actual_places",
+        "achievement_places",
+        "score_places",
+    ];
+    let mut out = vec![
         ("/properties/id", json!({ "pattern": "\\S" })),
         ("/properties/currency", json!({ "pattern": "^[A-Z]{3}$" })),
         (
@@ -56,22 +70,15 @@ fn rules() -> Vec<(&'static str, Value)> {
             json!({ "pattern": DATE }),
         ),
         ("/$defs/Effective/properties/to", json!({ "pattern": DATE })),
-        (
-            "/$defs/Rounding/properties/money_places",
-            json!({ "maximum": 10 }),
-        ),
-        (
-            "/$defs/Rounding/properties/actual_places",
-            json!({ "maximum": 10 }),
-        ),
-        (
-            "/$defs/Rounding/properties/achievement_places",
-            json!({ "maximum": 10 }),
-        ),
-        (
-            "/$defs/Rounding/properties/score_places",
-            json!({ "maximum": 10 }),
-        ),
+    ];
+    let at_most_10 = |p: &str| json!({ "properties": { p: { "maximum": 10 } } });
+    out.extend(places.map(|p| ("/$defs/Rounding", at_most_10(p))));
+    out
+}
+
+/// Ids, one-key maps, and keys that go together or exclude each other.
+fn shapes() -> Vec<(&'static str, Value)> {
+    vec![
         // validate.rs kpis: at least one; ids are identifiers.
         ("/properties/kpis", json!({ "minItems": 1 })),
         ("/$defs/Kpi/properties/id", json!({ "pattern": IDENTIFIER })),
@@ -112,6 +119,8 @@ fn rules() -> Vec<(&'static str, Value)> {
             json!({ "oneOf": [{ "required": ["achievement"] }, { "required": ["actual"] }] }),
         ),
         ("/$defs/Tiers", tiers()),
+        // check_plan.rs: a commission's rate table has steps, from 0.
+        ("/$defs/Rates/properties/steps", from_zero()),
         // validate.rs role_weights: `weights` or `weights_script`, not both.
         (
             "/$defs/Role",
@@ -122,10 +131,7 @@ fn rules() -> Vec<(&'static str, Value)> {
         ),
         // validate.rs: a role that weighs the review needs a `review` section.
         ("", review_needed()),
-    ];
-    rules.extend(values());
-    rules.extend(run_sections());
-    rules
+    ]
 }
 
 /// Single values: names, counts and signs (validate.rs kpis, role_weights,
@@ -244,15 +250,17 @@ fn tiers() -> Value {
         |mode: &str| json!({ "required": ["mode"], "properties": { "mode": { "const": mode } } });
     json!({
         "required": ["mode"],
-        "properties": { "steps": {
-            "minItems": 1,
-            "prefixItems": [{ "properties": { "from": zero() } }]
-        } },
+        "properties": { "steps": from_zero() },
         "allOf": [
             { "if": when("marginal"), "then": each("rate", "score") },
             { "if": when("whole_amount"), "then": each("score", "rate") }
         ]
     })
+}
+
+/// Steps (curve.rs `step_bounds`): at least one, the first from 0.
+fn from_zero() -> Value {
+    json!({ "minItems": 1, "prefixItems": [{ "properties": { "from": zero() } }] })
 }
 
 /// If some role's `review_weight` is not zero, `review` is required.

@@ -123,6 +123,7 @@ CASES = {
     "cap_multiple_zero": [sub("target_multiple: 2", "target_multiple: 0")],
     "calibration_percent_over_100": [sub("bonus:\n  script", "calibration:\n  scope: department\n  max_percent: { A: 120 }\nbonus:\n  script")],
     "approval_role_twice": [sub("bonus:\n  script", "approvals: [hr, hr]\nbonus:\n  script")],
+    "commission_rates_not_from_zero": [sub("bonus:\n  script", "commissions:\n  - id: sales\n    name: { zh: 提成, en: Sales commission }\n    roles: [operator]\n    on: { transactions: {} }\n    rates:\n      basis: amount\n      mode: marginal\n      steps:\n        - { from: 1000, rate: \"0.05\" }\nbonus:\n  script")],
     "many_problems": [sub("    scoring: steps", "    scorring: steps"), sub("    direction: lower", "    direction: lowr"), sub("      cap: 150", "      cap: high"), sub("bonus:\n  script", "bonuss: 1\nbonus:\n  script")],
 }
 
