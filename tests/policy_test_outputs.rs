@@ -195,3 +195,20 @@ fn a_re_run_case_agrees_with_merit_run_previous() {
     let exceptions = std::fs::read_to_string(again.join("exceptions.csv")).unwrap();
     assert_eq!(exceptions, "employee_id,kind,detail,effect\n");
 }
+
+#[test]
+fn someone_without_a_result_may_be_expected_only_in_the_outputs() {
+    // L3 (hired after the period) has exceptions but no score; asking for
+    // one, or for nothing at all, is still "no result".
+    for (from, to) in [
+        ("exceptions: [not_in_period]", "score: \"0\""),
+        ("L3:\n        exceptions: [not_in_period]", "L3: {}"),
+    ] {
+        let (code, out) = test_with(&[(from, to)]);
+        assert_eq!(code, 1, "{out}");
+        assert!(
+            out.contains("L3  expected       a result   actual no result"),
+            "{out}"
+        );
+    }
+}

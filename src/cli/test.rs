@@ -113,14 +113,16 @@ pub(super) struct Expect {
 
 impl Expect {
     /// Whether the expectation reads only what a run writes of someone who
-    /// may have no result (left out, or paid before and gone).
+    /// may have no result (left out, or paid before and gone); an empty
+    /// one still expects a result.
     fn outputs_only(&self) -> bool {
         let rest = Expect {
             exceptions: None,
             adjustment: None,
             ..self.clone()
         };
-        rest == Expect::default()
+        let asks = self.exceptions.is_some() || self.adjustment.is_some();
+        asks && rest == Expect::default()
     }
 }
 
