@@ -63,11 +63,14 @@ pub(super) struct Case {
     pub(super) history: Vec<Row>,
     /// What the previous run of a chain left (stateful plans).
     pub(super) after: Option<super::test_state::After>,
+    /// What an earlier run of this period paid (employee → total): the
+    /// case is a re-run, as `merit run --previous`.
+    previous: Option<BTreeMap<String, serde_yaml::Value>>,
     /// Employee id → expected values.
     pub(super) expect: BTreeMap<String, Expect>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Expect {
     score: Option<serde_yaml::Value>,
@@ -101,9 +104,29 @@ pub(super) struct Expect {
     pub(super) forgiven: Option<serde_yaml::Value>,
     /// Mid-period changes: each span, in date order.
     spans: Option<Vec<super::test_spans::SpanExpect>>,
+    /// The kinds of `exceptions.csv` rows the employee gets, all of them
+    /// (`[]`: none).
+    exceptions: Option<Vec<String>>,
+    /// The employee's row of `adjustments.csv` (a case with `previous:`).
+    adjustment: Option<super::test_outputs::AdjustmentExpect>,
 }
 
-#[derive(Deserialize, Default)]
+impl Expect {
+    /// Whether the expectation reads only what a run writes of someone who
+    /// may have no result (left out, or paid before and gone); an empty
+    /// one still expects a result.
+    fn outputs_only(&self) -> bool {
+        let rest = Expect {
+            exceptions: None,
+            adjustment: None,
+            ..self.clone()
+        };
+        let asks = self.exceptions.is_some() || self.adjustment.is_some();
+        asks && rest == Expect::default()
+    }
+}
+
+#[derive(Deserialize, Default, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 struct KpiExpect {
     actual: Option<serde_yaml::Value>,
@@ -335,6 +358,10 @@ fn run_case(lp: &LoadedPolicy, case: &Case, scratch: &Path) -> Outcome {
     if let Err(e) = written {
         return Outcome::Error(format!("cannot write the case's tables: {e}"));
     }
+    let previous = match super::test_outputs::previous(&case.previous) {
+        Ok(p) => p,
+        Err(m) => return Outcome::Error(m),
+    };
     let carried = match &case.after {
         Some(a) => match super::test_state::carried(lp, a, &scratch.join("after")) {
             Ok(c) => c,
@@ -358,20 +385,26 @@ fn run_case(lp: &LoadedPolicy, case: &Case, scratch: &Path) -> Outcome {
         },
         false => Vec::new(),
     };
+    let outputs = super::test_outputs::outputs(lp, &d, &run, previous.as_ref());
     let mut mismatches = Vec::new();
     for (emp, exp) in &case.expect {
-        match run
+        let i = run
             .employees
             .iter()
-            .position(|r| d.employees[r.employee].id == *emp)
-        {
+            .position(|r| d.employees[r.employee].id == *emp);
+        let m = &mut mismatches;
+        super::test_outputs::compare(&outputs, emp, &exp.exceptions, &exp.adjustment, m);
+        match i {
             Some(i) => {
-                compare(lp, emp, exp, &run.employees[i], &mut mismatches);
+                compare(lp, emp, exp, &run.employees[i], m);
                 if let (Some(e), Some(a)) = (&exp.recognition, awards.get(i)) {
-                    compare_awards(lp, emp, e, &a.awards, &mut mismatches);
+                    compare_awards(lp, emp, e, &a.awards, m);
                 }
             }
-            None => mismatches.push(Mismatch(
+            // Someone left out (`not_in_period`) or paid before and gone
+            // has exceptions and an adjustment, but no result.
+            None if exp.outputs_only() => {}
+            None => m.push(Mismatch(
                 emp.to_string(),
                 "a result".into(),
                 "no result (not in the case or not employed in the period)".into(),

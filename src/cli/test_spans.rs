@@ -7,7 +7,7 @@ use crate::engine::EmployeeResult;
 use crate::exact::Exact;
 use serde::Deserialize;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub(super) struct SpanExpect {
     from: Option<String>,
