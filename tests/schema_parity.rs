@@ -14,6 +14,26 @@ const SCHEMA_CANNOT_SAY: &[(&str, &str)] = &[
         "compares one item's min_score with the item before it",
     ),
     (
+        "condition_assignment",
+        "a condition is Rhai code in a string; a schema cannot parse it",
+    ),
+    (
+        "condition_number_vs_text",
+        "a condition is Rhai code in a string; a schema cannot parse it",
+    ),
+    (
+        "condition_unknown_band",
+        "a name inside a condition must be a band defined elsewhere",
+    ),
+    (
+        "condition_unknown_kpi",
+        "a name inside a condition must be a KPI defined elsewhere",
+    ),
+    (
+        "condition_unknown_payout_key",
+        "a condition is Rhai code in a string; a schema cannot parse it",
+    ),
+    (
         "curve_cap_below_stretch",
         "compares two values (cap and stretch score)",
     ),
@@ -43,6 +63,14 @@ const SCHEMA_CANNOT_SAY: &[(&str, &str)] = &[
         "the rule is about bonus.rhai, another file",
     ),
     ("script_not_found", "whether the named file exists"),
+    (
+        "script_reads_kpi_not_weighed",
+        "the rule is about bonus.rhai, another file, against each role's weights",
+    ),
+    (
+        "script_reads_review_unguarded",
+        "the rule is about bonus.rhai, another file",
+    ),
     (
         "script_syntax_error",
         "the rule is about bonus.rhai, another file",

@@ -168,6 +168,17 @@ pub const LEAVE: (&[&str], &[&str]) = (&["employee_id", "start", "end"], &[]);
 pub const ASSIGNMENTS: (&[&str], &[&str]) = (&["employee_id", "territory", "start"], &["end"]);
 pub const HOLIDAYS: (&[&str], &[&str]) = (&["date"], &["kind", "name"]);
 
+/// The data folder's size in kB: opening scans every table's CSV shape,
+/// which takes as long as the files are big.
+fn kilobytes(dir: &Path) -> u64 {
+    let bytes = std::fs::read_dir(dir).map_or(0, |d| {
+        d.filter_map(|e| e.ok()?.metadata().ok())
+            .map(|m| m.len())
+            .sum::<u64>()
+    });
+    bytes / 1000
+}
+
 /// Reads and checks a data folder against a policy.
 pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
     if !dir.is_dir() {
@@ -177,13 +188,7 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
         )));
     }
     let mut diags = Diagnostics::default();
-    // Opening scans every table's CSV shape: as long as the files are big.
-    let bytes = std::fs::read_dir(dir).map_or(0, |d| {
-        d.filter_map(|e| e.ok()?.metadata().ok())
-            .map(|m| m.len())
-            .sum::<u64>()
-    });
-    let stage = crate::progress::Stage::work("open tables", bytes / 1000);
+    let stage = crate::progress::Stage::work("open tables", kilobytes(dir));
     let opened = Opened::open(dir, &mut diags)?;
     let extra_columns = policy.policy.employee_columns();
     let (required, optional) = employee_columns(&policy.policy, &extra_columns);

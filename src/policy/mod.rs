@@ -303,11 +303,21 @@ fn parse(yaml_path: &Path, yaml_text: &str) -> Result<(Parsed, Diagnostics)> {
     Ok((parsed, diags))
 }
 
-/// The same problem found by two passes is reported once.
+/// The same problem found by two passes is reported once, at the more
+/// specific place (`kpis[0].aggregate: …` rather than `kpis[0]: …`).
 fn push_new(diags: &mut Diagnostics, d: Diagnostic) {
-    let same = |x: &Diagnostic| x.message == d.message || (x.line, x.col) == (d.line, d.col);
-    if !diags.0.iter().any(same) {
-        diags.push(d);
+    let split = |m: &str| match m.split_once(": ") {
+        Some((place, body)) if !place.contains(' ') => (place.len(), body.to_owned()),
+        _ => (0, m.to_owned()),
+    };
+    let (depth, body) = split(&d.message);
+    let same = |x: &Diagnostic| split(&x.message).1 == body || (x.line, x.col) == (d.line, d.col);
+    match diags.0.iter().position(same) {
+        Some(i) if split(&diags.0[i].message).0 < depth && split(&diags.0[i].message).1 == body => {
+            diags.0[i] = d
+        }
+        Some(_) => {}
+        None => diags.push(d),
     }
 }
 
