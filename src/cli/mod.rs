@@ -16,6 +16,7 @@ mod outdir;
 mod payrun;
 mod replay;
 mod run;
+mod run_options;
 mod runfolder;
 pub mod schema;
 mod status;

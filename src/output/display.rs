@@ -95,6 +95,38 @@ pub fn money(d: Decimal, lp: &LoadedPolicy) -> String {
     grouped(d, lp.policy.rounding.money_places, lp.policy.rounding.mode)
 }
 
+/// Money as people read it in `lang`: yuan as `¥12,345.67` in Chinese,
+/// otherwise the ISO code first (`CNY 12,345.67`, `USD 1,000.00`), the
+/// minus sign before either.
+pub fn money_in(d: Decimal, lp: &LoadedPolicy, lang: Language) -> String {
+    let text = money(d, lp);
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.as_str()),
+    };
+    match (lang, lp.policy.currency.as_str()) {
+        (Language::ZhCn, "CNY") => format!("{sign}¥{digits}"),
+        (_, code) => format!("{sign}{code} {digits}"),
+    }
+}
+
+/// The currency in a column heading: `元` for yuan in Chinese, else the code.
+pub fn currency_label(currency: &str, lang: Language) -> String {
+    match (lang, currency) {
+        (Language::ZhCn, "CNY") => "元".to_owned(),
+        (_, code) => code.to_owned(),
+    }
+}
+
+/// A date as written in running text: `2026年10月15日`, `15 October 2026`.
+pub fn date_in(d: chrono::NaiveDate, lang: Language) -> String {
+    use chrono::Datelike;
+    match lang {
+        Language::ZhCn => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
+        Language::En => d.format("%-d %B %Y").to_string(),
+    }
+}
+
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn esc(s: &str) -> Cow<'_, str> {
     if !s.contains(['<', '>', '&', '"', '\'']) {
@@ -160,6 +192,17 @@ mod tests {
         );
         assert_eq!(percent(d("1.04255"), m), "104.26%");
         assert_eq!(trimmed(d("37.500"), 2, m), "37.5");
+    }
+
+    #[test]
+    fn money_and_dates_read_as_each_language_writes_them() {
+        use chrono::NaiveDate;
+        let day = NaiveDate::from_ymd_opt(2026, 10, 5).unwrap();
+        assert_eq!(date_in(day, Language::ZhCn), "2026年10月5日");
+        assert_eq!(date_in(day, Language::En), "5 October 2026");
+        assert_eq!(currency_label("CNY", Language::ZhCn), "元");
+        assert_eq!(currency_label("CNY", Language::En), "CNY");
+        assert_eq!(currency_label("USD", Language::ZhCn), "USD");
     }
 
     #[test]
