@@ -224,9 +224,15 @@ fn report_has_totals_and_charts_and_fetches_nothing() {
             "{id}"
         );
     }
-    for dept in ["commerce", "community", "content", "growth"] {
-        assert!(html.contains(&format!(">{dept}</text>")), "{dept}");
+    // Departments by name (fixtures/platform-ops/departments.csv), in id order.
+    let mut at = Vec::new();
+    for dept in ["电商运营部", "社区运营部", "内容运营部", "用户增长部"] {
+        let label = format!(">{dept}</text>");
+        assert!(html.contains(&label), "{dept}");
+        at.push(html.find(&label).unwrap());
     }
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "id order: {at:?}");
+    assert!(html.contains("<tr><td>用户增长部</td>"), "the totals table");
     assert!(html.contains("指标达成热力图") && html.contains("绩效最高与最低的员工"));
     assert!(!html.contains("http://") && !html.contains("https://"));
     assert!(!html.contains("<script") && !html.contains("<link") && !html.contains("url("));

@@ -127,6 +127,18 @@ pub fn date_in(d: chrono::NaiveDate, lang: Language) -> String {
     }
 }
 
+/// A department's name in `lang` from the `departments` table (`name_en`
+/// in English when given, else `name`); the id without a table or row.
+pub fn department_name(data: &crate::data::Data, id: &str, lang: Language) -> String {
+    data.departments.get(id).map_or_else(
+        || id.to_owned(),
+        |d| match (lang, &d.name_en) {
+            (Language::En, Some(en)) => en.clone(),
+            _ => d.name.clone(),
+        },
+    )
+}
+
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn esc(s: &str) -> Cow<'_, str> {
     if !s.contains(['<', '>', '&', '"', '\'']) {

@@ -4,7 +4,7 @@
 
 use crate::data::Data;
 use crate::engine::{EmployeeResult, RunResult};
-use crate::output::display::date_in;
+use crate::output::display::{date_in, department_name};
 use crate::policy::{Language, LoadedPolicy};
 use serde::Serialize;
 
@@ -44,15 +44,7 @@ pub(super) fn department(
     id: &str,
     lang: Language,
 ) -> (String, Option<String>, Option<String>) {
-    let name = |id: &str| {
-        data.departments.get(id).map_or_else(
-            || id.to_owned(),
-            |d| match (lang, &d.name_en) {
-                (Language::En, Some(en)) => en.clone(),
-                _ => d.name.clone(),
-            },
-        )
-    };
+    let name = |id: &str| department_name(data, id, lang);
     let row = data.departments.get(id);
     let parent = row.and_then(|d| d.parent.as_deref()).map(name);
     let cost = row.and_then(|d| d.cost_centre.clone());

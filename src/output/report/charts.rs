@@ -9,7 +9,6 @@ use crate::output::Totals;
 use crate::policy::{Language, LoadedPolicy, RatingBand};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// A pixel coordinate: one decimal place, no trailing zeros.
@@ -47,13 +46,13 @@ const PAYOUT_BARS: (i64, i64, i64, i64) = (150, 600, 130, 30);
 pub(super) fn payout_bars(
     h: &mut String,
     lp: &LoadedPolicy,
-    depts: &BTreeMap<&str, Totals>,
+    depts: &[(String, &Totals)],
     lang: Language,
 ) {
     let (label_w, bar_w, value_w, row) = PAYOUT_BARS;
     let width = label_w + bar_w + value_w;
     let height = 36 + row * depts.len() as i64;
-    let max = depts.values().map(|x| x.total).max().unwrap_or_default();
+    let max = depts.iter().map(|(_, x)| x.total).max().unwrap_or_default();
     let _ = writeln!(
         h,
         "<section>\n<h2>{}</h2>\n<div class=\"legend\"><span><i style=\"background:#3b6fb6\"></i>{}</span><span><i style=\"background:#f2b544\"></i>{}</span></div>",
@@ -291,7 +290,7 @@ const RATING_BARS: (i64, i64, i64) = (150, 640, 30);
 pub(super) fn rating_distribution(
     h: &mut String,
     lp: &LoadedPolicy,
-    depts: &BTreeMap<&str, Totals>,
+    depts: &[(String, &Totals)],
     lang: Language,
 ) {
     let bands = &lp.policy.rating_bands;

@@ -15,8 +15,8 @@ mod charts;
 mod exceptions;
 mod tables;
 
-use super::display::{esc, grouped, money};
-use super::{Groups, OutFile};
+use super::display::{department_name, esc, grouped, money};
+use super::{Groups, OutFile, Totals};
 use crate::data::Data;
 use crate::engine::recognition::EmployeeFeedback;
 use crate::engine::RunResult;
@@ -82,7 +82,12 @@ pub fn report(
     exceptions: &[super::exceptions::Exception],
     lang: Language,
 ) -> OutFile {
-    let (depts, all) = (&groups.departments, &groups.company);
+    let all = &groups.company;
+    // In id order (as summary.csv), shown by name.
+    let depts: Vec<(String, &Totals)> = (groups.departments.iter())
+        .map(|(id, x)| (department_name(data, id, lang), x))
+        .collect();
+    let depts = &depts[..];
     let mut h = String::with_capacity(64 * 1024);
     head(&mut h, lp, run, lang);
     control_totals(&mut h, lp, groups, feedback, lang);
