@@ -46,7 +46,7 @@ fn half_width_in_chinese(text: &str) -> Vec<String> {
 }
 
 #[test]
-fn chinese_statements_use_full_width_punctuation_names_and_yuan() {
+fn chinese_statements_and_report_use_full_width_punctuation_names_and_yuan() {
     let dir = tempfile::tempdir().unwrap();
     let zh = q3(dir.path(), &example_policy(), &example_data(), "zh-CN");
     let mut checked = 0;
@@ -58,6 +58,10 @@ fn chinese_statements_use_full_width_punctuation_names_and_yuan() {
         checked += 1;
     }
     assert_eq!(checked, 78);
+    let report = read(&zh, "report.html");
+    let bad = half_width_in_chinese(&report);
+    assert!(bad.is_empty(), "report.html: {bad:#?}");
+    assert!(report.contains("平台运营绩效与激励方案（platform-ops 2026.1）"));
     // The detector itself.
     assert_eq!(half_width_in_chinese("上级评价 (评分 3)").len(), 1);
 

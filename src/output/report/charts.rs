@@ -71,13 +71,21 @@ pub(super) fn payout_bars(
         height - 6
     );
     for (i, (name, x)) in depts.iter().enumerate() {
-        payout_row(h, lp, 12 + row * i as i64, name, x, max);
+        payout_row(h, lp, 12 + row * i as i64, (name, x), max, lang);
     }
     let _ = writeln!(h, "</svg>");
 }
 
 /// One department's bars at height `y`, with its total payout after them.
-fn payout_row(h: &mut String, lp: &LoadedPolicy, y: i64, name: &str, x: &Totals, max: Decimal) {
+fn payout_row(
+    h: &mut String,
+    lp: &LoadedPolicy,
+    y: i64,
+    (name, x): (&str, &Totals),
+    max: Decimal,
+    lang: Language,
+) {
+    let sep = t(lang, "：", ": ");
     let (label_w, bar_w, _, _) = PAYOUT_BARS;
     let b = scale(x.bonus, max, bar_w - 10);
     let pb = scale(x.project_bonus, max, bar_w - 10);
@@ -91,7 +99,7 @@ fn payout_row(h: &mut String, lp: &LoadedPolicy, y: i64, name: &str, x: &Totals,
     if b > Decimal::ZERO {
         let _ = writeln!(
             h,
-            "  <rect x=\"{label_w}\" y=\"{y}\" width=\"{}\" height=\"20\" fill=\"#3b6fb6\"><title>{}: {}</title></rect>",
+            "  <rect x=\"{label_w}\" y=\"{y}\" width=\"{}\" height=\"20\" fill=\"#3b6fb6\"><title>{}{sep}{}</title></rect>",
             px(b),
             esc(name),
             money(x.bonus, lp)
@@ -100,7 +108,7 @@ fn payout_row(h: &mut String, lp: &LoadedPolicy, y: i64, name: &str, x: &Totals,
     if pb > Decimal::ZERO {
         let _ = writeln!(
             h,
-            "  <rect x=\"{}\" y=\"{y}\" width=\"{}\" height=\"20\" fill=\"#f2b544\"><title>{}: {}</title></rect>",
+            "  <rect x=\"{}\" y=\"{y}\" width=\"{}\" height=\"20\" fill=\"#f2b544\"><title>{}{sep}{}</title></rect>",
             px(d(label_w) + b),
             px(pb),
             esc(name),

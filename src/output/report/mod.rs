@@ -125,7 +125,9 @@ fn head(h: &mut String, lp: &LoadedPolicy, run: &RunResult, lang: Language) {
     );
     let _ = writeln!(
         h,
-        "<header>\n<h1>{title} · {period}</h1>\n<p class=\"meta\">{ptitle} ({id} {version}) · {from} – {to} · {cur_label} {cur}</p>\n</header>",
+        "<header>\n<h1>{title} · {period}</h1>\n<p class=\"meta\">{ptitle}{lp}{id} {version}{rp} · {from} – {to} · {cur_label} {cur}</p>\n</header>",
+        lp = t(lang, "（", " ("),
+        rp = t(lang, "）", ")"),
         period = esc(&run.period.label),
         ptitle = esc(p.title.get(lang)),
         id = esc(&p.id),
