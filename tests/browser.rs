@@ -461,6 +461,19 @@ fn statements_and_report_print_on_a4_with_cjk_glyphs() {
     // replay still passes: the PDFs are checked, not printed again.
     let o = merit(&["replay", zh.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    // ... and a PDF changed afterwards is named.
+    let tampered = dir.path().join("tampered");
+    copy_dir(&zh, &tampered);
+    let mut bytes = zh_pdf.clone();
+    bytes.push(b'\n');
+    std::fs::write(tampered.join("feedback/E005.pdf"), bytes).unwrap();
+    let o = merit(&["replay", tampered.to_str().unwrap()]);
+    let said = format!("{}{}", stdout(&o), stderr(&o));
+    assert_ne!(o.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("feedback/E005.pdf") && said.contains("modified after the run"),
+        "{said}"
+    );
 
     // The English statement: Latin text in a Latin face, the name in CJK.
     let en_page = en.join("feedback/E005.html");
