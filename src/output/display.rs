@@ -99,12 +99,16 @@ pub fn money(d: Decimal, lp: &LoadedPolicy) -> String {
 /// otherwise the ISO code first (`CNY 12,345.67`, `USD 1,000.00`), the
 /// minus sign before either.
 pub fn money_in(d: Decimal, lp: &LoadedPolicy, lang: Language) -> String {
-    let text = money(d, lp);
-    let (sign, digits) = match text.strip_prefix('-') {
+    with_currency(&money(d, lp), &lp.policy.currency, lang)
+}
+
+/// A formatted amount with its currency, as [`money_in`] writes it.
+fn with_currency(amount: &str, currency: &str, lang: Language) -> String {
+    let (sign, digits) = match amount.strip_prefix('-') {
         Some(rest) => ("-", rest),
-        None => ("", text.as_str()),
+        None => ("", amount),
     };
-    match (lang, lp.policy.currency.as_str()) {
+    match (lang, currency) {
         (Language::ZhCn, "CNY") => format!("{sign}¥{digits}"),
         (_, code) => format!("{sign}{code} {digits}"),
     }
@@ -215,6 +219,16 @@ mod tests {
         assert_eq!(currency_label("CNY", Language::ZhCn), "元");
         assert_eq!(currency_label("CNY", Language::En), "CNY");
         assert_eq!(currency_label("USD", Language::ZhCn), "USD");
+        assert_eq!(
+            with_currency("12,345.67", "CNY", Language::ZhCn),
+            "¥12,345.67"
+        );
+        assert_eq!(
+            with_currency("12,345.67", "CNY", Language::En),
+            "CNY 12,345.67"
+        );
+        assert_eq!(with_currency("-0.50", "CNY", Language::ZhCn), "-¥0.50");
+        assert_eq!(with_currency("-0.50", "USD", Language::ZhCn), "-USD 0.50");
     }
 
     #[test]
