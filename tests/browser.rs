@@ -4,9 +4,16 @@
 //! pages make no network request (Chromium's NetLog has no request from
 //! the page).
 //!
+//! Print (issue 18): a Chinese statement printed by `merit run --pdf`, an
+//! English statement and the report printed by Chromium, each on A4 (the
+//! PDF's MediaBox) with a Noto CJK font embedded, and Chinese text laid out
+//! with full-width CJK glyphs, not the boxes of a missing font.
+//!
 //! Without chromium the tests fail under `CI`; elsewhere they say so and pass.
 
 mod common;
+#[path = "support/pdf.rs"]
+mod pdf;
 #[path = "support/png.rs"]
 mod png;
 
@@ -39,6 +46,8 @@ fn browser() -> Option<PathBuf> {
 struct Chromium {
     exe: PathBuf,
     dir: tempfile::TempDir,
+    /// A fontconfig file to run with instead of the system's.
+    fontconfig: Option<PathBuf>,
 }
 
 impl Chromium {
@@ -46,6 +55,7 @@ impl Chromium {
         Chromium {
             exe,
             dir: tempfile::tempdir().unwrap(),
+            fontconfig: None,
         }
     }
 
@@ -71,6 +81,9 @@ impl Chromium {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+        if let Some(f) = &self.fontconfig {
+            c.env("FONTCONFIG_FILE", f);
+        }
         let mut child = c.spawn().expect("start chromium");
         let start = Instant::now();
         loop {
@@ -110,15 +123,21 @@ impl Chromium {
     }
 
     fn screenshot(&self, page: &Path) -> png::Image {
+        self.screenshot_sized(page, (1280, 2000), "")
+    }
+
+    /// A screenshot `size` CSS pixels large; `tag` tells apart screenshots
+    /// of pages with the same file name when they are kept.
+    fn screenshot_sized(&self, page: &Path, size: (u32, u32), tag: &str) -> png::Image {
         let file = self.dir.path().join(format!(
-            "{}.png",
+            "{tag}{}.png",
             page.file_name().unwrap().to_string_lossy()
         ));
         self.run(
             page,
             &[
                 format!("--screenshot={}", file.display()),
-                "--window-size=1280,2000".into(),
+                format!("--window-size={},{}", size.0, size.1),
             ],
         );
         let bytes = std::fs::read(&file).expect("chromium wrote the screenshot");
@@ -127,6 +146,100 @@ impl Chromium {
         }
         png::decode(&bytes).expect("a PNG merit's test can read")
     }
+}
+
+impl Chromium {
+    /// The page printed to PDF as `merit run --pdf` prints it.
+    fn print(&self, page: &Path, tag: &str) -> Vec<u8> {
+        let file = self.dir.path().join(format!(
+            "{tag}{}.pdf",
+            page.file_name().unwrap().to_string_lossy()
+        ));
+        self.run(
+            page,
+            &[
+                format!("--print-to-pdf={}", file.display()),
+                "--no-pdf-header-footer".into(),
+            ],
+        );
+        std::fs::read(&file).expect("chromium wrote the PDF")
+    }
+
+    /// Chinese text as the page's own font draws it, probed by a script
+    /// added to a copy of the page: the width of four Chinese characters
+    /// at 100 px, and whether 绩 and 效 draw the same pixels (they do when
+    /// both are the missing-glyph box) and 绩 the same as U+10FFFD, a
+    /// character no font has.
+    fn cjk_probe(&self, page: &Path) -> (f64, bool, bool) {
+        let html = std::fs::read_to_string(page).unwrap();
+        let probe = r#"<script>
+const h1 = document.querySelector('h1');
+const w = (t) => { const s = document.createElement('span'); s.textContent = t;
+  s.style.fontSize = '100px'; s.style.whiteSpace = 'pre'; h1.appendChild(s);
+  const x = s.getBoundingClientRect().width; s.remove(); return x; };
+const font = getComputedStyle(h1).fontFamily;
+const ink = (t) => { const c = document.createElement('canvas'); c.width = 120; c.height = 120;
+  const g = c.getContext('2d'); g.font = '100px ' + font; g.fillText(t, 5, 100); return c.toDataURL(); };
+document.body.setAttribute('data-width', w('绩效考核'));
+document.body.setAttribute('data-alike', ink('绩') === ink('效'));
+document.body.setAttribute('data-box', ink('绩') === ink('\u{10FFFD}'));
+</script></body>"#;
+        let copy = page.with_file_name(format!(
+            "probe-{}",
+            page.file_name().unwrap().to_string_lossy()
+        ));
+        std::fs::write(&copy, html.replacen("</body>", probe, 1)).unwrap();
+        let dom = self.run(&copy, &["--dump-dom".into()]);
+        let _ = std::fs::remove_file(&copy);
+        let attr = |name: &str| -> &str {
+            let key = format!("{name}=\"");
+            let i = dom
+                .find(&key)
+                .unwrap_or_else(|| panic!("no {name} in {dom}"));
+            dom[i + key.len()..].split('"').next().unwrap()
+        };
+        (
+            attr("data-width").parse().unwrap(),
+            attr("data-alike") == "true",
+            attr("data-box") == "true",
+        )
+    }
+}
+
+/// A4 in points (595.28 × 841.89), as the PDF's every page says.
+fn assert_a4(pdf: &[u8], what: &str) {
+    let boxes = pdf::media_boxes(pdf);
+    assert!(!boxes.is_empty(), "{what}: no MediaBox");
+    for [x0, y0, x1, y1] in &boxes {
+        let (w, h) = (x1 - x0, y1 - y0);
+        assert!(
+            (w - 595.28).abs() < 1.0 && (h - 841.89).abs() < 1.0,
+            "{what}: a page is {w} × {h} pt, not A4 (595 × 842)"
+        );
+    }
+}
+
+/// The PDF embeds a Noto Sans CJK face, so its Chinese was drawn from it.
+fn assert_cjk_font(pdf: &[u8], what: &str) -> std::collections::BTreeSet<String> {
+    let fonts = pdf::font_names(pdf);
+    assert!(
+        fonts.iter().any(|f| f.starts_with("NotoSansCJK")),
+        "{what}: no Noto CJK font embedded: {fonts:?}"
+    );
+    fonts
+}
+
+/// Chinese drawn from a CJK font: four characters are 4 em (full
+/// width), two different ones look different, and neither looks like the
+/// missing-glyph box.
+fn assert_cjk_glyphs(c: &Chromium, page: &Path, what: &str) {
+    let (width, alike, boxed) = c.cjk_probe(page);
+    assert!(
+        (width - 400.0).abs() < 1.0,
+        "{what}: 4 Chinese characters at 100 px are {width} px wide, not 400"
+    );
+    assert!(!alike, "{what}: 绩 and 效 are drawn alike: boxes");
+    assert!(!boxed, "{what}: 绩 is drawn as the missing-glyph box");
 }
 
 /// URLs requested on behalf of the page (not Chromium's own services) in a
@@ -218,6 +331,30 @@ fn the_net_log_check_sees_a_page_request() {
 }
 
 #[test]
+fn the_cjk_check_sees_missing_glyphs() {
+    // The detector itself: the statement with only the Latin fonts that
+    // Debian's chromium depends on (no CJK face) draws boxes.
+    let Some(exe) = browser() else { return };
+    let (_dir, out) = example_run();
+    let mut c = Chromium::new(exe);
+    let conf = c.dir.path().join("latin-only.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "<?xml version=\"1.0\"?>\n<fontconfig><dir>/usr/share/fonts/truetype</dir><cachedir>{}</cachedir></fontconfig>\n",
+            c.dir.path().join("fc-cache").display()
+        ),
+    )
+    .unwrap();
+    c.fontconfig = Some(conf);
+    let (_, alike, boxed) = c.cjk_probe(&out.join("feedback/E005.html"));
+    assert!(
+        alike && boxed,
+        "without a CJK font 绩 and 效 should both be boxes"
+    );
+}
+
+#[test]
 fn report_charts_render_in_chromium_without_network() {
     let Some(exe) = browser() else { return };
     let (_dir, out) = example_run();
@@ -280,4 +417,92 @@ fn statement_renders_in_chromium_without_network() {
         green + orange > 1_000,
         "bar pixels: {green} green, {orange} orange"
     );
+}
+
+#[test]
+fn statements_and_report_print_on_a4_with_cjk_glyphs() {
+    let Some(exe) = browser() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (zh, en) = (dir.path().join("zh"), dir.path().join("en"));
+    let o = run_with(
+        &example_policy(),
+        &example_data(),
+        "2026-Q3",
+        &zh,
+        &["--pdf"],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_with(
+        &example_policy(),
+        &example_data(),
+        "2026-Q3",
+        &en,
+        &["--lang", "en"],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let c = Chromium::new(exe);
+
+    // merit run --pdf: one PDF per statement, listed under prints.
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(zh.join("manifest.json")).unwrap()).unwrap();
+    let prints = manifest["prints"].as_array().expect("prints listed");
+    assert_eq!(prints.len(), 39);
+    assert_eq!(prints[4]["path"], "feedback/E005.pdf");
+    let outputs = manifest["outputs"].as_array().unwrap();
+    assert!(outputs
+        .iter()
+        .all(|f| !f["path"].as_str().unwrap().ends_with(".pdf")));
+    let zh_pdf = std::fs::read(zh.join("feedback/E005.pdf")).unwrap();
+    assert_eq!(prints[4]["bytes"].as_u64(), Some(zh_pdf.len() as u64));
+    assert_a4(&zh_pdf, "zh statement");
+    assert_cjk_font(&zh_pdf, "zh statement");
+    // replay still passes: the PDFs are checked, not printed again.
+    let o = merit(&["replay", zh.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    // ... and a PDF changed afterwards is named.
+    let tampered = dir.path().join("tampered");
+    copy_dir(&zh, &tampered);
+    let mut bytes = zh_pdf.clone();
+    bytes.push(b'\n');
+    std::fs::write(tampered.join("feedback/E005.pdf"), bytes).unwrap();
+    let o = merit(&["replay", tampered.to_str().unwrap()]);
+    let said = format!("{}{}", stdout(&o), stderr(&o));
+    assert_ne!(o.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("feedback/E005.pdf") && said.contains("modified after the run"),
+        "{said}"
+    );
+
+    // The English statement: Latin text in a Latin face, the name in CJK.
+    let en_page = en.join("feedback/E005.html");
+    let en_pdf = c.print(&en_page, "en-");
+    assert_a4(&en_pdf, "en statement");
+    let fonts = assert_cjk_font(&en_pdf, "en statement");
+    assert!(
+        fonts.iter().any(|f| !f.contains("CJK")),
+        "en statement: only {fonts:?}"
+    );
+    let report = zh.join("report.html");
+    let report_pdf = c.print(&report, "zh-");
+    assert_a4(&report_pdf, "report");
+    assert_cjk_font(&report_pdf, "report");
+
+    let zh_page = zh.join("feedback/E005.html");
+    for (page, what, tag) in [
+        (&zh_page, "zh statement", "zh-"),
+        (&en_page, "en statement", "en-"),
+        (&report, "report", "zh-"),
+    ] {
+        assert_cjk_glyphs(&c, page, what);
+        // A4 at 96 px per inch: 794 × 1123 CSS pixels.
+        let img = c.screenshot_sized(page, (794, 1123), tag);
+        assert_eq!((img.width, img.height), (794, 1123));
+        let (ink, colours, _) = looks(&img, [0, 0, 0]);
+        assert!(
+            ink > 0.05 && colours > 50,
+            "{what}: {ink} ink, {colours} colours"
+        );
+    }
 }

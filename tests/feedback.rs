@@ -42,9 +42,19 @@ fn example(lang: Option<&str>) -> (tempfile::TempDir, PathBuf) {
 
 #[test]
 fn every_employee_has_both_statements_in_chinese_and_in_english() {
-    for (lang, heading, kpi) in [
-        (None, "# 绩效反馈 · ", "| 交易额 |"),
-        (Some("en"), "# Performance statement · ", "| GMV |"),
+    for (lang, heading, (lp, rp), kpi) in [
+        (
+            None,
+            "# 绩效考核结果与奖金通知 · ",
+            ("（", "）"),
+            "| 交易额 |",
+        ),
+        (
+            Some("en"),
+            "# Performance and bonus statement · ",
+            (" (", ")"),
+            "| GMV |",
+        ),
     ] {
         let (_dir, out) = example(lang);
         let payouts = rows(&read(&out, "payouts.csv"));
@@ -61,7 +71,7 @@ fn every_employee_has_both_statements_in_chinese_and_in_english() {
             let md = read(&out, &format!("feedback/{id}.md"));
             let html = read(&out, &format!("feedback/{id}.html"));
             assert!(
-                md.starts_with(&format!("{heading}{} ({id})", p["name"])),
+                md.starts_with(&format!("{heading}{}{lp}{id}{rp}", p["name"])),
                 "{md}"
             );
             // The statement's numbers are the run's numbers.
@@ -214,9 +224,15 @@ fn report_has_totals_and_charts_and_fetches_nothing() {
             "{id}"
         );
     }
-    for dept in ["commerce", "community", "content", "growth"] {
-        assert!(html.contains(&format!(">{dept}</text>")), "{dept}");
+    // Departments by name (fixtures/platform-ops/departments.csv), in id order.
+    let mut at = Vec::new();
+    for dept in ["电商运营部", "社区运营部", "内容运营部", "用户增长部"] {
+        let label = format!(">{dept}</text>");
+        assert!(html.contains(&label), "{dept}");
+        at.push(html.find(&label).unwrap());
     }
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "id order: {at:?}");
+    assert!(html.contains("<tr><td>用户增长部</td>"), "the totals table");
     assert!(html.contains("指标达成热力图") && html.contains("绩效最高与最低的员工"));
     assert!(!html.contains("http://") && !html.contains("https://"));
     assert!(!html.contains("<script") && !html.contains("<link") && !html.contains("url("));
@@ -417,7 +433,7 @@ fn policy_templates_replace_the_built_in_ones() {
     let md = read(&c.out(), "feedback/E001.md");
     assert!(md.starts_with(&format!("E001 {} ", e1["rating"])), "{md}");
     // The HTML statement still uses the built-in template.
-    assert!(read(&c.out(), "feedback/E001.html").contains("Performance statement"));
+    assert!(read(&c.out(), "feedback/E001.html").contains("Performance and bonus statement"));
     // The template file is part of the policy in the manifest.
     assert!(read(&c.out(), "manifest.json").contains("\"path\": \"templates/statement.en.md.j2\""));
 }

@@ -180,7 +180,7 @@ fn four_quarters_pay_the_year_to_date_with_draw_recovery_and_year_end() {
         "{statement}"
     );
     assert!(
-        statement.contains("| **Total payout** | **6,000.00** |"),
+        statement.contains("| **Total bonus (before tax)** | **CNY 6,000.00** |"),
         "{statement}"
     );
     // The chain replays from the run folder alone.

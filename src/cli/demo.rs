@@ -37,6 +37,10 @@ const FILES: &[(&str, &[u8])] = &[
         include_bytes!("../../policies/platform-ops/tests/cases.yaml"),
     ),
     (
+        "data/departments.csv",
+        include_bytes!("../../fixtures/platform-ops/departments.csv"),
+    ),
+    (
         "data/employees.csv",
         include_bytes!("../../fixtures/platform-ops/employees.csv"),
     ),
@@ -82,6 +86,7 @@ pub fn main(args: DemoArgs) -> Result<ExitCode> {
         lang: None,
         skip: BTreeSet::new(),
         strict: Vec::new(),
+        pdf: None,
     };
     let done = execute(&cfg)?;
     print_totals(&cfg, &done.totals);

@@ -17,6 +17,7 @@ mod outdir;
 mod payrun;
 mod replay;
 mod run;
+mod run_options;
 mod runfolder;
 pub mod schema;
 mod schema_rules;

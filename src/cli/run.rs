@@ -1,5 +1,7 @@
 //! `merit run`: the period-end batch.
 
+pub use super::run_options::Optional;
+use super::run_options::{pdf_browser, strict_kinds};
 use crate::data::Data;
 use crate::engine::recognition::EmployeeFeedback;
 use crate::engine::RunResult;
@@ -64,33 +66,11 @@ pub struct RunArgs {
     /// and detail.
     #[arg(long, value_delimiter = ',', value_parser = PossibleValuesParser::new(Kind::names()))]
     pub strict: Vec<String>,
-}
-
-/// Outputs a run may leave out (`--skip`).
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Optional {
-    /// `feedback/ID.md` and `feedback/ID.html` for every employee.
-    Statements,
-    /// `trace.jsonl` (then `merit explain` cannot read the run).
-    Trace,
-    /// `payouts.xlsx`.
-    Workbook,
-}
-
-impl Optional {
-    pub fn name(self) -> &'static str {
-        match self {
-            Optional::Statements => "statements",
-            Optional::Trace => "trace",
-            Optional::Workbook => "workbook",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Optional> {
-        [Optional::Statements, Optional::Trace, Optional::Workbook]
-            .into_iter()
-            .find(|o| o.name() == s)
-    }
+    /// Also print each statement to feedback/ID.pdf (A4) with headless
+    /// Chromium, refused up front when it is not installed; about 2 s per
+    /// statement (docs/outputs.md).
+    #[arg(long)]
+    pub pdf: bool,
 }
 
 /// The checked configuration of a run.
@@ -121,6 +101,8 @@ pub struct RunConfig {
     pub skip: std::collections::BTreeSet<Optional>,
     /// Exception kinds that refuse the run (`--strict`), sorted.
     pub strict: Vec<Kind>,
+    /// `--pdf`: the browser that prints the statements.
+    pub pdf: Option<PathBuf>,
 }
 
 /// A flag clap requires, for callers that build `RunArgs` themselves.
@@ -133,6 +115,7 @@ impl RunArgs {
         let period = required(self.period, "--period")?;
         let out = required(self.out, "--out")?;
         let ledger = Some(super::payrun::ledger_for(&out, self.ledger.as_deref()));
+        let pdf = pdf_browser(self.pdf, &self.skip)?;
         Ok(RunConfig {
             policy: required(self.policy, "--policy")?,
             data: required(self.data, "--data")?,
@@ -149,15 +132,9 @@ impl RunArgs {
             lang: self.lang.as_deref().and_then(policy::Language::parse),
             skip: self.skip.into_iter().collect(),
             strict: strict_kinds(&self.strict),
+            pdf,
         })
     }
-}
-
-/// `--strict` names as kinds, sorted, each once (clap checked the names).
-fn strict_kinds(names: &[String]) -> Vec<Kind> {
-    let kinds: std::collections::BTreeSet<Kind> =
-        names.iter().filter_map(|n| Kind::parse(n)).collect();
-    kinds.into_iter().collect()
 }
 
 pub fn main(args: RunArgs) -> Result<ExitCode> {
@@ -234,8 +211,9 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
     // Each output goes to the staging folder as soon as it is built; a
     // failure drops the staging folder, so --out is still all or nothing.
     let staging = Staging::new(claim)?;
-    let (written, totals) = write_outputs(&built, &staging, started)?;
-    finish(&built, staging, written, totals.clone(), ledger.as_deref())?;
+    let (written, prints, totals) = write_outputs(&built, &staging, started)?;
+    let files = (written, prints);
+    finish(&built, staging, files, totals.clone(), ledger.as_deref())?;
     if let Some(ledger) = &ledger {
         super::payrun::record_run(&super::payrun::Recorded {
             ledger,
@@ -362,6 +340,8 @@ impl Built<'_> {
 struct Staged<'s> {
     staging: &'s Staging,
     written: Vec<FileHash>,
+    /// `--pdf`: the printed statements, listed apart (not reproducible).
+    prints: Vec<FileHash>,
 }
 
 impl Staged<'_> {
@@ -371,16 +351,17 @@ impl Staged<'_> {
     }
 }
 
-/// Writes every output to the staging folder; returns their hashes and the
-/// control totals.
+/// Writes every output to the staging folder; returns their hashes, the
+/// printed statements' and the control totals.
 fn write_outputs(
     b: &Built,
     staging: &Staging,
     started: std::time::Instant,
-) -> Result<(Vec<FileHash>, output::ControlTotals)> {
+) -> Result<(Vec<FileHash>, Vec<FileHash>, output::ControlTotals)> {
     let mut out = Staged {
         staging,
         written: Vec::new(),
+        prints: Vec::new(),
     };
     let (report, groups) = write_tables(b, &mut out)?;
     write_documents(b, &mut out, report)?;
@@ -408,7 +389,7 @@ fn write_outputs(
         })?;
         stage.finish();
     }
-    Ok((out.written, totals))
+    Ok((out.written, out.prints, totals))
 }
 
 /// payouts.csv, scores.csv, summary.csv and exceptions.csv; returns the
@@ -476,6 +457,14 @@ fn write_documents(b: &Built, out: &mut Staged, report: output::OutFile) -> Resu
         out.written.extend(files);
         stage.finish();
     }
+    if let Some(browser) = &b.cfg.pdf {
+        let stage = crate::progress::Stage::work("statements to PDF", b.run.employees.len() as u64);
+        let ids: Vec<&str> = (b.run.employees.iter())
+            .map(|r| b.data.employees[r.employee].id.as_str())
+            .collect();
+        out.prints = output::feedback::pdf::print_all(browser, out.staging, &ids)?;
+        stage.finish();
+    }
     Ok(())
 }
 
@@ -484,12 +473,13 @@ fn write_documents(b: &Built, out: &mut Staged, report: output::OutFile) -> Resu
 fn finish(
     b: &Built,
     staging: Staging,
-    written: Vec<FileHash>,
+    (written, prints): (Vec<FileHash>, Vec<FileHash>),
     totals: output::ControlTotals,
     ledger: Option<&std::path::Path>,
 ) -> Result<()> {
     let stage = crate::progress::Stage::work("manifest and archive", b.run.employees.len() as u64);
     let mut manifest = output::manifest::build(b.lp, b.data, b.run, written, totals, b.exceptions);
+    manifest.prints = prints;
     manifest.invocation.ledger = ledger.map(|l| {
         std::path::absolute(l)
             .unwrap_or_else(|_| l.to_path_buf())

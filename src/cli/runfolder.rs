@@ -109,6 +109,14 @@ impl RunFolder {
             .collect()
     }
 
+    /// The statements printed with `--pdf` (none when the run did not).
+    pub fn prints(&self) -> Result<Vec<Listed>> {
+        match self.manifest.get("prints") {
+            Some(_) => self.listed("prints"),
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// The archive folders the manifest lists files of: `(list, folder)`.
     pub fn archives(&self) -> Vec<(&'static str, &'static str)> {
         use crate::output::archive::{AFTER_DIR, DATA_DIR, POLICY_DIR, PREVIOUS_DIR};
@@ -127,6 +135,7 @@ impl RunFolder {
     pub fn written(&self) -> Result<std::collections::BTreeSet<String>> {
         let mut all = std::collections::BTreeSet::from([MANIFEST.to_owned()]);
         all.extend(self.listed("outputs")?.into_iter().map(|f| f.path));
+        all.extend(self.prints()?.into_iter().map(|f| f.path));
         for (key, dir) in self.archives() {
             all.extend(
                 self.listed(key)?

@@ -203,6 +203,7 @@ pub fn problems(run: &RunFolder) -> Result<Vec<Problem>> {
     check_archives(run, &mut out)?;
     let outputs = run.listed("outputs")?;
     out.extend(check_outputs(run, &outputs));
+    out.extend(check_outputs(run, &run.prints()?));
     out.extend(unlisted(run)?);
     Ok(out)
 }

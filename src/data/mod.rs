@@ -11,6 +11,7 @@ mod budgets;
 pub mod calendar;
 mod cells;
 mod csvscan;
+pub mod departments;
 mod employees;
 mod fast;
 mod fx;
@@ -37,6 +38,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use table::Table;
 
+pub use departments::{Department, Departments};
 pub use employees::Employee;
 pub use inputs::InputValue;
 pub use metrics::Metrics;
@@ -105,6 +107,8 @@ pub struct Data {
     pub budgets: BTreeMap<(String, String), Decimal>,
     /// (currency, month) → value of one unit in the policy currency.
     pub fx_rates: BTreeMap<(String, Month), Decimal>,
+    /// Department id → display names (statements); empty without the table.
+    pub departments: Departments,
     pub files: Vec<InputFile>,
 }
 
@@ -167,6 +171,10 @@ pub const REFUNDS: (&[&str], &[&str]) = (&["deal_id", "date", "amount"], &["reas
 pub const LEAVE: (&[&str], &[&str]) = (&["employee_id", "start", "end"], &[]);
 pub const ASSIGNMENTS: (&[&str], &[&str]) = (&["employee_id", "territory", "start"], &["end"]);
 pub const HOLIDAYS: (&[&str], &[&str]) = (&["date"], &["kind", "name"]);
+pub const DEPARTMENTS: (&[&str], &[&str]) = (
+    &["department_id", "name"],
+    &["name_en", "parent", "cost_centre"],
+);
 
 /// The data folder's size in kB: opening scans every table's CSV shape,
 /// which takes as long as the files are big.
@@ -232,18 +240,17 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
     let refunds = Option::as_ref(&r.refunds)
         .map(|t| refunds::refunds(t, &credits, &mut budget))
         .unwrap_or_default();
-    let (assignments, leave, holidays, history) =
+    let (assignments, leave, holidays, history, departments) =
         people_tables(r, policy, &employees, &subjects, &mut budget);
 
     budget.finish(&tables.all());
     if diags.has_errors() {
         return Err(Error::Invalid(diags));
     }
-    let metrics = metrics.expect("no errors means metrics were built");
     Ok(Data {
         dir: dir.to_path_buf(),
         employees,
-        metrics,
+        metrics: metrics.expect("no errors means metrics were built"),
         subjects,
         targets,
         ratings,
@@ -257,12 +264,13 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
         benchmarks,
         budgets,
         fx_rates,
+        departments,
         files: tables.into_files(),
     })
 }
 
-/// The tables of who covers what and when: assignments, leave, holidays
-/// and the history of changes.
+/// The tables of who covers what and when: assignments, leave, holidays,
+/// the history of changes, and the departments' names.
 fn people_tables(
     r: &Optional,
     policy: &LoadedPolicy,
@@ -274,6 +282,7 @@ fn people_tables(
     calendar::Leave,
     calendar::Holidays,
     history::History,
+    Departments,
 ) {
     let assignments = Option::as_ref(&r.assignments)
         .map(|t| assignments::assignments(t, subjects, budget))
@@ -287,7 +296,10 @@ fn people_tables(
     let history = Option::as_ref(&r.history)
         .map(|t| history::history(t, &policy.policy, employees, budget))
         .unwrap_or_default();
-    (assignments, leave, holidays, history)
+    let departments = Option::as_ref(&r.departments)
+        .map(|t| departments::departments(t, budget))
+        .unwrap_or_default();
+    (assignments, leave, holidays, history, departments)
 }
 
 /// The employees table's required and optional columns: its own, the
@@ -337,6 +349,7 @@ struct Optional {
     leave: Option<Table>,
     holidays: Option<Table>,
     history: Option<Table>,
+    departments: Option<Table>,
 }
 
 /// The data folder's tables once both required ones are there with every
@@ -389,6 +402,7 @@ impl Opened {
                 leave: read("leave", false)?,
                 holidays: read("holidays", false)?,
                 history: read("history", false)?,
+                departments: read("departments", false)?,
             },
         })
     }
@@ -418,6 +432,7 @@ impl Opened {
             (&r.leave, LEAVE),
             (&r.holidays, HOLIDAYS),
             (&r.history, history_columns),
+            (&r.departments, DEPARTMENTS),
         ] {
             if let Some(t) = t {
                 columns_ok &= t.check_columns(req, opt, diags);
@@ -461,6 +476,7 @@ impl Tables {
             r.leave.as_ref(),
             r.holidays.as_ref(),
             r.history.as_ref(),
+            r.departments.as_ref(),
         ]
         .into_iter()
         .flatten()
@@ -485,6 +501,7 @@ impl Tables {
             r.leave,
             r.holidays,
             r.history,
+            r.departments,
         ]
         .into_iter()
         .flatten()

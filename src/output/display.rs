@@ -95,6 +95,54 @@ pub fn money(d: Decimal, lp: &LoadedPolicy) -> String {
     grouped(d, lp.policy.rounding.money_places, lp.policy.rounding.mode)
 }
 
+/// Money as people read it in `lang`: yuan as `¥12,345.67` in Chinese,
+/// otherwise the ISO code first (`CNY 12,345.67`, `USD 1,000.00`), the
+/// minus sign before either.
+pub fn money_in(d: Decimal, lp: &LoadedPolicy, lang: Language) -> String {
+    with_currency(&money(d, lp), &lp.policy.currency, lang)
+}
+
+/// A formatted amount with its currency, as [`money_in`] writes it.
+fn with_currency(amount: &str, currency: &str, lang: Language) -> String {
+    let (sign, digits) = match amount.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", amount),
+    };
+    match (lang, currency) {
+        (Language::ZhCn, "CNY") => format!("{sign}¥{digits}"),
+        (_, code) => format!("{sign}{code} {digits}"),
+    }
+}
+
+/// The currency in a column heading: `元` for yuan in Chinese, else the code.
+pub fn currency_label(currency: &str, lang: Language) -> String {
+    match (lang, currency) {
+        (Language::ZhCn, "CNY") => "元".to_owned(),
+        (_, code) => code.to_owned(),
+    }
+}
+
+/// A date as written in running text: `2026年10月15日`, `15 October 2026`.
+pub fn date_in(d: chrono::NaiveDate, lang: Language) -> String {
+    use chrono::Datelike;
+    match lang {
+        Language::ZhCn => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
+        Language::En => d.format("%-d %B %Y").to_string(),
+    }
+}
+
+/// A department's name in `lang` from the `departments` table (`name_en`
+/// in English when given, else `name`); the id without a table or row.
+pub fn department_name(data: &crate::data::Data, id: &str, lang: Language) -> String {
+    data.departments.get(id).map_or_else(
+        || id.to_owned(),
+        |d| match (lang, &d.name_en) {
+            (Language::En, Some(en)) => en.clone(),
+            _ => d.name.clone(),
+        },
+    )
+}
+
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn esc(s: &str) -> Cow<'_, str> {
     if !s.contains(['<', '>', '&', '"', '\'']) {
@@ -160,6 +208,27 @@ mod tests {
         );
         assert_eq!(percent(d("1.04255"), m), "104.26%");
         assert_eq!(trimmed(d("37.500"), 2, m), "37.5");
+    }
+
+    #[test]
+    fn money_and_dates_read_as_each_language_writes_them() {
+        use chrono::NaiveDate;
+        let day = NaiveDate::from_ymd_opt(2026, 10, 5).unwrap();
+        assert_eq!(date_in(day, Language::ZhCn), "2026年10月5日");
+        assert_eq!(date_in(day, Language::En), "5 October 2026");
+        assert_eq!(currency_label("CNY", Language::ZhCn), "元");
+        assert_eq!(currency_label("CNY", Language::En), "CNY");
+        assert_eq!(currency_label("USD", Language::ZhCn), "USD");
+        assert_eq!(
+            with_currency("12,345.67", "CNY", Language::ZhCn),
+            "¥12,345.67"
+        );
+        assert_eq!(
+            with_currency("12,345.67", "CNY", Language::En),
+            "CNY 12,345.67"
+        );
+        assert_eq!(with_currency("-0.50", "CNY", Language::ZhCn), "-¥0.50");
+        assert_eq!(with_currency("-0.50", "USD", Language::ZhCn), "-USD 0.50");
     }
 
     #[test]

@@ -33,6 +33,11 @@ pub struct Manifest {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub after_files: Vec<FileHash>,
     pub outputs: Vec<FileHash>,
+    /// With `merit run --pdf`: the statements printed to PDF. Apart from
+    /// `outputs` because a PDF holds its creation time: verify checks
+    /// them, replay does not redo them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub prints: Vec<FileHash>,
     pub control_totals: ControlTotals,
     /// Employees in the employees table who were not employed on any day of the period.
     pub not_in_period: Vec<String>,
@@ -209,6 +214,7 @@ pub fn build(
         skipped: Vec::new(),
         previous_files: Vec::new(),
         after_files: Vec::new(),
+        prints: Vec::new(),
         policy_files: lp
             .files
             .iter()

@@ -75,6 +75,8 @@ pub struct Feedback {
     /// Advice shown under "suggested actions" when its condition holds.
     #[serde(default)]
     pub suggested_actions: Vec<SuggestedAction>,
+    /// How to question the result: whom to ask and by when (申诉).
+    pub appeal: Option<super::appeal::Appeal>,
 }
 
 fn two() -> usize {
@@ -87,6 +89,7 @@ impl Default for Feedback {
             strengths: two(),
             improvements: two(),
             suggested_actions: Vec::new(),
+            appeal: None,
         }
     }
 }

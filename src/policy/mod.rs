@@ -3,6 +3,7 @@
 //! rely on it being consistent (KPIs referenced exist, weights sum to 100,
 //! curves are increasing, scripts compile).
 
+pub mod appeal;
 mod check_plan;
 pub use check_plan::EMPLOYEE_COLUMNS;
 pub mod currency;

@@ -58,6 +58,7 @@ pub(super) fn policy(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
         super::matrix::check(ctx, p, m, diags);
     }
     super::payrun::check(ctx, &p.approvals, &p.export, diags);
+    super::appeal::check(ctx, p, diags);
 }
 
 /// Id, currency, effective dates and rounding places.

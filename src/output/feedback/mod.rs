@@ -7,19 +7,22 @@
 //! language-specific file wins). Every value is escaped on output: HTML in
 //! `.html` templates, Markdown in `.md` templates (`|safe` opts out).
 
+pub mod pdf;
 mod recognition_csv;
 mod render;
 mod sample;
 mod statement;
 mod templates;
+mod terms;
 
 pub use recognition_csv::recognition_csv;
 pub use render::statements;
 pub use statement::{
     statement, AwardRow, BonusInfo, EmployeeInfo, Highlight, KpiRow, PeriodInfo, PolicyInfo,
-    PoolInfo, ProjectRow, RatingInfo, ReviewRow, Statement,
+    PoolInfo, ProjectRow, ReviewRow, Statement,
 };
 pub use templates::{Format, Templates, TEMPLATE_DIR};
+pub use terms::{AppealInfo, RatingInfo};
 
 use crate::error::Result;
 use crate::policy::LoadedPolicy;

@@ -3,8 +3,9 @@
 
 use super::statement::{
     AwardRow, BonusInfo, EmployeeInfo, Highlight, KpiRow, PeriodInfo, PolicyInfo, PoolInfo,
-    ProjectRow, RatingInfo, ReviewRow, Statement,
+    ProjectRow, ReviewRow, Statement,
 };
+use super::terms::{AppealInfo, RatingInfo};
 use crate::policy::Language;
 
 impl Statement {
@@ -24,6 +25,7 @@ impl Statement {
                 days: 92,
             },
             currency: s("CNY"),
+            currency_label: s("CNY"),
             employee: sample_employee(),
             kpis: vec![
                 sample_kpi("gmv", "GMV", true),
@@ -40,6 +42,11 @@ impl Statement {
             rating: RatingInfo {
                 band: s("B"),
                 name: s("Good"),
+                min_score: Some(s("90")),
+                next_band: Some(s("A")),
+                next_min_score: Some(s("105")),
+                calibrated_from: Some(s("A")),
+                multiplier: Some(s("1")),
             },
             bonus: sample_bonus(),
             recognition: vec![AwardRow {
@@ -51,6 +58,12 @@ impl Statement {
             strengths: vec![sample_highlight(None)],
             improvements: vec![sample_highlight(Some("50"))],
             actions: vec![s("Pair with a mentor")],
+            appeal: Some(AppealInfo {
+                contact: s("HR"),
+                days: 15,
+                deadline: s("2026-10-15"),
+                deadline_text: s("15 October 2026"),
+            }),
         }
     }
 }
@@ -96,7 +109,10 @@ fn sample_employee() -> EmployeeInfo {
     EmployeeInfo {
         id: s("E000"),
         name: s("Sample"),
-        department: s("growth"),
+        department: s("Growth"),
+        department_id: s("growth"),
+        parent_department: Some(s("Platform")),
+        cost_centre: Some(s("CC-100")),
         role: s("commerce"),
         role_name: s("Commerce"),
         hire_date: s("2020-01-01"),
@@ -132,6 +148,8 @@ fn sample_bonus() -> BonusInfo {
             amount: s("1,000.00"),
         }],
         project_bonus: s("1,000.00"),
+        target_money: s("CNY 8,000.00"),
+        total_money: s("CNY 9,050.47"),
         total: s("9,050.47"),
     }
 }

@@ -1,12 +1,13 @@
 //! [`Statement`], what a statement template sees, and how one employee's
 //! results become one.
 
+use super::terms::{self, AppealInfo, RatingInfo};
 use crate::data::Data;
 use crate::decimal::RoundingMode;
 use crate::engine::blend::ReviewUse;
 use crate::engine::recognition::EmployeeFeedback;
 use crate::engine::{EmployeeResult, KpiLine, RunResult};
-use crate::output::display::{gap, money, percent, trimmed, value};
+use crate::output::display::{currency_label, gap, money, money_in, percent, trimmed, value};
 use crate::policy::{Direction, KpiScope, Language, LoadedPolicy};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -21,6 +22,8 @@ pub struct Statement {
     pub policy: PolicyInfo,
     pub period: PeriodInfo,
     pub currency: String,
+    /// The currency in a column heading: `元` for yuan in Chinese, else the code.
+    pub currency_label: String,
     pub employee: EmployeeInfo,
     pub kpis: Vec<KpiRow>,
     /// The manager review, when it was part of the score.
@@ -37,6 +40,8 @@ pub struct Statement {
     pub improvements: Vec<Highlight>,
     /// Suggested actions whose condition holds.
     pub actions: Vec<String>,
+    /// Whom to ask and by when (`feedback.appeal`); none without it.
+    pub appeal: Option<AppealInfo>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -58,7 +63,12 @@ pub struct PeriodInfo {
 pub struct EmployeeInfo {
     pub id: String,
     pub name: String,
+    /// The department's name from the `departments` table, else its id.
     pub department: String,
+    pub department_id: String,
+    /// The name of the department it belongs to, if the table gives one.
+    pub parent_department: Option<String>,
+    pub cost_centre: Option<String>,
     pub role: String,
     pub role_name: String,
     pub hire_date: String,
@@ -100,12 +110,6 @@ pub struct ReviewRow {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct RatingInfo {
-    pub band: String,
-    pub name: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
 pub struct BonusInfo {
     /// The period's target bonus (base × target % × months ÷ 12).
     pub target_bonus: String,
@@ -130,6 +134,10 @@ pub struct BonusInfo {
     pub bonus: String,
     pub projects: Vec<ProjectRow>,
     pub project_bonus: String,
+    /// `target_bonus` and `total` with the currency as the language
+    /// writes money: `¥12,345.67`, `CNY 12,345.67`.
+    pub target_money: String,
+    pub total_money: String,
     /// One row per commission the role earns, in policy order.
     pub commissions: Vec<CommissionRow>,
     /// One row per deal a refund clawed back from.
@@ -249,12 +257,7 @@ pub fn statement(
     let kpi_rows: Vec<Ranked> = r.kpis.iter().map(|l| kpi_row(lp, l, lang)).collect();
     let (strengths, improvements) = highlights(lp, r, &kpi_rows, lang);
     let (review, review_missing) = review_row(r, p.rounding.mode);
-    let band_name = p
-        .rating_bands
-        .iter()
-        .find(|b| b.band == r.band)
-        .and_then(|b| b.name.as_ref())
-        .map_or_else(String::new, |n| n.get(lang).to_owned());
+    let (department, parent_department, cost_centre) = terms::department(data, &e.department, lang);
     Statement {
         lang: lang.code(),
         policy: PolicyInfo {
@@ -269,10 +272,14 @@ pub fn statement(
             days: run.period.days(),
         },
         currency: p.currency.clone(),
+        currency_label: currency_label(&p.currency, lang),
         employee: EmployeeInfo {
             id: e.id.clone(),
             name: e.name.clone(),
-            department: e.department.clone(),
+            department,
+            department_id: e.department.clone(),
+            parent_department,
+            cost_centre,
             role: e.role.clone(),
             role_name: names_of(lp, lang, &e.role),
             hire_date: e.hire_date.to_string(),
@@ -283,10 +290,7 @@ pub fn statement(
         review,
         review_missing,
         score: r.score.to_string(),
-        rating: RatingInfo {
-            band: r.band.clone(),
-            name: band_name,
-        },
+        rating: terms::rating(lp, r, lang),
         bonus: bonus_info(lp, run, r, lang),
         recognition: fb
             .awards
@@ -308,6 +312,7 @@ pub fn statement(
             .iter()
             .map(|&i| p.feedback.suggested_actions[i].text.get(lang).to_owned())
             .collect(),
+        appeal: terms::appeal(lp, run, lang),
     }
 }
 
@@ -458,6 +463,8 @@ fn bonus_info(lp: &LoadedPolicy, run: &RunResult, r: &EmployeeResult, lang: Lang
             })
             .collect(),
         project_bonus: money(r.project_bonus, lp),
+        target_money: money_in(r.target_bonus, lp, lang),
+        total_money: money_in(r.total, lp, lang),
         commissions: r
             .commissions
             .iter()

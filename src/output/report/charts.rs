@@ -9,7 +9,6 @@ use crate::output::Totals;
 use crate::policy::{Language, LoadedPolicy, RatingBand};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// A pixel coordinate: one decimal place, no trailing zeros.
@@ -47,13 +46,13 @@ const PAYOUT_BARS: (i64, i64, i64, i64) = (150, 600, 130, 30);
 pub(super) fn payout_bars(
     h: &mut String,
     lp: &LoadedPolicy,
-    depts: &BTreeMap<&str, Totals>,
+    depts: &[(String, &Totals)],
     lang: Language,
 ) {
     let (label_w, bar_w, value_w, row) = PAYOUT_BARS;
     let width = label_w + bar_w + value_w;
     let height = 36 + row * depts.len() as i64;
-    let max = depts.values().map(|x| x.total).max().unwrap_or_default();
+    let max = depts.iter().map(|(_, x)| x.total).max().unwrap_or_default();
     let _ = writeln!(
         h,
         "<section>\n<h2>{}</h2>\n<div class=\"legend\"><span><i style=\"background:#3b6fb6\"></i>{}</span><span><i style=\"background:#f2b544\"></i>{}</span></div>",
@@ -72,13 +71,21 @@ pub(super) fn payout_bars(
         height - 6
     );
     for (i, (name, x)) in depts.iter().enumerate() {
-        payout_row(h, lp, 12 + row * i as i64, name, x, max);
+        payout_row(h, lp, 12 + row * i as i64, (name, x), max, lang);
     }
     let _ = writeln!(h, "</svg>");
 }
 
 /// One department's bars at height `y`, with its total payout after them.
-fn payout_row(h: &mut String, lp: &LoadedPolicy, y: i64, name: &str, x: &Totals, max: Decimal) {
+fn payout_row(
+    h: &mut String,
+    lp: &LoadedPolicy,
+    y: i64,
+    (name, x): (&str, &Totals),
+    max: Decimal,
+    lang: Language,
+) {
+    let sep = t(lang, "：", ": ");
     let (label_w, bar_w, _, _) = PAYOUT_BARS;
     let b = scale(x.bonus, max, bar_w - 10);
     let pb = scale(x.project_bonus, max, bar_w - 10);
@@ -92,7 +99,7 @@ fn payout_row(h: &mut String, lp: &LoadedPolicy, y: i64, name: &str, x: &Totals,
     if b > Decimal::ZERO {
         let _ = writeln!(
             h,
-            "  <rect x=\"{label_w}\" y=\"{y}\" width=\"{}\" height=\"20\" fill=\"#3b6fb6\"><title>{}: {}</title></rect>",
+            "  <rect x=\"{label_w}\" y=\"{y}\" width=\"{}\" height=\"20\" fill=\"#3b6fb6\"><title>{}{sep}{}</title></rect>",
             px(b),
             esc(name),
             money(x.bonus, lp)
@@ -101,7 +108,7 @@ fn payout_row(h: &mut String, lp: &LoadedPolicy, y: i64, name: &str, x: &Totals,
     if pb > Decimal::ZERO {
         let _ = writeln!(
             h,
-            "  <rect x=\"{}\" y=\"{y}\" width=\"{}\" height=\"20\" fill=\"#f2b544\"><title>{}: {}</title></rect>",
+            "  <rect x=\"{}\" y=\"{y}\" width=\"{}\" height=\"20\" fill=\"#f2b544\"><title>{}{sep}{}</title></rect>",
             px(d(label_w) + b),
             px(pb),
             esc(name),
@@ -291,7 +298,7 @@ const RATING_BARS: (i64, i64, i64) = (150, 640, 30);
 pub(super) fn rating_distribution(
     h: &mut String,
     lp: &LoadedPolicy,
-    depts: &BTreeMap<&str, Totals>,
+    depts: &[(String, &Totals)],
     lang: Language,
 ) {
     let bands = &lp.policy.rating_bands;

@@ -15,8 +15,8 @@ mod charts;
 mod exceptions;
 mod tables;
 
-use super::display::{esc, grouped, money};
-use super::{Groups, OutFile};
+use super::display::{department_name, esc, grouped, money};
+use super::{Groups, OutFile, Totals};
 use crate::data::Data;
 use crate::engine::recognition::EmployeeFeedback;
 use crate::engine::RunResult;
@@ -32,7 +32,10 @@ fn t(lang: Language, zh: &'static str, en: &'static str) -> &'static str {
 }
 
 const STYLE: &str = r#"
-  body { margin: 0; background: #f4f6f8; color: #1f2933; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif; }
+  /* CJK faces first for Chinese; Latin first otherwise, CJK as fallback for names. */
+  :root { --latin: "Noto Sans", "Segoe UI", "Helvetica Neue", Arial; --cjk: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Serif CJK SC", "Source Han Serif SC", SimSun; }
+  body { margin: 0; background: #f4f6f8; color: #1f2933; font: 14px/1.45 var(--latin), var(--cjk), sans-serif; }
+  html:lang(zh-CN) body { font-family: var(--cjk), var(--latin), sans-serif; }
   main { max-width: 1000px; margin: 20px auto; background: #fff; padding: 24px 32px; border-radius: 8px; box-shadow: 0 1px 4px rgba(0,0,0,.08); }
   h1 { font-size: 24px; margin: 0 0 4px; }
   h2 { font-size: 17px; margin: 26px 0 10px; padding-bottom: 4px; border-bottom: 2px solid #e4e7eb; }
@@ -55,15 +58,17 @@ const STYLE: &str = r#"
   .columns { display: flex; gap: 24px; flex-wrap: wrap; }
   .columns > div { flex: 1 1 440px; }
   svg { max-width: 100%; height: auto; }
-  svg text { font: 12px system-ui, -apple-system, "Segoe UI", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif; fill: #1f2933; }
+  svg text { font: 12px var(--latin), var(--cjk), sans-serif; fill: #1f2933; }
+  html:lang(zh-CN) svg text { font-family: var(--cjk), var(--latin), sans-serif; }
   svg .axis { stroke: #9aa5b1; stroke-width: 1; }
   svg .grid { stroke: #e4e7eb; stroke-width: 1; }
   footer { margin-top: 26px; color: #7b8794; font-size: 12px; }
   @page { size: A4; margin: 12mm; }
   @media print {
-    body { background: #fff; }
-    main { box-shadow: none; margin: 0; max-width: none; padding: 0; }
-    section { break-inside: avoid; }
+    html, body { background: #fff; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+    main { box-shadow: none; margin: 0; max-width: none; padding: 0; border-radius: 0; }
+    section, tr { break-inside: avoid; }
+    h2 { break-after: avoid; }
   }
 "#;
 
@@ -77,7 +82,12 @@ pub fn report(
     exceptions: &[super::exceptions::Exception],
     lang: Language,
 ) -> OutFile {
-    let (depts, all) = (&groups.departments, &groups.company);
+    let all = &groups.company;
+    // In id order (as summary.csv), shown by name.
+    let depts: Vec<(String, &Totals)> = (groups.departments.iter())
+        .map(|(id, x)| (department_name(data, id, lang), x))
+        .collect();
+    let depts = &depts[..];
     let mut h = String::with_capacity(64 * 1024);
     head(&mut h, lp, run, lang);
     control_totals(&mut h, lp, groups, feedback, lang);
@@ -115,7 +125,9 @@ fn head(h: &mut String, lp: &LoadedPolicy, run: &RunResult, lang: Language) {
     );
     let _ = writeln!(
         h,
-        "<header>\n<h1>{title} · {period}</h1>\n<p class=\"meta\">{ptitle} ({id} {version}) · {from} – {to} · {cur_label} {cur}</p>\n</header>",
+        "<header>\n<h1>{title} · {period}</h1>\n<p class=\"meta\">{ptitle}{lp}{id} {version}{rp} · {from} – {to} · {cur_label} {cur}</p>\n</header>",
+        lp = t(lang, "（", " ("),
+        rp = t(lang, "）", ")"),
         period = esc(&run.period.label),
         ptitle = esc(p.title.get(lang)),
         id = esc(&p.id),

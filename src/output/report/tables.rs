@@ -9,7 +9,6 @@ use crate::output::display::{esc, grouped, money, percent};
 use crate::output::Totals;
 use crate::policy::{AwardKind, Language, LoadedPolicy};
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// How many employees the top and bottom lists show.
@@ -36,7 +35,7 @@ fn heat(a: Decimal) -> &'static str {
 pub(super) fn department_totals(
     h: &mut String,
     lp: &LoadedPolicy,
-    depts: &BTreeMap<&str, Totals>,
+    depts: &[(String, &Totals)],
     all: &Totals,
     lang: Language,
 ) {
@@ -70,7 +69,7 @@ pub(super) fn department_totals(
 /// table and its section.
 fn rows_then_total(
     h: &mut String,
-    depts: &BTreeMap<&str, Totals>,
+    depts: &[(String, &Totals)],
     all: &Totals,
     company: &str,
     row: impl Fn(&mut String, &str, &str, &Totals),
@@ -85,7 +84,7 @@ fn rows_then_total(
 pub(super) fn kpi_heatmap(
     h: &mut String,
     lp: &LoadedPolicy,
-    depts: &BTreeMap<&str, Totals>,
+    depts: &[(String, &Totals)],
     all: &Totals,
     lang: Language,
 ) {
