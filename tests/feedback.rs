@@ -510,3 +510,32 @@ fn unknown_language_is_refused() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn check_with_a_period_finds_what_only_the_data_shows_in_conditions() {
+    // Issue 17: `check --period` passed a policy whose recognition rule
+    // then stopped `run`; it now evaluates the rules as `run` does.
+    let c = PolicyCopy::new();
+    edit(
+        &c.file("policy.yaml"),
+        "when: 'rating == \"S\"'\n    reason: { zh: 本期",
+        "when: 'score'\n    reason: { zh: 本期",
+    );
+    let policy = c.dir.path().join("policy");
+    let data = example_data();
+    let (p, d) = (policy.to_str().unwrap(), data.to_str().unwrap());
+    // Without data nothing can tell: `score` is a number only when it runs.
+    let o = merit(&["check", "--policy", p]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = merit(&["check", "--policy", p, "--data", d, "--period", "2026-Q3"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let ran = c.fails();
+    let line = |s: &str| {
+        s.lines()
+            .find(|l| l.contains("recognition rule 'honour_certificate'"))
+            .map(str::to_owned)
+    };
+    assert!(line(&err).is_some(), "{err}");
+    assert_eq!(line(&err), line(&ran), "check and run say the same");
+}

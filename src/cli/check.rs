@@ -72,7 +72,10 @@ pub fn main(args: CheckArgs) -> Result<ExitCode> {
                     }
                 }
                 if let (Some(p), false) = (&period, found.iter().any(Diagnostic::is_error)) {
-                    match engine::compute(&lp, &mut d, p) {
+                    // Recognition too: a condition can fail only on data.
+                    let feedback = engine::compute(&lp, &mut d, p)
+                        .and_then(|run| engine::recognition::evaluate(&lp, &d, &run));
+                    match feedback {
                         Ok(_) => {}
                         Err(Error::Invalid(d)) => found.extend(d.0),
                         Err(e) => return Err(e),
