@@ -226,7 +226,11 @@ impl Condition {
     fn lint(&self, names: &Lint, script: &CompiledScript, ctx: &Ctx, diags: &mut Diagnostics) {
         for f in names.check(&script.ast, true) {
             let (line, col) = (f.pos.line().unwrap_or(1), f.pos.position().unwrap_or(1));
-            let d = Diagnostic::error(ctx.path, f.message).at(line, col);
+            let d = match f.warning {
+                true => Diagnostic::warning(ctx.path, f.message),
+                false => Diagnostic::error(ctx.path, f.message),
+            };
+            let d = d.at(line, col);
             diags.push(self.relocate(d, ctx.text));
         }
     }

@@ -22,6 +22,9 @@ pub struct Names<'p> {
 pub struct Finding {
     pub pos: Position,
     pub message: String,
+    /// Not certain: the script tests the KPI, the review or the role
+    /// somewhere this check cannot follow (`let has = "x" in kpi; if has …`).
+    pub warning: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,16 +94,18 @@ impl<'p> Names<'p> {
 
     /// Every finding in `ast`, in the order of the text.
     pub fn check(&self, ast: &AST, conditions: bool) -> Vec<Finding> {
+        let scan = Scan::of(ast);
         let mut out = Vec::new();
         ast.walk(&mut |path: &[ASTNode]| {
             match path.last() {
-                Some(ASTNode::Expr(e)) => self.expr(e, path, &mut out),
+                Some(ASTNode::Expr(e)) => self.expr(e, (path, &scan), &mut out),
                 Some(ASTNode::Stmt(Stmt::FnCall(f, pos))) => self.call(f, *pos, &mut out),
                 Some(ASTNode::Stmt(Stmt::Assignment(a))) if conditions => {
                     if let Some((root, pos)) = chain(&a.1.lhs).first() {
                         if READ_ONLY.contains(&root.as_str()) {
                             out.push(Finding {
                                 pos: *pos,
+                                warning: false,
                                 message: format!(
                                     "a condition cannot change '{root}'; to compare, write '=='"
                                 ),
@@ -117,10 +122,10 @@ impl<'p> Names<'p> {
         out
     }
 
-    fn expr(&self, e: &Expr, path: &[ASTNode], out: &mut Vec<Finding>) {
+    fn expr(&self, e: &Expr, at: (&[ASTNode], &Scan), out: &mut Vec<Finding>) {
         match e {
             Expr::Dot(b, ..) | Expr::Index(b, ..) if matches!(b.lhs, Expr::Variable(..)) => {
-                self.read(&chain(e), path, out)
+                self.read(&chain(e), at, out)
             }
             Expr::FnCall(f, pos) => self.call(f, *pos, out),
             _ => {}
@@ -151,6 +156,7 @@ impl<'p> Names<'p> {
         }
         out.push(Finding {
             pos,
+            warning: false,
             message: format!("there is no KPI '{id}'{}", hint(id, ids)),
         });
         false
@@ -158,7 +164,7 @@ impl<'p> Names<'p> {
 
     /// `root.a.b…`: each name must exist, and a KPI or the review that some
     /// role does not provide must be guarded.
-    fn read(&self, c: &[(String, Position)], path: &[ASTNode], out: &mut Vec<Finding>) {
+    fn read(&self, c: &[(String, Position)], at: (&[ASTNode], &Scan), out: &mut Vec<Finding>) {
         let [(root, _), (key, pos), rest @ ..] = c else {
             return;
         };
@@ -166,6 +172,7 @@ impl<'p> Names<'p> {
             if !keys.contains(&key.as_str()) {
                 out.push(Finding {
                     pos: *pos,
+                    warning: false,
                     message: format!(
                         "{what} has no '{key}'{}; it has: {}",
                         hint(key, keys.iter().copied()),
@@ -183,6 +190,7 @@ impl<'p> Names<'p> {
                     if !KPI_KEYS.contains(&field.as_str()) {
                         out.push(Finding {
                             pos: *fpos,
+                            warning: false,
                             message: format!(
                                 "a KPI has no '{field}'{}; it has: {}",
                                 hint(field, KPI_KEYS),
@@ -191,7 +199,7 @@ impl<'p> Names<'p> {
                         });
                     }
                 }
-                self.kpi_guarded(key, *pos, path, out);
+                self.kpi_guarded(key, *pos, at, out);
             }
             "employee" => {
                 let mut keys: Vec<&str> = EMPLOYEE_KEYS.to_vec();
@@ -201,7 +209,7 @@ impl<'p> Names<'p> {
             }
             "review" => {
                 bad(&REVIEW_KEYS, "review", out);
-                self.review_guarded(*pos, path, out);
+                self.review_guarded(*pos, at, out);
             }
             "period" => bad(&PERIOD_KEYS, "period", out),
             "payout" if self.payout => bad(&PAYOUT_KEYS, "payout", out),
@@ -220,11 +228,19 @@ impl<'p> Names<'p> {
             .collect()
     }
 
-    fn kpi_guarded(&self, id: &str, pos: Position, path: &[ASTNode], out: &mut Vec<Finding>) {
+    fn kpi_guarded(
+        &self,
+        id: &str,
+        pos: Position,
+        at: (&[ASTNode], &Scan),
+        out: &mut Vec<Finding>,
+    ) {
+        let (path, scan) = at;
         let lacking = self.roles_without(id);
         if lacking.is_empty() || guarded(path, &|e| is_kpi_guard(e, id) || is_role_test(e)) {
             return;
         }
+        let unsure = scan.role_tested || scan.strings.contains(id);
         let quoted: Vec<String> = lacking.iter().map(|r| format!("'{r}'")).collect();
         let who = match quoted.as_slice() {
             [one] => format!("role {one} does not weigh '{id}', so its employees have"),
@@ -237,10 +253,12 @@ impl<'p> Names<'p> {
         out.push(Finding {
             pos,
             message: format!("{who} no kpi.{id}; guard the read: \"{id}\" in kpi && …"),
+            warning: unsure,
         });
     }
 
-    fn review_guarded(&self, pos: Position, path: &[ASTNode], out: &mut Vec<Finding>) {
+    fn review_guarded(&self, pos: Position, at: (&[ASTNode], &Scan), out: &mut Vec<Finding>) {
+        let (path, scan) = at;
         let p = self.policy;
         let without: Vec<&str> = p
             .roles
@@ -263,6 +281,7 @@ impl<'p> Names<'p> {
         };
         out.push(Finding {
             pos,
+            warning: scan.role_tested || scan.review_tested,
             message: format!(
                 "{why}, so review is () there; guard the read: type_of(review) == \"map\" && …"
             ),
@@ -274,6 +293,7 @@ impl<'p> Names<'p> {
         if ta != Ty::Other && tb != Ty::Other && ta != tb {
             out.push(Finding {
                 pos,
+                warning: false,
                 message: format!(
                     "compares {} with {}: Rhai answers false for values of different types, whatever they are",
                     ta.say(),
@@ -306,6 +326,7 @@ impl<'p> Names<'p> {
             if !known.contains(&s.as_str()) {
                 out.push(Finding {
                     pos: *spos,
+                    warning: false,
                     message: format!(
                         "there is no {what} '{s}'{}; there are: {}",
                         hint(s, known.iter().copied()),
@@ -353,6 +374,42 @@ impl<'p> Names<'p> {
                 None => Ty::Other,
             },
         }
+    }
+}
+
+/// What the whole script tests anywhere, for guards this check cannot
+/// follow (a test kept in a variable, a `switch` on the role).
+struct Scan {
+    strings: BTreeSet<String>,
+    role_tested: bool,
+    review_tested: bool,
+}
+
+impl Scan {
+    fn of(ast: &AST) -> Scan {
+        let mut scan = Scan {
+            strings: BTreeSet::new(),
+            role_tested: false,
+            review_tested: false,
+        };
+        ast.walk(&mut |path: &[ASTNode]| {
+            let e = match path.last() {
+                Some(ASTNode::Expr(e)) => e,
+                Some(ASTNode::Stmt(Stmt::Switch(sw, _))) => {
+                    let on = chain(&sw.0);
+                    scan.role_tested |= on.iter().map(|(n, _)| n.as_str()).eq(["employee", "role"]);
+                    return true;
+                }
+                _ => return true,
+            };
+            if let Expr::StringConstant(s, _) = e {
+                scan.strings.insert(s.to_string());
+            }
+            scan.role_tested |= is_role_test(e);
+            scan.review_tested |= is_review_guard(e);
+            true
+        });
+        scan
     }
 }
 
@@ -518,6 +575,31 @@ mod tests {
                 "1:27 period has no 'month' (did you mean 'months'?); it has: label, kind, months, days, start, end",
             ]
         );
+    }
+
+    /// (warning?, message) of each finding.
+    fn severities(when: &str) -> Vec<(bool, String)> {
+        let text = std::fs::read_to_string("policies/platform-ops/policy.yaml").unwrap();
+        let policy: Policy = serde_yaml::from_str(&text).unwrap();
+        let engine = ScriptEngine::new(&policy.rounding);
+        let scope = super::super::feedback::compile_scope(&policy);
+        let s = engine.compile(Path::new("p"), when, &scope).unwrap();
+        let f = Names::condition(&policy).check(&s.ast, true);
+        f.into_iter().map(|f| (f.warning, f.message)).collect()
+    }
+
+    #[test]
+    fn a_guard_this_check_cannot_follow_makes_a_warning_not_an_error() {
+        let kept = "let has = \"gmv\" in kpi;\nif has { kpi.gmv.score > 100 } else { false }";
+        let f = severities(kept);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].0, "{f:?}");
+        let switch = "switch employee.role { \"commerce\" => kpi.gmv.score > 100, _ => false }";
+        assert!(severities(switch).iter().all(|(w, _)| *w), "{:?}", severities(switch));
+        let review = "let rated = type_of(review) == \"map\";\nrated && review.rating >= 4";
+        assert!(severities(review).iter().all(|(w, _)| *w));
+        // Nothing anywhere tests gmv or the role: an error.
+        assert!(!severities("kpi.gmv.score > 100")[0].0);
     }
 
     #[test]

@@ -361,11 +361,11 @@ fn compile_scripts(
     if let (Some(b), false) = (&bonus, policy.bonus.script.is_empty()) {
         for f in lint::Names::bonus(policy).check(&b.ast, false) {
             let (line, col) = (f.pos.line().unwrap_or(1), f.pos.position().unwrap_or(1));
-            diags.push(
-                Diagnostic::error(&b.path, f.message)
-                    .at(line, col)
-                    .with_source(&b.text),
-            );
+            let d = match f.warning {
+                true => Diagnostic::warning(&b.path, f.message),
+                false => Diagnostic::error(&b.path, f.message),
+            };
+            diags.push(d.at(line, col).with_source(&b.text));
         }
     }
     let mut compile = |at: &[Seg], file: &str, purpose: Purpose| {
