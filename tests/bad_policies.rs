@@ -2,6 +2,7 @@
 //! mistake (made by tests/bad_policies/make.py from a valid policy);
 //! `merit check` must exit 1 with located diagnostics, snapshotted here.
 
+mod common;
 use std::process::Command;
 
 #[test]
@@ -69,4 +70,45 @@ fn ten_mistakes_are_reported_in_one_pass() {
         stderr.ends_with("merit check: 10 errors, 0 warnings\n"),
         "{stderr}"
     );
+}
+
+/// Recovery findings of a review (session 9): a set-aside part must not hide
+/// a real problem elsewhere that quotes a common word, the same mistake in
+/// two places is two errors, and a missing key is said once.
+#[test]
+fn recovery_neither_hides_nor_repeats_problems() {
+    let check = |edits: &[(&str, &str)]| -> String {
+        let (_dir, policy) = common::policy_copy("platform-ops");
+        for (from, to) in edits {
+            common::edit(&policy.join("policy.yaml"), from, to);
+        }
+        let o = Command::new(env!("CARGO_BIN_EXE_merit"))
+            .args(["check", "--policy", policy.to_str().unwrap()])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let errors = |s: &str| s.lines().filter(|l| l.contains(": error: ")).count();
+    let err = check(&[
+        ("target: { fixed: \"0.40\" }", "target: { fixed: \"40%\" }"),
+        ("kpi.dau.achievement >= 1.05", "kpi.dau.targt >= 1.05"),
+    ]);
+    assert!(
+        err.contains("cannot parse '40%' as a decimal number"),
+        "{err}"
+    );
+    assert!(
+        err.contains("a KPI has no 'targt' (did you mean 'target'?)"),
+        "{err}"
+    );
+    assert_eq!(errors(&err), 2, "{err}");
+    let err = check(&[
+        ("    kind: recognition", "    knd: recognition"),
+        ("    kind: training", "    knd: training"),
+    ]);
+    assert!(err.contains("recognition[0]: unknown key 'knd'"), "{err}");
+    assert!(err.contains("recognition[6]: unknown key 'knd'"), "{err}");
+    assert_eq!(errors(&err), 2, "{err}");
+    let err = check(&[("    name: { zh: 用户留存率, en: Retention rate }\n", "")]);
+    assert_eq!(errors(&err), 1, "{err}");
 }

@@ -5,10 +5,12 @@
 //! whatever the values), an assignment to an input, and a read of a KPI or
 //! of the review that some role does not provide, without a guard.
 
+use super::lint_guard::{
+    guarded, is_kpi_guard, is_method, is_review_assert, is_role_test, is_var, Scan,
+};
 use super::model::Policy;
 use crate::error::hint;
 use rhai::{ASTNode, Expr, FnCallExpr, Position, Stmt, AST};
-use std::collections::BTreeSet;
 
 /// What a condition or bonus script can read, from the policy.
 pub struct Names<'p> {
@@ -96,13 +98,13 @@ impl<'p> Names<'p> {
     pub fn check(&self, ast: &AST, conditions: bool) -> Vec<Finding> {
         let scan = Scan::of(ast);
         let mut out = Vec::new();
-        ast.walk(&mut |path: &[ASTNode]| {
+        scan.each_node(ast, &mut |path: &[ASTNode]| {
             match path.last() {
                 Some(ASTNode::Expr(e)) => self.expr(e, (path, &scan), &mut out),
-                Some(ASTNode::Stmt(Stmt::FnCall(f, pos))) => self.call(f, *pos, &mut out),
+                Some(ASTNode::Stmt(Stmt::FnCall(f, pos))) => self.call(f, *pos, &scan, &mut out),
                 Some(ASTNode::Stmt(Stmt::Assignment(a))) if conditions => {
                     if let Some((root, pos)) = chain(&a.1.lhs).first() {
-                        if READ_ONLY.contains(&root.as_str()) {
+                        if READ_ONLY.contains(&root.as_str()) && !scan.shadows(root) {
                             out.push(Finding {
                                 pos: *pos,
                                 warning: false,
@@ -124,27 +126,49 @@ impl<'p> Names<'p> {
 
     fn expr(&self, e: &Expr, at: (&[ASTNode], &Scan), out: &mut Vec<Finding>) {
         match e {
+            Expr::Dot(b, ..) if is_method(&b.rhs, "contains") && is_var(&b.lhs, "kpi", at.1) => {
+                // kpi.contains("x")
+                if let Expr::MethodCall(f, _) = &b.rhs {
+                    if let Some(Expr::StringConstant(s, pos)) = f.args.first() {
+                        self.kpi_id(s, *pos, out);
+                    }
+                }
+            }
             Expr::Dot(b, ..) | Expr::Index(b, ..) if matches!(b.lhs, Expr::Variable(..)) => {
                 self.read(&chain(e), at, out)
             }
-            Expr::FnCall(f, pos) => self.call(f, *pos, out),
+            Expr::FnCall(f, pos) => self.call(f, *pos, at.1, out),
             _ => {}
         }
     }
 
     /// A call, as an expression or (at the top of a condition) a statement.
-    fn call(&self, f: &FnCallExpr, pos: Position, out: &mut Vec<Finding>) {
+    fn call(&self, f: &FnCallExpr, pos: Position, scan: &Scan, out: &mut Vec<Finding>) {
         if f.args.len() != 2 {
             return;
         }
         if is_comparison(&f.name) {
-            self.compare(&f.args[0], &f.args[1], pos, out)
+            self.compare(&f.args[0], &f.args[1], pos, scan, out)
         } else if f.name == "contains" {
-            if let (Expr::Variable(v, ..), Expr::StringConstant(s, pos)) = (&f.args[0], &f.args[1])
-            {
-                if v.1 == "kpi" {
+            match (&f.args[0], &f.args[1]) {
+                (v, Expr::StringConstant(s, pos)) if is_var(v, "kpi", scan) => {
                     self.kpi_id(s, *pos, out);
                 }
+                // rating in ["S", "A"], employee.role in [...]
+                (Expr::Array(items, _), x) => {
+                    for item in items.iter() {
+                        self.compare(x, item, pos, scan, out);
+                    }
+                }
+                // an array of constants is folded into one value
+                (Expr::DynamicConstant(d, apos), x) if d.is_array() => {
+                    for item in d.clone().into_array().unwrap_or_default() {
+                        if let Ok(s) = item.into_immutable_string() {
+                            self.compare(x, &Expr::StringConstant(s, *apos), pos, scan, out);
+                        }
+                    }
+                }
+                _ => {}
             }
         }
     }
@@ -168,6 +192,9 @@ impl<'p> Names<'p> {
         let [(root, _), (key, pos), rest @ ..] = c else {
             return;
         };
+        if at.1.shadows(root) {
+            return;
+        }
         let bad = |keys: &[&str], what: &str, out: &mut Vec<Finding>| {
             if !keys.contains(&key.as_str()) {
                 out.push(Finding {
@@ -204,7 +231,6 @@ impl<'p> Names<'p> {
             "employee" => {
                 let mut keys: Vec<&str> = EMPLOYEE_KEYS.to_vec();
                 keys.extend(self.policy.inputs.keys().map(String::as_str));
-                keys.push("inputs");
                 bad(&keys, "employee", out);
             }
             "review" => {
@@ -240,7 +266,7 @@ impl<'p> Names<'p> {
         if lacking.is_empty() || guarded(path, &|e| is_kpi_guard(e, id) || is_role_test(e)) {
             return;
         }
-        let unsure = scan.role_tested || scan.strings.contains(id);
+        let unsure = scan.elsewhere(path, |t| t.role || t.strings.contains(id));
         let quoted: Vec<String> = lacking.iter().map(|r| format!("'{r}'")).collect();
         let who = match quoted.as_slice() {
             [one] => format!("role {one} does not weigh '{id}', so its employees have"),
@@ -271,7 +297,7 @@ impl<'p> Names<'p> {
             .as_ref()
             .is_some_and(|r| matches!(r.missing, super::model::MissingReview::Renormalize));
         if (without.is_empty() && !may_miss)
-            || guarded(path, &|e| is_review_guard(e) || is_role_test(e))
+            || guarded(path, &|e| is_review_assert(e) || is_role_test(e))
         {
             return;
         }
@@ -281,14 +307,20 @@ impl<'p> Names<'p> {
         };
         out.push(Finding {
             pos,
-            warning: scan.role_tested || scan.review_tested,
+            warning: scan.elsewhere(path, |t| t.role || t.review),
             message: format!(
                 "{why}, so review is () there; guard the read: type_of(review) == \"map\" && …"
             ),
         });
     }
 
-    fn compare(&self, a: &Expr, b: &Expr, pos: Position, out: &mut Vec<Finding>) {
+    fn compare(&self, a: &Expr, b: &Expr, pos: Position, scan: &Scan, out: &mut Vec<Finding>) {
+        if [a, b]
+            .iter()
+            .any(|e| chain(e).first().is_some_and(|(r, _)| scan.shadows(r)))
+        {
+            return;
+        }
         let (ta, tb) = (self.ty(a), self.ty(b));
         if ta != Ty::Other && tb != Ty::Other && ta != tb {
             out.push(Finding {
@@ -377,49 +409,13 @@ impl<'p> Names<'p> {
     }
 }
 
-/// What the whole script tests anywhere, for guards this check cannot
-/// follow (a test kept in a variable, a `switch` on the role).
-struct Scan {
-    strings: BTreeSet<String>,
-    role_tested: bool,
-    review_tested: bool,
-}
-
-impl Scan {
-    fn of(ast: &AST) -> Scan {
-        let mut scan = Scan {
-            strings: BTreeSet::new(),
-            role_tested: false,
-            review_tested: false,
-        };
-        ast.walk(&mut |path: &[ASTNode]| {
-            let e = match path.last() {
-                Some(ASTNode::Expr(e)) => e,
-                Some(ASTNode::Stmt(Stmt::Switch(sw, _))) => {
-                    let on = chain(&sw.0);
-                    scan.role_tested |= on.iter().map(|(n, _)| n.as_str()).eq(["employee", "role"]);
-                    return true;
-                }
-                _ => return true,
-            };
-            if let Expr::StringConstant(s, _) = e {
-                scan.strings.insert(s.to_string());
-            }
-            scan.role_tested |= is_role_test(e);
-            scan.review_tested |= is_review_guard(e);
-            true
-        });
-        scan
-    }
-}
-
-fn is_comparison(name: &str) -> bool {
+pub(super) fn is_comparison(name: &str) -> bool {
     matches!(name, "==" | "!=" | "<" | "<=" | ">" | ">=")
 }
 
 /// `root.a.b` or `root["a"].b` as names with positions; stops at anything
 /// else (a method call, a computed index).
-fn chain(e: &Expr) -> Vec<(String, Position)> {
+pub(super) fn chain(e: &Expr) -> Vec<(String, Position)> {
     let mut out = Vec::new();
     fn walk(e: &Expr, out: &mut Vec<(String, Position)>) -> bool {
         match e {
@@ -448,64 +444,6 @@ fn chain(e: &Expr) -> Vec<(String, Position)> {
     }
     walk(e, &mut out);
     out
-}
-
-/// Whether an `&&` before the read, or an `if` around it, tests `guard`.
-fn guarded(path: &[ASTNode], guard: &dyn Fn(&Expr) -> bool) -> bool {
-    path.iter().enumerate().any(|(i, node)| {
-        let child = path.get(i + 1);
-        match (node, child) {
-            (ASTNode::Expr(Expr::And(ops, _)), Some(ASTNode::Expr(c))) => ops
-                .iter()
-                .take_while(|op| !std::ptr::eq(*op, *c))
-                .any(|op| mentions(op, guard)),
-            (ASTNode::Stmt(Stmt::If(f, _)), _) => mentions(&f.expr, guard),
-            _ => false,
-        }
-    })
-}
-
-/// Whether `guard` holds for `e` or anything inside it.
-fn mentions(e: &Expr, guard: &dyn Fn(&Expr) -> bool) -> bool {
-    let mut found = false;
-    let mut seen = BTreeSet::new();
-    e.walk(&mut vec![], &mut |path: &[ASTNode]| {
-        if let Some(ASTNode::Expr(x)) = path.last() {
-            if seen.insert(*x as *const Expr as usize) && guard(x) {
-                found = true;
-            }
-        }
-        !found
-    });
-    found
-}
-
-fn is_kpi_guard(e: &Expr, id: &str) -> bool {
-    matches!(e, Expr::FnCall(f, _) if f.name == "contains" && f.args.len() == 2
-        && matches!(&f.args[0], Expr::Variable(v, ..) if v.1 == "kpi")
-        && matches!(&f.args[1], Expr::StringConstant(s, _) if s.as_str() == id))
-}
-
-/// `employee.role == "x"` and the like: the author chose the roles.
-fn is_role_test(e: &Expr) -> bool {
-    let Expr::FnCall(f, _) = e else {
-        return false;
-    };
-    let names = |a: &Expr| chain(a).into_iter().map(|(n, _)| n).collect::<Vec<_>>();
-    is_comparison(&f.name) && f.args.iter().any(|a| names(a) == ["employee", "role"])
-}
-
-fn is_review_guard(e: &Expr) -> bool {
-    match e {
-        Expr::FnCall(f, _) => {
-            let on_review = f
-                .args
-                .iter()
-                .any(|a| matches!(a, Expr::Variable(v, ..) if v.1 == "review"));
-            on_review && matches!(f.name.as_str(), "type_of" | "==" | "!=" | "contains")
-        }
-        _ => false,
-    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod currency;
 pub mod curve;
 pub mod feedback;
 pub mod lint;
+mod lint_guard;
 pub mod locate;
 pub mod matrix;
 pub mod model;
@@ -305,16 +306,32 @@ fn parse(yaml_path: &Path, yaml_text: &str) -> Result<(Parsed, Diagnostics)> {
 }
 
 /// The same problem found by two passes is reported once, at the more
-/// specific place (`kpis[0].aggregate: …` rather than `kpis[0]: …`).
+/// specific place (`kpis[0].aggregate: …` rather than `kpis[0]: …`); the
+/// same message at two unrelated places (`recognition[0]`, `[6]`) is two.
 fn push_new(diags: &mut Diagnostics, d: Diagnostic) {
-    let split = |m: &str| match m.split_once(": ") {
-        Some((place, body)) if !place.contains(' ') => (place.len(), body.to_owned()),
-        _ => (0, m.to_owned()),
+    fn split(m: &str) -> (&str, String) {
+        let (place, body) = match m.split_once(": ") {
+            Some((place, body)) if !place.contains(' ') => (place, body),
+            _ => ("", m),
+        };
+        // serde's "missing field `x`" and recovery's "missing key 'x'".
+        (
+            place,
+            body.replace("missing field `", "missing key '")
+                .replace('`', "'"),
+        )
+    }
+    let (place, body) = split(&d.message);
+    let related = |p: &str| p.starts_with(place) || place.starts_with(p);
+    let same = |x: &Diagnostic| {
+        let (p, b) = split(&x.message);
+        (b == body && related(p)) || (x.line.is_some() && (x.line, x.col) == (d.line, d.col))
     };
-    let (depth, body) = split(&d.message);
-    let same = |x: &Diagnostic| split(&x.message).1 == body || (x.line, x.col) == (d.line, d.col);
     match diags.0.iter().position(same) {
-        Some(i) if split(&diags.0[i].message).0 < depth && split(&diags.0[i].message).1 == body => {
+        Some(i)
+            if split(&diags.0[i].message).0.len() < place.len()
+                && split(&diags.0[i].message).1 == body =>
+        {
             diags.0[i] = d
         }
         Some(_) => {}

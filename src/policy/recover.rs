@@ -174,23 +174,33 @@ fn node<'v>(doc: &'v Value, at: &[Step]) -> Option<&'v Value> {
     })
 }
 
-/// The names a part set aside goes by: its key and every name it holds
-/// (its `id`, the scoring it uses…), so that findings echoing it are dropped.
+/// The names a part set aside goes by, so that findings echoing it are
+/// dropped: its key, its `id` (or what a misspelt `id` key holds) and the
+/// names it refers to (`scoring`, `kpi`, scripts). Not every word in it:
+/// a real problem elsewhere may quote `target` or `score` too.
 fn names(doc: &Value, at: &[Step]) -> Vec<String> {
-    fn strings(v: &Value, out: &mut Vec<String>) {
-        match v {
-            Value::String(s) => out.push(s.clone()),
-            Value::Mapping(m) => m.values().for_each(|v| strings(v, out)),
-            Value::Sequence(s) => s.iter().for_each(|v| strings(v, out)),
-            _ => {}
+    const REFERS: [&str; 4] = ["scoring", "kpi", "script", "weights_script"];
+    let mut out = Vec::new();
+    // A named entry (`roles.lead`), not a field (`kpis[1].target`).
+    if let [Step::Key(top), Step::Key(k)] = at {
+        if ["scorings", "roles", "inputs"].contains(&top.as_str()) {
+            out.push(k.clone());
         }
     }
-    let mut out = Vec::new();
-    if let Some(Step::Key(k)) = at.last() {
-        out.push(k.clone());
-    }
-    if let Some(v) = node(doc, at) {
-        strings(v, &mut out);
+    let Some(map) = node(doc, at).and_then(Value::as_mapping) else {
+        return out;
+    };
+    for (k, v) in map {
+        let (Some(k), Some(v)) = (k.as_str(), v.as_str()) else {
+            continue;
+        };
+        if k == "id"
+            || did_you_mean(k, ["id"]).is_some()
+            || REFERS.contains(&k)
+            || did_you_mean(k, REFERS).is_some()
+        {
+            out.push(v.to_owned());
+        }
     }
     out
 }
