@@ -13,6 +13,7 @@
 
 mod charts;
 mod exceptions;
+mod labels;
 mod tables;
 
 use super::display::{department_name, esc, grouped, money};
