@@ -35,7 +35,7 @@ const BAND_COLOURS: &[&str] = &[
     "#1b7f4b", "#54b27a", "#8fb4d9", "#f0a35e", "#d9534f", "#8e3b46",
 ];
 
-fn band_colour(i: usize) -> &'static str {
+pub(super) fn band_colour(i: usize) -> &'static str {
     BAND_COLOURS[i.min(BAND_COLOURS.len() - 1)]
 }
 
