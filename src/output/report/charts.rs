@@ -125,9 +125,9 @@ fn payout_row(
     );
 }
 
-/// The score histogram: left margin, plot width, top margin (above it one
-/// row per row of band threshold labels), plot height.
-const SCORE_PLOT: (i64, i64, i64, i64) = (50, 820, 30, 200);
+/// The score histogram: left margin, plot width, top margin (one more row
+/// per further row of band threshold labels), plot height.
+const SCORE_PLOT: (i64, i64, i64, i64) = (50, 820, 44, 200);
 
 /// Final scores counted in bins of ten points from `lo` to `hi`.
 pub(super) struct Histogram {
@@ -213,7 +213,7 @@ pub(super) fn score_distribution(
     let hist = histogram(run);
     let (thresholds, rows) = hist.threshold_labels(&lp.policy.rating_bands);
     let (left, plot_w, top0, plot_h) = SCORE_PLOT;
-    let top = top0 + ROW * rows as i64;
+    let top = top0 + ROW * (rows as i64 - 1);
     let (width, height) = (left + plot_w + 20, top + plot_h + 44);
     let title = t(lang, "综合得分分布", "Score distribution");
     let _ = writeln!(
@@ -331,7 +331,8 @@ fn score_bins(h: &mut String, hist: &Histogram, top: i64) {
 /// lines (with a white halo, as a line may pass a lower row's label).
 fn band_thresholds(h: &mut String, labels: &[Label], top: i64) {
     let plot_h = SCORE_PLOT.3;
-    let y = |l: &Label| top - 8 - ROW * l.row as i64;
+    // Above the tallest bar's count (at top - 4).
+    let y = |l: &Label| top - 30 - ROW * l.row as i64;
     for l in labels {
         let _ = writeln!(
             h,
