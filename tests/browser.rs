@@ -366,7 +366,9 @@ fn report_charts_render_in_chromium_without_network() {
     let (dom, requests) = c.dump_dom(&page);
     assert!(requests.is_empty(), "the report requested {requests:?}");
     let svgs = sized_elements(&dom, "svg");
-    assert_eq!(svgs.len(), 3, "three charts: {svgs:?}");
+    // Three for the company, then each of the 4 department pages' bands.
+    assert_eq!(svgs.len(), 7, "seven charts: {svgs:?}");
+    assert_eq!(svgs[3..], [(390.0, 128.0); 4]);
     assert!(svgs.iter().all(|&(w, h)| w > 0.0 && h > 0.0), "{svgs:?}");
     let rects = sized_elements(&dom, "rect");
     assert!(rects.len() >= 20, "{} bars", rects.len());

@@ -2,6 +2,7 @@
 //! histogram with its band thresholds, and rating bars by department.
 //! Geometry is decimal, so the page is byte-identical between runs.
 
+use super::labels::{stacked, text_width, thinned, Label, ROW};
 use super::t;
 use crate::engine::RunResult;
 use crate::output::display::{esc, money};
@@ -34,7 +35,7 @@ const BAND_COLOURS: &[&str] = &[
     "#1b7f4b", "#54b27a", "#8fb4d9", "#f0a35e", "#d9534f", "#8e3b46",
 ];
 
-fn band_colour(i: usize) -> &'static str {
+pub(super) fn band_colour(i: usize) -> &'static str {
     BAND_COLOURS[i.min(BAND_COLOURS.len() - 1)]
 }
 
@@ -124,19 +125,20 @@ fn payout_row(
     );
 }
 
-/// The score histogram: left margin, plot width, top margin, plot height.
+/// The score histogram: left margin, plot width, top margin (one more row
+/// per further row of band threshold labels), plot height.
 const SCORE_PLOT: (i64, i64, i64, i64) = (50, 820, 44, 200);
 
 /// Final scores counted in bins of ten points from `lo` to `hi`.
-struct Histogram {
-    lo: Decimal,
-    hi: Decimal,
-    counts: Vec<usize>,
+pub(super) struct Histogram {
+    pub lo: Decimal,
+    pub hi: Decimal,
+    pub counts: Vec<usize>,
     /// The largest bin count, at least 1.
-    most: usize,
+    pub most: usize,
 }
 
-fn histogram(run: &RunResult) -> Histogram {
+pub(super) fn histogram(run: &RunResult) -> Histogram {
     let ten = d(10);
     let scores: Vec<Decimal> = run.employees.iter().map(|r| r.score).collect();
     let lo = scores
@@ -162,6 +164,46 @@ fn histogram(run: &RunResult) -> Histogram {
     }
 }
 
+impl Histogram {
+    fn bin_w(&self) -> Decimal {
+        d(SCORE_PLOT.1) / Decimal::from(self.counts.len() as i64)
+    }
+
+    fn x_of(&self, score: Decimal) -> Decimal {
+        d(SCORE_PLOT.0) + scale(score - self.lo, self.hi - self.lo, SCORE_PLOT.1)
+    }
+
+    /// The bin bounds under the axis, thinned so none overlaps another.
+    pub(super) fn axis_labels(&self) -> Vec<Label> {
+        let bins = self.counts.len() as i64;
+        thinned(
+            (0..=bins)
+                .map(|i| Label {
+                    x: d(SCORE_PLOT.0) + self.bin_w() * d(i),
+                    row: 0,
+                    text: (self.lo + d(10) * d(i)).to_string(),
+                })
+                .collect(),
+        )
+    }
+
+    /// "band ≥ threshold" at each threshold inside the range, stacked in
+    /// rows where they would collide; and the number of rows.
+    pub(super) fn threshold_labels(&self, bands: &[RatingBand]) -> (Vec<Label>, usize) {
+        let mut labels: Vec<Label> = (bands.iter())
+            .filter_map(|b| Some((b, b.min_score?.0)))
+            .filter(|&(_, m)| m > self.lo && m < self.hi)
+            .map(|(b, m)| Label {
+                x: self.x_of(m),
+                row: 0,
+                text: format!("{} ≥ {m}", b.band),
+            })
+            .collect();
+        labels.sort_by_key(|l| l.x);
+        stacked(labels)
+    }
+}
+
 pub(super) fn score_distribution(
     h: &mut String,
     lp: &LoadedPolicy,
@@ -169,27 +211,26 @@ pub(super) fn score_distribution(
     lang: Language,
 ) {
     let hist = histogram(run);
-    let hi = hist.hi;
-    let (left, plot_w, top, plot_h) = SCORE_PLOT;
+    let (thresholds, rows) = hist.threshold_labels(&lp.policy.rating_bands);
+    let (left, plot_w, top0, plot_h) = SCORE_PLOT;
+    let top = top0 + ROW * (rows as i64 - 1);
     let (width, height) = (left + plot_w + 20, top + plot_h + 44);
+    let title = t(lang, "综合得分分布", "Score distribution");
     let _ = writeln!(
         h,
-        "<section>\n<h2>{}</h2>",
-        t(lang, "综合得分分布", "Score distribution")
+        "<section>\n<h2>{title}</h2>\n<svg class=\"chart\" id=\"score-distribution\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{title}\">"
     );
-    let _ = writeln!(
-        h,
-        "<svg class=\"chart\" id=\"score-distribution\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{}\">",
-        t(lang, "综合得分分布", "Score distribution")
-    );
-    score_grid(h, hist.most);
-    score_bins(h, &hist);
-    let _ = writeln!(
-        h,
-        "  <text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{hi}</text>",
-        left + plot_w,
-        top + plot_h + 16,
-    );
+    score_grid(h, hist.most, top);
+    score_bins(h, &hist, top);
+    for l in hist.axis_labels() {
+        let _ = writeln!(
+            h,
+            "  <text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+            px(l.x),
+            top + plot_h + 16,
+            l.text
+        );
+    }
     let _ = writeln!(
         h,
         "  <line class=\"axis\" x1=\"{left}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
@@ -197,7 +238,7 @@ pub(super) fn score_distribution(
         left + plot_w,
         top + plot_h
     );
-    band_thresholds(h, lp, &hist);
+    band_thresholds(h, &thresholds, top);
     let _ = writeln!(
         h,
         "  <text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n</svg>",
@@ -209,12 +250,34 @@ pub(super) fn score_distribution(
             "Final score (bins of 10 points; dashed lines are rating band thresholds)"
         )
     );
+    score_table(h, &hist, lang);
     let _ = writeln!(h, "</section>");
 }
 
+/// The histogram's numbers as a table, for screen readers and for bins too
+/// narrow to carry their count.
+fn score_table(h: &mut String, hist: &Histogram, lang: Language) {
+    let _ = writeln!(
+        h,
+        "<details><summary>{}</summary>\n<table>\n<thead><tr><th>{}</th><th class=\"n\">{}</th></tr></thead>\n<tbody>",
+        t(lang, "以表格查看", "As a table"),
+        t(lang, "得分区间", "Score range"),
+        t(lang, "人数", "Employees"),
+    );
+    for (i, n) in hist.counts.iter().enumerate() {
+        let from = hist.lo + d(10) * d(i as i64);
+        let _ = writeln!(
+            h,
+            "<tr><td>{from} – {}</td><td class=\"n\">{n}</td></tr>",
+            from + d(10)
+        );
+    }
+    let _ = writeln!(h, "</tbody>\n</table>\n</details>");
+}
+
 /// The y grid: about four lines at whole counts.
-fn score_grid(h: &mut String, most: usize) {
-    let (left, plot_w, top, plot_h) = SCORE_PLOT;
+fn score_grid(h: &mut String, most: usize, top: i64) {
+    let (left, plot_w, _, plot_h) = SCORE_PLOT;
     let step = most.div_ceil(4).max(1);
     let mut c = 0;
     while c <= most {
@@ -231,27 +294,29 @@ fn score_grid(h: &mut String, most: usize) {
     }
 }
 
-/// One bar per non-empty bin with its count, and each bin's lower bound
-/// under the axis.
-fn score_bins(h: &mut String, hist: &Histogram) {
-    let (left, plot_w, top, plot_h) = SCORE_PLOT;
-    let (ten, lo, most, counts) = (d(10), hist.lo, hist.most, &hist.counts);
-    let bins = counts.len();
-    let bin_w = Decimal::from(plot_w) / Decimal::from(bins as i64);
-    for (i, &n) in counts.iter().enumerate() {
-        let x = d(left) + bin_w * Decimal::from(i as i64);
-        if n > 0 {
-            let bh = scale(d(n as i64), d(most as i64), plot_h);
-            let _ = writeln!(
-                h,
-                "  <rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#3b6fb6\"><title>{}–{}: {n}</title></rect>",
-                px(x + d(2)),
-                px(d(top + plot_h) - bh),
-                px(bin_w - d(4)),
-                px(bh),
-                lo + ten * Decimal::from(i as i64),
-                lo + ten * Decimal::from(i as i64 + 1),
-            );
+/// One bar per non-empty bin, with its count above it when the bar is wide
+/// enough to hold the number (the table has every count).
+fn score_bins(h: &mut String, hist: &Histogram, top: i64) {
+    let (left, _, _, plot_h) = SCORE_PLOT;
+    let (ten, lo, most) = (d(10), hist.lo, hist.most);
+    let bin_w = hist.bin_w();
+    for (i, &n) in hist.counts.iter().enumerate() {
+        if n == 0 {
+            continue;
+        }
+        let x = d(left) + bin_w * d(i as i64);
+        let bh = scale(d(n as i64), d(most as i64), plot_h);
+        let _ = writeln!(
+            h,
+            "  <rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#3b6fb6\"><title>{}–{}: {n}</title></rect>",
+            px(x + bin_w / d(20)),
+            px(d(top + plot_h) - bh),
+            px(bin_w * d(9) / d(10)),
+            px(bh),
+            lo + ten * d(i as i64),
+            lo + ten * d(i as i64 + 1),
+        );
+        if text_width(&n.to_string()) + d(2) <= bin_w {
             let _ = writeln!(
                 h,
                 "  <text x=\"{}\" y=\"{}\" text-anchor=\"middle\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{n}</text>",
@@ -259,35 +324,31 @@ fn score_bins(h: &mut String, hist: &Histogram) {
                 px(d(top + plot_h) - bh - d(4)),
             );
         }
-        let _ = writeln!(
-            h,
-            "  <text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-            px(x),
-            top + plot_h + 16,
-            lo + ten * Decimal::from(i as i64)
-        );
     }
 }
 
-/// A dashed line at each rating band threshold inside the histogram's range.
-fn band_thresholds(h: &mut String, lp: &LoadedPolicy, hist: &Histogram) {
-    let (left, plot_w, top, plot_h) = SCORE_PLOT;
-    let (lo, hi) = (hist.lo, hist.hi);
-    let x_of = |score: Decimal| d(left) + scale(score - lo, hi - lo, plot_w);
-    for b in &lp.policy.rating_bands {
-        let Some(m) = b.min_score else { continue };
-        if m.0 <= lo || m.0 >= hi {
-            continue;
-        }
-        let x = px(x_of(m.0));
+/// A dashed line at each rating band threshold, then the labels over the
+/// lines (with a white halo, as a line may pass a lower row's label).
+fn band_thresholds(h: &mut String, labels: &[Label], top: i64) {
+    let plot_h = SCORE_PLOT.3;
+    // Above the tallest bar's count (at top - 4).
+    let y = |l: &Label| top - 30 - ROW * l.row as i64;
+    for l in labels {
         let _ = writeln!(
             h,
-            "  <line x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{}\" stroke=\"#8e3b46\" stroke-width=\"1.5\" stroke-dasharray=\"5 3\"/><text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" fill=\"#8e3b46\">{} ≥ {}</text>",
-            top - 24,
+            "  <line x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{}\" stroke=\"#8e3b46\" stroke-width=\"1.5\" stroke-dasharray=\"5 3\"/>",
+            y(l) + 4,
             top + plot_h,
-            top - 30,
-            esc(&b.band),
-            m,
+            x = px(l.x),
+        );
+    }
+    for l in labels {
+        let _ = writeln!(
+            h,
+            "  <text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#8e3b46\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
+            px(l.x),
+            y(l),
+            esc(&l.text),
         );
     }
 }
@@ -384,4 +445,63 @@ fn rating_row(h: &mut String, bands: &[RatingBand], y: i64, name: &str, x: &Tota
         y + 15,
         x.headcount
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::labels::none_overlap;
+    use super::*;
+    use crate::decimal::Dec;
+
+    fn wide(bins: usize) -> Histogram {
+        Histogram {
+            lo: Decimal::ZERO,
+            hi: d(10 * bins as i64),
+            counts: vec![3; bins],
+            most: 3,
+        }
+    }
+
+    #[test]
+    fn the_usual_axis_shows_every_bound() {
+        let labels = wide(15).axis_labels();
+        assert_eq!(labels.len(), 16);
+        assert_eq!(labels[15].text, "150");
+        assert!(none_overlap(&labels));
+    }
+
+    #[test]
+    fn axis_labels_never_overlap_at_any_number_of_bins() {
+        for bins in [1, 15, 40, 100, 250, 1000] {
+            let labels = wide(bins).axis_labels();
+            assert!(none_overlap(&labels), "{bins} bins");
+            assert!(labels.len() >= 2.min(bins + 1), "{bins} bins");
+        }
+        // 1000 bins of 0.82px: two four-digit labels (28px each, 4px apart)
+        // need 32px, so every 41st bound (33.6px) is shown.
+        let labels = wide(1000).axis_labels();
+        assert_eq!(labels[1].text, "410");
+        assert_eq!(labels.len(), 25);
+    }
+
+    #[test]
+    fn close_thresholds_stack_instead_of_overlapping() {
+        let band = |b: &str, m: i64| RatingBand {
+            band: b.into(),
+            min_score: Some(Dec(d(m))),
+            name: None,
+        };
+        let bands = [
+            band("S", 120),
+            band("A", 101),
+            band("B", 100),
+            band("C", 99),
+            band("D", 0),
+        ];
+        let (labels, rows) = wide(15).threshold_labels(&bands);
+        assert_eq!(labels.len(), 4, "D ≥ 0 is the axis itself");
+        assert_eq!(labels[0].text, "C ≥ 99");
+        assert_eq!(rows, 3);
+        assert!(none_overlap(&labels));
+    }
 }

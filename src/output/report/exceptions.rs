@@ -10,7 +10,7 @@ use std::fmt::Write;
 /// Rows of the list shown on the page; a large run's list is in the CSV.
 const LISTED: usize = 100;
 
-fn label(kind: Kind, lang: Language) -> &'static str {
+pub(super) fn label(kind: Kind, lang: Language) -> &'static str {
     match kind {
         Kind::Calibrated => t(lang, "强制分布调整等级", "band moved by calibration"),
         Kind::Capped => t(lang, "奖金达到上限", "bonus capped"),

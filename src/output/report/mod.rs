@@ -1,7 +1,8 @@
 //! `report.html`: the period at a glance for managers and finance — control
 //! totals (what to pay now first), exceptions, payout by department, score distribution, rating distribution per
 //! department, a KPI attainment heatmap, top and bottom performers, and the
-//! recognition given.
+//! recognition given; then the manager view, a page per department
+//! (`departments`).
 //!
 //! One self-contained page: inline CSS and SVG, no script, no font or image
 //! from anywhere, printable. Chart geometry is computed with decimals so the
@@ -12,7 +13,10 @@
 //! charts are in `charts`, the tables in `tables`.
 
 mod charts;
+mod departments;
+mod distribution;
 mod exceptions;
+mod labels;
 mod tables;
 
 use super::display::{department_name, esc, grouped, money};
@@ -62,12 +66,16 @@ const STYLE: &str = r#"
   html:lang(zh-CN) svg text { font-family: var(--cjk), var(--latin), sans-serif; }
   svg .axis { stroke: #9aa5b1; stroke-width: 1; }
   svg .grid { stroke: #e4e7eb; stroke-width: 1; }
+  td.who { white-space: nowrap; }
+  section.dept h3 { font-size: 14px; margin: 14px 0 4px; }
   footer { margin-top: 26px; color: #7b8794; font-size: 12px; }
   @page { size: A4; margin: 12mm; }
   @media print {
     html, body { background: #fff; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
     main { box-shadow: none; margin: 0; max-width: none; padding: 0; border-radius: 0; }
     section, tr { break-inside: avoid; }
+    /* Each department's page starts a sheet; a long one may run on. */
+    section.contents, section.dept { break-before: page; break-inside: auto; }
     h2 { break-after: avoid; }
   }
 "#;
@@ -84,9 +92,10 @@ pub fn report(
 ) -> OutFile {
     let all = &groups.company;
     // In id order (as summary.csv), shown by name.
-    let depts: Vec<(String, &Totals)> = (groups.departments.iter())
-        .map(|(id, x)| (department_name(data, id, lang), x))
+    let named: Vec<(&str, String, &Totals)> = (groups.departments.iter())
+        .map(|(&id, x)| (id, department_name(data, id, lang), x))
         .collect();
+    let depts: Vec<(String, &Totals)> = named.iter().map(|(_, n, x)| (n.clone(), *x)).collect();
     let depts = &depts[..];
     let mut h = String::with_capacity(64 * 1024);
     head(&mut h, lp, run, lang);
@@ -101,6 +110,7 @@ pub fn report(
     tables::kpi_heatmap(&mut h, lp, depts, all, lang);
     tables::performers(&mut h, lp, data, run, lang);
     tables::recognition(&mut h, lp, feedback, lang);
+    departments::pages(&mut h, lp, data, run, &named, exceptions, lang);
 
     footer(&mut h, lp, run, lang);
     OutFile {
