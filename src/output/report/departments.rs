@@ -124,6 +124,10 @@ pub(super) fn pages(
     let mine = by_department(data, run, exceptions, lang);
     contents(h, depts, &mine, lang);
     let list_people = run.employees.len() <= PEOPLE_LISTED;
+    // Once for the run: per department it was departments × employees.
+    let names: HashMap<&str, &str> = (data.employees.iter())
+        .map(|e| (e.id.as_str(), e.name.as_str()))
+        .collect();
     for &(id, ref name, x) in depts {
         let Some(dept) = mine.get(id) else { continue };
         let _ = writeln!(
@@ -142,7 +146,7 @@ pub(super) fn pages(
         } else {
             let _ = writeln!(h, "<p class=\"note\">{}</p>", too_many(lang));
         }
-        to_act_on(h, data, &dept.exceptions, lang);
+        to_act_on(h, &names, &dept.exceptions, lang);
         super::distribution::section(h, lp, x, lang);
         let _ = writeln!(
             h,
@@ -226,7 +230,7 @@ fn people(
 }
 
 /// The department's exceptions that need someone to act, with what to do.
-fn to_act_on(h: &mut String, data: &Data, list: &[&Exception], lang: Language) {
+fn to_act_on(h: &mut String, names: &HashMap<&str, &str>, list: &[&Exception], lang: Language) {
     let _ = writeln!(
         h,
         "<h3>{}</h3>",
@@ -236,9 +240,6 @@ fn to_act_on(h: &mut String, data: &Data, list: &[&Exception], lang: Language) {
         let _ = writeln!(h, "<p class=\"note\">{}</p>", t(lang, "无。", "None."));
         return;
     }
-    let names: HashMap<&str, &str> = (data.employees.iter())
-        .map(|e| (e.id.as_str(), e.name.as_str()))
-        .collect();
     let _ = writeln!(
         h,
         "<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>",
