@@ -88,8 +88,9 @@ pub fn eval_message(e: &EvalAltResult) -> Option<String> {
             };
             Some(format!("there is no function '{name}' taking {takes}{hint}"))
         }
+        // Which map was read is not known here: say what each one holds.
         EvalAltResult::ErrorPropertyNotFound(p, _) => Some(format!(
-            "'{p}' is not there: `kpi` holds only the KPIs the employee's role weighs (test first: `\"{p}\" in kpi && …`), and `review` is () when the role's review_weight is 0"
+            "'{p}' is not there: `kpi` holds only the KPIs the employee's role weighs (for a KPI, test first: `\"{p}\" in kpi && …`); `employee`, `review` and `period` have the keys listed in docs/policy.md (\"Conditions\")"
         )),
         EvalAltResult::ErrorDotExpr(s, _) if s.starts_with("Unknown property") => Some(format!(
             "{s} (a property of nothing: `review` when the role's review_weight is 0, or a KPI the role does not weigh?)"
