@@ -5,6 +5,8 @@
 use std::process::ExitCode;
 
 pub fn json() -> String {
+    // schemars builds the schema as a JSON value already; converting it
+    // cannot fail (no maps with non-string keys, no non-finite numbers).
     let mut schema = serde_json::to_value(schemars::schema_for!(crate::policy::Policy))
         .expect("a schema is JSON");
     super::schema_rules::tighten(&mut schema);

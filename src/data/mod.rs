@@ -250,7 +250,7 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
     Ok(Data {
         dir: dir.to_path_buf(),
         employees,
-        metrics: metrics.expect("no errors means metrics were built"),
+        metrics: metrics.expect("read_large gives None only with errors, returned above"),
         subjects,
         targets,
         ratings,

@@ -268,13 +268,13 @@ impl<'p> Names<'p> {
         }
         let unsure = scan.elsewhere(path, |t| t.role || t.strings.contains(id));
         let quoted: Vec<String> = lacking.iter().map(|r| format!("'{r}'")).collect();
-        let who = match quoted.as_slice() {
-            [one] => format!("role {one} does not weigh '{id}', so its employees have"),
-            [init @ .., last] => format!(
+        let who = match quoted.split_last() {
+            Some((last, [])) => format!("role {last} does not weigh '{id}', so its employees have"),
+            Some((last, init)) => format!(
                 "roles {} and {last} do not weigh '{id}', so their employees have",
                 init.join(", ")
             ),
-            [] => unreachable!("checked above"),
+            None => return,
         };
         out.push(Finding {
             pos,

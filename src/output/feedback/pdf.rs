@@ -73,9 +73,17 @@ pub fn print_all(browser: &Path, staging: &Staging, ids: &[&str]) -> Result<Vec<
             .collect();
         let mut all = Vec::new();
         for h in handles {
-            match h.join().expect("a print worker does not panic") {
-                Ok(v) => all.extend(v),
-                Err(e) => all.push((usize::MAX, Err(e))),
+            match h.join() {
+                Ok(Ok(v)) => all.extend(v),
+                Ok(Err(e)) => all.push((usize::MAX, Err(e))),
+                // A worker that panicked printed nothing more: the run fails
+                // as for any print that failed, instead of crashing.
+                Err(_) => all.push((
+                    usize::MAX,
+                    Err(Error::Usage(
+                        "a statement print worker stopped unexpectedly".into(),
+                    )),
+                )),
             }
         }
         all
