@@ -865,7 +865,13 @@ fn a_quota_changed_mid_period_is_weighted_by_days() {
         payouts.contains("\nE01,AE one,sales,ae,2026-03,100.00,A,0.00,0.00,10097.42,"),
         "{payouts}"
     );
-    let o = merit(&["explain", "--run", dir.path().join("out").to_str().unwrap(), "--employee", "E01"]);
+    let o = merit(&[
+        "explain",
+        "--run",
+        dir.path().join("out").to_str().unwrap(),
+        "--employee",
+        "E01",
+    ]);
     let text = stdout(&o);
     assert!(
         text.contains("quota weighted by days: 100000 × 14 ÷ 31 + 150000 × 17 ÷ 31 = 127419.35483870967741935483871"),

@@ -4,8 +4,8 @@
 
 use super::EmployeeResult;
 use crate::data::{Data, Employee, InputValue};
-use crate::exact::Exact;
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
+use crate::exact::Exact;
 use crate::period::Period;
 use crate::policy::LoadedPolicy;
 use rust_decimal::Decimal;
@@ -76,18 +76,23 @@ pub(super) fn stage(
     for er in employees.iter_mut() {
         let e = &data.employees[er.employee];
         let owed = carried.rows.get(&e.id).map_or(Decimal::ZERO, |r| r.owed);
-        let views = spans.get(&er.employee).copied().unwrap_or(std::slice::from_ref(e));
+        let views = spans
+            .get(&er.employee)
+            .copied()
+            .unwrap_or(std::slice::from_ref(e));
         let draw = match &policy.draw {
-            Some(d) if views.iter().any(|v| d.applies_to(&v.role)) => match draw_amount(lp, d, views, period) {
-                Ok(v) => Some((v, d.recoverable)),
-                Err(m) => {
-                    diags.push(Diagnostic::error(
-                        lp.yaml_path(),
-                        format!("draw: employee {}: {m}", e.id),
-                    ));
-                    continue;
+            Some(d) if views.iter().any(|v| d.applies_to(&v.role)) => {
+                match draw_amount(lp, d, views, period) {
+                    Ok(v) => Some((v, d.recoverable)),
+                    Err(m) => {
+                        diags.push(Diagnostic::error(
+                            lp.yaml_path(),
+                            format!("draw: employee {}: {m}", e.id),
+                        ));
+                        continue;
+                    }
                 }
-            },
+            }
             _ => None,
         };
         let mut b = settle(

@@ -2,6 +2,7 @@
 //! the transactions table, or a money KPI's actual), exact until the one
 //! rounding (docs/policy.md, Commissions). Paid on top of the bonus.
 
+use super::commission_terms::Terms;
 use super::EmployeeResult;
 use crate::data::{Credit, Data, Employee, InputValue};
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
@@ -13,7 +14,6 @@ use crate::policy::{
 };
 use rayon::prelude::*;
 use rust_decimal::Decimal;
-use super::commission_terms::Terms;
 
 /// One commission of one employee, with how it was reached.
 #[derive(Debug, Clone)]

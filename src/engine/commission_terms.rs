@@ -12,6 +12,9 @@ use crate::policy::Commission;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+/// One span's quota from its state and KPI lines.
+pub(super) type QuotaOf<'q> = dyn Fn(&Employee, &[KpiLine]) -> Result<Option<Exact>, String> + 'q;
+
 /// One span as a commission saw it, for the trace.
 #[derive(Debug, Clone)]
 pub struct SpanTerm {
@@ -102,7 +105,11 @@ impl<'a> Terms<'a> {
             .filter(|(_, s)| s.term.earns)
             .map(|(k, s)| {
                 let lo = if k == 0 { NaiveDate::MIN } else { s.term.from };
-                let hi = if k + 1 == n { NaiveDate::MAX } else { s.term.to };
+                let hi = if k + 1 == n {
+                    NaiveDate::MAX
+                } else {
+                    s.term.to
+                };
                 (lo, hi)
             })
             .collect();
@@ -146,10 +153,7 @@ impl<'a> Terms<'a> {
 
     /// Σ each earning span's quota × its days ÷ the days employed, exact;
     /// `quota` gives one span's quota from its state and KPI lines.
-    pub fn weighted_quota(
-        &mut self,
-        quota: &dyn Fn(&Employee, &[KpiLine]) -> Result<Option<Exact>, String>,
-    ) -> Result<Option<Exact>, String> {
+    pub fn weighted_quota(&mut self, quota: &QuotaOf<'_>) -> Result<Option<Exact>, String> {
         let all: i64 = self.spans.iter().map(|s| s.term.days).sum();
         let mut sum: Option<Exact> = None;
         for s in self.spans.iter_mut().filter(|s| s.term.earns) {

@@ -14,7 +14,10 @@ type Window = (Option<NaiveDate>, Option<NaiveDate>);
 
 /// Managers over time (`spans::Plan::managers`): employee id → (first day,
 /// manager), in date order.
-pub type Managers = std::collections::HashMap<String, Vec<(Option<NaiveDate>, Option<String>)>>;
+pub type Managers = std::collections::HashMap<String, Vec<Move>>;
+
+/// From a day (`None`: the start of time), a manager (`None`: none).
+pub type Move = (Option<NaiveDate>, Option<String>);
 
 /// Lookups built once per run, only for the kinds of credit the plan uses.
 #[derive(Default)]
@@ -42,7 +45,10 @@ impl<'a> Crediting<'a> {
                     Some(timeline) => c.add_timeline(i, timeline),
                     None => {
                         if let Some(m) = &e.manager_id {
-                            c.reports.entry(m.clone()).or_default().push((i, (None, None)));
+                            c.reports
+                                .entry(m.clone())
+                                .or_default()
+                                .push((i, (None, None)));
                         }
                     }
                 }
@@ -63,13 +69,16 @@ impl<'a> Crediting<'a> {
     }
 
     /// Report `i` under each manager of its timeline, for the days each held.
-    fn add_timeline(&mut self, i: usize, timeline: &[(Option<NaiveDate>, Option<String>)]) {
+    fn add_timeline(&mut self, i: usize, timeline: &[Move]) {
         for (k, (from, m)) in timeline.iter().enumerate() {
             let to = timeline
                 .get(k + 1)
                 .and_then(|(next, _)| next.and_then(|d| d.pred_opt()));
             if let Some(m) = m {
-                self.reports.entry(m.clone()).or_default().push((i, (*from, to)));
+                self.reports
+                    .entry(m.clone())
+                    .or_default()
+                    .push((i, (*from, to)));
             }
         }
     }

@@ -83,7 +83,7 @@ pub struct Plan {
     /// Employee id → their managers over time, for those whose history
     /// changes `manager_id` by the period's end: (first day, manager), the
     /// employees row's manager from the start of time.
-    pub managers: HashMap<String, Vec<(Option<NaiveDate>, Option<String>)>>,
+    pub managers: super::crediting::Managers,
 }
 
 impl Plan {

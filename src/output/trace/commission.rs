@@ -143,7 +143,10 @@ fn span_steps(c: &crate::policy::Commission, l: &CommissionLine) -> Vec<String> 
         .spans
         .iter()
         .map(|s| {
-            let head = format!("span {} to {} ({} of {all} days), role {}", s.from, s.to, s.days, s.role);
+            let head = format!(
+                "span {} to {} ({} of {all} days), role {}",
+                s.from, s.to, s.days, s.role
+            );
             match (s.earns, s.quota) {
                 (false, _) => format!("{head}: does not earn it"),
                 (true, Some(q)) => format!("{head}: earns it, quota {}", n(q)),
@@ -153,7 +156,7 @@ fn span_steps(c: &crate::policy::Commission, l: &CommissionLine) -> Vec<String> 
         .collect();
     let earning = l.spans.iter().filter(|s| s.earns);
     if c.ytd {
-        if let Some(s) = earning.last() {
+        if let Some(s) = l.spans.iter().rev().find(|s| s.earns) {
             steps.push(format!(
                 "year to date as at {}, the last day of the last span that earns it, on that span's terms",
                 s.to

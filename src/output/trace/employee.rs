@@ -260,13 +260,14 @@ fn draw_spans(lp: &LoadedPolicy, b: &crate::engine::balance::BalanceLine) -> Opt
         .draw_spans
         .iter()
         .map(|s| {
-            let head = format!("{} to {} ({}, {} of {all} days)", s.from, s.to, s.role, s.days);
+            let head = format!(
+                "{} to {} ({}, {} of {all} days)",
+                s.from, s.to, s.role, s.days
+            );
             match (s.monthly, s.part) {
-                (Some(m), Some(p)) => format!(
-                    "{head}: {} a month → {}",
-                    m.normalize(),
-                    p.normalize()
-                ),
+                (Some(m), Some(p)) => {
+                    format!("{head}: {} a month → {}", m.normalize(), p.normalize())
+                }
                 _ => format!("{head}: no draw"),
             }
         })
