@@ -187,27 +187,12 @@ fn line(
         true => terms.weighted_quota(&|e, kpis| quota(lp, kpis, e, c))?,
         false => quota(lp, terms.kpis, e, c)?,
     };
-    let owned: Vec<Credit> = match &c.on {
-        CommissionBase::Transactions(f) => {
-            // A year-to-date commission reads the plan year so far.
-            let from = ytd.start.filter(|_| c.ytd).unwrap_or(period.start());
-            let mut rows = super::crediting::credits(data, crediting, e, (from, terms.end), f);
-            rows.retain(|cr| terms.counts(cr.date));
-            rows
-        }
-        CommissionBase::Kpi(_) => Vec::new(),
-    };
+    let owned = counted(data, (period, ytd, crediting), &terms, c);
     let credits: Vec<&Credit> = owned.iter().collect();
     let (refunded, nets) = net_of_refunds(data, &credits, period.end());
     let credited = match &c.on {
         CommissionBase::Transactions(_) => nets.iter().cloned().sum(),
-        CommissionBase::Kpi(id) => {
-            let actual = Exact::from(kpi_line(lp, terms.kpis, id)?.actual);
-            match terms.weighted(c) {
-                true => actual * terms.earning_share(),
-                false => actual,
-            }
-        }
+        CommissionBase::Kpi(id) => kpi_amount(lp, &terms, c, id)?,
     };
     if credited.is_negative() {
         return Err(format!(
@@ -260,6 +245,38 @@ fn line(
         uncapped: earned.approx(),
         capped: capped_to.is_some(),
         amount,
+    })
+}
+
+/// The credit rows a commission on transactions counts under `terms`.
+fn counted(
+    data: &Data,
+    (period, ytd, crediting): Window<'_>,
+    terms: &Terms<'_>,
+    c: &Commission,
+) -> Vec<Credit> {
+    let CommissionBase::Transactions(f) = &c.on else {
+        return Vec::new();
+    };
+    // A year-to-date commission reads the plan year so far.
+    let from = ytd.start.filter(|_| c.ytd).unwrap_or(period.start());
+    let mut rows = super::crediting::credits(data, crediting, terms.e, (from, terms.end), f);
+    rows.retain(|cr| terms.counts(cr.date));
+    rows
+}
+
+/// The amount a commission on a KPI is paid on: the actual, time-weighted
+/// over the spans that earn it.
+fn kpi_amount(
+    lp: &LoadedPolicy,
+    terms: &Terms<'_>,
+    c: &Commission,
+    id: &str,
+) -> std::result::Result<Exact, String> {
+    let actual = Exact::from(kpi_line(lp, terms.kpis, id)?.actual);
+    Ok(match terms.weighted(c) {
+        true => actual * terms.earning_share(),
+        false => actual,
     })
 }
 
