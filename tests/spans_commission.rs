@@ -52,6 +52,13 @@
 //!   cuts a span for the report: "Rows that change nothing the plan reads
 //!   still cut a span"; nothing here depends on it (the report's own
 //!   commission is the same either way).
+//! - `on: kpi` reads "the actual of an individual KPI ..., which the role
+//!   must list in its weights" (Commissions) and, across spans, "the KPI's
+//!   actual (the period's, as for the scorecard)". Which role must list it
+//!   when the roles differ is not said. Chosen: the roles of the spans that
+//!   earn the commission (each span is scored "with the scorecard of the
+//!   span's role"); a later span's role that does not earn it (`sdr`) need
+//!   not list the KPI.
 
 mod common;
 use common::csv::{cell, ok, table};
@@ -901,5 +908,49 @@ fn on_kpi_pays_the_actual_for_the_earning_days() {
         "payouts.csv",
         "L",
         &[("commission", "1200.00"), ("total_payout", "1200.00")],
+    );
+}
+
+#[test]
+fn on_kpi_with_a_row_that_changes_nothing_pays_as_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write_policy(
+        dir.path(),
+        r#"commissions:
+  - id: revenue_share
+    roles: [ae]
+    on: { kpi: revenue }
+    quota: { fixed: "40000" }
+    rates:
+      basis: attainment
+      mode: marginal
+      steps:
+        - { from: 0, to: 1, rate: "0.02" }
+        - { from: 1, rate: "0.04" }
+"#,
+    );
+    let data = write_data(
+        dir.path(),
+        "data",
+        "K,K,sales,ae,120000,0,2024-01-01,0,0\n",
+        &[("K", "50000")],
+        "",
+        Some("employee_id,effective,department\nK,2026-03-11,east\n"),
+    );
+    let out = run_ok(&policy, &data, "2026-03", &dir.path().join("out"), None);
+    // Both spans ae (10 + 21 days), the role lists `revenue` (weight 0) in
+    // both: amount = 50,000 × 31 ÷ 31 = 50,000; Q = 40,000 × 31 ÷ 31 =
+    // 40,000; attainment 1.25: 40,000 × 2 % + 10,000 × 4 % = 800 + 400 =
+    // 1,200.00, as without the row ("a history row that changes nothing
+    // changes no amount").
+    assert_cells(
+        &out,
+        "payouts.csv",
+        "K",
+        &[
+            ("department", "east"),
+            ("commission", "1200.00"),
+            ("total_payout", "1200.00"),
+        ],
     );
 }
