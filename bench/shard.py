@@ -2,7 +2,7 @@
 """Split a data folder by department into N shards (the measurement behind
 docs/scaling.md, "Sharded runs").
 
-    python bench/shard.py DATA_DIR N OUT_DIR      # writes OUT_DIR/shard-01 ... shard-N
+    python bench/shard.py DATA_DIR N OUT_DIR      # writes OUT_DIR/shard-01 ... shard-N (zero-padded)
 
 Departments are taken in the order of their first employee and cut into N
 consecutive groups of about equal headcount, so a department never spans
@@ -33,7 +33,7 @@ def main(data, n, out):
         e = emp.filter(pl.col("department").is_in(depts.implode()))
         ids = e["employee_id"]
         subjects = pl.concat([ids, depts, pl.Series(["company"])])
-        d = out / f"shard-{s:02d}"
+        d = out / f"shard-{s:0{max(2, len(str(n)))}d}"
         d.mkdir(parents=True, exist_ok=True)
         e.write_parquet(d / "employees.parquet")
         for table, key, keys in [("metrics", "subject_id", subjects),
