@@ -188,13 +188,21 @@ def main(argv):
         band = band.mask(score >= lo, b)
         mult = mult.mask(score >= lo, num.const(x))
 
-    tb = (num.parse(df["base_salary"]) * num.parse(df["target_bonus_pct"]) / hundred
-          * num.const(n_months) / num.const(12))
-    formula = tb * score / hundred * mult
-    formula = formula + tb.where(df["a_gmv"] >= num.const("1.2"), num.const(0)) * num.const("0.05")
-    capped = pd.Series(np.minimum(formula.to_numpy(), (tb * num.const("1.5")).to_numpy()),
-                       index=df.index)
-    bonus = num.round(capped * df["days"].map(num.const) / num.const(period_days), 2)
+    # target bonus = salary × pct × months ÷ 1200; the formula is target bonus × f with
+    # f = score ÷ 100 × multiplier (+ 0.05 when GMV achievement ≥ 1.2), capped at f = 1.5.
+    kicker = pd.Series(num.const(0), index=df.index).mask(df["a_gmv"] >= num.const("1.2"),
+                                                          num.const("0.05"))
+    f = (score / hundred * mult + kicker).clip(upper=num.const("1.5"))
+    salary_pct = num.parse(df["base_salary"]) * num.parse(df["target_bonus_pct"])
+    if num.exact:
+        # Divide once, last: a Decimal quotient is rounded to the context's digits, so
+        # 1/12 taken first (a month's target bonus) can land just below a half cent that
+        # the exact amount reaches, and round down where merit rounds up.
+        bonus = num.round(salary_pct * n_months * f * df["days"].map(num.const)
+                          / Decimal(1200 * period_days), 2)
+    else:
+        tb = salary_pct / 100 * n_months / 12
+        bonus = num.round(tb * f * df["days"] / period_days, 2)
     project_bonus = num.round(df["projects"], 2)
 
     outdf = pd.DataFrame({
