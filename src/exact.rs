@@ -106,6 +106,11 @@ impl Exact {
         }
     }
 
+    /// Numerator and denominator when both fit an `i128` (reduced).
+    pub fn to_i128_parts(&self) -> Option<(i128, i128)> {
+        Some((self.0.numer().to_i128()?, self.0.denom().to_i128()?))
+    }
+
     /// The value as a `Decimal` when it is one exactly (its denominator
     /// divides a power of ten of at most 28 and it fits).
     pub fn to_decimal(&self) -> Option<Decimal> {

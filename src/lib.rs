@@ -12,6 +12,7 @@ pub mod decimal;
 pub mod engine;
 pub mod error;
 pub mod exact;
+pub mod exact_small;
 pub mod gen;
 pub mod ledger;
 pub mod output;

@@ -124,6 +124,19 @@ fn final_score_exact<'a>(
 /// `a × w ÷ d` for display (a weight re-normalised, a contribution): exact
 /// where it has a finite decimal form, else to 28 significant digits.
 pub fn times_over(a: Decimal, w: &Num, d: Decimal) -> Decimal {
+    use crate::exact_small::{approx_ratio, parts, quotient};
+    // Small fractions in i128 (the same digits); big ones exactly.
+    let w_parts = match w {
+        Num::Dec(w) => parts(*w),
+        Num::Exact(x) => x.to_i128_parts(),
+    };
+    let fast = || {
+        let (n, den) = quotient(parts(a)?, w_parts?, parts(d)?)?;
+        approx_ratio(n, den)
+    };
+    if let Some(v) = fast() {
+        return v;
+    }
     match w {
         Num::Dec(w) => Num::mul_div(a, *w, d).approx(),
         Num::Exact(x) => (x.clone() * a / Exact::from(d)).approx(),
