@@ -15,9 +15,11 @@
 #             summary, recognition, report, manifest with hashes, archive
 #   baseline  the same payouts, hand-written, writing only payouts.csv
 #   ratio     merit / baseline
-#   full      `merit run` with every output (trace, two statements per
-#             employee, workbook); by default only up to 100,000 employees,
-#             as the workbook stops at Excel's 1,048,575 rows
+#   full      `merit run` with every output (the compressed trace, two
+#             statements per employee in a zip per department, workbook);
+#             by default only up to 100,000 employees (FULL=1: any size up to
+#             Excel's 1,048,575 rows); its stages' times and bytes (from the
+#             manifest) go to stderr
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/merit-target}"
@@ -71,6 +73,8 @@ for n in "${sizes[@]}"; do
       read -r fs fkb < <(measure "$MERIT" run --policy bench/policy --data "$data" --period "$period" --out "$out-full-@N")
       cmp -s "$out-1/payouts.csv" "$out-full-1/payouts.csv" || same="$same,FULL-DIFFERS"
       full_s=$fs; full_mib=$(mib "$fkb")
+      # Each stage's wall time and bytes written, from the full run's manifest.
+      python3 -c "import json; m=json.load(open('$out-full-1/manifest.json')); print('  stages ($n, $period, full):', ', '.join(f\"{s['stage']} {s['ms']/1000:.2f} s {s['bytes']/1e6:.0f} MB\" for s in m['invocation']['stages']))" >&2
     fi
     printf '%-9s %-8s %11s %8s %10s %6s %11s %9s %9s %-8s %8s %9s\n' "$n" "$period" "$rows" "$ms" "$bs" \
       "$(ratio "$ms" "$bs")" "$(python3 -c "print(int($rows/$ms))")" "$(mib "$mkb")" "$(mib "$bkb")" "$same" "$full_s" "$full_mib"
