@@ -53,6 +53,8 @@ pub fn trace(
     run: &RunResult,
     staging: &crate::output::atomic::Staging,
 ) -> crate::error::Result<crate::output::manifest::FileHash> {
+    // Shown from the start: gathering the monthly rows takes a while too.
+    let stage = crate::progress::Stage::new("trace", run.employees.len() as u64);
     let metrics_input = data.files.iter().find(|f| f.table == "metrics");
     let metrics_file = metrics_input.map_or("metrics.csv".to_string(), |f| f.file_name.clone());
     let wanted: BTreeSet<&str> = lp
@@ -69,7 +71,6 @@ pub fn trace(
         kpi_ids: lp.policy.kpis.iter().map(|k| k.id.as_str()).collect(),
         metrics_file: metrics_file.clone(),
     };
-    let stage = crate::progress::Stage::new("trace", run.employees.len() as u64);
     let head = run_record(lp, run, &metrics_file);
     // Streamed in frames: a million employees' trace never sits in memory whole.
     let mut out = Frames {
