@@ -32,8 +32,10 @@
 #   duckdb     bench/peers/duckdb_exact.py   (DuckDB SQL, exact)
 #   pandas     bench/peers/pandas_exact.py   (pandas, decimal.Decimal)
 #   *-float    the same scripts with --float (float64 and round())
-#   merit-full `merit run` with every output (trace, two statements per
-#              employee, workbook); by default only up to 100,000 employees
+#   merit-full `merit run` with every output (the compressed trace, two
+#              statements per employee in a zip per department, workbook);
+#              by default only up to 100,000 employees; its stages' times
+#              and bytes (from the manifest) go to stderr
 # with `merit/peer` = merit's seconds ÷ the peer's, and `payouts`: `agree`
 # when the peer's payouts.csv equals merit's first 11 columns byte for byte;
 # for a float version, the employees whose total payout is off by ≥ 1 cent.
@@ -151,6 +153,10 @@ for n in "${sizes[@]}"; do
       case "$p" in *-float) line="$line ${same%% *} |" ;; *) line="$line $s s, $mib MiB ($same) |" ;; esac
     done
     echo "$line" >>"$summary"
+    if [ "$full" = 1 ]; then
+      # Each stage's wall time and bytes written, from the full run's manifest.
+      python3 -c "import json; m=json.load(open('$out-full-1/manifest.json')); print('  stages ($n, $period, full):', ', '.join(f\"{s['stage']} {s['ms']/1000:.2f} s {s['bytes']/1e6:.0f} MB\" for s in m['invocation']['stages']))" >&2
+    fi
   done
 done
 echo

@@ -88,7 +88,7 @@ fn run_archives_policy_and_inputs_byte_for_byte() {
         .iter()
         .map(|o| o["path"].as_str().unwrap())
         .collect();
-    assert!(outputs.contains(&"trace.jsonl"), "{outputs:?}");
+    assert!(outputs.contains(&"trace.jsonl.zst"), "{outputs:?}");
 }
 
 #[test]
@@ -115,7 +115,7 @@ fn replay_of_a_moved_run_is_identical() {
         "payouts.csv",
         "scores.csv",
         "summary.csv",
-        "trace.jsonl",
+        "trace.jsonl.zst",
         "manifest.json",
     ] {
         assert!(
@@ -126,7 +126,7 @@ fn replay_of_a_moved_run_is_identical() {
     }
     assert!(out.contains("engine: merit 0.1.0, as archived"), "{out}");
     assert!(
-        out.ends_with("identical: 87 files replayed byte for byte\n"),
+        out.ends_with("identical: 14 files replayed byte for byte\n"),
         "{out}"
     );
     // The replay leaves the run folder as it was.
@@ -151,7 +151,7 @@ fn replay_with_another_thread_count_is_identical() {
         &[("POLARS_MAX_THREADS", "1"), ("RAYON_NUM_THREADS", "1")],
     );
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
-    assert!(stdout(&o).contains("identical: 87 files"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("identical: 14 files"), "{}", stdout(&o));
 }
 
 #[test]
@@ -216,13 +216,19 @@ fn an_edited_payout_is_named_with_employee_and_amount() {
         text.contains("tampered: payouts.csv: modified after the run"),
         "{text}"
     );
-    assert!(text.contains("  payouts.csv         DIFFERS\n"), "{text}");
+    assert!(
+        text.contains("  payouts.csv             DIFFERS\n"),
+        "{text}"
+    );
     assert!(
         text.contains("      E005: bonus 19975.97 → 9975.97, total_payout 24975.97 → 14975.97\n"),
         "{text}"
     );
-    assert!(text.contains("  scores.csv          identical"), "{text}");
-    assert!(text.ends_with("differs: 1 of 87 files\n"), "{text}");
+    assert!(
+        text.contains("  scores.csv              identical"),
+        "{text}"
+    );
+    assert!(text.ends_with("differs: 1 of 14 files\n"), "{text}");
 }
 
 #[test]
@@ -371,11 +377,11 @@ fn explain_refuses_unknown_employees_and_edited_traces() {
         "{}",
         stdout(&o)
     );
-    flip_a_digit(&out.join("trace.jsonl"));
+    flip_a_digit(&out.join("trace.jsonl.zst"));
     let o = explain(&out, "E001", false);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("trace.jsonl: error: does not match the sha256 in the manifest"),
+        stderr(&o).contains("trace.jsonl.zst: error: does not match the sha256 in the manifest"),
         "{}",
         stderr(&o)
     );
@@ -426,7 +432,7 @@ fn a_run_with_skipped_documents_records_them_and_replays_identically() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!out.join("feedback").exists());
-    assert!(!out.join("trace.jsonl").exists());
+    assert!(!out.join("trace.jsonl.zst").exists());
     assert!(!out.join("payouts.xlsx").exists());
     // The payouts are the full run's.
     let full = dir.path().join("full");

@@ -307,6 +307,15 @@ fn looks(img: &png::Image, colour: [u8; 3]) -> (f64, usize, usize) {
     )
 }
 
+/// A statement's HTML taken out of its bundle into a file beside the run
+/// folder (never inside it: that would be a file the run did not write).
+fn statement_page(out: &Path, id: &str) -> PathBuf {
+    let name = out.file_name().unwrap().to_string_lossy();
+    let page = out.with_file_name(format!("{name}-{id}.html"));
+    std::fs::write(&page, statement(out, id, "html")).unwrap();
+    page
+}
+
 fn example_run() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
@@ -347,7 +356,7 @@ fn the_cjk_check_sees_missing_glyphs() {
     )
     .unwrap();
     c.fontconfig = Some(conf);
-    let (_, alike, boxed) = c.cjk_probe(&out.join("feedback/E005.html"));
+    let (_, alike, boxed) = c.cjk_probe(&statement_page(&out, "E005"));
     assert!(
         alike && boxed,
         "without a CJK font 绩 and 效 should both be boxes"
@@ -392,7 +401,7 @@ fn report_charts_render_in_chromium_without_network() {
 fn statement_renders_in_chromium_without_network() {
     let Some(exe) = browser() else { return };
     let (_dir, out) = example_run();
-    let page = out.join("feedback/E005.html");
+    let page = statement_page(&out, "E005");
     let c = Chromium::new(exe);
 
     let (dom, requests) = c.dump_dom(&page);
@@ -478,7 +487,7 @@ fn statements_and_report_print_on_a4_with_cjk_glyphs() {
     );
 
     // The English statement: Latin text in a Latin face, the name in CJK.
-    let en_page = en.join("feedback/E005.html");
+    let en_page = statement_page(&en, "E005");
     let en_pdf = c.print(&en_page, "en-");
     assert_a4(&en_pdf, "en statement");
     let fonts = assert_cjk_font(&en_pdf, "en statement");
@@ -491,7 +500,7 @@ fn statements_and_report_print_on_a4_with_cjk_glyphs() {
     assert_a4(&report_pdf, "report");
     assert_cjk_font(&report_pdf, "report");
 
-    let zh_page = zh.join("feedback/E005.html");
+    let zh_page = statement_page(&zh, "E005");
     for (page, what, tag) in [
         (&zh_page, "zh statement", "zh-"),
         (&en_page, "en statement", "en-"),

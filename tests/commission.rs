@@ -5,7 +5,7 @@
 //! what bad input is refused with.
 
 mod common;
-use common::{merit, stderr, stdout};
+use common::{merit, statement, stderr, stdout};
 use std::path::{Path, PathBuf};
 
 fn plan(name: &str) -> PathBuf {
@@ -128,7 +128,7 @@ E09,Specialist,sales,ae_retro,2026-03,100.00,A,0.00,0.00,10800.00,10800.00,CNY,C
     ] {
         assert!(text.contains(line), "missing {line:?} in\n{text}");
     }
-    let statement = std::fs::read_to_string(out.join("feedback/E01.md")).unwrap();
+    let statement = statement(&out, "E01", "md");
     assert!(
         statement.contains(
             "| 销售提成：新签佣金（计提业绩 174,000.00，业绩指标 100,000.00）| 11,880.00 |"

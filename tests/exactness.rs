@@ -530,7 +530,7 @@ fn a_monthly_target_bonus_is_exact_in_the_script() {
     assert_eq!(p["E1"]["score"], "87.00");
     assert_eq!(p["E1"]["bonus"], "725.44");
     // The trace shows the script's input as the exact fraction 1,000,600 ÷ 1,200.
-    let trace = std::fs::read_to_string(case.path("out").join("trace.jsonl")).unwrap();
+    let trace = trace_text(&case.path("out"));
     assert!(
         trace.contains(r#""name":"employee.target_bonus","kind":"exact","value":"5003/6""#),
         "{trace}"
@@ -683,7 +683,7 @@ fn shut_partial_gates_multiply_and_a_full_gate_wins() {
         "500.00"
     );
     // The trace says which gates shut and how the formula was reduced.
-    let trace = std::fs::read_to_string(case.path("out").join("trace.jsonl")).unwrap();
+    let trace = trace_text(&case.path("out"));
     assert!(
         trace.contains("Gate             shut: sales achievement is 1.0000, below the gate's minimum 1.1 (pays 33.3333%); sales is 1000, not below the gate's limit 900 (pays 50%); the formula 3000 × 33.3333% × 50% = 499.9995"),
         "{trace}"

@@ -60,16 +60,29 @@ fn every_employee_has_both_statements_in_chinese_and_in_english() {
         let payouts = rows(&read(&out, "payouts.csv"));
         // 39 employees: E040 is not employed in the quarter.
         assert_eq!(payouts.len(), 39);
-        let files: BTreeSet<String> = std::fs::read_dir(out.join("feedback"))
+        let files: BTreeSet<String> = all_statements(&out).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(files.len(), 78, "{files:?}");
+        assert!(!files.contains("E040.md"));
+        // One bundle per department, and the index.
+        let mut folder: Vec<String> = std::fs::read_dir(out.join("feedback"))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(files.len(), 78, "{files:?}");
-        assert!(!files.contains("E040.md"));
+        folder.sort();
+        assert_eq!(
+            folder,
+            [
+                "commerce.zip",
+                "community.zip",
+                "content.zip",
+                "growth.zip",
+                "index.csv"
+            ]
+        );
         for p in &payouts {
             let id = &p["employee_id"];
-            let md = read(&out, &format!("feedback/{id}.md"));
-            let html = read(&out, &format!("feedback/{id}.html"));
+            let md = statement(&out, id, "md");
+            let html = statement(&out, id, "html");
             assert!(
                 md.starts_with(&format!("{heading}{}{lp}{id}{rp}", p["name"])),
                 "{md}"
@@ -102,9 +115,12 @@ fn every_employee_has_both_statements_in_chinese_and_in_english() {
             manifest.contains(&format!("\"language\": \"{code}\"")),
             "{manifest}"
         );
-        assert!(manifest.contains("\"path\": \"feedback/E039.html\""));
+        assert!(manifest.contains("\"path\": \"feedback/community.zip\""));
+        assert!(
+            read(&out, "feedback/index.csv").contains("\nE039,community,feedback/community.zip\n")
+        );
         // commerce roles weigh GMV; E011 is a commerce operator.
-        assert!(read(&out, "feedback/E011.md").contains(kpi));
+        assert!(statement(&out, "E011", "md").contains(kpi));
     }
 }
 
@@ -113,9 +129,9 @@ fn statement_snapshots_in_each_language() {
     let (_d1, zh) = example(None);
     let (_d2, en) = example(Some("en"));
     // E005: a project bonus, a manager review and recognition.
-    insta::assert_snapshot!("statement_zh_E005_md", read(&zh, "feedback/E005.md"));
-    insta::assert_snapshot!("statement_en_E005_md", read(&en, "feedback/E005.md"));
-    insta::assert_snapshot!("statement_zh_E005_html", read(&zh, "feedback/E005.html"));
+    insta::assert_snapshot!("statement_zh_E005_md", statement(&zh, "E005", "md"));
+    insta::assert_snapshot!("statement_en_E005_md", statement(&en, "E005", "md"));
+    insta::assert_snapshot!("statement_zh_E005_html", statement(&zh, "E005", "html"));
     insta::assert_snapshot!("recognition_q3", read(&zh, "recognition.csv"));
     // recognition.csv does not depend on the language
     assert_eq!(read(&zh, "recognition.csv"), read(&en, "recognition.csv"));
@@ -183,7 +199,7 @@ fn recognition_follows_the_policy_rules() {
         .iter()
         .find(|a| a["rule"] == "honour_certificate")
         .unwrap();
-    let md = read(&out, &format!("feedback/{}.md", first["employee_id"]));
+    let md = statement(&out, first["employee_id"].as_str(), "md");
     assert!(
         md.contains("- **荣誉证书**：本期综合评级为卓越（S）"),
         "{md}"
@@ -287,8 +303,8 @@ fn values_from_data_are_escaped() {
     assert!(o.status.success(), "{}", stderr(&o));
 
     let report = read(&out, "report.html");
-    let statement = read(&out, "feedback/E005.html");
-    for (name, html) in [("report.html", &report), ("E005.html", &statement)] {
+    let page = statement(&out, "E005", "html");
+    for (name, html) in [("report.html", &report), ("E005.html", &page)] {
         assert!(!html.contains("<script"), "{name}");
         assert!(!html.contains("<b>"), "{name}");
         assert!(!html.contains("<img"), "{name}");
@@ -297,14 +313,14 @@ fn values_from_data_are_escaped() {
     assert!(report.contains("R&amp;D &lt;b&gt;&quot;growth&quot;&lt;/b&gt;"));
     // minijinja also escapes '/'
     assert!(
-        statement.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"),
-        "{statement}"
+        page.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"),
+        "{page}"
     );
     assert!(
-        statement.contains("&lt;img src=x onerror=alert(1)&gt;"),
-        "{statement}"
+        page.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "{page}"
     );
-    let md = read(&out, "feedback/E005.md");
+    let md = statement(&out, "E005", "md");
     assert!(md.contains("\\<script\\>alert(1)\\</script\\>"), "{md}");
     assert!(md.contains("\\<img src=x onerror=alert(1)\\>"), "{md}");
     // Every '<' in the Markdown is escaped.
@@ -430,10 +446,10 @@ fn policy_templates_replace_the_built_in_ones() {
     assert!(o.status.success(), "{}", stderr(&o));
     let payouts = rows(&read(&c.out(), "payouts.csv"));
     let e1 = &payouts[0];
-    let md = read(&c.out(), "feedback/E001.md");
+    let md = statement(&c.out(), "E001", "md");
     assert!(md.starts_with(&format!("E001 {} ", e1["rating"])), "{md}");
     // The HTML statement still uses the built-in template.
-    assert!(read(&c.out(), "feedback/E001.html").contains("Performance and bonus statement"));
+    assert!(statement(&c.out(), "E001", "html").contains("Performance and bonus statement"));
     // The template file is part of the policy in the manifest.
     assert!(read(&c.out(), "manifest.json").contains("\"path\": \"templates/statement.en.md.j2\""));
 }

@@ -287,10 +287,9 @@ fn table(path: &Path) -> Vec<Row> {
         .collect()
 }
 
-/// The employee records of a run's `trace.jsonl`.
+/// The employee records of a run's trace.
 fn trace(out: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(out.join("trace.jsonl"))
-        .unwrap()
+    trace_text(out)
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
         .filter(|v| v["record"] == "employee")
@@ -624,10 +623,7 @@ fn projects_are_dated_by_month_and_quarter_and_some_are_unapproved() {
         .iter()
         .map(|label| count(&|p| p["period"] == *label && p["approved"] == "yes"))
         .sum::<usize>();
-    let in_trace = std::fs::read_to_string(out.join("trace.jsonl"))
-        .unwrap()
-        .matches("\"project\":")
-        .count();
+    let in_trace = trace_text(&out).matches("\"project\":").count();
     assert_eq!(in_trace, paid);
 }
 

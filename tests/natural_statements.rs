@@ -50,11 +50,9 @@ fn chinese_statements_and_report_use_full_width_punctuation_names_and_yuan() {
     let dir = tempfile::tempdir().unwrap();
     let zh = q3(dir.path(), &example_policy(), &example_data(), "zh-CN");
     let mut checked = 0;
-    for entry in std::fs::read_dir(zh.join("feedback")).unwrap() {
-        let path = entry.unwrap().path();
-        let text = std::fs::read_to_string(&path).unwrap();
+    for (name, text) in all_statements(&zh) {
         let bad = half_width_in_chinese(&text);
-        assert!(bad.is_empty(), "{}: {bad:#?}", path.display());
+        assert!(bad.is_empty(), "{name}: {bad:#?}");
         checked += 1;
     }
     assert_eq!(checked, 78);
@@ -65,7 +63,7 @@ fn chinese_statements_and_report_use_full_width_punctuation_names_and_yuan() {
     // The detector itself.
     assert_eq!(half_width_in_chinese("上级评价 (评分 3)").len(), 1);
 
-    let md = read(&zh, "feedback/E005.md");
+    let md = statement(&zh, "E005", "md");
     for expected in [
         "部门：平台运营中心 / 用户增长部 · 成本中心：CC-1101",
         "**应发奖金合计（税前）：¥14,975.97**",
@@ -77,7 +75,7 @@ fn chinese_statements_and_report_use_full_width_punctuation_names_and_yuan() {
     }
     // The lowest band has no minimum of its own: the next band's is named.
     // E014 scored 47.66 (band D).
-    let md = read(&zh, "feedback/E014.md");
+    let md = statement(&zh, "E014", "md");
     assert!(
         md.contains("综合得分47.66分，未达到C档分数线（70分），绩效等级为D（不合格）。"),
         "{md}"
@@ -88,7 +86,7 @@ fn chinese_statements_and_report_use_full_width_punctuation_names_and_yuan() {
 fn english_statements_name_departments_and_write_money_with_the_code() {
     let dir = tempfile::tempdir().unwrap();
     let en = q3(dir.path(), &example_policy(), &example_data(), "en");
-    let md = read(&en, "feedback/E005.md");
+    let md = statement(&en, "E005", "md");
     for expected in [
         "Department: Platform Operations / User Growth · Cost centre: CC-1101",
         "**Total bonus (before tax): CNY 14,975.97**",
@@ -97,7 +95,7 @@ fn english_statements_name_departments_and_write_money_with_the_code() {
     ] {
         assert!(md.contains(expected), "missing {expected:?} in\n{md}");
     }
-    let html = read(&en, "feedback/E005.html");
+    let html = statement(&en, "E005", "html");
     assert!(html.contains("@page { size: A4;"), "A4 print size");
     assert!(
         html.contains("\"Noto Sans CJK SC\""),
@@ -122,7 +120,7 @@ fn without_a_departments_table_or_appeal_the_ids_show_and_no_appeal_is_promised(
     )
     .unwrap();
     let zh = q3(dir.path(), &policy, &data, "zh-CN");
-    let md = read(&zh, "feedback/E005.md");
+    let md = statement(&zh, "E005", "md");
     assert!(md.contains(" · 部门：growth · 岗位："), "{md}");
     assert!(!md.contains("申诉"), "{md}");
 }
@@ -149,7 +147,7 @@ fn a_band_multiplier_given_as_a_modifier_is_shown_and_pays_the_same() {
     std::fs::create_dir(&plain).unwrap();
     let example = q3(&plain, &example_policy(), &example_data(), "zh-CN");
     assert_eq!(read(&with, "payouts.csv"), read(&example, "payouts.csv"));
-    let md = read(&with, "feedback/E005.md");
+    let md = statement(&with, "E005", "md");
     assert!(md.contains("**绩效系数：1.1**"), "{md}");
     assert!(md.contains("A档的绩效系数为1.1，已计入绩效奖金。"), "{md}");
     assert!(
@@ -157,13 +155,13 @@ fn a_band_multiplier_given_as_a_modifier_is_shown_and_pays_the_same() {
         "{md}"
     );
     let en = q3(dir.path(), &policy, &example_data(), "en");
-    let md = read(&en, "feedback/E005.md");
+    let md = statement(&en, "E005", "md");
     assert!(
         md.contains("Band A multiplies the performance bonus by 1.1; the bonus below includes it."),
         "{md}"
     );
     // Without the modifier there is no multiplier to show.
-    assert!(!read(&example, "feedback/E005.md").contains("绩效系数"));
+    assert!(!statement(&example, "E005", "md").contains("绩效系数"));
 }
 
 #[test]

@@ -255,9 +255,18 @@ fn force_never_writes_where_the_run_reads() {
 fn force_replaces_an_earlier_run_completely() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    // September pays one employee fewer than the quarter: its statements
-    // must not survive into the quarter's run, nor the quarter's into it.
-    let o = run(&example_policy(), &example_data(), "2026-Q3", &out);
+    // September pays one employee fewer than the quarter: with a file per
+    // statement, the quarter's statement of that employee must not survive
+    // into September's run.
+    let files = ["--statements", "files"];
+    let o = run_with(
+        &example_policy(),
+        &example_data(),
+        "2026-Q3",
+        &out,
+        &files,
+        &[],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let q3 = tree(&out);
     let o = run_with(
@@ -265,7 +274,7 @@ fn force_replaces_an_earlier_run_completely() {
         &example_data(),
         "2026-09",
         &out,
-        &["--force"],
+        &["--force", "--statements", "files"],
         &[],
     );
     assert!(o.status.success(), "{}", stderr(&o));

@@ -35,7 +35,7 @@
 //! `money_places` 2, `half_up` (the defaults).
 
 mod common;
-use common::{merit, run, stderr, stdout};
+use common::{merit, run, statement, stderr, stdout};
 use std::path::{Path, PathBuf};
 
 // ---------------------------------------------------------------------------
@@ -278,7 +278,7 @@ fn explain_and_statement_show_each_span() {
     }
     // The statement: money may carry a thousands separator there
     // (1,350.00), so either form is accepted.
-    let statement = read(&out, "feedback/E1.md");
+    let statement = statement(&out, "E1", "md");
     for (plain, grouped) in [("1350.00", "1,350.00"), ("3712.50", "3,712.50")] {
         assert!(
             statement.contains(plain) || statement.contains(grouped),

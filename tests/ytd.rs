@@ -10,7 +10,7 @@
 //! 40 % of a period's pay, never from the guaranteed draw.
 
 mod common;
-use common::{merit, stderr, stdout};
+use common::{merit, statement, stderr, stdout};
 use std::path::{Path, PathBuf};
 
 fn policy() -> PathBuf {
@@ -174,7 +174,7 @@ fn four_quarters_pay_the_year_to_date_with_draw_recovery_and_year_end() {
     ] {
         assert!(text.contains(line), "missing {line:?} in\n{text}");
     }
-    let statement = std::fs::read_to_string(q4.join("feedback/B.md")).unwrap();
+    let statement = statement(&q4, "B", "md");
     assert!(
         statement.contains("| Recovered (balance owed 0.00) | −4,000.00 |"),
         "{statement}"

@@ -87,6 +87,8 @@ pub fn main(args: DemoArgs) -> Result<ExitCode> {
         skip: BTreeSet::new(),
         strict: Vec::new(),
         pdf: None,
+        // 39 statements to open one by one in a browser, not a bundle.
+        statements: crate::output::feedback::Layout::Files,
     };
     let done = execute(&cfg)?;
     print_totals(&cfg, &done.totals);

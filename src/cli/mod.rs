@@ -18,6 +18,7 @@ mod payrun;
 mod replay;
 mod run;
 mod run_options;
+mod run_write;
 mod runfolder;
 pub mod schema;
 mod schema_rules;

@@ -141,6 +141,8 @@ fn rerun(run: &RunFolder, period: String, previous: bool, out: &Path) -> Result<
         lang: run.str_at("/language").ok().map(str::to_owned),
         // and leave out what it left out
         skip: run.skipped(),
+        // and writes the statements as it did
+        statements: run.statement_layout(),
         previous: previous.then(|| run.dir.join(PREVIOUS_DIR)),
         after: run
             .manifest
@@ -220,19 +222,24 @@ fn manifest_differences(a: &serde_json::Value, b: &serde_json::Value) -> Vec<Str
 const MAX_LISTED: usize = 50;
 
 /// What differs between two versions of an output: for payouts each
-/// employee and amount, for other text files the lines.
+/// employee and amount, for other text files (the trace decompressed) the
+/// lines.
 fn describe(file: &str, a: &[u8], b: &[u8]) -> Vec<String> {
-    let (Ok(a), Ok(b)) = (std::str::from_utf8(a), std::str::from_utf8(b)) else {
-        return vec![format!(
-            "{} bytes archived, {} bytes replayed",
-            a.len(),
-            b.len()
-        )];
-    };
-    let mut out = if file == "payouts.csv" {
-        payout_differences(a, b)
+    let mut out = if file.ends_with(".zst") {
+        zst_differences(file, a, b)
     } else {
-        line_differences(file, a, b)
+        let (Ok(a), Ok(b)) = (std::str::from_utf8(a), std::str::from_utf8(b)) else {
+            return vec![format!(
+                "{} bytes archived, {} bytes replayed",
+                a.len(),
+                b.len()
+            )];
+        };
+        if file == "payouts.csv" {
+            payout_differences(a, b)
+        } else {
+            line_differences(file, a, b)
+        }
     };
     if out.is_empty() {
         out.push("the bytes differ (line ends or encoding)".into());
@@ -241,6 +248,49 @@ fn describe(file: &str, a: &[u8], b: &[u8]) -> Vec<String> {
         let more = out.len() - MAX_LISTED;
         out.truncate(MAX_LISTED);
         out.push(format!("… and {more} more"));
+    }
+    out
+}
+
+/// The differing lines of two compressed traces, decompressed and compared
+/// as they are read; when the text is the same, only the compression
+/// differs.
+fn zst_differences(file: &str, a: &[u8], b: &[u8]) -> Vec<String> {
+    use std::io::BufRead;
+    // Lines up to the first that does not decode: the rest cannot be compared.
+    fn reader(bytes: &[u8]) -> Box<dyn Iterator<Item = String> + '_> {
+        match zstd::stream::read::Decoder::new(bytes) {
+            Ok(d) => Box::new(std::io::BufReader::new(d).lines().map_while(Result::ok)),
+            Err(_) => Box::new(std::iter::empty()),
+        }
+    }
+    let (mut la, mut lb) = (reader(a), reader(b));
+    let (mut out, mut counts) = (Vec::new(), (0usize, 0usize));
+    loop {
+        match (la.next(), lb.next()) {
+            (None, None) => break,
+            (x, y) => {
+                counts.0 += usize::from(x.is_some());
+                counts.1 += usize::from(y.is_some());
+                if let (Some(x), Some(y)) = (x, y) {
+                    if x != y {
+                        out.push(line_difference(file, counts.0, &x));
+                    }
+                }
+            }
+        }
+    }
+    if counts.0 != counts.1 {
+        out.insert(
+            0,
+            format!("{} lines archived, {} replayed", counts.0, counts.1),
+        );
+    }
+    if out.is_empty() {
+        out.push(
+            "the same lines compressed differently (a merit built with another zstd version)"
+                .into(),
+        );
     }
     out
 }
@@ -282,6 +332,10 @@ pub fn payout_differences(a: &str, b: &str) -> Vec<String> {
 /// first CSV field, or a trace line's employee id.
 fn line_differences(file: &str, a: &str, b: &str) -> Vec<String> {
     let (la, lb): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    differing_lines(file, &la, &lb)
+}
+
+fn differing_lines<S: AsRef<str>>(file: &str, la: &[S], lb: &[S]) -> Vec<String> {
     let mut out = Vec::new();
     if la.len() != lb.len() {
         out.push(format!(
@@ -290,25 +344,31 @@ fn line_differences(file: &str, a: &str, b: &str) -> Vec<String> {
             lb.len()
         ));
     }
-    let key = |line: &str| -> Option<String> {
+    for (i, (x, y)) in la.iter().zip(lb).enumerate() {
+        if x.as_ref() != y.as_ref() {
+            out.push(line_difference(file, i + 1, x.as_ref()));
+        }
+    }
+    out
+}
+
+/// `line N differs`, with the line's key when the file has one: the first
+/// CSV field, or a trace line's employee id (not on line 1).
+fn line_difference(file: &str, n: usize, line: &str) -> String {
+    let key = || -> Option<String> {
         if file.ends_with(".csv") {
             super::runfolder::parse_csv(line).first()?.first().cloned()
-        } else if file.ends_with(".jsonl") {
+        } else if file.contains(".jsonl") {
             let v: serde_json::Value = serde_json::from_str(line).ok()?;
             v.get("employee_id")?.as_str().map(str::to_owned)
         } else {
             None
         }
     };
-    for (i, (x, y)) in la.iter().zip(&lb).enumerate() {
-        if x != y {
-            match key(x).filter(|_| i > 0) {
-                Some(k) => out.push(format!("line {} ({k}) differs", i + 1)),
-                None => out.push(format!("line {} differs", i + 1)),
-            }
-        }
+    match key().filter(|_| n > 1) {
+        Some(k) => format!("line {n} ({k}) differs"),
+        None => format!("line {n} differs"),
     }
-    out
 }
 
 pub fn render(dir: &Path, o: &Outcome) -> String {

@@ -2,15 +2,16 @@
 
 pub use super::run_options::Optional;
 use super::run_options::{pdf_browser, strict_kinds};
+use super::run_write::{finish, write_outputs, Built};
 use crate::data::Data;
 use crate::engine::recognition::EmployeeFeedback;
 use crate::engine::RunResult;
 use crate::error::{Error, Result};
-use crate::output::adjust::{Due, Previous};
+use crate::output::adjust::Previous;
 use crate::output::atomic::Staging;
-use crate::output::exceptions::{Exception, Kind};
-use crate::output::feedback::Templates;
-use crate::output::manifest::FileHash;
+use crate::output::exceptions::Kind;
+use crate::output::feedback::{Layout, Templates};
+use crate::output::manifest::StageTime;
 use crate::period::Period;
 use crate::policy::LoadedPolicy;
 use crate::{data, engine, output, policy};
@@ -18,6 +19,7 @@ use clap::builder::PossibleValuesParser;
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
 #[derive(Args, Debug, Default)]
 #[command(after_help = "To try merit on the bundled example first, run `merit demo`.")]
@@ -71,6 +73,11 @@ pub struct RunArgs {
     /// statement (docs/outputs.md).
     #[arg(long)]
     pub pdf: bool,
+    /// How to write the statements: `bundles`, a zip per department
+    /// (feedback/DEPARTMENT.zip, listed in feedback/index.csv), or
+    /// `files`, feedback/ID.md and feedback/ID.html per employee.
+    #[arg(long, value_enum, default_value_t = Layout::Bundles)]
+    pub statements: Layout,
 }
 
 /// The checked configuration of a run.
@@ -103,6 +110,8 @@ pub struct RunConfig {
     pub strict: Vec<Kind>,
     /// `--pdf`: the browser that prints the statements.
     pub pdf: Option<PathBuf>,
+    /// `--statements`: bundles or files.
+    pub statements: Layout,
 }
 
 /// A flag clap requires, for callers that build `RunArgs` themselves.
@@ -133,6 +142,7 @@ impl RunArgs {
             skip: self.skip.into_iter().collect(),
             strict: strict_kinds(&self.strict),
             pdf,
+            statements: self.statements,
         })
     }
 }
@@ -166,7 +176,9 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
     if let (Some(dir), false) = (&cfg.previous, cfg.previous_checked) {
         super::verify::verified(dir, "--previous")?;
     }
+    let t = Instant::now();
     let (lp, templates, mut data) = load(cfg)?;
+    let mut stages = vec![StageTime::new("read", t.elapsed(), &[])];
     if cfg.ledger_given {
         super::payrun::check_pinned(cfg.ledger.as_deref(), &lp)?;
     }
@@ -186,14 +198,16 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
         .as_ref()
         .map(|a| a.carried.clone())
         .unwrap_or_default();
+    let t = Instant::now();
     let run = compute(cfg, &lp, &mut data, &carried)?;
+    stages.push(StageTime::new("compute", t.elapsed(), &[]));
     let previous = read_previous(cfg, &lp)?;
     let due = output::adjust::due(&lp, &data, &run, previous.as_ref());
     let exceptions = output::exceptions::collect(&lp, &data, &run, &due);
     output::exceptions::refuse(&exceptions, &cfg.strict)?;
-    // Timed from recognition through the statements; logged by write_outputs.
-    let started = std::time::Instant::now();
+    let t = Instant::now();
     let feedback = recognition(&lp, &data, &run)?;
+    stages.push(StageTime::new("recognition", t.elapsed(), &[]));
     let built = Built {
         cfg,
         lp: &lp,
@@ -211,9 +225,9 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
     // Each output goes to the staging folder as soon as it is built; a
     // failure drops the staging folder, so --out is still all or nothing.
     let staging = Staging::new(claim)?;
-    let (written, prints, totals) = write_outputs(&built, &staging, started)?;
-    let files = (written, prints);
-    finish(&built, staging, files, totals.clone(), ledger.as_deref())?;
+    let (written, totals) = write_outputs(&built, &staging, stages)?;
+    let written = written.done();
+    finish(&built, staging, written, totals.clone(), ledger.as_deref())?;
     if let Some(ledger) = &ledger {
         super::payrun::record_run(&super::payrun::Recorded {
             ledger,
@@ -309,206 +323,4 @@ fn read_previous(cfg: &RunConfig, lp: &LoadedPolicy) -> Result<Option<Previous>>
 fn recognition(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> Result<Vec<EmployeeFeedback>> {
     // The stage shows its own progress and time.
     engine::recognition::evaluate(lp, data, run)
-}
-
-/// What the outputs are built from.
-struct Built<'a> {
-    cfg: &'a RunConfig,
-    lp: &'a LoadedPolicy,
-    templates: &'a Templates,
-    data: &'a Data,
-    run: &'a RunResult,
-    feedback: &'a [EmployeeFeedback],
-    previous: Option<&'a Previous>,
-    /// `--after`: the previous period's run and what it carried.
-    after: Option<&'a super::chain::After>,
-    carried: &'a engine::balance::Carried,
-    /// What to pay now, per employee.
-    due: &'a Due<'a>,
-    exceptions: &'a [Exception],
-    lang: policy::Language,
-}
-
-impl Built<'_> {
-    fn skip(&self, o: Optional) -> bool {
-        self.cfg.skip.contains(&o)
-    }
-}
-
-/// The staging folder and every output written to it so far, for the
-/// manifest.
-struct Staged<'s> {
-    staging: &'s Staging,
-    written: Vec<FileHash>,
-    /// `--pdf`: the printed statements, listed apart (not reproducible).
-    prints: Vec<FileHash>,
-}
-
-impl Staged<'_> {
-    fn put(&mut self, f: output::OutFile) -> Result<()> {
-        self.written.push(output::manifest::write(self.staging, f)?);
-        Ok(())
-    }
-}
-
-/// Writes every output to the staging folder; returns their hashes, the
-/// printed statements' and the control totals.
-fn write_outputs(
-    b: &Built,
-    staging: &Staging,
-    started: std::time::Instant,
-) -> Result<(Vec<FileHash>, Vec<FileHash>, output::ControlTotals)> {
-    let mut out = Staged {
-        staging,
-        written: Vec::new(),
-        prints: Vec::new(),
-    };
-    let (report, groups) = write_tables(b, &mut out)?;
-    write_documents(b, &mut out, report)?;
-    tracing::info!(
-        "outputs, recognition, statements and report written in {:?}",
-        started.elapsed()
-    );
-    let totals = output::control_totals(b.lp, &groups);
-    if let Some(prev) = b.previous {
-        out.put(output::adjust::build(b.lp, b.data, b.run, prev, b.due))?;
-    }
-    let balances =
-        (b.lp.policy.is_stateful()).then(|| output::balances::csv(b.lp, b.data, b.run, b.carried));
-    let deals = b.run.deals.as_ref().map(|d| output::deals::csv(b.lp, d));
-    let spans = output::spans::csv(b.lp, b.data, b.run);
-    for file in [balances, deals, spans].into_iter().flatten() {
-        out.put(file)?;
-    }
-    if !b.skip(Optional::Workbook) {
-        let stage = crate::progress::Stage::work("workbook", b.run.employees.len() as u64);
-        out.put(output::OutFile {
-            rel: "payouts.xlsx".into(),
-            bytes: output::workbook::build(b.lp, b.data, b.run, &totals, b.due, b.exceptions)?,
-            rows: b.run.employees.len(),
-        })?;
-        stage.finish();
-    }
-    Ok((out.written, out.prints, totals))
-}
-
-/// payouts.csv, scores.csv, summary.csv and exceptions.csv; returns the
-/// report (built meanwhile, written later) and the groups every total
-/// comes from.
-fn write_tables<'a>(
-    b: &Built<'a>,
-    out: &mut Staged,
-) -> Result<(output::OutFile, output::Groups<'a>)> {
-    let stage = crate::progress::Stage::work(
-        "payouts, scores, summary, report",
-        b.run.employees.len() as u64,
-    );
-    // Department, company and currency totals, once for every output.
-    let groups = output::groups(b.lp, b.data, b.run, b.due);
-    // The report is built on one core while the CSVs are written.
-    let (report, csvs) = rayon::join(
-        || {
-            output::report::report(
-                b.lp,
-                b.data,
-                b.run,
-                &groups,
-                b.feedback,
-                b.exceptions,
-                b.lang,
-            )
-        },
-        || -> Result<_> {
-            Ok((
-                output::payouts(b.lp, b.data, b.run, out.staging)?,
-                output::scores(b.lp, b.data, b.run, b.lang, out.staging)?,
-            ))
-        },
-    );
-    let (payouts, scores) = csvs?;
-    out.written.extend([payouts, scores]);
-    out.put(output::summary(b.lp, &groups))?;
-    out.put(output::exceptions::csv(b.exceptions))?;
-    stage.finish();
-    Ok((report, groups))
-}
-
-/// The trace, recognition.csv, the report and the statements.
-fn write_documents(b: &Built, out: &mut Staged, report: output::OutFile) -> Result<()> {
-    if !b.skip(Optional::Trace) {
-        out.written
-            .push(output::trace::trace(b.lp, b.data, b.run, out.staging)?);
-    }
-    out.put(output::feedback::recognition_csv(
-        b.lp, b.data, b.run, b.feedback,
-    ))?;
-    out.put(report)?;
-    if !b.skip(Optional::Statements) {
-        let stage = crate::progress::Stage::work("statements", 2 * b.run.employees.len() as u64);
-        let files = output::feedback::statements(
-            b.lp,
-            b.templates,
-            b.data,
-            b.run,
-            b.feedback,
-            b.lang,
-            out.staging,
-        )?;
-        out.written.extend(files);
-        stage.finish();
-    }
-    if let Some(browser) = &b.cfg.pdf {
-        let stage = crate::progress::Stage::work("statements to PDF", b.run.employees.len() as u64);
-        let ids: Vec<&str> = (b.run.employees.iter())
-            .map(|r| b.data.employees[r.employee].id.as_str())
-            .collect();
-        out.prints = output::feedback::pdf::print_all(browser, out.staging, &ids)?;
-        stage.finish();
-    }
-    Ok(())
-}
-
-/// Writes the manifest and the archive, then moves the staging folder to
-/// --out.
-fn finish(
-    b: &Built,
-    staging: Staging,
-    (written, prints): (Vec<FileHash>, Vec<FileHash>),
-    totals: output::ControlTotals,
-    ledger: Option<&std::path::Path>,
-) -> Result<()> {
-    let stage = crate::progress::Stage::work("manifest and archive", b.run.employees.len() as u64);
-    let mut manifest = output::manifest::build(b.lp, b.data, b.run, written, totals, b.exceptions);
-    manifest.prints = prints;
-    manifest.invocation.ledger = ledger.map(|l| {
-        std::path::absolute(l)
-            .unwrap_or_else(|_| l.to_path_buf())
-            .display()
-            .to_string()
-    });
-    manifest.language = Some(b.lang.code());
-    manifest.skipped = b.cfg.skip.iter().map(|o| o.name()).collect();
-    if let Some(prev) = b.previous {
-        manifest.previous_files = output::archive::previous_hashes(prev);
-    }
-    if let Some(after) = b.after {
-        manifest.after_files = output::archive::hashes(&after.files);
-    }
-    let mut json =
-        serde_json::to_string_pretty(&manifest).map_err(|e| Error::Usage(e.to_string()))?;
-    json.push('\n');
-
-    staging.write("manifest.json", json.as_bytes())?;
-    output::archive::write(&staging, b.lp, b.data)?;
-    if let Some(prev) = b.previous {
-        output::archive::write_previous(&staging, prev)?;
-    }
-    if let Some(after) = b.after {
-        output::archive::write_files(&staging, output::archive::AFTER_DIR, &after.files)?;
-    }
-    stage.finish();
-    let stage = crate::progress::Stage::work("commit", 0);
-    staging.commit()?;
-    stage.finish();
-    Ok(())
 }

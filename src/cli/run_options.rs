@@ -10,7 +10,7 @@ use std::path::PathBuf;
 pub enum Optional {
     /// `feedback/ID.md` and `feedback/ID.html` for every employee.
     Statements,
-    /// `trace.jsonl` (then `merit explain` cannot read the run).
+    /// `trace.jsonl.zst` (then `merit explain` cannot read the run).
     Trace,
     /// `payouts.xlsx`.
     Workbook,

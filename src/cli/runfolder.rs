@@ -3,7 +3,6 @@
 //! malformed piece is an error naming the file, never a panic.
 
 use crate::error::{Diagnostic, Error, Result};
-use crate::output::manifest::sha256;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -157,6 +156,28 @@ impl RunFolder {
             .collect()
     }
 
+    /// How the run wrote its statements: the manifest's `statements`, or,
+    /// for a run made before statements were bundled, files when it lists
+    /// any.
+    pub fn statement_layout(&self) -> crate::output::feedback::Layout {
+        use crate::output::feedback::Layout;
+        match self.manifest.get("statements").and_then(Value::as_str) {
+            Some("files") => Layout::Files,
+            Some(_) => Layout::Bundles,
+            None => {
+                let listed = self.listed("outputs").unwrap_or_default();
+                let file = |p: &str| {
+                    p.starts_with("feedback/") && (p.ends_with(".md") || p.ends_with(".html"))
+                };
+                if listed.iter().any(|f| file(&f.path)) {
+                    Layout::Files
+                } else {
+                    Layout::Bundles
+                }
+            }
+        }
+    }
+
     pub fn engine_version(&self) -> Result<&str> {
         self.str_at("/engine/version")
     }
@@ -208,9 +229,29 @@ pub fn read_regular(path: &Path) -> Option<Vec<u8>> {
     regular.then(|| std::fs::read(path).ok()).flatten()
 }
 
-/// sha256 of a regular file, `None` when it is not one (see [`read_regular`]).
+/// sha256 of a regular file, `None` when it is not one (see
+/// [`read_regular`]); read in pieces, so a large trace or bundle is never
+/// in memory whole.
 pub fn file_sha256(path: &Path) -> Option<String> {
-    read_regular(path).map(|b| sha256(&b))
+    use sha2::Digest;
+    use std::io::Read;
+    let regular = std::fs::symlink_metadata(path)
+        .is_ok_and(|m| m.file_type().is_file() && m.len() <= MAX_FILE);
+    if !regular {
+        return None;
+    }
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut hash = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => hash.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    Some(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Every file below `dir`, as `/`-separated paths relative to it, sorted.

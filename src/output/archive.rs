@@ -39,25 +39,36 @@ pub fn hashes(files: &[(&'static str, Vec<u8>)]) -> Vec<super::manifest::FileHas
 }
 
 /// Writes the earlier run's files into the staged run folder.
-pub fn write_previous(staging: &Staging, prev: &super::adjust::Previous) -> Result<()> {
+pub fn write_previous(staging: &Staging, prev: &super::adjust::Previous) -> Result<(usize, u64)> {
     write_files(staging, PREVIOUS_DIR, &prev.files)
 }
 
-/// Writes files read from another run into `dir` of the staged run folder.
-pub fn write_files(staging: &Staging, dir: &str, files: &[(&'static str, Vec<u8>)]) -> Result<()> {
-    for (name, bytes) in files {
-        staging.write(&format!("{dir}/{name}"), bytes)?;
+/// Writes files read from another run into `dir` of the staged run folder;
+/// returns how many files and bytes.
+pub fn write_files(
+    staging: &Staging,
+    dir: &str,
+    files: &[(&'static str, Vec<u8>)],
+) -> Result<(usize, u64)> {
+    let mut bytes = 0;
+    for (name, b) in files {
+        staging.write(&format!("{dir}/{name}"), b)?;
+        bytes += b.len() as u64;
     }
-    Ok(())
+    Ok((files.len(), bytes))
 }
 
-/// Writes the archive into a staged run folder.
-pub fn write(staging: &Staging, lp: &LoadedPolicy, data: &Data) -> Result<()> {
+/// Writes the archive into a staged run folder; returns how many files
+/// and bytes.
+pub fn write(staging: &Staging, lp: &LoadedPolicy, data: &Data) -> Result<(usize, u64)> {
+    let mut bytes = 0;
     for f in &lp.files {
         staging.write(&format!("{POLICY_DIR}/{}", f.rel), &f.bytes)?;
+        bytes += f.bytes.len() as u64;
     }
     for f in &data.files {
         staging.write(&format!("{DATA_DIR}/{}", f.file_name), &f.bytes)?;
+        bytes += f.bytes.len() as u64;
     }
-    Ok(())
+    Ok((lp.files.len() + data.files.len(), bytes))
 }

@@ -1,8 +1,9 @@
 //! `manifest.json`: what a run read and wrote, with sha256 hashes, so a run
 //! can be verified and replayed. It holds no timestamp. `invocation` (the
-//! command line and working folder) is the one field that depends on how
-//! merit was called; `merit replay` ignores it, and the same command gives
-//! the same manifest byte for byte.
+//! command line and working folder, and each stage's time and bytes) is the
+//! one field that depends on how and when merit was called; `merit replay`
+//! ignores it, and the rest of the manifest is the same byte for byte for
+//! the same inputs.
 
 use super::{ControlTotals, OutFile};
 use crate::data::Data;
@@ -24,6 +25,10 @@ pub struct Manifest {
     /// Outputs left out with `merit run --skip`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<&'static str>,
+    /// How the statements were written (`bundles` or `files`); absent with
+    /// `--skip statements`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statements: Option<&'static str>,
     pub policy_files: Vec<FileHash>,
     pub inputs: Vec<FileHash>,
     /// With `merit run --previous`: the earlier run's files, archived.
@@ -66,6 +71,56 @@ pub struct Invocation {
     /// `approve`, `status` and `export`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ledger: Option<String>,
+    /// Wall time and bytes written of each stage of this run, in the order
+    /// they ran: they vary from run to run, so they sit with how merit was
+    /// called, which replay ignores.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<StageTime>,
+}
+
+/// One stage of a run: how long it took and what it wrote.
+#[derive(Serialize, Debug, Clone)]
+pub struct StageTime {
+    pub stage: &'static str,
+    /// Wall time in milliseconds.
+    pub ms: u64,
+    /// Files written (0 for a stage that only reads or computes).
+    pub files: usize,
+    /// Their bytes, as they are on disk.
+    pub bytes: u64,
+}
+
+impl StageTime {
+    pub fn new(stage: &'static str, took: std::time::Duration, files: &[FileHash]) -> StageTime {
+        StageTime {
+            stage,
+            ms: took.as_millis() as u64,
+            files: files.len(),
+            bytes: files.iter().map(|f| f.bytes as u64).sum(),
+        }
+    }
+
+    /// A stage that wrote `files` files of `bytes` bytes in all.
+    pub fn counted(
+        stage: &'static str,
+        took: std::time::Duration,
+        files: usize,
+        bytes: u64,
+    ) -> StageTime {
+        StageTime {
+            stage,
+            ms: took.as_millis() as u64,
+            files,
+            bytes,
+        }
+    }
+
+    /// Adds a later part of the same stage.
+    pub fn add(&mut self, other: StageTime) {
+        self.ms += other.ms;
+        self.files += other.files;
+        self.bytes += other.bytes;
+    }
 }
 
 impl Invocation {
@@ -78,6 +133,7 @@ impl Invocation {
                 .map(|d| d.display().to_string())
                 .unwrap_or_default(),
             ledger: None,
+            stages: Vec::new(),
         }
     }
 }
@@ -104,7 +160,7 @@ pub struct PeriodInfo {
     pub days: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone, Debug)]
 pub struct FileHash {
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -156,11 +212,15 @@ impl Streamed {
     }
 
     pub fn push(&mut self, text: &str) -> crate::error::Result<()> {
+        self.push_bytes(text.as_bytes())
+    }
+
+    pub fn push_bytes(&mut self, bytes: &[u8]) -> crate::error::Result<()> {
         use std::io::Write;
-        self.hash.update(text.as_bytes());
-        self.bytes += text.len();
+        self.hash.update(bytes);
+        self.bytes += bytes.len();
         self.w
-            .write_all(text.as_bytes())
+            .write_all(bytes)
             .map_err(|e| crate::error::Error::io(&self.path, e))
     }
 
@@ -215,6 +275,7 @@ pub fn build(
         previous_files: Vec::new(),
         after_files: Vec::new(),
         prints: Vec::new(),
+        statements: None,
         policy_files: lp
             .files
             .iter()

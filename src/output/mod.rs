@@ -13,6 +13,7 @@ pub mod export;
 pub mod feedback;
 pub mod manifest;
 pub mod report;
+mod sheet;
 pub mod spans;
 pub mod trace;
 pub mod workbook;

@@ -5,21 +5,20 @@
 //! trillion exactly). Text from data is neutralised like in the CSV files.
 //! The writer stamps the current time into docProps/core.xml; merit
 //! replaces it with the period's start, so the same run gives the same bytes.
+//! The sheets with a row per employee or exception are written in constant
+//! memory (`sheet.rs`): a million rows cost no more memory than a hundred.
 
 use super::adjust::Due;
 use super::csv::neutralise;
 use super::exceptions::Exception;
+use super::sheet::{xlsx_err, Sheet};
 use crate::data::Data;
 use crate::engine::RunResult;
 use crate::error::{Error, Result};
 use crate::policy::LoadedPolicy;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
-
-fn xlsx_err(e: XlsxError) -> Error {
-    Error::Usage(format!("cannot build payouts.xlsx: {e}"))
-}
+use rust_xlsxwriter::{Format, Workbook};
 
 fn money_format(places: u32) -> Format {
     let frac = if places == 0 {
@@ -50,24 +49,11 @@ fn amount(text: &str) -> f64 {
     number(text.parse().unwrap_or_default())
 }
 
-fn header(ws: &mut Worksheet, cols: &[&str]) -> Result<()> {
+fn header(ws: &mut Sheet, cols: &[&str]) -> Result<()> {
     let bold = Format::new().set_bold();
     for (i, c) in cols.iter().enumerate() {
-        ws.write_string_with_format(0, i as u16, *c, &bold)
-            .map_err(xlsx_err)?;
+        ws.text_with(0, i as u16, c, &bold)?;
     }
-    Ok(())
-}
-
-/// A sheet of a header and `rows` data rows in `cols` columns: the header
-/// frozen, an autofilter over header and rows, widths fitted to the content.
-fn finish(ws: &mut Worksheet, rows: usize, cols: usize) -> Result<()> {
-    ws.set_freeze_panes(1, 0).map_err(xlsx_err)?;
-    if rows > 0 && cols > 0 {
-        ws.autofilter(0, 0, rows as u32, cols as u16 - 1)
-            .map_err(xlsx_err)?;
-    }
-    ws.autofit();
     Ok(())
 }
 
@@ -75,17 +61,22 @@ fn finish(ws: &mut Worksheet, rows: usize, cols: usize) -> Result<()> {
 /// per money column, `=SUM(…)` over the rows with the control total (the
 /// exact sum, as money text) as the formula's result — what a reader sees
 /// before recalculating.
-fn totals_row(ws: &mut Worksheet, rows: usize, sums: &[(u16, &str)], money: &Format) -> Result<()> {
+fn totals_row(ws: &mut Sheet, rows: usize, sums: &[(u16, &str)], money: &Format) -> Result<()> {
     let row = rows as u32 + 1;
-    ws.write_string_with_format(row, 0, "Total", &Format::new().set_bold())
-        .map_err(xlsx_err)?;
+    ws.text_with(row, 0, "Total", &Format::new().set_bold())?;
     let bold_money = money.clone().set_bold();
-    for &(col, sum) in sums {
+    let mut sums = sums.to_vec();
+    // Constant-memory rows are written left to right.
+    sums.sort_by_key(|&(col, _)| col);
+    for (col, sum) in sums {
         let name = rust_xlsxwriter::utility::column_number_to_name(col);
-        let formula =
-            rust_xlsxwriter::Formula::new(format!("=SUM({name}2:{name}{row})")).set_result(sum);
-        ws.write_formula_with_format(row, col, formula, &bold_money)
-            .map_err(xlsx_err)?;
+        ws.formula(
+            row,
+            col,
+            &format!("=SUM({name}2:{name}{row})"),
+            sum,
+            &bold_money,
+        )?;
     }
     Ok(())
 }
@@ -103,27 +94,32 @@ pub fn check_rows(employees: usize) -> Result<()> {
     Ok(())
 }
 
+/// The workbook's bytes; the big sheets' rows wait in temporary files in
+/// `tmp` (the staging folder: on the output's disk, not in memory).
 pub fn build(
     lp: &LoadedPolicy,
     data: &Data,
     run: &RunResult,
-    totals: &super::ControlTotals,
-    due: &Due,
-    exceptions: &[Exception],
+    (totals, due, exceptions): (&super::ControlTotals, &Due, &[Exception]),
+    tmp: &std::path::Path,
 ) -> Result<Vec<u8>> {
     check_rows(run.employees.len())?;
     check_rows(due.len())?;
     let places = lp.policy.rounding.money_places;
     let money = money_format(places);
     let mut wb = Workbook::new();
+    wb.set_tempdir(tmp).map_err(xlsx_err)?;
     if due.rerun() {
-        to_pay_now_sheet(wb.add_worksheet(), lp, data, run, (due, totals), &money)?;
+        let ws = wb.add_worksheet_with_constant_memory().map_err(xlsx_err)?;
+        to_pay_now_sheet(Sheet::measured(ws), lp, data, run, (due, totals), &money)?;
     }
-    payouts_sheet(wb.add_worksheet(), lp, data, run, totals, &money)?;
-    departments_sheet(wb.add_worksheet(), totals, &money)?;
-    control_totals_sheet(wb.add_worksheet(), totals, &money)?;
-    exceptions_sheet(wb.add_worksheet(), exceptions)?;
-    run_sheet(wb.add_worksheet(), lp, data, run, totals)?;
+    let ws = wb.add_worksheet_with_constant_memory().map_err(xlsx_err)?;
+    payouts_sheet(Sheet::measured(ws), lp, data, run, totals, &money)?;
+    departments_sheet(Sheet::held(wb.add_worksheet()), totals, &money)?;
+    control_totals_sheet(Sheet::held(wb.add_worksheet()), totals, &money)?;
+    let ws = wb.add_worksheet_with_constant_memory().map_err(xlsx_err)?;
+    exceptions_sheet(Sheet::measured(ws), exceptions)?;
+    run_sheet(Sheet::held(wb.add_worksheet()), lp, data, run, totals)?;
     stamped(&mut wb, run.period.start())?;
     wb.save_to_buffer().map_err(xlsx_err)
 }
@@ -147,14 +143,14 @@ pub fn stamped(wb: &mut Workbook, day: chrono::NaiveDate) -> Result<()> {
 /// input files with their sha256 (as in manifest.json), and where the
 /// approvals are recorded.
 fn run_sheet(
-    ws: &mut Worksheet,
+    mut ws: Sheet,
     lp: &LoadedPolicy,
     data: &Data,
     run: &RunResult,
     totals: &super::ControlTotals,
 ) -> Result<()> {
-    ws.set_name("Run").map_err(xlsx_err)?;
-    header(ws, &["item", "value", "rows", "bytes", "sha256"])?;
+    ws.ws.set_name("Run").map_err(xlsx_err)?;
+    header(&mut ws, &["item", "value", "rows", "bytes", "sha256"])?;
     let p = &lp.policy;
     let item = |k: &str, v: String| [k.to_owned(), v, String::new(), String::new(), String::new()];
     let mut rows: Vec<[String; 5]> = vec![
@@ -185,24 +181,23 @@ fn run_sheet(
     }
     for (i, r) in rows.iter().enumerate() {
         for (c, t) in r.iter().enumerate() {
-            ws.write_string(i as u32 + 1, c as u16, cell(t))
-                .map_err(xlsx_err)?;
+            ws.text(i as u32 + 1, c as u16, &cell(t))?;
         }
     }
-    finish(ws, rows.len(), 5)
+    ws.finish(rows.len(), 5)
 }
 
 /// The Payouts sheet: one row per employee, the columns of `payouts.csv`.
 fn payouts_sheet(
-    ws: &mut Worksheet,
+    mut ws: Sheet,
     lp: &LoadedPolicy,
     data: &Data,
     run: &RunResult,
     totals: &super::ControlTotals,
     money: &Format,
 ) -> Result<()> {
-    ws.set_name("Payouts").map_err(xlsx_err)?;
-    header(ws, &super::payout_columns(lp))?;
+    ws.ws.set_name("Payouts").map_err(xlsx_err)?;
+    header(&mut ws, &super::payout_columns(lp))?;
     // Columns after project_bonus move right by the plan's extra money columns.
     let extra: Vec<_> = super::extra_money(lp).map(|(_, f)| f).collect();
     let shift = extra.len() as u16;
@@ -213,28 +208,21 @@ fn payouts_sheet(
             .iter()
             .enumerate()
         {
-            ws.write_string(row, c as u16, cell(t)).map_err(xlsx_err)?;
+            ws.text(row, c as u16, &cell(t))?;
         }
-        ws.write_number(row, 5, number(r.score)).map_err(xlsx_err)?;
-        ws.write_string(row, 6, cell(&r.band)).map_err(xlsx_err)?;
-        ws.write_number_with_format(row, 7, number(r.bonus), money)
-            .map_err(xlsx_err)?;
-        ws.write_number_with_format(row, 8, number(r.project_bonus), money)
-            .map_err(xlsx_err)?;
+        ws.number(row, 5, number(r.score), None)?;
+        ws.text(row, 6, &cell(&r.band))?;
+        ws.number(row, 7, number(r.bonus), Some(money))?;
+        ws.number(row, 8, number(r.project_bonus), Some(money))?;
         for (i, f) in extra.iter().enumerate() {
-            ws.write_number_with_format(row, 9 + i as u16, number(f(r)), money)
-                .map_err(xlsx_err)?;
+            ws.number(row, 9 + i as u16, number(f(r)), Some(money))?;
         }
-        ws.write_number_with_format(row, 9 + shift, number(r.total), money)
-            .map_err(xlsx_err)?;
-        ws.write_string(row, 10 + shift, &lp.policy.currency)
-            .map_err(xlsx_err)?;
+        ws.number(row, 9 + shift, number(r.total), Some(money))?;
+        ws.text(row, 10 + shift, &lp.policy.currency)?;
         let (cur, rate, local) = super::local_payout(lp, r);
-        ws.write_string(row, 11 + shift, &cur).map_err(xlsx_err)?;
-        ws.write_number(row, 12 + shift, number(rate))
-            .map_err(xlsx_err)?;
-        ws.write_number_with_format(row, 13 + shift, number(local), money)
-            .map_err(xlsx_err)?;
+        ws.text(row, 11 + shift, &cur)?;
+        ws.number(row, 12 + shift, number(rate), None)?;
+        ws.number(row, 13 + shift, number(local), Some(money))?;
     }
     // The control totals are the sums of these columns.
     let mut sums: Vec<(u16, &str)> = super::payout_columns(lp)
@@ -246,25 +234,20 @@ fn payouts_sheet(
         sums.push((13 + shift, &t.total_payout));
     }
     let n = run.employees.len();
-    totals_row(ws, n, &sums, money)?;
-    finish(ws, n, 14 + shift as usize)
+    totals_row(&mut ws, n, &sums, money)?;
+    ws.finish(n, 14 + shift as usize)
 }
 
 /// The Departments sheet: headcount and money per department, what to
 /// pay now first.
-fn departments_sheet(
-    ws: &mut Worksheet,
-    totals: &super::ControlTotals,
-    money: &Format,
-) -> Result<()> {
-    ws.set_name("Departments").map_err(xlsx_err)?;
+fn departments_sheet(mut ws: Sheet, totals: &super::ControlTotals, money: &Format) -> Result<()> {
+    ws.ws.set_name("Departments").map_err(xlsx_err)?;
     // summary.csv's money columns, department to total_payout.
-    header(ws, &super::SUMMARY_COLUMNS[1..9])?;
+    header(&mut ws, &super::SUMMARY_COLUMNS[1..9])?;
     for (i, (dept, t)) in totals.by_department.iter().enumerate() {
         let row = i as u32 + 1;
-        ws.write_string(row, 0, cell(dept)).map_err(xlsx_err)?;
-        ws.write_number(row, 1, t.headcount as f64)
-            .map_err(xlsx_err)?;
+        ws.text(row, 0, &cell(dept))?;
+        ws.number(row, 1, t.headcount as f64, None)?;
         let values = [
             &t.to_pay_now,
             &t.already_paid,
@@ -274,8 +257,7 @@ fn departments_sheet(
             &t.total_payout,
         ];
         for (c, v) in values.into_iter().enumerate() {
-            ws.write_number_with_format(row, c as u16 + 2, amount(v), money)
-                .map_err(xlsx_err)?;
+            ws.number(row, c as u16 + 2, amount(v), Some(money))?;
         }
     }
     let n = totals.by_department.len();
@@ -292,24 +274,29 @@ fn departments_sheet(
         .enumerate()
         .map(|(c, t)| (c as u16 + 2, t.as_str()))
         .collect();
-    totals_row(ws, n, &sums, money)?;
-    let heads = rust_xlsxwriter::Formula::new(format!("=SUM(B2:B{})", n + 1))
-        .set_result(totals.headcount.to_string());
-    ws.write_formula_with_format(n as u32 + 1, 1, heads, &Format::new().set_bold())
-        .map_err(xlsx_err)?;
-    finish(ws, n, 8)
+    totals_row(&mut ws, n, &sums, money)?;
+    let heads = format!("=SUM(B2:B{})", n + 1);
+    let bold = Format::new().set_bold();
+    ws.formula(
+        n as u32 + 1,
+        1,
+        &heads,
+        &totals.headcount.to_string(),
+        &bold,
+    )?;
+    ws.finish(n, 8)
 }
 
 /// The Control totals sheet: what to pay now, already paid, the
 /// entitlement and the balance carried; the run's totals; then per payout
 /// currency what to pay now and the total.
 fn control_totals_sheet(
-    ws: &mut Worksheet,
+    mut ws: Sheet,
     totals: &super::ControlTotals,
     money: &Format,
 ) -> Result<()> {
-    ws.set_name("Control totals").map_err(xlsx_err)?;
-    header(ws, &["item", "currency", "value"])?;
+    ws.ws.set_name("Control totals").map_err(xlsx_err)?;
+    header(&mut ws, &["item", "currency", "value"])?;
     let cur = totals.currency.as_str();
     let mut lines: Vec<(&str, &str, f64, bool)> = vec![
         ("to_pay_now", cur, amount(&totals.to_pay_now), true),
@@ -347,31 +334,26 @@ fn control_totals_sheet(
     let n = lines.len();
     for (i, (item, cur, v, is_money)) in lines.into_iter().enumerate() {
         let row = i as u32 + 1;
-        ws.write_string(row, 0, item).map_err(xlsx_err)?;
-        ws.write_string(row, 1, cur).map_err(xlsx_err)?;
-        if is_money {
-            ws.write_number_with_format(row, 2, v, money)
-                .map_err(xlsx_err)?;
-        } else {
-            ws.write_number(row, 2, v).map_err(xlsx_err)?;
-        }
+        ws.text(row, 0, item)?;
+        ws.text(row, 1, cur)?;
+        ws.number(row, 2, v, is_money.then_some(money))?;
     }
-    finish(ws, n, 3)
+    ws.finish(n, 3)
 }
 
 /// A re-run's first sheet: per employee what to pay now, then what was
 /// paid before, the entitlement and the balance carried (adjustments.csv).
 fn to_pay_now_sheet(
-    ws: &mut Worksheet,
+    mut ws: Sheet,
     lp: &LoadedPolicy,
     data: &Data,
     run: &RunResult,
     (due, totals): (&Due, &super::ControlTotals),
     money: &Format,
 ) -> Result<()> {
-    ws.set_name("To pay now").map_err(xlsx_err)?;
+    ws.ws.set_name("To pay now").map_err(xlsx_err)?;
     header(
-        ws,
+        &mut ws,
         &[
             "employee_id",
             "name",
@@ -394,20 +376,17 @@ fn to_pay_now_sheet(
             e.map_or("", |e| e.department.as_str()),
         ];
         for (c, t) in texts.iter().enumerate() {
-            ws.write_string(row, c as u16, cell(t)).map_err(xlsx_err)?;
+            ws.text(row, c as u16, &cell(t))?;
         }
         for (c, v) in [l.paid_now, l.paid_before, l.recomputed, l.balance]
             .into_iter()
             .enumerate()
         {
-            ws.write_number_with_format(row, c as u16 + 3, number(v), money)
-                .map_err(xlsx_err)?;
+            ws.number(row, c as u16 + 3, number(v), Some(money))?;
         }
-        ws.write_string(row, 7, &lp.policy.currency)
-            .map_err(xlsx_err)?;
-        ws.write_string(row, 8, l.currency).map_err(xlsx_err)?;
-        ws.write_number_with_format(row, 9, number(l.paid_now_in_currency), money)
-            .map_err(xlsx_err)?;
+        ws.text(row, 7, &lp.policy.currency)?;
+        ws.text(row, 8, l.currency)?;
+        ws.number(row, 9, number(l.paid_now_in_currency), Some(money))?;
     }
     let mut sums: Vec<(u16, &str)> = vec![
         (3, &totals.to_pay_now),
@@ -418,33 +397,33 @@ fn to_pay_now_sheet(
     if let Some(t) = totals.single_currency() {
         sums.push((9, &t.to_pay_now));
     }
-    totals_row(ws, due.len(), &sums, money)?;
-    finish(ws, due.len(), 10)
+    totals_row(&mut ws, due.len(), &sums, money)?;
+    ws.finish(due.len(), 10)
 }
 
 /// The Exceptions sheet: the rows of exceptions.csv; past Excel's row
 /// limit, a last row counts the rest (the CSV has them all).
-fn exceptions_sheet(ws: &mut Worksheet, list: &[Exception]) -> Result<()> {
-    ws.set_name("Exceptions").map_err(xlsx_err)?;
-    header(ws, &["employee_id", "kind", "detail", "effect"])?;
+fn exceptions_sheet(mut ws: Sheet, list: &[Exception]) -> Result<()> {
+    ws.ws.set_name("Exceptions").map_err(xlsx_err)?;
+    header(&mut ws, &["employee_id", "kind", "detail", "effect"])?;
     let shown = if list.len() > MAX_ROWS {
         MAX_ROWS - 1
     } else {
         list.len()
     };
-    if shown < list.len() {
-        let more = format!("… and {} more in exceptions.csv", list.len() - shown);
-        ws.write_string(MAX_ROWS as u32, 0, &more)
-            .map_err(xlsx_err)?;
-    }
     for (i, x) in list.iter().take(shown).enumerate() {
         let row = i as u32 + 1;
         for (c, t) in [x.employee_id.as_str(), x.kind.name(), &x.detail, &x.effect]
             .iter()
             .enumerate()
         {
-            ws.write_string(row, c as u16, cell(t)).map_err(xlsx_err)?;
+            ws.text(row, c as u16, &cell(t))?;
         }
     }
-    finish(ws, shown, 4)
+    // After the rows: a constant-memory sheet is written in row order.
+    if shown < list.len() {
+        let more = format!("… and {} more in exceptions.csv", list.len() - shown);
+        ws.text(MAX_ROWS as u32, 0, &more)?;
+    }
+    ws.finish(shown, 4)
 }

@@ -136,3 +136,54 @@ pub fn policy_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
     copy_dir(&root().join("policies").join(name), &policy);
     (dir, policy)
 }
+
+/// The text of a run's trace (`trace.jsonl.zst`), decompressed.
+pub fn trace_text(out: &Path) -> String {
+    let file = std::fs::File::open(out.join("trace.jsonl.zst")).unwrap();
+    String::from_utf8(zstd::stream::decode_all(file).unwrap()).unwrap()
+}
+
+/// A statement of a run (`ext`: `md` or `html`): from its department's
+/// bundle, which `feedback/index.csv` names, or from its own file
+/// (`--statements files`).
+pub fn statement(out: &Path, id: &str, ext: &str) -> String {
+    let file = out.join(format!("feedback/{id}.{ext}"));
+    if file.is_file() {
+        return std::fs::read_to_string(file).unwrap();
+    }
+    let index = std::fs::read_to_string(out.join("feedback/index.csv")).unwrap();
+    // The test ids, departments and bundle names need no CSV quoting.
+    let bundle = index
+        .lines()
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|row| row[0] == id)
+        .unwrap_or_else(|| panic!("{id} is not in feedback/index.csv"))[2];
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(out.join(bundle)).unwrap()).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name(&format!("{id}.{ext}")).unwrap(), &mut text)
+        .unwrap();
+    text
+}
+
+/// Every statement of a run as (file name, text), from every bundle in
+/// `feedback/` (or every `.md` and `.html` file there), sorted by name.
+pub fn all_statements(out: &Path) -> Vec<(String, String)> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(out.join("feedback")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".zip") {
+            let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+            for i in 0..zip.len() {
+                let mut f = zip.by_index(i).unwrap();
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut f, &mut text).unwrap();
+                all.push((f.name().to_owned(), text));
+            }
+        } else if name.ends_with(".md") || name.ends_with(".html") {
+            all.push((name, std::fs::read_to_string(&path).unwrap()));
+        }
+    }
+    all.sort();
+    all
+}

@@ -1,5 +1,5 @@
-//! Employee statements (`feedback/ID.md`, `feedback/ID.html`) and
-//! `recognition.csv`.
+//! Employee statements (`ID.md`, `ID.html`, in a bundle per department or
+//! as files in `feedback/`) and `recognition.csv`.
 //!
 //! A statement is a [`Statement`] value rendered by a minijinja template.
 //! The templates ship inside merit; a policy folder may replace them with
@@ -7,6 +7,7 @@
 //! language-specific file wins). Every value is escaped on output: HTML in
 //! `.html` templates, Markdown in `.md` templates (`|safe` opts out).
 
+mod bundle;
 pub mod pdf;
 mod recognition_csv;
 mod render;
@@ -16,7 +17,7 @@ mod templates;
 mod terms;
 
 pub use recognition_csv::recognition_csv;
-pub use render::statements;
+pub use render::{statements, Inputs, Layout};
 pub use statement::{
     statement, AwardRow, BonusInfo, EmployeeInfo, Highlight, KpiRow, PeriodInfo, PolicyInfo,
     PoolInfo, ProjectRow, ReviewRow, Statement,

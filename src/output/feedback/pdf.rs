@@ -41,9 +41,13 @@ pub fn find_browser() -> Result<PathBuf> {
         })
 }
 
-/// Prints `feedback/ID.html` of every id in the staging folder to
+/// A statement to print: the employee id and the bundle that holds its
+/// `ID.html` (`None`: the file `feedback/ID.html`).
+pub type Source<'a> = (&'a str, Option<&'a str>);
+
+/// Prints the HTML statement of every id in the staging folder to
 /// `feedback/ID.pdf`; their hashes in the order of `ids`.
-pub fn print_all(browser: &Path, staging: &Staging, ids: &[&str]) -> Result<Vec<FileHash>> {
+pub fn print_all(browser: &Path, staging: &Staging, ids: &[Source]) -> Result<Vec<FileHash>> {
     let dir = std::path::absolute(staging.path()).map_err(|e| Error::io(staging.path(), e))?;
     let next = AtomicUsize::new(0);
     let workers = std::thread::available_parallelism()
@@ -58,8 +62,10 @@ pub fn print_all(browser: &Path, staging: &Staging, ids: &[&str]) -> Result<Vec<
                     let profile = Profile::new(w)?;
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(id) = ids.get(i) else { break };
-                        let printed = print_one(browser, &profile.0, dir, id);
+                        let Some(&(id, bundle)) = ids.get(i) else {
+                            break;
+                        };
+                        let printed = print_one(browser, &profile.0, dir, (id, bundle));
                         let failed = printed.is_err();
                         out.push((i, printed));
                         if failed {
@@ -118,10 +124,33 @@ impl Drop for Profile {
     }
 }
 
+/// The statement's HTML as a file: `feedback/ID.html`, or taken out of
+/// its bundle into the worker's own folder (outside the run folder).
+fn html_file(dir: &Path, work: &Path, (id, bundle): Source) -> Result<PathBuf> {
+    let Some(bundle) = bundle else {
+        return Ok(dir.join(format!("feedback/{id}.html")));
+    };
+    let zipped = dir.join(bundle);
+    let bad = |e: &dyn std::fmt::Display| {
+        Error::Usage(format!("{}: cannot read {id}.html: {e}", zipped.display()))
+    };
+    let file = std::fs::File::open(&zipped).map_err(|e| Error::io(&zipped, e))?;
+    let mut zip = zip::ZipArchive::new(file).map_err(|e| bad(&e))?;
+    let mut html = Vec::new();
+    std::io::Read::read_to_end(
+        &mut zip.by_name(&format!("{id}.html")).map_err(|e| bad(&e))?,
+        &mut html,
+    )
+    .map_err(|e| bad(&e))?;
+    let path = work.join("statement.html");
+    std::fs::write(&path, html).map_err(|e| Error::io(&path, e))?;
+    Ok(path)
+}
+
 /// Prints one statement and hashes the PDF.
-fn print_one(browser: &Path, profile: &Path, dir: &Path, id: &str) -> Result<FileHash> {
-    let rel = format!("feedback/{id}.pdf");
-    let (html, pdf) = (dir.join(format!("feedback/{id}.html")), dir.join(&rel));
+fn print_one(browser: &Path, profile: &Path, dir: &Path, source: Source) -> Result<FileHash> {
+    let rel = format!("feedback/{}.pdf", source.0);
+    let (html, pdf) = (html_file(dir, profile, source)?, dir.join(&rel));
     let mut child = Command::new(browser)
         .args([
             "--headless",

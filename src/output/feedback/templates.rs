@@ -212,10 +212,12 @@ impl Templates {
         format!("{BUILTIN_PREFIX}statement.{}.j2", format.ext())
     }
 
-    pub fn render(
+    /// Renders a statement, given as a [`Statement`] or, to render several
+    /// formats of one statement, as the `minijinja::Value` made from it once.
+    pub fn render<S: serde::Serialize>(
         &self,
         name: &str,
-        statement: &Statement,
+        statement: &S,
         subject: &str,
     ) -> std::result::Result<String, Diagnostic> {
         let tmpl = self

@@ -53,7 +53,7 @@ pub(super) struct Ctx<'a> {
     pub(super) lp: &'a LoadedPolicy,
     pub(super) data: &'a Data,
     pub(super) run: &'a RunResult,
-    pub(super) rows: MonthlyRows,
+    pub(super) rows: MonthlyRows<'a>,
     pub(super) kpi_ids: Vec<&'a str>,
     pub(super) metrics_file: String,
 }

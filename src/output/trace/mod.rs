@@ -13,13 +13,15 @@
 //! version (that is in the manifest), so a replay by a later merit that
 //! computes the same numbers writes the same trace.
 //!
-//! This file streams the lines to disk; `schema` holds the record types,
-//! `run` builds line 1 and `employee` the employee lines.
+//! This file streams the lines to disk as zstd frames (`zst`: the container
+//! and its seek table); `schema` holds the record types, `run` builds line 1
+//! and `employee` the employee lines.
 
 mod commission;
 mod employee;
 mod run;
 mod schema;
+pub mod zst;
 
 pub use schema::{
     AggregateTrace, BandDef, BonusDef, BonusTrace, CurvePointRef, EmployeeRecord, InputRow, KpiDef,
@@ -35,17 +37,24 @@ use rayon::prelude::*;
 use run::run_record;
 use std::collections::BTreeSet;
 
-pub const TRACE_FILE: &str = "trace.jsonl";
+/// The trace as written: zstd frames with a seek table (`zst.rs`).
+pub const TRACE_FILE: &str = "trace.jsonl.zst";
+/// The plain trace of runs made before it was compressed; still read.
+pub const PLAIN_TRACE_FILE: &str = "trace.jsonl";
 pub const TRACE_VERSION: u32 = 1;
 
-/// Builds `trace.jsonl` for a computed run.
+/// Employees per part built and compressed by one worker.
+const PART: usize = 256;
+
+/// Builds `trace.jsonl.zst` for a computed run.
 pub fn trace(
     lp: &LoadedPolicy,
     data: &Data,
     run: &RunResult,
     staging: &crate::output::atomic::Staging,
 ) -> crate::error::Result<crate::output::manifest::FileHash> {
-    let started = std::time::Instant::now();
+    // Shown from the start: gathering the monthly rows takes a while too.
+    let stage = crate::progress::Stage::new("trace", run.employees.len() as u64);
     let metrics_input = data.files.iter().find(|f| f.table == "metrics");
     let metrics_file = metrics_input.map_or("metrics.csv".to_string(), |f| f.file_name.clone());
     let wanted: BTreeSet<&str> = lp
@@ -63,54 +72,91 @@ pub fn trace(
         metrics_file: metrics_file.clone(),
     };
     let head = run_record(lp, run, &metrics_file);
-    // Streamed in chunks: a million employees' trace never sits in memory whole.
-    let mut out = crate::output::manifest::Streamed::create(staging, TRACE_FILE)?;
+    // Streamed in frames: a million employees' trace never sits in memory whole.
+    let mut out = Frames {
+        file: crate::output::manifest::Streamed::create(staging, TRACE_FILE)?,
+        table: Vec::new(),
+    };
     // Trace records are plain strings, numbers and lists: they always serialise.
     let mut first = serde_json::to_string(&head).expect("trace serialises");
     first.push('\n');
-    out.push(&first)?;
-    let build = |chunk: &[crate::engine::EmployeeResult]| -> Vec<String> {
-        chunk
-            .par_chunks(256)
-            .map(|part| {
-                let mut text = String::new();
-                for r in part {
-                    text.push_str(
-                        &serde_json::to_string(&employee_record(&ctx, r))
-                            .expect("trace serialises"),
-                    );
-                    text.push('\n');
-                }
-                text
-            })
-            .collect()
+    out.push(zst::frame(&first)?)?;
+    // Built and compressed on every core, part by part; each chunk is
+    // written and hashed while the next is built.
+    let build = |chunk: &[crate::engine::EmployeeResult]| -> crate::error::Result<Vec<zst::Frame>> {
+        let parts: Vec<Vec<zst::Frame>> = chunk
+            .par_chunks(PART)
+            .map(|part| part_frames(&ctx, part))
+            .collect::<crate::error::Result<_>>()?;
+        Ok(parts.into_iter().flatten().collect())
     };
-    // Each chunk is written and hashed while the next is built.
-    let mut chunks = run.employees.chunks(8192);
-    let mut ready = chunks.next().map(build).unwrap_or_default();
+    let mut chunks = run.employees.chunks(32 * PART);
+    let mut ready = chunks.next().map(build).transpose()?.unwrap_or_default();
+    let mut done = 0;
     loop {
         let next = chunks.next();
         let (written, built) = rayon::join(
             || -> crate::error::Result<()> {
-                for text in &ready {
-                    out.push(text)?;
+                for f in std::mem::take(&mut ready) {
+                    out.push(f)?;
                 }
                 Ok(())
             },
             || next.map(build),
         );
         written?;
-        match built {
+        done = (done + 32 * PART).min(run.employees.len());
+        stage.set(done as u64);
+        match built.transpose()? {
             Some(b) => ready = b,
             None => break,
         }
     }
     let rows = run.employees.len();
     let hashed = out.finish(rows)?;
-    tracing::info!(
-        "trace of {rows} employees ({} bytes) written in {:?}",
-        hashed.bytes,
-        started.elapsed()
-    );
+    stage.finish();
     Ok(hashed)
+}
+
+/// The trace file being written, and the seek table of its frames.
+struct Frames {
+    file: crate::output::manifest::Streamed,
+    table: Vec<(u32, u32)>,
+}
+
+impl Frames {
+    fn push(&mut self, f: zst::Frame) -> crate::error::Result<()> {
+        // A frame of at most FRAME_TEXT plus one line compresses below 4 GiB.
+        let compressed = u32::try_from(f.bytes.len())
+            .map_err(|_| crate::error::Error::Usage("a trace frame above 4 GiB".into()))?;
+        self.table.push((compressed, f.text_len));
+        self.file.push_bytes(&f.bytes)
+    }
+
+    fn finish(mut self, rows: usize) -> crate::error::Result<crate::output::manifest::FileHash> {
+        self.file.push_bytes(&zst::seek_table(&self.table))?;
+        self.file.finish(rows)
+    }
+}
+
+/// The lines of a part of the employees, as frames cut after the line
+/// that reaches [`zst::FRAME_TEXT`]: the cuts depend on the text only.
+fn part_frames(
+    ctx: &Ctx,
+    part: &[crate::engine::EmployeeResult],
+) -> crate::error::Result<Vec<zst::Frame>> {
+    let mut frames = Vec::new();
+    let mut text = String::new();
+    for r in part {
+        text.push_str(&serde_json::to_string(&employee_record(ctx, r)).expect("trace serialises"));
+        text.push('\n');
+        if text.len() >= zst::FRAME_TEXT {
+            frames.push(zst::frame(&text)?);
+            text.clear();
+        }
+    }
+    if !text.is_empty() {
+        frames.push(zst::frame(&text)?);
+    }
+    Ok(frames)
 }
