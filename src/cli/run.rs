@@ -194,6 +194,7 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
     // Timed from recognition through the statements; logged by write_outputs.
     let started = std::time::Instant::now();
     let feedback = recognition(&lp, &data, &run)?;
+    let health = engine::health::findings(&lp, &data, &run);
     let built = Built {
         cfg,
         lp: &lp,
@@ -206,6 +207,7 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
         carried: &carried,
         due: &due,
         exceptions: &exceptions,
+        health: &health,
         lang: cfg.lang.unwrap_or(lp.policy.language),
     };
     // Each output goes to the staging folder as soon as it is built; a
@@ -326,6 +328,8 @@ struct Built<'a> {
     /// What to pay now, per employee.
     due: &'a Due<'a>,
     exceptions: &'a [Exception],
+    /// Plan-health findings, shown in the report.
+    health: &'a [engine::health::Finding],
     lang: policy::Language,
 }
 
@@ -414,7 +418,7 @@ fn write_tables<'a>(
                 b.run,
                 &groups,
                 b.feedback,
-                b.exceptions,
+                (b.exceptions, b.health),
                 b.lang,
             )
         },

@@ -19,6 +19,7 @@ pub mod commission;
 pub mod coverage;
 pub mod crediting;
 pub mod gate;
+pub mod health;
 pub mod inputs;
 pub mod kpi;
 mod kpi_eval;

@@ -1,0 +1,187 @@
+//! `merit model`: a plan change modelled on the same data — both policies
+//! computed by `engine::compute` for each period, compared per employee,
+//! department and band, written to `--out` (employees.csv, summary.csv,
+//! model.html). Not a pay run: no ledger entry, archive or payouts.csv.
+//! docs/model.md is the contract.
+
+use crate::data::Data;
+use crate::error::{Error, Result};
+use crate::output::model::{Model, PlanInfo, PlanPeriod};
+use crate::period::Period;
+use crate::policy::{Language, LoadedPolicy};
+use crate::{data, engine, output};
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args, Debug)]
+pub struct ModelArgs {
+    /// The new plan: its policy folder
+    #[arg(long)]
+    pub policy: PathBuf,
+    /// The plan it would replace (the baseline): its policy folder
+    #[arg(long)]
+    pub baseline: PathBuf,
+    /// Data folder both plans are computed on
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Period(s) to model: 2026-09, 2026-Q3, 2026-H2 or 2026; repeat the
+    /// flag or separate with commas
+    #[arg(long, required = true, value_delimiter = ',')]
+    pub period: Vec<String>,
+    /// Output folder; must be absent or empty unless --force
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace a folder an earlier `merit model` wrote (nothing else)
+    #[arg(long)]
+    pub force: bool,
+    /// Language of model.html [default: the new plan's `language`]
+    #[arg(long, value_parser = ["zh-CN", "en"])]
+    pub lang: Option<String>,
+}
+
+/// The arguments, checked.
+struct Config {
+    policy: PathBuf,
+    baseline: PathBuf,
+    data: PathBuf,
+    periods: Vec<Period>,
+    out: PathBuf,
+    force: bool,
+    lang: Option<Language>,
+}
+
+impl ModelArgs {
+    fn check(self) -> Result<Config> {
+        let mut periods: Vec<Period> = Vec::new();
+        for p in &self.period {
+            let period = Period::parse(p.trim()).map_err(Error::Usage)?;
+            if periods.iter().any(|q| q.label == period.label) {
+                return Err(Error::Usage(format!(
+                    "--period {} is given twice",
+                    period.label
+                )));
+            }
+            periods.push(period);
+        }
+        Ok(Config {
+            policy: self.policy,
+            baseline: self.baseline,
+            data: self.data,
+            periods,
+            out: self.out,
+            force: self.force,
+            lang: self.lang.as_deref().and_then(Language::parse),
+        })
+    }
+}
+
+pub fn main(args: ModelArgs) -> Result<ExitCode> {
+    let cfg = args.check()?;
+    let inputs = [
+        ("--policy", cfg.policy.as_path()),
+        ("--baseline", cfg.baseline.as_path()),
+        ("--data", cfg.data.as_path()),
+    ];
+    // Held until the outputs are in place.
+    let claim = super::outdir::claim_model(&cfg.out, cfg.force, &inputs)?;
+    let new = load_policy(&cfg.policy)?;
+    let old = load_policy(&cfg.baseline)?;
+    if new.policy.currency != old.policy.currency {
+        return Err(Error::Usage(format!(
+            "the new plan pays in {} and the baseline in {}: a model compares plans of one currency",
+            new.policy.currency, old.policy.currency
+        )));
+    }
+    let lang = cfg.lang.unwrap_or(new.policy.language);
+    let (old_runs, _) = plan_runs(&cfg, &old)?;
+    let (new_runs, data) = plan_runs(&cfg, &new)?;
+    let model = Model {
+        old: PlanInfo::of(&old, lang),
+        new: PlanInfo::of(&new, lang),
+        periods: cfg.periods.iter().map(|p| p.label.clone()).collect(),
+        runs: old_runs.into_iter().zip(new_runs).collect(),
+        departments: department_names(&data, lang),
+        lang,
+    };
+    let files = [
+        output::model::employees_csv(&model),
+        output::model::summary_csv(&model),
+        output::model::health_csv(&model),
+        output::model::page(&model, &[output::model::health_sections(&model)]),
+    ];
+    let staging = output::atomic::Staging::new(claim)?;
+    let mut names = Vec::new();
+    for f in files {
+        staging.write(&f.rel, &f.bytes)?;
+        names.push(f.rel);
+    }
+    let marker = super::outdir::model_marker(&names);
+    staging.write(super::outdir::MODEL_MARKER, marker.as_bytes())?;
+    staging.commit()?;
+    print_summary(&model, &cfg);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Loads a policy folder, printing its warnings.
+fn load_policy(dir: &std::path::Path) -> Result<LoadedPolicy> {
+    let (lp, _) = output::feedback::load_policy(dir)?;
+    for w in &lp.warnings {
+        eprintln!("{w}");
+    }
+    Ok(lp)
+}
+
+/// The data checked against `lp`, and the plan computed for every period.
+fn plan_runs(cfg: &Config, lp: &LoadedPolicy) -> Result<(Vec<PlanPeriod>, Data)> {
+    let mut data = data::load(&cfg.data, lp)?;
+    let mut out = Vec::with_capacity(cfg.periods.len());
+    for period in &cfg.periods {
+        // A period's changes of terms (the history table) are written into
+        // the employees table; the next period starts from the table as read.
+        let saved = (cfg.periods.len() > 1).then(|| data.employees.clone());
+        let run = engine::compute(lp, &mut data, period)?;
+        out.push(PlanPeriod::of(lp, &data, &run));
+        if let Some(saved) = saved {
+            data.employees = saved;
+        }
+    }
+    Ok((out, data))
+}
+
+fn department_names(data: &Data, lang: Language) -> std::collections::BTreeMap<String, String> {
+    (data.employees.iter())
+        .map(|e| {
+            let name = output::display::department_name(data, &e.department, lang);
+            (e.department.clone(), name)
+        })
+        .collect()
+}
+
+fn print_summary(m: &Model, cfg: &Config) {
+    let (old, new) = m.costs();
+    let places = m.money_places();
+    let mode = m.new.mode;
+    let f = |d| crate::decimal::round_fixed(d, places, mode);
+    let lines = m.lines();
+    let up = lines
+        .iter()
+        .filter(|l| l.change().is_sign_positive() && !l.change().is_zero());
+    let down = lines
+        .iter()
+        .filter(|l| l.change().is_sign_negative() && !l.change().is_zero());
+    println!(
+        "merit: modelled {} against {} for {}: cost {} → {} {} ({}{}); {} paid more, {} paid less → {}",
+        m.new.id,
+        m.old.id,
+        m.periods.join(", "),
+        f(old),
+        f(new),
+        m.new.currency,
+        if new > old { "+" } else { "" },
+        f(new - old),
+        up.count(),
+        down.count(),
+        cfg.out.display()
+    );
+}

@@ -1,0 +1,315 @@
+//! `merit model` (issue 19) through the real binary: a hand-made plan
+//! change with hand-computed winners, losers and totals; the output folder
+//! rules; bad input.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+
+/// A tiny plan: two KPIs with fixed targets on one curve, the built-in
+/// formula (target bonus × score ÷ 100), weights `sales`/`nps`.
+fn tiny_policy(dir: &Path, id: &str, sales: u32, nps: u32) {
+    std::fs::create_dir_all(dir).unwrap();
+    let yaml = format!(
+        r#"id: {id}
+version: "1"
+title: {{ zh: 小方案, en: Tiny plan }}
+currency: CNY
+language: en
+rounding: {{ money_places: 2, actual_places: 6, achievement_places: 4, score_places: 2, mode: half_up }}
+kpis:
+  - id: sales
+    name: {{ zh: 销售额, en: Sales }}
+    unit: CNY
+    aggregate: {{ sum: sales }}
+    target: {{ fixed: "100" }}
+    scoring: std
+  - id: nps
+    name: {{ zh: 满意度, en: NPS }}
+    unit: points
+    aggregate: {{ mean: nps }}
+    target: {{ fixed: "50" }}
+    scoring: std
+scorings:
+  std:
+    curve:
+      threshold: {{ achievement: "0.8", score: 50 }}
+      target: {{ achievement: "1", score: 100 }}
+      stretch: {{ achievement: "1.2", score: 150 }}
+      cap: 150
+roles:
+  rep:
+    weights: {{ sales: {sales}, nps: {nps} }}
+rating_bands:
+  - {{ band: A, min_score: 110 }}
+  - {{ band: B, min_score: 90 }}
+  - {{ band: C }}
+bonus:
+  proration: days
+"#
+    );
+    std::fs::write(dir.join("policy.yaml"), yaml).unwrap();
+}
+
+/// Four reps on a 1,000.00 monthly target bonus (120,000 × 10 % ÷ 12).
+/// Achievements (sales, nps): E1 1.2/0.8, E2 1.0/1.2, E3 0.8/1.0, E4 1.1/0.9,
+/// scoring 150/50, 100/150, 50/100, 125/75.
+fn tiny_data(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(
+        dir.join("employees.csv"),
+        "employee_id,name,department,role,base_salary,target_bonus_pct,hire_date\n\
+         E1,One,north,rep,120000,10,2020-01-01\n\
+         E2,Two,north,rep,120000,10,2020-01-01\n\
+         E3,Three,south,rep,120000,10,2020-01-01\n\
+         E4,Four,south,rep,120000,10,2020-01-01\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("metrics.csv"),
+        "subject_id,month,metric,value\n\
+         E1,2026-03,sales,120\nE1,2026-03,nps,40\n\
+         E2,2026-03,sales,100\nE2,2026-03,nps,60\n\
+         E3,2026-03,sales,80\nE3,2026-03,nps,50\n\
+         E4,2026-03,sales,110\nE4,2026-03,nps,45\n",
+    )
+    .unwrap();
+}
+
+struct Setup {
+    dir: tempfile::TempDir,
+}
+
+impl Setup {
+    /// Baseline weights 50/50, new plan 80/20.
+    fn new() -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        tiny_policy(&dir.path().join("old"), "tiny", 50, 50);
+        tiny_policy(&dir.path().join("new"), "tiny-sales", 80, 20);
+        tiny_data(&dir.path().join("data"));
+        Setup { dir }
+    }
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+    fn model(&self, out: &str, extra: &[&str]) -> std::process::Output {
+        let (new, old, data, out) = (
+            self.path("new"),
+            self.path("old"),
+            self.path("data"),
+            self.path(out),
+        );
+        let mut args = vec![
+            "model",
+            "--policy",
+            new.to_str().unwrap(),
+            "--baseline",
+            old.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if !extra.contains(&"--period") {
+            args.extend(["--period", "2026-03"]);
+        }
+        args.extend_from_slice(extra);
+        merit(&args)
+    }
+    fn read(&self, out: &str, file: &str) -> String {
+        std::fs::read_to_string(self.path(out).join(file)).unwrap()
+    }
+}
+
+#[test]
+fn a_weight_change_has_the_hand_computed_winners_losers_and_totals() {
+    let s = Setup::new();
+    let o = s.model("out", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Old scores 100, 125, 75, 100 (× 10.00 each); new 0.8/0.2 weights:
+    // 130, 110, 60, 115.
+    assert_eq!(
+        s.read("out", "employees.csv"),
+        "period,employee_id,department,band_old,band_new,score_old,score_new,payout_old,payout_new,change,change_pct\n\
+         2026-03,E1,north,B,A,100.00,130.00,1000.00,1300.00,300.00,30.00\n\
+         2026-03,E2,north,A,A,125.00,110.00,1250.00,1100.00,-150.00,-12.00\n\
+         2026-03,E3,south,C,C,75.00,60.00,750.00,600.00,-150.00,-20.00\n\
+         2026-03,E4,south,B,A,100.00,115.00,1000.00,1150.00,150.00,15.00\n"
+    );
+    assert_eq!(
+        s.read("out", "summary.csv"),
+        "period,level,name,headcount_old,headcount_new,payout_old,payout_new,change,change_pct\n\
+         2026-03,department,north,2,2,2250.00,2400.00,150.00,6.67\n\
+         2026-03,department,south,2,2,1750.00,1750.00,0.00,0.00\n\
+         2026-03,band,A,1,3,1250.00,3550.00,2300.00,184.00\n\
+         2026-03,band,B,2,0,2000.00,0.00,-2000.00,-100.00\n\
+         2026-03,band,C,1,1,750.00,600.00,-150.00,-20.00\n\
+         2026-03,company,company,4,4,4000.00,4150.00,150.00,3.75\n"
+    );
+    let out = stdout(&o);
+    assert!(
+        out.contains("cost 4000.00 → 4150.00 CNY (+150.00); 2 paid more, 2 paid less"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_page_shows_cost_moves_kpi_hits_and_the_chart() {
+    let s = Setup::new();
+    assert!(s.model("out", &[]).status.success());
+    let html = s.read("out", "model.html");
+    for want in [
+        "<div class=\"label\">Baseline cost</div><div class=\"value\">4,000.00</div>",
+        "<div class=\"label\">New plan cost</div><div class=\"value\">4,150.00</div>",
+        "<div class=\"value\">+150.00 (+3.75%)</div>",
+        "<div class=\"label\">Paid more</div><div class=\"value\">2</div>",
+        // The largest rise first: E1 +300, then E4 +150.
+        "<td class=\"who\">E1</td><td>2026-03</td><td>north</td><td>B → A</td><td class=\"n\">100.00 → 130.00</td><td class=\"n\">1000.00 → 1300.00</td><td class=\"n\">+300.00</td>",
+        // sales: all four ≥ threshold 0.8, E1, E2, E4 ≥ target, E1 ≥ stretch.
+        "<td>Baseline</td><td class=\"n\">4</td><td class=\"n\">4 (100%)</td><td class=\"n\">3 (75%)</td><td class=\"n\">1 (25%)</td>",
+        // nps: 0.8, 1.2, 1.0, 0.9.
+        "<td class=\"n\">4</td><td class=\"n\">4 (100%)</td><td class=\"n\">2 (50%)</td><td class=\"n\">1 (25%)</td>",
+        "id=\"pay-for-performance\"",
+        "role=\"img\"",
+    ] {
+        assert!(html.contains(want), "model.html lacks {want}");
+    }
+    let rises = html.find("Largest rises").unwrap();
+    let e4 = html[rises..].find("<td class=\"who\">E4</td>").unwrap();
+    let e1 = html[rises..].find("<td class=\"who\">E1</td>").unwrap();
+    assert!(e1 < e4, "E1 (+300) before E4 (+150)");
+    assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"));
+    // Four dots per plan.
+    assert_eq!(html.matches("<circle").count(), 8);
+}
+
+#[test]
+fn a_model_is_not_a_pay_run_and_keeps_to_its_folder() {
+    let s = Setup::new();
+    assert!(s.model("out", &[]).status.success());
+    let mut files: Vec<String> = std::fs::read_dir(s.path("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            ".merit-model",
+            "employees.csv",
+            "health.csv",
+            "model.html",
+            "summary.csv"
+        ]
+    );
+    // No ledger beside --out or in the policy folders.
+    for dir in ["", "new", "old"] {
+        assert!(!s.path(dir).join("merit-ledger.sqlite").exists());
+    }
+    // The same command again: refused without --force, replaced with it.
+    let again = s.model("out", &[]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        stderr(&again).contains("is not empty"),
+        "{}",
+        stderr(&again)
+    );
+    assert!(s.model("out", &["--force"]).status.success());
+    // A folder merit model did not write is never replaced.
+    std::fs::create_dir_all(s.path("mine")).unwrap();
+    std::fs::write(s.path("mine/notes.txt"), "keep").unwrap();
+    let o = s.model("mine", &["--force"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("has no .merit-model"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(s.path("mine/notes.txt")).unwrap(),
+        "keep"
+    );
+    // Nor one holding a file model did not write.
+    std::fs::write(s.path("out/extra.txt"), "x").unwrap();
+    let o = s.model("out", &["--force"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("extra.txt"), "{}", stderr(&o));
+    // Never into an input.
+    let o = s.model("data/out", &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--data"), "{}", stderr(&o));
+}
+
+#[test]
+fn several_periods_are_modelled_and_summed() {
+    let s = Setup::new();
+    // April: everyone exactly at target on both KPIs (score 100 either way).
+    let mut m = std::fs::read_to_string(s.path("data/metrics.csv")).unwrap();
+    for e in ["E1", "E2", "E3", "E4"] {
+        m.push_str(&format!("{e},2026-04,sales,100\n{e},2026-04,nps,50\n"));
+    }
+    std::fs::write(s.path("data/metrics.csv"), m).unwrap();
+    let o = s.model("out", &["--period", "2026-03,2026-04"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let emp = s.read("out", "employees.csv");
+    assert!(emp.contains("\n2026-04,E1,north,B,B,100.00,100.00,1000.00,1000.00,0.00,0.00\n"));
+    let summary = s.read("out", "summary.csv");
+    assert!(summary.contains("\n2026-04,company,company,4,4,4000.00,4000.00,0.00,0.00\n"));
+    assert!(
+        summary.contains("\nall,company,company,8,8,8000.00,8150.00,150.00,1.88\n"),
+        "{summary}"
+    );
+    assert!(s.read("out", "model.html").contains("Cost by period"));
+}
+
+#[test]
+fn bad_input_exits_2_with_a_location_and_writes_nothing() {
+    let s = Setup::new();
+    edit(&s.path("new/policy.yaml"), "nps: 20 }", "nps: 10 }");
+    let o = s.model("out", &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let policy = s.path("new/policy.yaml");
+    assert!(
+        err.contains(&format!("{}:", policy.display())) && err.contains("90"),
+        "{err}"
+    );
+    let line = err
+        .lines()
+        .find(|l| l.starts_with(&policy.display().to_string()))
+        .unwrap();
+    let loc: Vec<&str> = line[policy.display().to_string().len() + 1..]
+        .splitn(3, ':')
+        .collect();
+    assert!(
+        loc[0].parse::<usize>().is_ok() && loc[1].parse::<usize>().is_ok(),
+        "{line}"
+    );
+    assert!(!s.path("out").exists());
+    assert!(!err.contains("panicked"));
+
+    let s = Setup::new();
+    let o = s.model("out", &["--period", "2026-13"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!s.path("out").exists());
+
+    // A bad cell in the data: file, line and column.
+    let s = Setup::new();
+    edit(
+        &s.path("data/metrics.csv"),
+        "E3,2026-03,sales,80",
+        "E3,2026-03,sales,eighty",
+    );
+    let o = s.model("out", &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("metrics.csv:6:4"), "{err}");
+    assert!(!s.path("out").exists());
+}
+
+#[test]
+fn plans_in_different_currencies_are_refused() {
+    let s = Setup::new();
+    edit(&s.path("new/policy.yaml"), "currency: CNY", "currency: USD");
+    let o = s.model("out", &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("one currency"), "{}", stderr(&o));
+    assert!(!s.path("out").exists());
+}
