@@ -313,3 +313,146 @@ fn plans_in_different_currencies_are_refused() {
     assert!(stderr(&o).contains("one currency"), "{}", stderr(&o));
     assert!(!s.path("out").exists());
 }
+
+/// E1's sales grow 5 % a month (100, 105, 110.25) and its NPS is flat; E2's
+/// sales are flat and its NPS grows 10 % (40, 44, 48.4): every draw of
+/// April is the same.
+fn steady_data(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(
+        dir.join("employees.csv"),
+        "employee_id,name,department,role,base_salary,target_bonus_pct,hire_date\n\
+         E1,One,north,rep,120000,10,2020-01-01\n\
+         E2,Two,south,rep,120000,10,2020-01-01\n",
+    )
+    .unwrap();
+    let mut m = "subject_id,month,metric,value\n".to_owned();
+    for (month, s1, n2) in [
+        ("01", "100", "40"),
+        ("02", "105", "44"),
+        ("03", "110.25", "48.4"),
+    ] {
+        m.push_str(&format!(
+            "E1,2026-{month},sales,{s1}\nE1,2026-{month},nps,50\nE2,2026-{month},sales,100\nE2,2026-{month},nps,{n2}\n"
+        ));
+    }
+    std::fs::write(dir.join("metrics.csv"), m).unwrap();
+}
+
+#[test]
+fn a_steady_history_simulates_to_the_hand_computed_cost() {
+    let s = Setup::new();
+    std::fs::remove_dir_all(s.path("data")).unwrap();
+    steady_data(&s.path("data"));
+    let o = s.model("out", &["--simulate", "5", "--seed", "42"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // April: E1 sales 110.25 × 1.05 = 115.7625 → 115.76 (the metric's two
+    // places), achievement 1.1576, score 100 + 0.1576 ÷ 0.2 × 50 = 139.40;
+    // NPS 50, score 100. E2 sales 100 (100), NPS 48.4 × 1.1 = 53.24 → 53.2,
+    // achievement 1.064, score 116.
+    // Baseline 50/50: E1 119.70 → 1197.00, E2 108 → 1080.00.
+    // New 80/20: E1 131.52 → 1315.20, E2 103.20 → 1032.00.
+    assert_eq!(
+        s.read("out", "simulation.csv"),
+        "period,plan,level,name,draws,p10,p50,p90\n\
+         2026-04,baseline,company,company,5,2277.00,2277.00,2277.00\n\
+         2026-04,new,company,company,5,2347.20,2347.20,2347.20\n\
+         2026-04,change,company,company,5,70.20,70.20,70.20\n\
+         2026-04,baseline,department,north,5,1197.00,1197.00,1197.00\n\
+         2026-04,new,department,north,5,1315.20,1315.20,1315.20\n\
+         2026-04,change,department,north,5,118.20,118.20,118.20\n\
+         2026-04,baseline,department,south,5,1080.00,1080.00,1080.00\n\
+         2026-04,new,department,south,5,1032.00,1032.00,1032.00\n\
+         2026-04,change,department,south,5,-48.00,-48.00,-48.00\n"
+    );
+    let draws = s.read("out", "simulation_draws.csv");
+    assert_eq!(draws.lines().count(), 6);
+    assert!(draws.ends_with("\n5,2277.00,2347.20,70.20\n"), "{draws}");
+    let html = s.read("out", "model.html");
+    assert!(html.contains("<section id=\"simulation\">"));
+    assert!(html.contains("5 draws (seed 42)"));
+}
+
+/// Three months of history with growth that differs month to month.
+fn varied_data(dir: &Path) {
+    tiny_data(dir);
+    let mut m = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    for (i, e) in ["E1", "E2", "E3", "E4"].iter().enumerate() {
+        for (k, month) in ["01", "02"].iter().enumerate() {
+            let sales = 80 + (i * 17 + k * 29) % 50;
+            let nps = 35 + (i * 11 + k * 7) % 30;
+            m.push_str(&format!(
+                "{e},2026-{month},sales,{sales}\n{e},2026-{month},nps,{nps}\n"
+            ));
+        }
+    }
+    std::fs::write(dir.join("metrics.csv"), m).unwrap();
+}
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_seeded_simulation_is_reproduced_byte_for_byte() {
+    let s = Setup::new();
+    std::fs::remove_dir_all(s.path("data")).unwrap();
+    varied_data(&s.path("data"));
+    let args = ["--simulate", "40", "--seed", "7", "--period", "2026-03"];
+    assert!(s.model("a", &args).status.success());
+    let (new, old, data, b) = (s.path("new"), s.path("old"), s.path("data"), s.path("b"));
+    // Again on one thread.
+    let o = merit_env(
+        &[
+            "model",
+            "--policy",
+            new.to_str().unwrap(),
+            "--baseline",
+            old.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            b.to_str().unwrap(),
+            "--simulate",
+            "40",
+            "--seed",
+            "7",
+            "--period",
+            "2026-03",
+        ],
+        &[("RAYON_NUM_THREADS", "1")],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(files(&s.path("a")), files(&s.path("b")));
+    // The draws differ from one another, and another seed draws otherwise.
+    let draws = s.read("a", "simulation_draws.csv");
+    let totals: std::collections::BTreeSet<&str> = draws
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap())
+        .collect();
+    assert!(totals.len() > 5, "{draws}");
+    let args = ["--simulate", "40", "--seed", "8", "--period", "2026-03"];
+    assert!(s.model("c", &args).status.success());
+    assert_ne!(draws, s.read("c", "simulation_draws.csv"));
+    // P10 ≤ P50 ≤ P90 in every row.
+    for line in s.read("a", "simulation.csv").lines().skip(1) {
+        let c: Vec<f64> = line
+            .split(',')
+            .skip(5)
+            .map(|x| x.parse().unwrap())
+            .collect();
+        assert!(c[0] <= c[1] && c[1] <= c[2], "{line}");
+    }
+}

@@ -1,12 +1,16 @@
 //! `merit model`: a plan change modelled on the same data — both policies
 //! computed by `engine::compute` for each period, compared per employee,
 //! department and band, written to `--out` (employees.csv, summary.csv,
-//! model.html). Not a pay run: no ledger entry, archive or payouts.csv.
-//! docs/model.md is the contract.
+//! health.csv, model.html; with `--simulate`, simulation.csv and
+//! simulation_draws.csv). Not a pay run: no ledger entry, archive or
+//! payouts.csv. docs/model.md is the contract.
+
+mod simulate;
 
 use crate::data::Data;
 use crate::error::{Error, Result};
 use crate::output::model::{Model, PlanInfo, PlanPeriod};
+use crate::output::OutFile;
 use crate::period::Period;
 use crate::policy::{Language, LoadedPolicy};
 use crate::{data, engine, output};
@@ -38,6 +42,13 @@ pub struct ModelArgs {
     /// Language of model.html [default: the new plan's `language`]
     #[arg(long, value_parser = ["zh-CN", "en"])]
     pub lang: Option<String>,
+    /// Also simulate the cost of the period after the last --period: N
+    /// draws resampling each subject's metrics from its own history
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub simulate: Option<u32>,
+    /// Seed of --simulate; the same seed gives the same bytes
+    #[arg(long, default_value_t = 1, requires = "simulate")]
+    pub seed: u64,
 }
 
 /// The arguments, checked.
@@ -49,6 +60,8 @@ struct Config {
     out: PathBuf,
     force: bool,
     lang: Option<Language>,
+    /// `--simulate N --seed S`.
+    simulate: Option<(usize, u64)>,
 }
 
 impl ModelArgs {
@@ -72,6 +85,7 @@ impl ModelArgs {
             out: self.out,
             force: self.force,
             lang: self.lang.as_deref().and_then(Language::parse),
+            simulate: self.simulate.map(|n| (n as usize, self.seed)),
         })
     }
 }
@@ -94,22 +108,38 @@ pub fn main(args: ModelArgs) -> Result<ExitCode> {
         )));
     }
     let lang = cfg.lang.unwrap_or(new.policy.language);
-    let (old_runs, _) = plan_runs(&cfg, &old)?;
-    let (new_runs, data) = plan_runs(&cfg, &new)?;
+    let (old_runs, mut old_data) = plan_runs(&cfg, &old)?;
+    let (new_runs, mut new_data) = plan_runs(&cfg, &new)?;
     let model = Model {
         old: PlanInfo::of(&old, lang),
         new: PlanInfo::of(&new, lang),
         periods: cfg.periods.iter().map(|p| p.label.clone()).collect(),
         runs: old_runs.into_iter().zip(new_runs).collect(),
-        departments: department_names(&data, lang),
+        departments: department_names(&new_data, lang),
         lang,
     };
-    let files = [
+    let mut files = vec![
         output::model::employees_csv(&model),
         output::model::summary_csv(&model),
         output::model::health_csv(&model),
-        output::model::page(&model, &[output::model::health_sections(&model)]),
     ];
+    let mut sections = vec![output::model::health_sections(&model)];
+    if let Some((n, seed)) = cfg.simulate {
+        let last = cfg.periods.last().expect("clap requires a --period");
+        let plans = [(&old, &mut old_data), (&new, &mut new_data)];
+        let sim = simulate::simulate(plans, last, n, seed)?;
+        let (csvs, section) = output::model::simulation_outputs(&model, &sim);
+        files.extend(csvs);
+        sections.push(section);
+    }
+    files.push(output::model::page(&model, &sections));
+    write(claim, files)?;
+    print_summary(&model, &cfg);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Stages the files with the folder's marker and puts them in place.
+fn write(claim: output::atomic::Claim, files: Vec<OutFile>) -> Result<()> {
     let staging = output::atomic::Staging::new(claim)?;
     let mut names = Vec::new();
     for f in files {
@@ -118,9 +148,7 @@ pub fn main(args: ModelArgs) -> Result<ExitCode> {
     }
     let marker = super::outdir::model_marker(&names);
     staging.write(super::outdir::MODEL_MARKER, marker.as_bytes())?;
-    staging.commit()?;
-    print_summary(&model, &cfg);
-    Ok(ExitCode::SUCCESS)
+    staging.commit()
 }
 
 /// Loads a policy folder, printing its warnings.
@@ -139,7 +167,8 @@ fn plan_runs(cfg: &Config, lp: &LoadedPolicy) -> Result<(Vec<PlanPeriod>, Data)>
     for period in &cfg.periods {
         // A period's changes of terms (the history table) are written into
         // the employees table; the next period starts from the table as read.
-        let saved = (cfg.periods.len() > 1).then(|| data.employees.clone());
+        let saved =
+            (cfg.periods.len() > 1 || cfg.simulate.is_some()).then(|| data.employees.clone());
         let run = engine::compute(lp, &mut data, period)?;
         out.push(PlanPeriod::of(lp, &data, &run));
         if let Some(saved) = saved {
@@ -166,10 +195,10 @@ fn print_summary(m: &Model, cfg: &Config) {
     let lines = m.lines();
     let up = lines
         .iter()
-        .filter(|l| l.change().is_sign_positive() && !l.change().is_zero());
+        .filter(|l| l.change() > rust_decimal::Decimal::ZERO);
     let down = lines
         .iter()
-        .filter(|l| l.change().is_sign_negative() && !l.change().is_zero());
+        .filter(|l| l.change() < rust_decimal::Decimal::ZERO);
     println!(
         "merit: modelled {} against {} for {}: cost {} → {} {} ({}{}); {} paid more, {} paid less → {}",
         m.new.id,

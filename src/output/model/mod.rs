@@ -12,11 +12,21 @@
 mod chart;
 mod hits;
 mod page;
+mod simulation;
 mod tables;
 
 pub use hits::{Hits, KpiHits};
 pub use page::page;
+pub use simulation::{percentiles, Simulation};
 pub use tables::{employees_csv, summary_csv};
+
+/// `simulation.csv`, `simulation_draws.csv` and the page's section.
+pub fn simulation_outputs(m: &Model, s: &Simulation) -> ([OutFile; 2], String) {
+    (
+        [simulation::csv(m, s), simulation::draws_csv(m, s)],
+        simulation::section(m, s),
+    )
+}
 
 /// `health.csv`: the baseline's findings, then the new plan's, per period.
 pub fn health_csv(m: &Model) -> OutFile {
