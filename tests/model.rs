@@ -456,3 +456,100 @@ fn a_seeded_simulation_is_reproduced_byte_for_byte() {
         assert!(c[0] <= c[1] && c[1] <= c[2], "{line}");
     }
 }
+
+/// One KPI whose target is the mean of the three months before × 1.10.
+fn history_policy(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(
+        dir.join("policy.yaml"),
+        r#"id: hist
+version: "1"
+title: { zh: 历史, en: History }
+currency: CNY
+language: en
+kpis:
+  - id: sales
+    name: { zh: 销售额, en: Sales }
+    unit: CNY
+    aggregate: { sum: sales }
+    target: { history: { periods: 3, statistic: mean, growth: "0.10" } }
+    scoring: std
+scorings:
+  std:
+    curve:
+      threshold: { achievement: "0.8", score: 50 }
+      target: { achievement: "1", score: 100 }
+      stretch: { achievement: "1.2", score: 150 }
+roles:
+  rep:
+    weights: { sales: 100 }
+rating_bands:
+  - { band: A, min_score: 110 }
+  - { band: B }
+bonus:
+  proration: days
+"#,
+    )
+    .unwrap();
+}
+
+#[test]
+fn suggested_growth_puts_the_chosen_share_at_target() {
+    let s = Setup::new();
+    history_policy(&s.path("new"));
+    let data = s.path("data");
+    let mut emp =
+        "employee_id,name,department,role,base_salary,target_bonus_pct,hire_date\n".to_owned();
+    let mut met = "subject_id,month,metric,value\n".to_owned();
+    // Every history mean is 100, so April's target is 110 and each
+    // employee's break-even growth is April's actual ÷ 100 − 1.
+    let april = [
+        "95", "100", "102", "104", "106", "108", "110", "112", "115", "120",
+    ];
+    for (i, a) in april.iter().enumerate() {
+        let id = format!("E{:02}", i + 1);
+        let dept = if i < 5 { "north" } else { "south" };
+        emp.push_str(&format!("{id},N,{dept},rep,120000,10,2020-01-01\n"));
+        for (m, v) in [("01", "90"), ("02", "100"), ("03", "110")] {
+            met.push_str(&format!("{id},2026-{m},sales,{v}\n"));
+        }
+        met.push_str(&format!("{id},2026-04,sales,{a}\n"));
+    }
+    std::fs::write(data.join("employees.csv"), emp).unwrap();
+    std::fs::write(data.join("metrics.csv"), met).unwrap();
+    // The baseline is the same plan; only the suggestions matter here.
+    std::fs::remove_dir_all(s.path("old")).unwrap();
+    history_policy(&s.path("old"));
+    let o = s.model("out", &["--period", "2026-04", "--suggest-targets"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Everyone: ⌈0.6 × 10⌉ = 6th largest break-even of 0.20, 0.15, 0.12,
+    // 0.10, 0.08, 0.06, … is 0.06; 4 meet 110 now (110, 112, 115, 120).
+    // north (95–106): 3rd of 0.06, 0.04, 0.02 → 0.02; none meets 110 now.
+    // south (108–120): 3rd of 0.20, 0.15, 0.12 → 0.12; 4 meet now.
+    assert_eq!(
+        s.read("out", "suggestions.csv"),
+        "period,kpi,department,employees,share,growth_now,met_now,growth_suggested,met_suggested,history\n\
+         2026-04,sales,all,10,0.6,0.1,4,0.06,6,history: mean of 2026-01 to 2026-03 × (1 + 0.1)\n\
+         2026-04,sales,north,5,0.6,0.1,0,0.02,3,history: mean of 2026-01 to 2026-03 × (1 + 0.1)\n\
+         2026-04,sales,south,5,0.6,0.1,4,0.12,3,history: mean of 2026-01 to 2026-03 × (1 + 0.1)\n"
+    );
+    assert!(s
+        .read("out", "model.html")
+        .contains("<section id=\"suggestions\">"));
+    // Another share; a bad share is refused.
+    let o = s.model(
+        "out2",
+        &["--period", "2026-04", "--suggest-targets", "--share", "0.9"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // ⌈0.9 × 10⌉ = 9th largest: E02's 100 → growth 0, met by 9.
+    assert!(s
+        .read("out2", "suggestions.csv")
+        .contains("\n2026-04,sales,all,10,0.9,0.1,4,0,9,"));
+    let o = s.model(
+        "out3",
+        &["--period", "2026-04", "--suggest-targets", "--share", "1.5"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--share '1.5'"), "{}", stderr(&o));
+}

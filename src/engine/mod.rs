@@ -33,6 +33,7 @@ pub mod recognition;
 pub mod score;
 mod scorecard;
 pub mod spans;
+pub mod suggest;
 pub mod target;
 mod weights;
 

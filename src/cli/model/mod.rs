@@ -2,12 +2,13 @@
 //! computed by `engine::compute` for each period, compared per employee,
 //! department and band, written to `--out` (employees.csv, summary.csv,
 //! health.csv, model.html; with `--simulate`, simulation.csv and
-//! simulation_draws.csv). Not a pay run: no ledger entry, archive or
+//! simulation_draws.csv; with `--suggest-targets`, suggestions.csv). Not a pay run: no ledger entry, archive or
 //! payouts.csv. docs/model.md is the contract.
 
 mod simulate;
 
 use crate::data::Data;
+use crate::engine::suggest::Suggestion;
 use crate::error::{Error, Result};
 use crate::output::model::{Model, PlanInfo, PlanPeriod};
 use crate::output::OutFile;
@@ -15,6 +16,7 @@ use crate::period::Period;
 use crate::policy::{Language, LoadedPolicy};
 use crate::{data, engine, output};
 use clap::Args;
+use rust_decimal::Decimal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -49,6 +51,12 @@ pub struct ModelArgs {
     /// Seed of --simulate; the same seed gives the same bytes
     #[arg(long, default_value_t = 1, requires = "simulate")]
     pub seed: u64,
+    /// Suggest growth rates for the new plan's history-based targets
+    #[arg(long)]
+    pub suggest_targets: bool,
+    /// The share of employees the suggested targets put at or above target
+    #[arg(long, default_value = "0.6", requires = "suggest_targets")]
+    pub share: String,
 }
 
 /// The arguments, checked.
@@ -62,6 +70,8 @@ struct Config {
     lang: Option<Language>,
     /// `--simulate N --seed S`.
     simulate: Option<(usize, u64)>,
+    /// `--suggest-targets --share X`.
+    suggest: Option<Decimal>,
 }
 
 impl ModelArgs {
@@ -77,7 +87,12 @@ impl ModelArgs {
             }
             periods.push(period);
         }
+        let suggest = match self.suggest_targets {
+            false => None,
+            true => Some(share(&self.share)?),
+        };
         Ok(Config {
+            suggest,
             policy: self.policy,
             baseline: self.baseline,
             data: self.data,
@@ -88,6 +103,19 @@ impl ModelArgs {
             simulate: self.simulate.map(|n| (n as usize, self.seed)),
         })
     }
+}
+
+/// A share above 0 and at most 1.
+fn share(text: &str) -> Result<Decimal> {
+    let bad = || {
+        Error::Usage(format!(
+            "--share '{text}' is not a fraction above 0 and at most 1, such as 0.6"
+        ))
+    };
+    let v = crate::decimal::parse_decimal(text.trim()).map_err(|_| bad())?;
+    (v > Decimal::ZERO && v <= Decimal::ONE)
+        .then_some(v)
+        .ok_or_else(bad)
 }
 
 pub fn main(args: ModelArgs) -> Result<ExitCode> {
@@ -108,8 +136,8 @@ pub fn main(args: ModelArgs) -> Result<ExitCode> {
         )));
     }
     let lang = cfg.lang.unwrap_or(new.policy.language);
-    let (old_runs, mut old_data) = plan_runs(&cfg, &old)?;
-    let (new_runs, mut new_data) = plan_runs(&cfg, &new)?;
+    let (old_runs, mut old_data, _) = plan_runs(&cfg, &old, None)?;
+    let (new_runs, mut new_data, suggested) = plan_runs(&cfg, &new, cfg.suggest)?;
     let model = Model {
         old: PlanInfo::of(&old, lang),
         new: PlanInfo::of(&new, lang),
@@ -124,6 +152,15 @@ pub fn main(args: ModelArgs) -> Result<ExitCode> {
         output::model::health_csv(&model),
     ];
     let mut sections = vec![output::model::health_sections(&model)];
+    if let Some(share) = cfg.suggest {
+        let s = output::model::Suggestions {
+            share,
+            periods: model.periods.iter().cloned().zip(suggested).collect(),
+        };
+        let (csv, section) = output::model::suggestion_outputs(&model, &s);
+        files.push(csv);
+        sections.push(section);
+    }
     if let Some((n, seed)) = cfg.simulate {
         let last = cfg.periods.last().expect("clap requires a --period");
         let plans = [(&old, &mut old_data), (&new, &mut new_data)];
@@ -160,10 +197,16 @@ fn load_policy(dir: &std::path::Path) -> Result<LoadedPolicy> {
     Ok(lp)
 }
 
-/// The data checked against `lp`, and the plan computed for every period.
-fn plan_runs(cfg: &Config, lp: &LoadedPolicy) -> Result<(Vec<PlanPeriod>, Data)> {
+/// The data checked against `lp`, the plan computed for every period, and
+/// with `suggest`, each period's target suggestions for that share.
+fn plan_runs(
+    cfg: &Config,
+    lp: &LoadedPolicy,
+    suggest: Option<Decimal>,
+) -> Result<(Vec<PlanPeriod>, Data, Vec<Vec<Suggestion>>)> {
     let mut data = data::load(&cfg.data, lp)?;
     let mut out = Vec::with_capacity(cfg.periods.len());
+    let mut suggested = Vec::new();
     for period in &cfg.periods {
         // A period's changes of terms (the history table) are written into
         // the employees table; the next period starts from the table as read.
@@ -171,11 +214,14 @@ fn plan_runs(cfg: &Config, lp: &LoadedPolicy) -> Result<(Vec<PlanPeriod>, Data)>
             (cfg.periods.len() > 1 || cfg.simulate.is_some()).then(|| data.employees.clone());
         let run = engine::compute(lp, &mut data, period)?;
         out.push(PlanPeriod::of(lp, &data, &run));
+        if let Some(share) = suggest {
+            suggested.push(engine::suggest::suggest(lp, &data, &run, share));
+        }
         if let Some(saved) = saved {
             data.employees = saved;
         }
     }
-    Ok((out, data))
+    Ok((out, data, suggested))
 }
 
 fn department_names(data: &Data, lang: Language) -> std::collections::BTreeMap<String, String> {

@@ -13,11 +13,13 @@ mod chart;
 mod hits;
 mod page;
 mod simulation;
+mod suggest;
 mod tables;
 
 pub use hits::{Hits, KpiHits};
 pub use page::page;
 pub use simulation::{percentiles, Simulation};
+pub use suggest::Suggestions;
 pub use tables::{employees_csv, summary_csv};
 
 /// `simulation.csv`, `simulation_draws.csv` and the page's section.
@@ -26,6 +28,11 @@ pub fn simulation_outputs(m: &Model, s: &Simulation) -> ([OutFile; 2], String) {
         [simulation::csv(m, s), simulation::draws_csv(m, s)],
         simulation::section(m, s),
     )
+}
+
+/// `suggestions.csv` and the page's section.
+pub fn suggestion_outputs(m: &Model, s: &Suggestions) -> (OutFile, String) {
+    (suggest::csv(s), suggest::section(m, s))
 }
 
 /// `health.csv`: the baseline's findings, then the new plan's, per period.
