@@ -553,3 +553,29 @@ fn suggested_growth_puts_the_chosen_share_at_target() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--share '1.5'"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_new_hire_without_history_takes_a_colleagues_draw() {
+    let s = Setup::new();
+    std::fs::remove_dir_all(s.path("data")).unwrap();
+    steady_data(&s.path("data"));
+    let emp = s.path("data/employees.csv");
+    let mut text = std::fs::read_to_string(&emp).unwrap();
+    text.push_str("E3,Three,south,rep,120000,10,2026-04-01\n");
+    std::fs::write(&emp, text).unwrap();
+    let o = s.model("out", &["--simulate", "20", "--seed", "3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // E3 is paid as E1 (1197.00) or E2 (1080.00) in each draw: the
+    // baseline total is 2277.00 plus one of them; both occur.
+    let draws = s.read("out", "simulation_draws.csv");
+    let totals: std::collections::BTreeSet<&str> = draws
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        totals.into_iter().collect::<Vec<_>>(),
+        ["3357.00", "3474.00"],
+        "{draws}"
+    );
+}

@@ -5,6 +5,7 @@
 //! simulation_draws.csv; with `--suggest-targets`, suggestions.csv). Not a pay run: no ledger entry, archive or
 //! payouts.csv. docs/model.md is the contract.
 
+mod resample;
 mod simulate;
 
 use crate::data::Data;
