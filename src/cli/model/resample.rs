@@ -6,8 +6,6 @@
 use crate::data::metrics::{Series, SimRow};
 use crate::data::Data;
 use crate::period::Period;
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// splitmix64 (Steele, Lea, Flood 2014): small, fast and fully specified.
@@ -41,12 +39,9 @@ pub fn draw(series: &[Series], months: usize, rng: &mut Rng) -> Vec<SimRow> {
         let mut v = s.last;
         for m in 0..months {
             if !s.rates.is_empty() {
-                let r = s.rates[rng.below(s.rates.len())];
-                // A value that would overflow the table's integers stays.
-                v = Decimal::from(v)
-                    .checked_mul(r)
-                    .map(|x| x.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero))
-                    .and_then(|x| x.to_i64())
+                let (num, den) = s.rates[rng.below(s.rates.len())];
+                // A value that would outgrow the table's sums stays.
+                v = scaled(v, num, den)
                     .filter(|x| x.unsigned_abs() < 1 << 52)
                     .unwrap_or(v);
             }
@@ -54,6 +49,20 @@ pub fn draw(series: &[Series], months: usize, rng: &mut Rng) -> Vec<SimRow> {
         }
     }
     rows
+}
+
+/// `v × num ÷ den` (den ≠ 0) exactly, rounded half away from zero.
+fn scaled(v: i64, num: i64, den: i64) -> Option<i64> {
+    let (p, d) = (i128::from(v) * i128::from(num), i128::from(den));
+    let (q, r) = (p / d, p % d);
+    // |r| ≥ |d| / 2 rounds away from zero, in the quotient's direction.
+    let away = 2 * r.abs() >= d.abs();
+    let q = match (away, (p < 0) != (d < 0)) {
+        (false, _) => q,
+        (true, true) => q - 1,
+        (true, false) => q + 1,
+    };
+    i64::try_from(q).ok()
 }
 
 /// An employee of the simulated period who lacks the history of some
@@ -151,7 +160,7 @@ mod tests {
             subject: 3,
             metric: 1,
             last: 10_000,
-            rates: vec![Decimal::new(105, 2)],
+            rates: vec![(105, 100)],
         };
         let flat = Series {
             rates: Vec::new(),
@@ -159,6 +168,12 @@ mod tests {
         };
         let rows = draw(&[s, flat], 2, &mut Rng::new(7));
         // 10000 × 1.05 = 10500, × 1.05 = 11025; without rates it stays.
+        assert_eq!(scaled(11_025, 105, 100), Some(11_576)); // 11576.25
+        assert_eq!(scaled(5, 1, 2), Some(3)); // 2.5 away from zero
+        assert_eq!(scaled(-5, 1, 2), Some(-3));
+        assert_eq!(scaled(5, -1, 2), Some(-3));
+        assert_eq!(scaled(7, 2, -3), Some(-5)); // -4.67
+        assert_eq!(scaled(i64::MAX, 3, 1), None);
         assert_eq!(
             rows,
             [

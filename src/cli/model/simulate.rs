@@ -78,19 +78,21 @@ pub fn simulate(
     for d in 0..draws {
         let mut rows = draw(&series, months, &mut rng);
         borrow(&series, months, &newcomers, &mut rng, &mut rows);
-        let mut cost = [Decimal::ZERO; 2];
+        // The two plans' runs side by side: each has its own data.
+        let [(lp0, data0), (lp1, data1)] = &mut plans;
+        let (old, new) = rayon::join(
+            || cost_of(lp0, data0, &next, &rows),
+            || cost_of(lp1, data1, &next, &rows),
+        );
+        let ((old, old_dept), (new, new_dept)) = (
+            old.map_err(|e| in_draw(e, d))?,
+            new.map_err(|e| in_draw(e, d))?,
+        );
+        let cost = [old, new];
         let mut by_dept: BTreeMap<String, [Decimal; 2]> = BTreeMap::new();
-        for (i, (lp, data)) in plans.iter_mut().enumerate() {
-            data.metrics.set_simulated(&rows);
-            let saved = (!data.history.is_empty()).then(|| data.employees.clone());
-            let run = crate::engine::compute(lp, data, &next).map_err(|e| in_draw(e, d))?;
-            for r in &run.employees {
-                cost[i] += r.total;
-                let dept = &data.employees[r.employee].department;
-                by_dept.entry(dept.clone()).or_default()[i] += r.total;
-            }
-            if let Some(saved) = saved {
-                data.employees = saved;
+        for (i, depts) in [old_dept, new_dept].into_iter().enumerate() {
+            for (name, c) in depts {
+                by_dept.entry(name).or_default()[i] = c;
             }
         }
         totals.push((cost[0], cost[1]));
@@ -114,6 +116,29 @@ pub fn simulate(
         totals,
         departments,
     })
+}
+
+/// One plan's total cost of a draw, and per department.
+fn cost_of(
+    lp: &LoadedPolicy,
+    data: &mut Data,
+    next: &Period,
+    rows: &[crate::data::metrics::SimRow],
+) -> Result<(Decimal, BTreeMap<String, Decimal>)> {
+    data.metrics.set_simulated(rows);
+    let saved = (!data.history.is_empty()).then(|| data.employees.clone());
+    let run = crate::engine::compute(lp, data, next)?;
+    let mut total = Decimal::ZERO;
+    let mut by_dept: BTreeMap<String, Decimal> = BTreeMap::new();
+    for r in &run.employees {
+        total += r.total;
+        let dept = &data.employees[r.employee].department;
+        *by_dept.entry(dept.clone()).or_default() += r.total;
+    }
+    if let Some(saved) = saved {
+        data.employees = saved;
+    }
+    Ok((total, by_dept))
 }
 
 /// Says which draw an error came from.

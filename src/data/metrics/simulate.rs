@@ -4,7 +4,6 @@
 
 use super::{Chunk, Metrics};
 use crate::period::Month;
-use rust_decimal::Decimal;
 
 /// One (subject, metric)'s history before the simulated period.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,9 +12,10 @@ pub struct Series {
     pub metric: u16,
     /// The latest value, as a mantissa at the metric's scale.
     pub last: i64,
-    /// Month-over-month growth (value ÷ the month before's, from a non-zero
-    /// value), oldest first; empty without two consecutive months.
-    pub rates: Vec<Decimal>,
+    /// Month-over-month growth as exact fractions (value, the month
+    /// before's non-zero value; mantissas), oldest first; empty without two
+    /// consecutive months.
+    pub rates: Vec<(i64, i64)>,
 }
 
 /// One simulated row: subject, metric, month (0-based in the simulated
@@ -42,7 +42,7 @@ impl Metrics {
             match (out.last_mut(), prev) {
                 (Some(last), Some((ps, pk, pm, pv))) if (ps, pk) == (s, k) => {
                     if pm.0 + 1 == m.0 && pv != 0 {
-                        last.rates.push(Decimal::from(v) / Decimal::from(pv));
+                        last.rates.push((v, pv));
                     }
                     last.last = v;
                 }
