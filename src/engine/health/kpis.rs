@@ -93,12 +93,12 @@ pub(super) fn targets(f: &mut Finder, run: &RunResult) {
 }
 
 /// Per KPI, each employee's role and contribution (points).
-fn contributions(f: &Finder, data: &Data, run: &RunResult) -> Vec<Vec<(String, Decimal)>> {
+fn contributions<'a>(f: &Finder, data: &'a Data, run: &RunResult) -> Vec<Vec<(&'a str, Decimal)>> {
     let mut out = vec![Vec::new(); f.lp.policy.kpis.len()];
     for r in &run.employees {
-        let role = &data.employees[r.employee].role;
+        let role = data.employees[r.employee].role.as_str();
         for l in last_lines(&r.kpis).filter(|l| !l.weight.is_zero()) {
-            out[l.kpi].push((role.clone(), l.contribution));
+            out[l.kpi].push((role, l.contribution));
         }
     }
     out
