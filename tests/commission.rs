@@ -843,10 +843,14 @@ fn a_rounded_proration_factor_reads_as_a_factor() {
 }
 
 #[test]
-fn a_commission_earner_whose_terms_change_mid_period_is_refused() {
-    // Commissions are paid on one set of terms per period (docs/policy.md,
-    // Mid-period changes): a quota change on 15 March inside a March run
-    // stops it rather than paying the whole month on either quota.
+fn a_quota_changed_mid_period_is_weighted_by_days() {
+    // docs/policy.md, Commissions and draws across spans: E01's quota goes
+    // from 100000 to 150000 on 15 March. Spans 1–14 March (14 days) and
+    // 15–31 March (17 days): Q = 100000 × 14 ÷ 31 + 150000 × 17 ÷ 31
+    // = 3950000 ÷ 31 = 127419.354838…; credited 120000 + 90000 × 60 %
+    // = 174000, attainment 1.3655… (the 8 % step): Q × 5 % + (174000 − Q)
+    // × 8 % = 13920 − 0.03 × Q = 13920 − 3822.580645… = 10097.419354…
+    // → 10097.42.
     let dir = tempfile::tempdir().unwrap();
     let d = data(dir.path(), EMPLOYEES, TRANSACTIONS);
     std::fs::write(
@@ -855,13 +859,25 @@ fn a_commission_earner_whose_terms_change_mid_period_is_refused() {
     )
     .unwrap();
     let o = run(dir.path(), &d);
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let payouts = std::fs::read_to_string(dir.path().join("out/payouts.csv")).unwrap();
     assert!(
-        err.contains("history.csv: error: employee E01: terms change inside 2026-03 (history rows effective 2026-03-15), and role 'ae' earns a commission or draw"),
-        "{err}"
+        payouts.contains("\nE01,AE one,sales,ae,2026-03,100.00,A,0.00,0.00,10097.42,"),
+        "{payouts}"
     );
-    assert!(!dir.path().join("out").exists());
+    let o = merit(&[
+        "explain",
+        "--run",
+        dir.path().join("out").to_str().unwrap(),
+        "--employee",
+        "E01",
+    ]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("quota weighted by days: 100000 × 14 ÷ 31 + 150000 × 17 ÷ 31 = 127419.35483870967741935483871"),
+        "{text}"
+    );
+    std::fs::remove_dir_all(dir.path().join("out")).unwrap();
     // On the 1st it holds for the whole month: E01's quota 150000, 174000
     // credited: 150000 × 5 % + 24000 × 8 % = 7500 + 1920 = 9420.
     std::fs::write(

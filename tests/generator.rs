@@ -744,3 +744,46 @@ fn a_run_with_many_departments_prints_a_screenful() {
     );
     assert!(!text.contains("  department "), "{text}");
 }
+
+#[test]
+fn changes_of_a_commission_plan_raise_quotas_and_draws_inside_the_month() {
+    // The history's money inputs follow the raise as the employees table
+    // derives them: quota = salary × 3, draw = salary ÷ 24. The run pays
+    // those people across spans (docs/policy.md, Commissions and draws
+    // across spans) instead of refusing them.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = root().join("policies/sales-commission");
+    let data = dir.path().join("data");
+    gen_ok(
+        &policy,
+        &data,
+        &[
+            "--employees",
+            "600",
+            "--months",
+            "1",
+            "--changes",
+            "--seed",
+            "3",
+        ],
+    );
+    let history = std::fs::read_to_string(data.join("history.csv")).unwrap();
+    let mut lines = history.lines();
+    assert_eq!(
+        lines.next(),
+        Some("employee_id,effective,base_salary,target_bonus_pct,annual_quota,monthly_draw")
+    );
+    let mut rows = 0;
+    for l in lines {
+        let c: Vec<&str> = l.split(',').collect();
+        let salary: i64 = c[2].parse().unwrap();
+        assert_eq!(c[4], (salary * 3).to_string(), "{l}");
+        assert_eq!(c[5], (salary / 24).to_string(), "{l}");
+        rows += 1;
+    }
+    assert!(rows > 3, "{history}");
+    let out = dir.path().join("out");
+    run_ok(&policy, &data, "2026-01", &out);
+    let spans = std::fs::read_to_string(out.join("spans.csv")).unwrap();
+    assert!(spans.lines().count() > rows, "{spans}");
+}

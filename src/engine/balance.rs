@@ -3,12 +3,13 @@
 //! balances). Every amount here is already rounded to the cent.
 
 use super::EmployeeResult;
-use crate::data::{Data, InputValue};
+use crate::data::{Data, Employee, InputValue};
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
+use crate::exact::Exact;
 use crate::period::Period;
 use crate::policy::LoadedPolicy;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What the previous run of the chain left for one employee.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,13 +42,31 @@ pub struct BalanceLine {
     /// Written off at the plan year's end.
     pub forgiven: Decimal,
     pub owed_after: Decimal,
+    /// A period cut into spans with a draw: each span, its role and days,
+    /// the draw per month when its role gets one; and the draw D they give.
+    pub draw_spans: Vec<DrawSpan>,
+    pub guarantee: Decimal,
 }
 
-/// Sets each employee's balance line (stateful plans only).
+/// One span of a draw weighted by days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrawSpan {
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    pub role: String,
+    pub days: i64,
+    /// The draw per month, when the span's role gets one.
+    pub monthly: Option<Decimal>,
+    /// Its part of the period's draw, unrounded (shown to 28 digits at most).
+    pub part: Option<Decimal>,
+}
+
+/// Sets each employee's balance line (stateful plans only); `spans`:
+/// employee index → the states of a period cut into spans.
 pub(super) fn stage(
     lp: &LoadedPolicy,
     data: &Data,
-    period: &Period,
+    (period, spans): (&Period, &HashMap<usize, &[Employee]>),
     carried: &Carried,
     employees: &mut [EmployeeResult],
 ) -> Result<()> {
@@ -57,25 +76,35 @@ pub(super) fn stage(
     for er in employees.iter_mut() {
         let e = &data.employees[er.employee];
         let owed = carried.rows.get(&e.id).map_or(Decimal::ZERO, |r| r.owed);
+        let views = spans
+            .get(&er.employee)
+            .copied()
+            .unwrap_or(std::slice::from_ref(e));
         let draw = match &policy.draw {
-            Some(d) if d.applies_to(&e.role) => match draw_amount(lp, d, e, period) {
-                Ok(v) => Some((v, d.recoverable)),
-                Err(m) => {
-                    diags.push(Diagnostic::error(
-                        lp.yaml_path(),
-                        format!("draw: employee {}: {m}", e.id),
-                    ));
-                    continue;
+            Some(d) if views.iter().any(|v| d.applies_to(&v.role)) => {
+                match draw_amount(lp, d, views, period) {
+                    Ok(v) => Some((v, d.recoverable)),
+                    Err(m) => {
+                        diags.push(Diagnostic::error(
+                            lp.yaml_path(),
+                            format!("draw: employee {}: {m}", e.id),
+                        ));
+                        continue;
+                    }
                 }
-            },
+            }
             _ => None,
         };
         let mut b = settle(
             er,
             owed,
-            draw,
+            draw.as_ref().map(|((v, _), rec)| (*v, *rec)),
             (policy.recovery_share(), policy.rounding.money_places),
         );
+        if let Some(((v, parts), _)) = draw {
+            b.guarantee = v;
+            b.draw_spans = parts;
+        }
         if forgive {
             b.forgiven = b.owed_after;
             b.owed_after = Decimal::ZERO;
@@ -88,27 +117,62 @@ pub(super) fn stage(
     Ok(())
 }
 
-/// The draw for the period: per month × months, rounded to the cent.
+/// The draw for the period: per month × months, rounded to the cent; with
+/// spans (`views`, in date order), each span whose role gets it weighted by
+/// its days ÷ the days employed (docs/policy.md, Commissions and draws
+/// across spans).
 fn draw_amount(
     lp: &LoadedPolicy,
     d: &crate::policy::Draw,
-    e: &crate::data::Employee,
+    views: &[Employee],
     period: &Period,
-) -> std::result::Result<Decimal, String> {
-    let monthly = match (&d.amount.input, &d.amount.fixed) {
-        (Some(name), _) => e
-            .input(&lp.policy, name)
-            .and_then(InputValue::number)
-            .ok_or_else(|| format!("has no value of input '{name}'"))?,
-        (_, Some(v)) => v.0,
-        // `check` requires one of the two.
-        (None, None) => Decimal::ZERO,
-    };
+) -> std::result::Result<(Decimal, Vec<DrawSpan>), String> {
+    let days = |v: &Employee| super::bonus::span_days(v, period);
+    let all: i64 = views.iter().map(days).sum();
+    let mut sum = Exact::zero();
+    let mut parts = Vec::new();
+    for v in views {
+        let (from, to) = v.employed_in(period);
+        let mut part = DrawSpan {
+            from,
+            to,
+            role: v.role.clone(),
+            days: days(v),
+            monthly: None,
+            part: None,
+        };
+        if !d.applies_to(&v.role) {
+            parts.push(part);
+            continue;
+        }
+        let monthly = match (&d.amount.input, &d.amount.fixed) {
+            (Some(name), _) => v
+                .input(&lp.policy, name)
+                .and_then(InputValue::number)
+                .ok_or_else(|| format!("has no value of input '{name}'"))?,
+            (_, Some(v)) => v.0,
+            // `check` requires one of the two.
+            (None, None) => Decimal::ZERO,
+        };
+        let whole = Exact::from(monthly) * Decimal::from(period.len);
+        let share = match views.len() {
+            1 => whole,
+            _ => whole * Decimal::from(days(v)) / Exact::from(all.max(1)),
+        };
+        part.monthly = Some(monthly);
+        part.part = Some(share.approx());
+        parts.push(part);
+        sum = sum + share;
+    }
     let r = &lp.policy.rounding;
-    monthly
-        .checked_mul(Decimal::from(period.len))
-        .map(|v| crate::decimal::round_fixed(v, r.money_places, r.mode))
-        .ok_or_else(|| "the draw does not fit a decimal".into())
+    let draw = sum
+        .round(r.money_places, r.mode)
+        .ok_or("the draw does not fit a decimal")?;
+    // Without spans there is nothing to show but the draw itself.
+    if views.len() == 1 {
+        parts.clear();
+    }
+    Ok((draw, parts))
 }
 
 /// Steps 3–6: the draw tops up the commissions, a negative gross is
@@ -149,5 +213,6 @@ fn settle(
         carried,
         forgiven: Decimal::ZERO,
         owed_after: owed_now - recovered,
+        ..BalanceLine::default()
     }
 }

@@ -2,6 +2,7 @@
 //! the transactions table, or a money KPI's actual), exact until the one
 //! rounding (docs/policy.md, Commissions). Paid on top of the bonus.
 
+use super::commission_terms::Terms;
 use super::EmployeeResult;
 use crate::data::{Credit, Data, Employee, InputValue};
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
@@ -45,6 +46,9 @@ pub struct CommissionLine {
     /// Plans with `clawback`: the deals it was paid on, with the weight of
     /// each in its division among them (docs/policy.md, Refunds and clawbacks).
     pub basis: Vec<DealBasis>,
+    /// A period cut into spans: each span, whether it earns the line and
+    /// its quota (docs/policy.md, Commissions and draws across spans).
+    pub spans: Vec<super::commission_terms::SpanTerm>,
 }
 
 /// One deal a commission was paid on, for the deal ledger.
@@ -91,11 +95,12 @@ pub struct DealCommission {
     pub amount: Decimal,
 }
 
-/// Sets every employee's commission lines and their sum.
+/// Sets every employee's commission lines and their sum; `plan` says who
+/// has spans and who reported to whom when.
 pub(super) fn stage(
     lp: &LoadedPolicy,
     data: &Data,
-    period: &Period,
+    (period, plan): (&Period, &super::spans::Plan),
     employees: &mut [EmployeeResult],
     ytd: &Ytd<'_>,
 ) -> Result<()> {
@@ -103,10 +108,14 @@ pub(super) fn stage(
         return Ok(());
     }
     let stage = crate::progress::Stage::work("commissions", employees.len() as u64);
-    let crediting = super::crediting::Crediting::new(lp, data);
+    let crediting = super::crediting::Crediting::new(lp, data, &plan.managers);
+    let views = plan.views();
     let problems: Vec<Diagnostic> = employees
         .par_iter_mut()
-        .filter_map(|er| of_employee(lp, data, (period, ytd, &crediting), er).err())
+        .filter_map(|er| {
+            let spans = views.get(&er.employee).copied();
+            of_employee(lp, data, (period, ytd, &crediting), spans, er).err()
+        })
         .collect();
     stage.finish();
     if problems.is_empty() {
@@ -120,41 +129,51 @@ pub(super) fn stage(
 /// The period, the plan year so far and the crediting lookups.
 type Window<'w> = (&'w Period, &'w Ytd<'w>, &'w super::crediting::Crediting<'w>);
 
+/// Every commission of one employee; `spans`: the states of a period cut
+/// into spans, in date order.
 fn of_employee(
     lp: &LoadedPolicy,
     data: &Data,
     window: Window<'_>,
+    spans: Option<&[Employee]>,
     er: &mut EmployeeResult,
 ) -> std::result::Result<(), Diagnostic> {
     let e = &data.employees[er.employee];
     let mut sum = Decimal::ZERO;
+    let mut lines = Vec::new();
     for (i, c) in lp.policy.commissions.iter().enumerate() {
-        if !c.applies_to(&e.role) {
+        let terms = match spans {
+            Some(views) => Terms::across(c, views, &er.spans, window.0),
+            None => c
+                .applies_to(&e.role)
+                .then(|| Terms::whole(e, &er.kpis, window.0)),
+        };
+        let Some(terms) = terms else {
             continue;
-        }
+        };
         let fail = |m: String| {
             Diagnostic::error(
                 lp.yaml_path(),
                 format!("commission '{}': employee {}: {m}", c.id, e.id),
             )
         };
-        let line = line(lp, data, window, er, e, i, c).map_err(fail)?;
+        let line = line(lp, data, window, terms, i, c).map_err(fail)?;
         sum = sum
             .checked_add(line.amount)
             .ok_or_else(|| fail("the commissions sum to more than a decimal holds".into()))?;
-        er.commissions.push(line);
+        lines.push(line);
     }
+    er.commissions.append(&mut lines);
     er.commission = sum;
     Ok(())
 }
 
-/// One commission of one employee.
+/// One commission of one employee, under `terms`.
 fn line(
     lp: &LoadedPolicy,
     data: &Data,
     (period, ytd, crediting): Window<'_>,
-    er: &EmployeeResult,
-    e: &Employee,
+    mut terms: Terms<'_>,
     index: usize,
     c: &Commission,
 ) -> std::result::Result<CommissionLine, String> {
@@ -163,20 +182,17 @@ fn line(
         x.round(r.money_places, r.mode)
             .ok_or_else(|| format!("the commission {} does not fit a decimal", x.approx()))
     };
-    let quota = quota(lp, er, e, c)?;
-    let owned: Vec<Credit> = match &c.on {
-        CommissionBase::Transactions(f) => {
-            // A year-to-date commission reads the plan year so far.
-            let from = ytd.start.filter(|_| c.ytd).unwrap_or(period.start());
-            super::crediting::credits(data, crediting, e, (from, period.end()), f)
-        }
-        CommissionBase::Kpi(_) => Vec::new(),
+    let e = terms.e;
+    let quota = match terms.weighted(c) {
+        true => terms.weighted_quota(&|e, kpis| quota(lp, kpis, e, c))?,
+        false => quota(lp, terms.kpis, e, c)?,
     };
+    let owned = counted(data, (period, ytd, crediting), &terms, c);
     let credits: Vec<&Credit> = owned.iter().collect();
     let (refunded, nets) = net_of_refunds(data, &credits, period.end());
     let credited = match &c.on {
         CommissionBase::Transactions(_) => nets.iter().cloned().sum(),
-        CommissionBase::Kpi(id) => Exact::from(kpi_line(lp, er, id)?.actual),
+        CommissionBase::Kpi(id) => kpi_amount(lp, &terms, c, id)?,
     };
     if credited.is_negative() {
         return Err(format!(
@@ -208,12 +224,14 @@ fn line(
         .filter(|cap| earned > *cap);
     let mut amount = round(capped_to.as_ref().unwrap_or(&earned))?;
     let ytd = c.ytd.then(|| (amount, paid_before(ytd, &e.id, &c.id)));
-    let deferred = c.pay_every == PayEvery::Quarter && !lp.policy.ends_plan_quarter(period);
+    let deferred =
+        c.pay_every == PayEvery::Quarter && (!lp.policy.ends_plan_quarter(period) || terms.early);
     if let Some(y) = ytd {
         amount = ytd_due(y, deferred)?;
     }
     let basis = basis_of(lp, &credits, (&refunded, &nets), &deals);
     Ok(CommissionLine {
+        spans: terms.shown(),
         deals_credited: deal_ids(data, &credits),
         netted: netted(&credits, &refunded),
         basis,
@@ -227,6 +245,38 @@ fn line(
         uncapped: earned.approx(),
         capped: capped_to.is_some(),
         amount,
+    })
+}
+
+/// The credit rows a commission on transactions counts under `terms`.
+fn counted(
+    data: &Data,
+    (period, ytd, crediting): Window<'_>,
+    terms: &Terms<'_>,
+    c: &Commission,
+) -> Vec<Credit> {
+    let CommissionBase::Transactions(f) = &c.on else {
+        return Vec::new();
+    };
+    // A year-to-date commission reads the plan year so far.
+    let from = ytd.start.filter(|_| c.ytd).unwrap_or(period.start());
+    let mut rows = super::crediting::credits(data, crediting, terms.e, (from, terms.end), f);
+    rows.retain(|cr| terms.counts(cr.date));
+    rows
+}
+
+/// The amount a commission on a KPI is paid on: the actual, time-weighted
+/// over the spans that earn it.
+fn kpi_amount(
+    lp: &LoadedPolicy,
+    terms: &Terms<'_>,
+    c: &Commission,
+    id: &str,
+) -> std::result::Result<Exact, String> {
+    let actual = Exact::from(kpi_line(lp, terms.kpis, id)?.actual);
+    Ok(match terms.weighted(c) {
+        true => actual * terms.earning_share(),
+        false => actual,
     })
 }
 
@@ -319,10 +369,11 @@ fn paid_before(ytd: &Ytd<'_>, employee: &str, commission: &str) -> Decimal {
         .unwrap_or_default()
 }
 
-/// The quota, with `basis: attainment`: more than zero.
+/// The quota, with `basis: attainment`: more than zero; `kpis` are the
+/// employee's (or the span's) KPI lines.
 fn quota(
     lp: &LoadedPolicy,
-    er: &EmployeeResult,
+    kpis: &[super::KpiLine],
     e: &Employee,
     c: &Commission,
 ) -> std::result::Result<Option<Exact>, String> {
@@ -335,7 +386,7 @@ fn quota(
             .input(&lp.policy, name)
             .and_then(InputValue::number)
             .ok_or_else(|| format!("has no value of input '{name}' for the quota"))?,
-        Some(Quota::Kpi(id)) => kpi_line(lp, er, id)?.target,
+        Some(Quota::Kpi(id)) => kpi_line(lp, kpis, id)?.target,
         // `check` refuses attainment rates without a quota.
         None => return Err("rates on attainment need a quota".into()),
     };
@@ -347,15 +398,14 @@ fn quota(
     Ok(Some(Exact::from(q)))
 }
 
-/// The employee's line of KPI `id` over the run's period.
+/// The line of KPI `id` over the run's period among `kpis`.
 fn kpi_line<'a>(
     lp: &LoadedPolicy,
-    er: &'a EmployeeResult,
+    kpis: &'a [super::KpiLine],
     id: &str,
 ) -> std::result::Result<&'a super::KpiLine, String> {
     let k = lp.policy.kpis.iter().position(|k| k.id == id);
-    er.kpis
-        .iter()
+    kpis.iter()
         .find(|l| Some(l.kpi) == k && l.period == 0)
         .ok_or_else(|| format!("KPI '{id}' is not evaluated for this employee over the run's period: the role must list it in its weights (weight 0 is allowed), and a year combined from quarters has no year value"))
 }

@@ -9,17 +9,29 @@ use crate::policy::{CommissionBase, CreditFrom, LoadedPolicy, TransactionFilter}
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The days a report reports to a manager: first and last (`None`: open).
+type Window = (Option<NaiveDate>, Option<NaiveDate>);
+
+/// Managers over time (`spans::Plan::managers`): employee id → (first day,
+/// manager), in date order.
+pub type Managers = std::collections::HashMap<String, Vec<Move>>;
+
+/// From a day (`None`: the start of time), a manager (`None`: none).
+pub type Move = (Option<NaiveDate>, Option<String>);
+
 /// Lookups built once per run, only for the kinds of credit the plan uses.
 #[derive(Default)]
 pub struct Crediting<'a> {
-    /// Manager id → indices (into `Data::employees`) of their direct reports.
-    reports: BTreeMap<&'a str, Vec<usize>>,
+    /// Manager id → (index into `Data::employees`, when) of their direct
+    /// reports: a report whose manager changed is listed under each, for
+    /// the days it held (docs/policy.md, Commissions and draws across spans).
+    reports: BTreeMap<String, Vec<(usize, Window)>>,
     /// Territory → one row per deal, by date.
     by_territory: BTreeMap<&'a str, Vec<&'a Credit>>,
 }
 
 impl<'a> Crediting<'a> {
-    pub fn new(lp: &LoadedPolicy, data: &'a Data) -> Crediting<'a> {
+    pub fn new(lp: &LoadedPolicy, data: &'a Data, managers: &Managers) -> Crediting<'a> {
         let uses = |k: CreditFrom| {
             lp.policy
                 .commissions
@@ -29,8 +41,16 @@ impl<'a> Crediting<'a> {
         let mut c = Crediting::default();
         if uses(CreditFrom::Reports) || uses(CreditFrom::Team) {
             for (i, e) in data.employees.iter().enumerate() {
-                if let Some(m) = &e.manager_id {
-                    c.reports.entry(m.as_str()).or_default().push(i);
+                match managers.get(&e.id) {
+                    Some(timeline) => c.add_timeline(i, timeline),
+                    None => {
+                        if let Some(m) = &e.manager_id {
+                            c.reports
+                                .entry(m.clone())
+                                .or_default()
+                                .push((i, (None, None)));
+                        }
+                    }
                 }
             }
         }
@@ -47,6 +67,41 @@ impl<'a> Crediting<'a> {
         }
         c
     }
+
+    /// Report `i` under each manager of its timeline, for the days each held.
+    fn add_timeline(&mut self, i: usize, timeline: &[Move]) {
+        for (k, (from, m)) in timeline.iter().enumerate() {
+            let to = timeline
+                .get(k + 1)
+                .and_then(|(next, _)| next.and_then(|d| d.pred_opt()));
+            if let Some(m) = m {
+                self.reports
+                    .entry(m.clone())
+                    .or_default()
+                    .push((i, (*from, to)));
+            }
+        }
+    }
+}
+
+/// The days both windows hold, if any.
+fn overlap(a: Window, b: Window) -> Option<Window> {
+    let from = match (a.0, b.0) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    };
+    let to = match (a.1, b.1) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    };
+    match (from, to) {
+        (Some(f), Some(t)) if f > t => None,
+        _ => Some((from, to)),
+    }
+}
+
+fn holds(w: &Window, d: NaiveDate) -> bool {
+    w.0.is_none_or(|f| d >= f) && w.1.is_none_or(|t| d <= t)
 }
 
 /// The rows a commission with filter `f` credits employee `e` with,
@@ -67,11 +122,14 @@ pub fn credits(
         CreditFrom::Own => own(data, &e.id).filter(|c| inside(c)).cloned().collect(),
         CreditFrom::Reports | CreditFrom::Team => {
             let team = members(data, crediting, e, f.from == CreditFrom::Team);
-            let rows = team
-                .iter()
-                .flat_map(|&i| own(data, &data.employees[i].id))
-                .filter(|c| !c.overlay && inside(c) && employed(c));
-            rolled_up(rows, &e.id)
+            let rows = team.iter().flat_map(|(i, when)| {
+                own(data, &data.employees[*i].id)
+                    .filter(move |c| when.iter().any(|w| holds(w, c.date)))
+            });
+            rolled_up(
+                rows.filter(|c| !c.overlay && inside(c) && employed(c)),
+                &e.id,
+            )
         }
         CreditFrom::Territory => territory(data, crediting, e, (from, to))
             .into_iter()
@@ -88,25 +146,33 @@ fn own<'d>(data: &'d Data, id: &str) -> impl Iterator<Item = &'d Credit> + use<'
     all[lo..hi].iter()
 }
 
-/// Direct reports, or everyone below at any depth (each once, whatever
-/// loops the `manager_id` column has).
-fn members(data: &Data, crediting: &Crediting, e: &Employee, deep: bool) -> Vec<usize> {
-    let mut out = Vec::new();
+/// Direct reports, or everyone below at any depth, each with the days
+/// the chain up to `e` held (each once per window, whatever loops the
+/// `manager_id` column has), by index.
+fn members(
+    data: &Data,
+    crediting: &Crediting,
+    e: &Employee,
+    deep: bool,
+) -> Vec<(usize, Vec<Window>)> {
+    let mut out: BTreeMap<usize, Vec<Window>> = BTreeMap::new();
     let mut seen = BTreeSet::new();
-    let mut queue = vec![e.id.as_str()];
-    while let Some(m) = queue.pop() {
-        for &i in crediting.reports.get(m).map_or(&[][..], Vec::as_slice) {
+    let mut queue = vec![(e.id.as_str(), (None, None))];
+    while let Some((m, path)) = queue.pop() {
+        for &(i, w) in crediting.reports.get(m).map_or(&[][..], Vec::as_slice) {
             let id = data.employees[i].id.as_str();
-            if id != e.id && seen.insert(i) {
-                out.push(i);
+            let Some(w) = overlap(path, w) else {
+                continue;
+            };
+            if id != e.id && seen.insert((i, w)) {
+                out.entry(i).or_default().push(w);
                 if deep {
-                    queue.push(id);
+                    queue.push((id, w));
                 }
             }
         }
     }
-    out.sort_unstable();
-    out
+    out.into_iter().collect()
 }
 
 /// One row per deal for `to`: the deal's facts, the members' shares summed.

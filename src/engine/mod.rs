@@ -16,6 +16,7 @@ pub mod bonus;
 pub mod calibrate;
 pub mod clawback;
 pub mod commission;
+pub mod commission_terms;
 pub mod coverage;
 pub mod crediting;
 pub mod gate;
@@ -317,8 +318,7 @@ pub fn compute_after(
 ) -> Result<RunResult> {
     let policy = &lp.policy;
     coverage::check_effective(lp, period)?;
-    let spans = spans::plan(data, period);
-    spans::check_commissions(lp, data, period, &spans)?;
+    let plan = spans::plan(data, period);
     data.apply_fx(policy, period)?;
     data.metrics
         .check_period(period, &data.file_path("metrics"))?;
@@ -329,10 +329,10 @@ pub fn compute_after(
     let stage = |data: &Data, who: &[usize], first: bool| {
         scored_bonuses(lp, data, period, (who, &eligible), first, &cache)
     };
-    let (mut employees, aggs) = spans::pay(lp, data, period, &eligible, &spans, &stage)?;
+    let (mut employees, aggs) = spans::pay(lp, data, period, &eligible, &plan.spans, &stage)?;
     let data: &Data = data;
     let ytd = ytd_of(lp, period, carried)?;
-    commission::stage(lp, data, period, &mut employees, &ytd)?;
+    commission::stage(lp, data, (period, &plan), &mut employees, &ytd)?;
     let deals = clawback::stage(
         lp,
         data,
@@ -347,7 +347,7 @@ pub fn compute_after(
         payout::check_sums(lp, &employees)?;
     }
     if policy.is_stateful() {
-        balance::stage(lp, data, period, carried, &mut employees)?;
+        balance::stage(lp, data, (period, &plan.views()), carried, &mut employees)?;
     }
     payout::totals(lp, data, &mut employees)?;
     Ok(RunResult {

@@ -109,6 +109,7 @@ fn employee_bonus(
     };
     r.modifiers = modifiers;
     let formula = reduced(formula, gate, &mut r);
+    r.kpis = kpis; // before a span's line copies them (`on: kpi` reads them)
     let factor = super::proration::factor(policy, data, e, period, bonus::span_days(e, period));
     if e.span.is_some() {
         // One span of several: summed and rounded with the others (spans.rs).
@@ -122,7 +123,6 @@ fn employee_bonus(
             ))
         })?;
     }
-    r.kpis = kpis;
     Ok(r)
 }
 

@@ -42,6 +42,9 @@ pub struct SpanLine {
     pub exact: Exact,
     /// The rounded bonus's largest-remainder share.
     pub bonus: Decimal,
+    /// The span's KPI lines over the run's period: what a commission's
+    /// `quota: { kpi }` and `on: kpi` read for the span.
+    pub kpis: Vec<super::KpiLine>,
 }
 
 impl SpanLine {
@@ -66,20 +69,38 @@ impl SpanLine {
             proration: r.proration,
             exact,
             bonus: Decimal::ZERO,
+            kpis: r.kpis.iter().filter(|l| l.period == 0).cloned().collect(),
         }
     }
 }
 
-/// Employee index → their spans' states, in date order, for those with a
-/// change inside the period. Changes effective on or before the first day
-/// employed in the period are written into the employees table (they hold
-/// for the whole period), and each row of someone with spans becomes the
-/// last span's state.
-pub(super) fn plan(data: &mut Data, period: &Period) -> Vec<(usize, Vec<Employee>)> {
+/// Who had spans, and who reported to whom when.
+#[derive(Default)]
+pub struct Plan {
+    /// Employee index → their spans' states, in date order, for those with
+    /// a change inside the period.
+    pub spans: Vec<(usize, Vec<Employee>)>,
+    /// Employee id → their managers over time, for those whose history
+    /// changes `manager_id` by the period's end: (first day, manager), the
+    /// employees row's manager from the start of time.
+    pub managers: super::crediting::Managers,
+}
+
+impl Plan {
+    /// Employee index → their spans' states.
+    pub fn views(&self) -> HashMap<usize, &[Employee]> {
+        self.spans.iter().map(|(i, v)| (*i, v.as_slice())).collect()
+    }
+}
+
+/// Changes effective on or before the first day employed in the period
+/// are written into the employees table (they hold for the whole period),
+/// and each row of someone with spans becomes the last span's state.
+pub(super) fn plan(data: &mut Data, period: &Period) -> Plan {
     let Data {
         employees, history, ..
     } = data;
-    let mut out = Vec::new();
+    let mut out = Plan::default();
     if history.is_empty() {
         return out;
     }
@@ -87,6 +108,16 @@ pub(super) fn plan(data: &mut Data, period: &Period) -> Vec<(usize, Vec<Employee
         let Some(changes) = history.get(&e.id) else {
             continue;
         };
+        let moves = changes
+            .iter()
+            .filter(|c| c.effective <= period.end())
+            .filter_map(|c| c.manager_id.clone().map(|m| (Some(c.effective), Some(m))));
+        let timeline: Vec<_> = std::iter::once((None, e.manager_id.clone()))
+            .chain(moves)
+            .collect();
+        if timeline.len() > 1 {
+            out.managers.insert(e.id.clone(), timeline);
+        }
         let (start, end) = e.employed_in(period);
         if start > end {
             // Not in the period: shown (not_in_period) as of its end.
@@ -120,7 +151,7 @@ pub(super) fn plan(data: &mut Data, period: &Period) -> Vec<(usize, Vec<Employee
             span: Some((from, end)),
             ..e.clone()
         });
-        out.push((i, views));
+        out.spans.push((i, views));
     }
     out
 }
@@ -129,44 +160,6 @@ pub(super) fn plan(data: &mut Data, period: &Period) -> Vec<(usize, Vec<Employee
 /// the round that calibrates); `T` is what else it returns.
 pub(super) type Stage<'a, T> =
     dyn Fn(&Data, &[usize], bool) -> Result<(Vec<EmployeeResult>, T)> + 'a;
-
-/// Commissions and draws are paid on one set of terms per period: someone
-/// whose role earns one cannot have spans (docs/policy.md, Mid-period
-/// changes) — refused, never paid on the wrong terms.
-pub(super) fn check_commissions(
-    lp: &LoadedPolicy,
-    data: &Data,
-    period: &Period,
-    spans: &[(usize, Vec<Employee>)],
-) -> Result<()> {
-    let p = &lp.policy;
-    let paid = |role: &str| {
-        p.commissions.iter().any(|c| c.applies_to(role))
-            || p.draw.as_ref().is_some_and(|d| d.applies_to(role))
-    };
-    let mut diags = crate::error::Diagnostics::default();
-    for (_, views) in spans {
-        if let Some(v) = views.iter().find(|v| paid(&v.role)) {
-            let from: Vec<String> = views[1..]
-                .iter()
-                .filter_map(|v| v.span.map(|s| s.0.to_string()))
-                .collect();
-            diags.push(Diagnostic::error(
-                data.file_path("history"),
-                format!(
-                    "employee {}: terms change inside {period} (history rows effective {}), and role '{}' earns a commission or draw, which is paid on one set of terms per period; run monthly with the change on the 1st, or date the change at the period's start",
-                    v.id,
-                    from.join(", "),
-                    v.role
-                ),
-            ));
-        }
-    }
-    match diags.has_errors() {
-        true => Err(Error::Invalid(diags)),
-        false => Ok(()),
-    }
-}
 
 /// The bonus stage for everyone, span by span for those with spans:
 /// `stage(data, eligible, first)` scores and pays the given employees of

@@ -1,8 +1,12 @@
 //! `history` with `merit gen --changes`: about 3 % of the employees get a
 //! raise on a day inside the generated months (5–12 %, to the hundred), a
 //! third of those also a target bonus two points higher — the mid-period
-//! changes of docs/policy.md. Roles do not change: a new role would need
-//! metrics the generator wrote only for the old one.
+//! changes of docs/policy.md. The plan's money inputs follow the new salary
+//! as the employees table derives them (a quota three times the salary, a
+//! draw half a month's), so a commission plan's quotas and draws change
+//! inside the period too (docs/policy.md, Commissions and draws across
+//! spans). Roles do not change: a new role would need metrics the generator
+//! wrote only for the old one.
 
 use super::rng::Rng;
 use super::table::{per_employee_chunks, Rows, TableFile};
@@ -18,12 +22,23 @@ pub(super) fn history(m: &Model, dir: &Path) -> Result<Option<Written>> {
     }
     let n = m.cfg.employees;
     let stage = Stage::new("gen history", n as u64);
-    let columns = &[
+    let policy = &m.lp.policy;
+    let draw = policy.draw.as_ref().and_then(|d| d.amount.input.as_ref());
+    // (name, is the draw) of each money input, in the policy's order.
+    let money: Vec<(&str, bool)> = policy
+        .inputs
+        .iter()
+        .filter(|(_, i)| i.kind == crate::policy::InputType::Money)
+        .map(|(n, _)| (n.as_str(), draw == Some(n)))
+        .collect();
+    let mut columns = vec![
         "employee_id",
         "effective",
         "base_salary",
         "target_bonus_pct",
     ];
+    columns.extend(money.iter().map(|(n, _)| *n));
+    let columns = &columns[..];
     let mut t = TableFile::create(dir, "history", columns, m.cfg.format)?;
     per_employee_chunks(n, &mut t, &stage, |range| {
         let mut rows = Rows::new(columns.len());
@@ -49,6 +64,10 @@ pub(super) fn history(m: &Model, dir: &Path) -> Result<Option<Written>> {
             rows.cell(&salary.to_string());
             let pct = r.chance(333).then(|| (p.pct + 2).to_string());
             rows.cell(pct.as_deref().unwrap_or(""));
+            for (_, is_draw) in &money {
+                let v = if *is_draw { salary / 24 } else { salary * 3 };
+                rows.cell(&v.to_string());
+            }
         }
         rows
     })?;

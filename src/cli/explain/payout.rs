@@ -181,6 +181,9 @@ fn projects_and_total(s: &mut String, c: &Ctx) {
                 "Balance          owed before {}; draw paid {}; recovered {}; a negative period carried {}; forgiven {}; owed after {}",
                 b.owed_before, b.draw, b.recovered, b.carried, b.forgiven, b.owed_after
             );
+            if let Some(d) = &b.draw_spans {
+                let _ = writeln!(s, "                   draw across spans: {d}");
+            }
             format!(
                 " + draw {} − recovered {} + carried {}",
                 b.draw, b.recovered, b.carried

@@ -67,7 +67,7 @@ fn one(lp: &LoadedPolicy, l: &CommissionLine) -> CommissionTrace {
         TierMode::Marginal => "marginal",
         TierMode::WholeAmount => "whole amount",
     };
-    let mut steps = Vec::new();
+    let mut steps = span_steps(c, l);
     if let (Basis::Attainment, Some(q)) = (c.rates.basis, l.quota) {
         let att = crate::exact::Exact::ratio(l.credited, q).map_or(Decimal::ZERO, |a| a.approx());
         steps.push(format!(
@@ -129,6 +129,63 @@ fn one(lp: &LoadedPolicy, l: &CommissionLine) -> CommissionTrace {
         cap: c.cap.per_period.filter(|_| l.capped).map(|v| v.to_string()),
         amount: l.amount.to_string(),
     }
+}
+
+/// A period cut into spans: each span, whether it earns the line, and
+/// how its quota and rows were counted (docs/policy.md, Commissions and
+/// draws across spans).
+fn span_steps(c: &crate::policy::Commission, l: &CommissionLine) -> Vec<String> {
+    if l.spans.is_empty() {
+        return Vec::new();
+    }
+    let all: i64 = l.spans.iter().map(|s| s.days).sum();
+    let mut steps: Vec<String> = l
+        .spans
+        .iter()
+        .map(|s| {
+            let head = format!(
+                "span {} to {} ({} of {all} days), role {}",
+                s.from, s.to, s.days, s.role
+            );
+            match (s.earns, s.quota) {
+                (false, _) => format!("{head}: does not earn it"),
+                (true, Some(q)) => format!("{head}: earns it, quota {}", n(q)),
+                (true, None) => format!("{head}: earns it"),
+            }
+        })
+        .collect();
+    let earning = l.spans.iter().filter(|s| s.earns);
+    if c.ytd {
+        if let Some(s) = l.spans.iter().rev().find(|s| s.earns) {
+            steps.push(format!(
+                "year to date as at {}, the last day of the last span that earns it, on that span's terms",
+                s.to
+            ));
+        }
+        return steps;
+    }
+    if matches!(c.on, CommissionBase::Transactions(_)) {
+        steps.push("counted: the rows dated in the spans that earn it".into());
+    }
+    let parts: Vec<String> = earning
+        .clone()
+        .filter_map(|s| s.quota.map(|q| format!("{} × {} ÷ {all}", n(q), s.days)))
+        .collect();
+    if let (false, Some(q)) = (parts.is_empty(), l.quota) {
+        steps.push(format!(
+            "quota weighted by days: {} = {}",
+            parts.join(" + "),
+            n(q)
+        ));
+    }
+    if let CommissionBase::Kpi(k) = &c.on {
+        let days: i64 = earning.map(|s| s.days).sum();
+        steps.push(format!(
+            "the actual of KPI {k} × {days} ÷ {all} days earning it = {}",
+            n(l.credited)
+        ));
+    }
+    steps
 }
 
 fn or_none(s: String) -> String {

@@ -248,7 +248,37 @@ fn balance(
         carried: money(b.carried, lp),
         forgiven: money(b.forgiven, lp),
         owed_after: money(b.owed_after, lp),
+        draw_spans: draw_spans(lp, b),
     }
+}
+
+/// `from to to (role, days of all): per month × months × days ÷ all → part`
+/// for each span, then the draw: how spans weighted it.
+fn draw_spans(lp: &LoadedPolicy, b: &crate::engine::balance::BalanceLine) -> Option<String> {
+    let all: i64 = b.draw_spans.iter().map(|s| s.days).sum();
+    let parts: Vec<String> = b
+        .draw_spans
+        .iter()
+        .map(|s| {
+            let head = format!(
+                "{} to {} ({}, {} of {all} days)",
+                s.from, s.to, s.role, s.days
+            );
+            match (s.monthly, s.part) {
+                (Some(m), Some(p)) => {
+                    format!("{head}: {} a month → {}", m.normalize(), p.normalize())
+                }
+                _ => format!("{head}: no draw"),
+            }
+        })
+        .collect();
+    (!parts.is_empty()).then(|| {
+        format!(
+            "{}; the draw for the period {}",
+            parts.join("; "),
+            money(b.guarantee, lp)
+        )
+    })
 }
 
 /// The money limit that changed the bonus, if one did.

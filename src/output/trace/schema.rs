@@ -206,6 +206,9 @@ pub struct BalanceTrace {
     pub carried: String,
     pub forgiven: String,
     pub owed_after: String,
+    /// A period cut into spans: how the draw was weighted by their days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draw_spans: Option<String>,
 }
 
 /// One clawback: a refund recovering part of what a deal paid.
