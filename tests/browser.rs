@@ -9,6 +9,9 @@
 //! PDF's MediaBox) with a Noto CJK font embedded, and Chinese text laid out
 //! with full-width CJK glyphs, not the boxes of a missing font.
 //!
+//! `merit model`'s model.html (issue 19): the pay-for-performance chart
+//! renders, no request, nothing on the console.
+//!
 //! Without chromium the tests fail under `CI`; elsewhere they say so and pass.
 
 mod common;
@@ -61,6 +64,22 @@ impl Chromium {
 
     /// Runs chromium on `page` with extra arguments; returns stdout.
     fn run(&self, page: &Path, args: &[String]) -> String {
+        String::from_utf8(self.run_output(page, args).stdout).unwrap()
+    }
+
+    /// Messages the page logged to its console (Chromium's log on stderr).
+    fn console(&self, page: &Path) -> Vec<String> {
+        let args = ["--enable-logging=stderr", "--v=0", "--dump-dom"].map(String::from);
+        let out = self.run_output(page, &args);
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|l| l.contains("CONSOLE"))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// [`Chromium::run`], with stderr.
+    fn run_output(&self, page: &Path, args: &[String]) -> std::process::Output {
         let profile = tempfile::tempdir_in(self.dir.path()).unwrap();
         let mut c = Command::new(&self.exe);
         c.args([
@@ -103,7 +122,7 @@ impl Chromium {
             page.display(),
             String::from_utf8_lossy(&out.stderr)
         );
-        String::from_utf8(out.stdout).unwrap()
+        out
     }
 
     /// The DOM after loading, and the URLs the page itself requested.
@@ -516,4 +535,55 @@ fn statements_and_report_print_on_a4_with_cjk_glyphs() {
             "{what}: {ink} ink, {colours} colours"
         );
     }
+}
+
+#[test]
+fn the_model_page_renders_in_chromium_without_network_or_console_messages() {
+    let Some(exe) = browser() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let new = dir.path().join("new");
+    copy_dir(&example_policy(), &new);
+    edit(&new.join("bonus.rhai"), "\"A\" => 1.1,", "\"A\" => 1.3,");
+    let out = dir.path().join("model");
+    let o = merit(&[
+        "model",
+        "--policy",
+        new.to_str().unwrap(),
+        "--baseline",
+        example_policy().to_str().unwrap(),
+        "--data",
+        example_data().to_str().unwrap(),
+        "--period",
+        "2026-Q3",
+        "--out",
+        out.to_str().unwrap(),
+        "--simulate",
+        "5",
+        "--lang",
+        "en",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = out.join("model.html");
+    let c = Chromium::new(exe);
+    let (dom, requests) = c.dump_dom(&page);
+    assert!(requests.is_empty(), "model.html requested {requests:?}");
+    assert!(dom.contains("id=\"pay-for-performance\""));
+    let svgs = sized_elements(&dom, "svg");
+    assert_eq!(svgs, [(890.0, 360.0)], "one chart: {svgs:?}");
+    // 39 employees under each plan, and each plan's line of means.
+    assert_eq!(dom.matches("<circle ").count(), 78);
+    assert_eq!(dom.matches("<polyline ").count(), 2);
+    assert!(dom.contains("<section id=\"simulation\">"));
+    assert_eq!(c.console(&page), Vec::<String>::new());
+    // Tall enough to hold the chart, below the cost and KPI tables.
+    let img = c.screenshot_sized(&page, (1280, 6000), "model-");
+    // #3b6fb6: the new plan's line of means (its dots are translucent).
+    let (ink, colours, new_plan) = looks(&img, [0x3b, 0x6f, 0xb6]);
+    assert!(
+        ink > 0.05,
+        "only {:.1}% of the page is not background",
+        ink * 100.0
+    );
+    assert!(colours > 50, "{colours} colours");
+    assert!(new_plan > 200, "{new_plan} pixels of the new plan's colour");
 }

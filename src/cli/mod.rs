@@ -12,6 +12,7 @@ mod explain;
 mod export;
 mod gen;
 mod ledger;
+mod model;
 mod new;
 mod outdir;
 mod payrun;
@@ -71,6 +72,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Per-employee and per-department differences between two runs.
     Diff(diff::DiffArgs),
+    /// Model a plan change on the same data: cost, winners and losers, KPI hits (no pay run).
+    Model(model::ModelArgs),
     /// Record an approval of a run (the policy's `approvals:` roles).
     Approve(approve::ApproveArgs),
     /// Where a run stands: intact, recorded, approvals, exports, re-runs.
@@ -110,6 +113,7 @@ pub fn run() -> ExitCode {
         Some(Command::Replay(args)) => replay::main(args),
         Some(Command::Explain(args)) => explain::main(args),
         Some(Command::Diff(args)) => diff::main(args),
+        Some(Command::Model(args)) => model::main(args),
         Some(Command::Approve(args)) => approve::main(args),
         Some(Command::Status(args)) => status::main(args),
         Some(Command::Ledger(args)) => ledger::main(args),

@@ -34,13 +34,38 @@ pub fn claim_gen(out: &Path, force: bool, inputs: &[(&str, &Path)]) -> Result<Cl
     )
 }
 
+/// Locks `out` for `merit model`, whose `--force` replaces only a folder
+/// an earlier `merit model` wrote (its [`MODEL_MARKER`] lists every file).
+pub fn claim_model(out: &Path, force: bool, inputs: &[(&str, &Path)]) -> Result<Claim> {
+    claim(
+        out,
+        force,
+        inputs,
+        earlier_model,
+        "replace what merit model wrote there",
+    )
+}
+
 /// The file `merit gen` leaves in a data folder: a line of explanation,
 /// then the name of every file it wrote.
 pub const GEN_MARKER: &str = ".merit-gen";
 
+/// The same for the folder `merit model` writes.
+pub const MODEL_MARKER: &str = ".merit-model";
+
 /// The marker's text for the files `gen` wrote.
 pub fn gen_marker(files: &[String]) -> String {
-    let mut s = "written by merit gen; `merit gen --force` may replace this folder\n".to_owned();
+    marker_text("gen", files)
+}
+
+/// The marker's text for the files `model` wrote.
+pub fn model_marker(files: &[String]) -> String {
+    marker_text("model", files)
+}
+
+fn marker_text(command: &str, files: &[String]) -> String {
+    let mut s =
+        format!("written by merit {command}; `merit {command} --force` may replace this folder\n");
     for f in files {
         s.push_str(f);
         s.push('\n');
@@ -50,15 +75,25 @@ pub fn gen_marker(files: &[String]) -> String {
 
 /// Whether `dir` holds only what an earlier `merit gen` wrote.
 fn earlier_gen(dir: &Path) -> std::result::Result<(), String> {
-    let marker = super::runfolder::read_regular(&dir.join(GEN_MARKER))
-        .ok_or_else(|| format!("it has no {GEN_MARKER} (merit gen did not write it)"))?;
-    let text = String::from_utf8_lossy(&marker);
+    only_marked(dir, GEN_MARKER, "gen")
+}
+
+/// Whether `dir` holds only what an earlier `merit model` wrote.
+fn earlier_model(dir: &Path) -> std::result::Result<(), String> {
+    only_marked(dir, MODEL_MARKER, "model")
+}
+
+/// Whether `dir` holds only the files its `marker` lists.
+fn only_marked(dir: &Path, marker: &str, command: &str) -> std::result::Result<(), String> {
+    let bytes = super::runfolder::read_regular(&dir.join(marker))
+        .ok_or_else(|| format!("it has no {marker} (merit {command} did not write it)"))?;
+    let text = String::from_utf8_lossy(&bytes);
     let mut listed: BTreeSet<String> = text.lines().skip(1).map(str::to_owned).collect();
-    listed.insert(GEN_MARKER.to_owned());
+    listed.insert(marker.to_owned());
     match first_unlisted(dir, "", &listed) {
         None => Ok(()),
         Some(extra) => Err(format!(
-            "it holds '{extra}', which merit gen did not write (move it out first)"
+            "it holds '{extra}', which merit {command} did not write (move it out first)"
         )),
     }
 }

@@ -208,6 +208,7 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
     let t = Instant::now();
     let feedback = recognition(&lp, &data, &run)?;
     stages.push(StageTime::new("recognition", t.elapsed(), &[]));
+    let health = engine::health::findings(&lp, &data, &run);
     let built = Built {
         cfg,
         lp: &lp,
@@ -220,6 +221,7 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
         carried: &carried,
         due: &due,
         exceptions: &exceptions,
+        health: &health,
         lang: cfg.lang.unwrap_or(lp.policy.language),
     };
     // Each output goes to the staging folder as soon as it is built; a

@@ -31,6 +31,8 @@ pub(super) struct Built<'a> {
     /// What to pay now, per employee.
     pub due: &'a Due<'a>,
     pub exceptions: &'a [Exception],
+    /// Plan-health findings, shown in the report.
+    pub health: &'a [engine::health::Finding],
     pub lang: policy::Language,
 }
 
@@ -167,7 +169,7 @@ fn write_tables<'a>(
                 b.run,
                 &groups,
                 b.feedback,
-                b.exceptions,
+                (b.exceptions, b.health),
                 b.lang,
             );
             (r, start.elapsed())

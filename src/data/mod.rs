@@ -9,6 +9,7 @@ pub mod assignments;
 mod benchmarks;
 mod budgets;
 pub mod calendar;
+mod carry;
 mod cells;
 mod csvscan;
 pub mod departments;

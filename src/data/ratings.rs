@@ -45,6 +45,29 @@ impl Ratings {
             .ok()?;
         Some(&self.rows[at].2)
     }
+
+    /// For a simulated period `to` without ratings: the ratings of `from`
+    /// become `to`'s (`from` has none afterwards).
+    pub fn relabel(&mut self, from: &str, to: &str) {
+        if self.periods.iter().any(|x| x == to) {
+            return;
+        }
+        let Some(f) = self.periods.iter().position(|x| x == from) else {
+            return;
+        };
+        self.periods[f] = to.to_owned();
+        let mut order: Vec<usize> = (0..self.periods.len()).collect();
+        order.sort_by(|a, b| self.periods[*a].cmp(&self.periods[*b]));
+        let mut new_index = vec![0u32; order.len()];
+        for (new, old) in order.iter().enumerate() {
+            new_index[*old] = new as u32;
+        }
+        self.periods = order.iter().map(|i| self.periods[*i].clone()).collect();
+        for r in &mut self.rows {
+            r.1 = new_index[r.1 as usize];
+        }
+        self.rows.sort_by_key(|r| (r.0, r.1));
+    }
 }
 
 /// A valid row: (employee's subject index, period index, rating, table row).

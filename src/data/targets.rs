@@ -65,6 +65,17 @@ impl Targets {
         self.entries.len()
     }
 
+    /// For a simulated period `to` without targets: the targets of `from`
+    /// become `to`'s (`from` has none afterwards).
+    pub fn relabel(&mut self, from: &str, to: &str) {
+        if self.periods.iter().any(|x| same(x, to)) {
+            return;
+        }
+        if let Some(p) = self.periods.iter_mut().find(|x| same(x, from)) {
+            *p = to.to_owned();
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

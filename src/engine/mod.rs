@@ -20,6 +20,7 @@ pub mod commission_terms;
 pub mod coverage;
 pub mod crediting;
 pub mod gate;
+pub mod health;
 pub mod inputs;
 pub mod kpi;
 mod kpi_eval;
@@ -33,6 +34,7 @@ pub mod recognition;
 pub mod score;
 mod scorecard;
 pub mod spans;
+pub mod suggest;
 pub mod target;
 mod weights;
 

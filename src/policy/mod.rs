@@ -9,6 +9,7 @@ pub use check_plan::EMPLOYEE_COLUMNS;
 pub mod currency;
 pub mod curve;
 pub mod feedback;
+pub mod health;
 pub mod lint;
 mod lint_guard;
 pub mod locate;
@@ -29,6 +30,7 @@ pub use currency::{CurrencyConversion, FxRateRule};
 pub use feedback::{
     AwardKind, CompiledFeedback, Condition, Feedback, RecognitionRule, SuggestedAction,
 };
+pub use health::Health;
 pub use matrix::{Axis, Matrix, MatrixMode};
 pub use model::*;
 pub use modifier::Modifier;

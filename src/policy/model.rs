@@ -87,6 +87,9 @@ pub struct Policy {
     /// The plan's run ledger, relative to the policy folder, so every run
     /// of the plan checks and records in one place (`--ledger` overrides).
     pub ledger: Option<String>,
+    /// Thresholds of the plan-health findings (docs/model.md).
+    #[serde(default)]
+    pub health: super::health::Health,
 }
 
 /// Long-term evaluation.

@@ -59,6 +59,7 @@ pub(super) fn policy(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
     }
     super::payrun::check(ctx, &p.approvals, &p.export, diags);
     super::appeal::check(ctx, p, diags);
+    super::health::check(ctx, &p.health, diags);
 }
 
 /// Id, currency, effective dates and rounding places.

@@ -20,6 +20,7 @@
 mod aggs;
 mod monthly;
 mod read;
+mod simulate;
 
 use crate::error::{Diagnostic, Error, Result};
 use crate::period::{Month, Period};
@@ -27,6 +28,7 @@ use std::collections::BTreeSet;
 
 pub use aggs::{Agg, Aggs};
 pub use monthly::{MonthRow, MonthlyRows};
+pub use simulate::{Series, SimRow};
 
 pub struct Metrics {
     /// The rows, in table order, in the parts they were read in.
@@ -36,6 +38,11 @@ pub struct Metrics {
     scales: Vec<u32>,
     /// Months present in the table.
     pub months: BTreeSet<Month>,
+    /// After `cut_for_simulation`: the index in `month_list` of the first
+    /// simulated month …
+    sim_first: Option<u16>,
+    /// … and whether the last chunk holds simulated rows.
+    sim_chunk: bool,
 }
 
 /// Rows `first_row..` of the table as compact columns.

@@ -329,6 +329,8 @@ impl Metrics {
             month_list,
             metric_names,
             scales,
+            sim_first: None,
+            sim_chunk: false,
         };
         ok &= metrics.check_duplicates(t, subjects, budget);
         stage.finish();

@@ -1,5 +1,5 @@
 //! `report.html`: the period at a glance for managers and finance — control
-//! totals (what to pay now first), exceptions, payout by department, score distribution, rating distribution per
+//! totals (what to pay now first), exceptions, plan health, payout by department, score distribution, rating distribution per
 //! department, a KPI attainment heatmap, top and bottom performers, and the
 //! recognition given; then the manager view, a page per department
 //! (`departments`).
@@ -22,6 +22,7 @@ mod tables;
 use super::display::{department_name, esc, grouped, money};
 use super::{Groups, OutFile, Totals};
 use crate::data::Data;
+use crate::engine::health::Finding;
 use crate::engine::recognition::EmployeeFeedback;
 use crate::engine::RunResult;
 use crate::policy::{Language, LoadedPolicy};
@@ -35,7 +36,7 @@ fn t(lang: Language, zh: &'static str, en: &'static str) -> &'static str {
     }
 }
 
-const STYLE: &str = r#"
+pub(crate) const STYLE: &str = r#"
   /* CJK faces first for Chinese; Latin first otherwise, CJK as fallback for names. */
   :root { --latin: "Noto Sans", "Segoe UI", "Helvetica Neue", Arial; --cjk: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Serif CJK SC", "Source Han Serif SC", SimSun; }
   body { margin: 0; background: #f4f6f8; color: #1f2933; font: 14px/1.45 var(--latin), var(--cjk), sans-serif; }
@@ -87,7 +88,7 @@ pub fn report(
     run: &RunResult,
     groups: &Groups,
     feedback: &[EmployeeFeedback],
-    exceptions: &[super::exceptions::Exception],
+    (exceptions, health): (&[super::exceptions::Exception], &[Finding]),
     lang: Language,
 ) -> OutFile {
     let all = &groups.company;
@@ -101,6 +102,7 @@ pub fn report(
     head(&mut h, lp, run, lang);
     control_totals(&mut h, lp, groups, feedback, lang);
     exceptions::section(&mut h, exceptions, lang);
+    super::health::section(&mut h, health, None, lang);
 
     // One section: the bars, then the same numbers as a table.
     charts::payout_bars(&mut h, lp, depts, lang);
