@@ -14,7 +14,14 @@ const LAYERS: &[(&str, u8, &[&str])] = &[
     (
         "core",
         0,
-        &["error", "decimal", "exact", "period", "progress"],
+        &[
+            "error",
+            "decimal",
+            "exact",
+            "exact_small",
+            "period",
+            "progress",
+        ],
     ),
     ("script", 1, &["script", "script_exact"]),
     ("policy", 2, &["policy"]),

@@ -134,6 +134,13 @@ pub fn times_over(a: Decimal, w: &Num, d: Decimal) -> Decimal {
         let (n, den) = quotient(parts(a)?, w_parts?, parts(d)?)?;
         approx_ratio(n, den)
     };
+    // A product and quotient a `Decimal` holds keep their decimal places.
+    if let Num::Dec(w) = w {
+        let q = crate::exact::exact_mul(a, *w).and_then(|p| crate::exact::exact_div(p, d));
+        if let Some(q) = q {
+            return q;
+        }
+    }
     if let Some(v) = fast() {
         return v;
     }
