@@ -85,7 +85,7 @@ impl<'a> Terms<'a> {
                     to,
                     role: e.role.clone(),
                     earns: c.applies_to(&e.role),
-                    days: (to - from).num_days() + 1,
+                    days: super::bonus::span_days(e, period),
                     quota: None,
                 };
                 Span {
@@ -139,29 +139,33 @@ impl<'a> Terms<'a> {
         !self.spans.is_empty() && !c.ytd
     }
 
+    /// The days employed in the period: all the spans' days.
+    fn days_employed(&self) -> i64 {
+        self.spans.iter().map(|s| s.term.days).sum::<i64>().max(1)
+    }
+
     /// Σ the earning spans' days ÷ the days employed, exact.
     pub fn earning_share(&self) -> Exact {
-        let all: i64 = self.spans.iter().map(|s| s.term.days).sum();
         let earning: i64 = self
             .spans
             .iter()
             .filter(|s| s.term.earns)
             .map(|s| s.term.days)
             .sum();
-        Exact::from(earning) / Exact::from(all.max(1))
+        Exact::from(earning) / Exact::from(self.days_employed())
     }
 
     /// Σ each earning span's quota × its days ÷ the days employed, exact;
     /// `quota` gives one span's quota from its state and KPI lines.
     pub fn weighted_quota(&mut self, quota: &QuotaOf<'_>) -> Result<Option<Exact>, String> {
-        let all: i64 = self.spans.iter().map(|s| s.term.days).sum();
+        let all = self.days_employed();
         let mut sum: Option<Exact> = None;
         for s in self.spans.iter_mut().filter(|s| s.term.earns) {
             let Some(q) = quota(s.e, s.kpis)? else {
                 return Ok(None);
             };
             s.term.quota = Some(q.approx());
-            let part = q * Decimal::from(s.term.days) / Exact::from(all.max(1));
+            let part = q * Decimal::from(s.term.days) / Exact::from(all);
             sum = Some(sum.map_or(part.clone(), |x| x + part));
         }
         Ok(sum)

@@ -163,7 +163,9 @@ pub fn main(args: ModelArgs) -> Result<ExitCode> {
         sections.push(section);
     }
     if let Some((n, seed)) = cfg.simulate {
-        let last = cfg.periods.last().expect("clap requires a --period");
+        let Some(last) = cfg.periods.last() else {
+            return Err(Error::Usage("--simulate needs a --period".into()));
+        };
         let plans = [(&old, &mut old_data), (&new, &mut new_data)];
         let sim = simulate::simulate(plans, last, n, seed)?;
         let (csvs, section) = output::model::simulation_outputs(&model, &sim);

@@ -230,6 +230,8 @@ fn join<'a>(period: usize, old: &'a [Side], new: &'a [Side], out: &mut Vec<Line<
         i += usize::from(o.is_some());
         j += usize::from(n.is_some());
         // The new plan's department when both pay: same data, same table.
+        // The loop runs while either list has rows, so the merge step above
+        // took at least one side.
         let any = n
             .or(o)
             .expect("one side is present while either list has rows");

@@ -148,6 +148,7 @@ fn part_frames(
     let mut frames = Vec::new();
     let mut text = String::new();
     for r in part {
+        // Plain strings, numbers and lists, as the run record above: always serialise.
         text.push_str(&serde_json::to_string(&employee_record(ctx, r)).expect("trace serialises"));
         text.push('\n');
         if text.len() >= zst::FRAME_TEXT {
