@@ -97,15 +97,19 @@ pub struct Exception {
 /// Every exception of a run, sorted by employee id, then kind; rows of the
 /// same employee and kind (KPI lines, projects) stay in the order found.
 pub fn collect(lp: &LoadedPolicy, data: &Data, run: &RunResult, due: &Due) -> Vec<Exception> {
-    let mut out = Vec::new();
-    for r in &run.employees {
-        employee(lp, data, run, r, &mut out);
-        if !r.spans.is_empty() {
-            let (detail, effect) = super::spans::exception(r, &|d| money(d, lp));
-            let id = &data.employees[r.employee].id;
-            push(&mut out, id, Kind::MidPeriodChange, detail, effect);
-        }
-    }
+    use rayon::prelude::*;
+    let mut out: Vec<Exception> = (run.employees.par_iter())
+        .flat_map_iter(|r| {
+            let mut out = Vec::new();
+            employee(lp, data, run, r, &mut out);
+            if !r.spans.is_empty() {
+                let (detail, effect) = super::spans::exception(r, &|d| money(d, lp));
+                let id = &data.employees[r.employee].id;
+                push(&mut out, id, Kind::MidPeriodChange, detail, effect);
+            }
+            out
+        })
+        .collect();
     unapproved_projects(lp, data, &run.period, &mut out);
     not_in_period(data, run, &mut out);
     negative_balances(lp, due, &mut out);
