@@ -152,41 +152,48 @@ pub fn plain(d: Decimal) -> String {
 /// Appends `d` exactly as its `Display` writes it (`-0.50`, `0.05`, `12`),
 /// without the formatting machinery: outputs write tens of millions.
 pub fn push_decimal(buf: &mut String, d: Decimal) {
+    const PAIRS: &[u8; 200] = b"00010203040506070809101112131415161718192021222324\
+        25262728293031323334353637383940414243444546474849\
+        50515253545556575859606162636465666768697071727374\
+        75767778798081828384858687888990919293949596979899";
     let scale = d.scale() as usize;
-    // Digits from the right, then sign, point and leading zero, into one
-    // stack buffer (at most 29 digits, a point, a zero and a sign).
+    // The digits from the right into one stack buffer (at most 29, zero
+    // padded to one more than the scale), then point and sign.
     let mut out = [0u8; 40];
     let mut at = out.len();
-    let mut put = |c: u8| {
-        at -= 1;
-        out[at] = c;
-    };
-    let mut n = 0;
     let a = d.mantissa().unsigned_abs();
-    let mut digit = |c: u8, n: &mut usize| {
-        if *n == scale && scale > 0 {
-            put(b'.');
-        }
-        put(c);
-        *n += 1;
-    };
     if let Ok(mut a) = u64::try_from(a) {
+        // Two digits a division: most numbers written fit 64 bits.
+        while a >= 100 {
+            let pair = (a % 100) as usize * 2;
+            a /= 100;
+            at -= 2;
+            out[at..at + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        }
         while a > 0 {
-            digit(b'0' + (a % 10) as u8, &mut n);
+            at -= 1;
+            out[at] = b'0' + (a % 10) as u8;
             a /= 10;
         }
     } else {
         let mut a = a;
         while a > 0 {
-            digit(b'0' + (a % 10) as u8, &mut n);
+            at -= 1;
+            out[at] = b'0' + (a % 10) as u8;
             a /= 10;
         }
     }
-    while n < scale {
-        digit(b'0', &mut n);
+    let end = out.len();
+    while end - at <= scale {
+        at -= 1;
+        out[at] = b'0';
     }
-    if n == scale {
-        digit(b'0', &mut n);
+    if scale > 0 {
+        // The integer digits one place left, for the point.
+        let point = end - scale;
+        out.copy_within(at..point, at - 1);
+        at -= 1;
+        out[point - 1] = b'.';
     }
     if d.is_sign_negative() {
         at -= 1;

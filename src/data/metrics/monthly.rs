@@ -91,32 +91,56 @@ impl MonthlyRows<'_> {
         (&self.metrics.chunks[c], pos - start)
     }
 
+    /// The position of `metric` among the table's metrics.
+    pub fn metric(&self, metric: &str) -> Option<usize> {
+        self.metrics.metric_names.iter().position(|n| n == metric)
+    }
+
+    /// Every row of one subject inside the period, in table order, with
+    /// the position of its metric and of its month in the month list.
+    fn of_subject(&self, subject: u32) -> impl Iterator<Item = (usize, u16, MonthRow)> + '_ {
+        let m = self.metrics;
+        let s = subject as usize;
+        let (lo, hi) = match (self.starts.get(s), self.starts.get(s + 1)) {
+            (Some(&lo), Some(&hi)) => (lo as usize, hi as usize),
+            _ => (0, 0),
+        };
+        self.rows[lo..hi].iter().map(move |&p| {
+            let (c, i) = self.at(p);
+            let k = c.metric[i] as usize;
+            let row = MonthRow {
+                month: m.month_list[c.month[i] as usize],
+                value: Decimal::from_i128_with_scale(i128::from(c.value[i]), m.scales[k]),
+                row: c.first_row + i,
+            };
+            (k, c.month[i], row)
+        })
+    }
+
     /// The rows of one subject's metric, by month.
     pub fn get(&self, subject: Option<u32>, metric: &str) -> Vec<MonthRow> {
-        let m = self.metrics;
-        let (Some(s), Some(k)) = (subject, m.metric_names.iter().position(|n| n == metric)) else {
+        let (Some(s), Some(k)) = (subject, self.metric(metric)) else {
             return Vec::new();
         };
-        let (Some(&lo), Some(&hi)) = (self.starts.get(s as usize), self.starts.get(s as usize + 1))
-        else {
-            return Vec::new();
-        };
-        let mut found: Vec<(u16, MonthRow)> = self.rows[lo as usize..hi as usize]
-            .iter()
-            .map(|&p| self.at(p))
-            .filter(|(c, i)| c.metric[*i] as usize == k)
-            .map(|(c, i)| {
-                let row = MonthRow {
-                    month: m.month_list[c.month[i] as usize],
-                    value: Decimal::from_i128_with_scale(i128::from(c.value[i]), m.scales[k]),
-                    row: c.first_row + i,
-                };
-                (c.month[i], row)
-            })
+        let mut found: Vec<(u16, MonthRow)> = self
+            .of_subject(s)
+            .filter(|(m, _, _)| *m == k)
+            .map(|(_, month, row)| (month, row))
             .collect();
         // Month indexes are chronological; a subject has one row per month.
         found.sort_by_key(|(month, _)| *month);
         found.into_iter().map(|(_, r)| r).collect()
+    }
+
+    /// All the rows of one subject, by metric (its [`MonthlyRows::metric`])
+    /// then month, into `found`: each metric's run is what
+    /// [`MonthlyRows::get`] gives. The trace reads a subject's rows once
+    /// for all its KPIs.
+    pub fn subject_into(&self, subject: u32, found: &mut Vec<(usize, MonthRow)>) {
+        found.clear();
+        found.extend(self.of_subject(subject).map(|(k, _, row)| (k, row)));
+        // The month list is chronological, so months order as their indexes.
+        found.sort_by_key(|(k, row)| (*k, row.month));
     }
 }
 

@@ -1,8 +1,9 @@
 //! Commission lines in the trace: each commission's arithmetic as text,
 //! from the credited amount to the rounded amount (docs/policy.md,
-//! Commissions), read back by `merit explain`.
+//! Commissions), read back by `merit explain` (as `schema`'s
+//! `CommissionTrace` and `ClawbackTrace`, in their key order).
 
-use super::schema::{ClawbackTrace, CommissionTrace};
+use super::json::Json;
 use crate::engine::commission::{CommissionLine, Slice};
 use crate::engine::EmployeeResult;
 use crate::policy::{Basis, CommissionBase, LoadedPolicy, Per, TierMode};
@@ -20,44 +21,51 @@ fn slices(s: &[Slice]) -> String {
         .join(" + ")
 }
 
-pub(super) fn commissions(lp: &LoadedPolicy, r: &EmployeeResult) -> Vec<CommissionTrace> {
-    r.commissions.iter().map(|l| one(lp, l)).collect()
+/// The commissions of an employee, as a list.
+pub(super) fn commissions(lp: &LoadedPolicy, r: &EmployeeResult, j: &mut Json) {
+    j.open_list();
+    for l in &r.commissions {
+        j.item();
+        one(lp, l, j);
+    }
+    j.close_list();
 }
 
-pub(super) fn clawbacks(r: &EmployeeResult) -> Vec<ClawbackTrace> {
-    r.clawbacks
-        .iter()
-        .map(|c| {
-            let before = c.recovered + c.amount;
-            ClawbackTrace {
-                commission: c.commission.clone(),
-                deal_id: crate::error::printable(&c.deal_id).into_owned(),
-                deal_date: c.deal_date.to_string(),
-                arithmetic: format!(
-                    "paid {} on amount {}; refunded {} now{}, {} in all: round({} × {} ÷ {}) = {}, less {} recovered before = {}",
-                    c.paid,
-                    n(c.deal_amount),
-                    n(c.refunded),
-                    if c.reasons.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({})", crate::error::printable(&c.reasons.join("; ")))
-                    },
-                    n(c.refunded_total),
-                    c.paid,
-                    n(c.refunded_total),
-                    n(c.deal_amount),
-                    c.recovered,
-                    before,
-                    -c.amount
-                ),
-                amount: c.amount.to_string(),
-            }
-        })
-        .collect()
+/// The clawbacks of an employee, as a list.
+pub(super) fn clawbacks(r: &EmployeeResult, j: &mut Json) {
+    j.open_list();
+    for c in &r.clawbacks {
+        let before = c.recovered + c.amount;
+        let arithmetic = format!(
+            "paid {} on amount {}; refunded {} now{}, {} in all: round({} × {} ÷ {}) = {}, less {} recovered before = {}",
+            c.paid,
+            n(c.deal_amount),
+            n(c.refunded),
+            if c.reasons.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", crate::error::printable(&c.reasons.join("; ")))
+            },
+            n(c.refunded_total),
+            c.paid,
+            n(c.refunded_total),
+            n(c.deal_amount),
+            c.recovered,
+            before,
+            -c.amount
+        );
+        j.item().open();
+        j.key("commission").str(&c.commission);
+        j.key("deal_id").str(&crate::error::printable(&c.deal_id));
+        j.key("deal_date").shown(c.deal_date);
+        j.key("arithmetic").str(&arithmetic);
+        j.key("amount").dec(c.amount);
+        j.close();
+    }
+    j.close_list();
 }
 
-fn one(lp: &LoadedPolicy, l: &CommissionLine) -> CommissionTrace {
+fn one(lp: &LoadedPolicy, l: &CommissionLine, j: &mut Json) {
     let c = &lp.policy.commissions[l.commission];
     let on = match &c.on {
         CommissionBase::Transactions(_) => "credited deals (transactions table)".to_owned(),
@@ -119,16 +127,22 @@ fn one(lp: &LoadedPolicy, l: &CommissionLine) -> CommissionTrace {
         )),
         None => {}
     }
-    CommissionTrace {
-        id: c.id.clone(),
-        on,
-        credited: n(l.credited),
-        quota: l.quota.map(n),
-        steps,
-        uncapped: n(l.uncapped),
-        cap: c.cap.per_period.filter(|_| l.capped).map(|v| v.to_string()),
-        amount: l.amount.to_string(),
+    j.open();
+    j.key("id").str(&c.id);
+    j.key("on").str(&on);
+    j.key("credited").plain(l.credited);
+    match l.quota {
+        Some(q) => j.key("quota").plain(q),
+        None => j.key("quota").null(),
     }
+    j.key("steps").strs(&steps);
+    j.key("uncapped").plain(l.uncapped);
+    match c.cap.per_period.filter(|_| l.capped) {
+        Some(cap) => j.key("cap").shown(cap),
+        None => j.key("cap").null(),
+    }
+    j.key("amount").dec(l.amount);
+    j.close();
 }
 
 /// A period cut into spans: each span, whether it earns the line, and

@@ -14,11 +14,15 @@
 //! computes the same numbers writes the same trace.
 //!
 //! This file streams the lines to disk as zstd frames (`zst`: the container
-//! and its seek table); `schema` holds the record types, `run` builds line 1
-//! and `employee` the employee lines.
+//! and its seek table); `schema` holds the record types (`merit explain`
+//! reads the lines back as them), `run` builds line 1, and `employee` and
+//! `commission` write the employee lines straight as JSON (`json`), in the
+//! records' key order, without building them.
 
 mod commission;
 mod employee;
+mod json;
+mod notes;
 mod run;
 mod schema;
 pub mod zst;
@@ -32,7 +36,8 @@ pub use schema::{
 use crate::data::Data;
 use crate::engine::RunResult;
 use crate::policy::LoadedPolicy;
-use employee::{employee_record, Ctx};
+use employee::{Ctx, Scratch};
+use json::Json;
 use rayon::prelude::*;
 use run::run_record;
 use std::collections::BTreeSet;
@@ -63,14 +68,16 @@ pub fn trace(
         .iter()
         .flat_map(|k| k.aggregate.metrics())
         .collect();
-    let ctx = Ctx {
+    let kpi_ids: Vec<&str> = lp.policy.kpis.iter().map(|k| k.id.as_str()).collect();
+    let all = crate::engine::bonus::ScriptInputs::all();
+    let ctx = Ctx::new(
         lp,
         data,
         run,
-        rows: data.metrics.monthly_rows(&run.period, &wanted),
-        kpi_ids: lp.policy.kpis.iter().map(|k| k.id.as_str()).collect(),
-        metrics_file: metrics_file.clone(),
-    };
+        data.metrics.monthly_rows(&run.period, &wanted),
+        crate::engine::bonus::Inputs::new(&lp.policy, all, &kpi_ids, &run.period),
+        &metrics_file,
+    );
     let head = run_record(lp, run, &metrics_file);
     // Streamed in frames: a million employees' trace never sits in memory whole.
     let mut out = Frames {
@@ -145,19 +152,35 @@ fn part_frames(
     ctx: &Ctx,
     part: &[crate::engine::EmployeeResult],
 ) -> crate::error::Result<Vec<zst::Frame>> {
+    thread_local! {
+        // Each worker's text and scratch, kept from part to part: a part's
+        // text is megabytes, grown once rather than for every part.
+        static WORKER: std::cell::RefCell<(Json, Scratch)> = Default::default();
+    }
+    WORKER.with_borrow_mut(|(j, scratch)| {
+        j.text.clear();
+        scratch.start_part();
+        lines_to_frames(ctx, part, j, scratch)
+    })
+}
+
+/// [`part_frames`] with the worker's text and scratch.
+fn lines_to_frames(
+    ctx: &Ctx,
+    part: &[crate::engine::EmployeeResult],
+    j: &mut Json,
+    scratch: &mut Scratch,
+) -> crate::error::Result<Vec<zst::Frame>> {
     let mut frames = Vec::new();
-    let mut text = String::new();
     for r in part {
-        // Plain strings, numbers and lists, as the run record above: always serialise.
-        text.push_str(&serde_json::to_string(&employee_record(ctx, r)).expect("trace serialises"));
-        text.push('\n');
-        if text.len() >= zst::FRAME_TEXT {
-            frames.push(zst::frame(&text)?);
-            text.clear();
+        employee::employee(ctx, r, j, scratch);
+        if j.text.len() >= zst::FRAME_TEXT {
+            frames.push(zst::frame(&j.text)?);
+            j.text.clear();
         }
     }
-    if !text.is_empty() {
-        frames.push(zst::frame(&text)?);
+    if !j.text.is_empty() {
+        frames.push(zst::frame(&j.text)?);
     }
     Ok(frames)
 }
