@@ -57,21 +57,6 @@ pub fn target_bonus(e: &Employee, period: &Period) -> Decimal {
     target_bonus_exact(e, period).approx()
 }
 
-/// The script's inputs for one employee: every variable, every key (for
-/// the trace and recognition rules).
-pub fn scope(
-    policy: &crate::policy::Policy,
-    e: &Employee,
-    r: &EmployeeResult,
-    lines: &[KpiLine],
-    kpi_ids: &[&str],
-    period: &Period,
-) -> Scope<'static> {
-    let mut s = Scope::new();
-    Inputs::new(policy, ScriptInputs::all(), kpi_ids, period).fill(&mut s, e, r, lines);
-    s
-}
-
 /// How a script reads one of its map variables.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Use {
