@@ -36,14 +36,14 @@ impl Entry {
     pub fn new(name: String, bytes: &[u8]) -> Result<Entry> {
         let size = u32::try_from(bytes.len())
             .map_err(|_| Error::Usage(format!("statement {name} is larger than 4 GiB")))?;
-        let mut crc = flate2::Crc::new();
-        crc.update(bytes);
+        // crc32fast: several times faster here than flate2's Crc.
+        let crc = crc32fast::hash(bytes);
         let data = DEFLATER
             .with_borrow_mut(|d| deflate(d, bytes))
             .map_err(|e| Error::Usage(format!("cannot compress statement {name}: {e}")))?;
         Ok(Entry {
             name,
-            crc: crc.sum(),
+            crc,
             size,
             data,
         })
