@@ -57,21 +57,30 @@ thread_local! {
         std::cell::RefCell::new(flate2::Compress::new(flate2::Compression::new(LEVEL), false));
 }
 
-/// `bytes` as one raw deflate stream, the same bytes a new deflater gives.
+/// `bytes` as one raw deflate stream, the bytes `flate2::write::DeflateEncoder`
+/// gives (the bundles' hashes are in snapshots): all the input first, then
+/// the end of the stream, as a separate step.
 fn deflate(d: &mut flate2::Compress, bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     use flate2::{FlushCompress, Status};
     d.reset();
     // Statements deflate to about a fifth; grown below when that is short.
     let mut out = Vec::with_capacity(bytes.len() / 2 + 64);
+    let mut flush = FlushCompress::None;
     loop {
         let read = d.total_in() as usize;
         let status = d
-            .compress_vec(&bytes[read..], &mut out, FlushCompress::Finish)
+            .compress_vec(&bytes[read..], &mut out, flush)
             .map_err(std::io::Error::other)?;
-        if status == Status::StreamEnd {
-            return Ok(out);
+        match (status, flush) {
+            (Status::StreamEnd, _) => return Ok(out),
+            (_, FlushCompress::None) if d.total_in() as usize == bytes.len() => {
+                flush = FlushCompress::Finish;
+            }
+            _ => {}
         }
-        out.reserve(out.capacity().max(64));
+        if out.len() == out.capacity() {
+            out.reserve(out.capacity());
+        }
     }
 }
 
@@ -298,14 +307,16 @@ mod tests {
     }
 
     #[test]
-    fn a_reused_deflater_gives_a_new_ones_bytes() {
+    fn a_reused_deflater_gives_a_new_encoders_bytes() {
         use std::io::Write;
         let texts = [
             "<p>Hello 世界</p>\n".repeat(500),
             "# E1\n".into(),
+            String::new(),
             "x".repeat(70_000),
+            noise(),
         ];
-        for text in &texts {
+        for text in texts.iter().chain(&texts) {
             let mut enc =
                 flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(LEVEL));
             enc.write_all(text.as_bytes()).unwrap();
