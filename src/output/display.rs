@@ -168,7 +168,10 @@ pub fn md_escape(s: &str) -> Cow<'_, str> {
     const SPECIAL: &[char] = &[
         '\\', '`', '*', '_', '[', ']', '<', '>', '|', '#', '~', '!', '&',
     ];
-    if !s.contains(SPECIAL) && !s.contains('\n') {
+    // One pass over the bytes (every special character is ASCII): most
+    // values have none of them.
+    let special = |b: &u8| b.is_ascii() && (*b == b'\n' || SPECIAL.contains(&char::from(*b)));
+    if !s.as_bytes().iter().any(special) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);

@@ -79,9 +79,12 @@ fn environment() -> Environment<'static> {
     });
     env.set_formatter(|out, state, v| {
         if state.auto_escape() == AutoEscape::Custom("markdown") && !v.is_safe() {
-            let text = v.to_string();
-            out.write_str(&md_escape(&text))
-                .map_err(|_| minijinja::Error::from(minijinja::ErrorKind::WriteFailure))
+            // Most values are text: escaped without a copy made first.
+            let written = match v.as_str() {
+                Some(text) => out.write_str(&md_escape(text)),
+                None => out.write_str(&md_escape(&v.to_string())),
+            };
+            written.map_err(|_| minijinja::Error::from(minijinja::ErrorKind::WriteFailure))
         } else {
             minijinja::escape_formatter(out, state, v)
         }
