@@ -398,3 +398,56 @@ fn a_department_larger_than_a_bundle_is_split_into_parts() {
     let last = index.lines().last().unwrap();
     assert!(last.ends_with(&format!(",{d},{second}")), "{last}");
 }
+
+/// The trace's employee lines are written straight as JSON, not through
+/// the record types `merit explain` reads them into: every line must read
+/// back into an `EmployeeRecord` and serialise to the same text, so the
+/// writer and the schema cannot drift apart (commissions, draws and
+/// mid-period spans included).
+#[test]
+fn every_trace_line_reads_back_into_the_schema_unchanged() {
+    use merit::output::trace::EmployeeRecord;
+    for (policy, period) in [
+        ("bench/policy", "2026-Q1"),
+        ("policies/sales-commission", "2026-Q1"),
+        ("policies/platform-ops", "2026-Q1"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (data, out) = (dir.path().join("data"), dir.path().join("out"));
+        let policy = root().join(policy);
+        ok(merit(&[
+            "gen",
+            "--policy",
+            s(&policy),
+            "--employees",
+            "300",
+            "--months",
+            "3",
+            "--seed",
+            "3",
+            "--changes",
+            "--out",
+            s(&data),
+        ]));
+        ok(run_with(&policy, &data, period, &out, &[], &[]));
+        let text = merit::output::trace::zst::read_text(&out.join("trace.jsonl.zst")).unwrap();
+        let lines: Vec<&str> = text.lines().skip(1).collect();
+        assert!(lines.len() > 250, "{}: {} lines", s(&policy), lines.len());
+        // `--changes` cuts some employees' periods into spans.
+        assert!(
+            lines.iter().any(|l| l.contains("\"spans\":[{")),
+            "{}",
+            s(&policy)
+        );
+        for line in lines {
+            let record: EmployeeRecord = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("{}: {e}\n{line}", s(&policy)));
+            assert_eq!(
+                serde_json::to_string(&record).unwrap(),
+                line,
+                "{}",
+                s(&policy)
+            );
+        }
+    }
+}
