@@ -58,15 +58,7 @@ REPEAT="${REPEAT:-1}"
 PEERS="${PEERS:-1}"; FLOATS="${FLOATS:-$PEERS}"
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(10000 100000)
 
-if [ "$PEERS" = 1 ]; then
-  VENV="${VENV:-$HOME/.cache/merit-bench-venv}"
-  if ! cmp -s bench/requirements.txt "$VENV/requirements.txt"; then
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet -r bench/requirements.txt
-    cp bench/requirements.txt "$VENV/requirements.txt"
-  fi
-  PY="$VENV/bin/python"
-fi
+. bench/venv.sh
 
 # run NAME CMD...: one timed run, appended to $WORK/t-NAME as "seconds kib".
 # `@N` in the command becomes the round's number, so every run writes a new

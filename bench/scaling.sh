@@ -34,15 +34,7 @@ cargo build --release --quiet --features baseline --example baseline
 unlock
 MERIT="$CARGO_TARGET_DIR/release/merit"
 BASELINE="$CARGO_TARGET_DIR/release/examples/baseline"
-if [ "$PEERS" = 1 ]; then
-  VENV="${VENV:-$HOME/.cache/merit-bench-venv}"
-  if ! cmp -s bench/requirements.txt "$VENV/requirements.txt"; then
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet -r bench/requirements.txt
-    cp bench/requirements.txt "$VENV/requirements.txt"
-  fi
-  PY="$VENV/bin/python"
-fi
+. bench/venv.sh
 [ -f "$CSV" ] || echo "date,machine,load1,employees,months,kpis,employee_kpi_months,metric_rows,program,seconds,peak_mib,runs,payouts" >"$CSV"
 machine="$(nproc) cores $(free -g | awk '/Mem:/{print $2}') GiB"
 

@@ -18,12 +18,13 @@ amount.
 """
 
 import sys
-from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, getcontext
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from periods import period  # bench/peers/periods.py
 
 getcontext().prec = 50
 
@@ -46,22 +47,6 @@ FIXED = {"retention": "0.40", "purchase_conversion": "0.05", "dwell_time": "3.5"
          "action_frequency": "6", "complaint_rate": "0.02", "user_rating": "4.5"}
 REVIEW = {1: 40, 2: 70, 3: 100, 4: 115, 5: 130}
 BANDS = [(120, "S", "1.3"), (105, "A", "1.15"), (90, "B", "1.0"), (70, "C", "0.5")]  # else D, 0
-
-
-def period(label: str):
-    y, rest = int(label[:4]), label[4:]
-    if rest == "":
-        first, n = 1, 12
-    elif rest.startswith("-Q"):
-        first, n = 3 * int(rest[2:]) - 2, 3
-    elif rest.startswith("-H"):
-        first, n = 6 * int(rest[2:]) - 5, 6
-    else:
-        first, n = int(rest[1:]), 1
-    months = [f"{y + (first - 1 + i) // 12:04d}-{(first - 1 + i) % 12 + 1:02d}" for i in range(n)]
-    start = date(y, first, 1)
-    end = date(y + (first - 1 + n) // 12, (first - 1 + n) % 12 + 1, 1) - timedelta(days=1)
-    return months, start, end
 
 
 def last_month(label: str) -> str:

@@ -20,10 +20,11 @@ show how many employees such a script pays a different amount.
 """
 
 import sys
-from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
+
+from periods import period  # bench/peers/periods.py
 
 # ---------------------------------------------------------------- the plan
 KPIS = ["dau", "uv", "pv", "new_users", "retention", "gmv", "orders",
@@ -49,24 +50,6 @@ METRICS = ["uv", "pv", "registrations", "retained_users", "cohort_users", "gmv",
            "orders", "visits", "dwell_minutes", "actions", "complaints", "user_rating"]
 
 
-def period_months(label: str):
-    """Month labels, first day, last day of a period label (2026-Q1, 2026-H2, 2026, 2026-03)."""
-    y = int(label[:4])
-    rest = label[4:]
-    if rest == "":
-        first, n = 1, 12
-    elif rest.startswith("-Q"):
-        first, n = 3 * int(rest[2:]) - 2, 3
-    elif rest.startswith("-H"):
-        first, n = 6 * int(rest[2:]) - 5, 6
-    else:
-        first, n = int(rest[1:]), 1
-    months = [f"{y + (first - 1 + i) // 12:04d}-{(first - 1 + i) % 12 + 1:02d}" for i in range(n)]
-    start = date(y, first, 1)
-    ny, nm = y + (first - 1 + n) // 12, (first - 1 + n) % 12 + 1
-    return months, start, date(ny, nm, 1) - timedelta(days=1)
-
-
 def last_month(col: str) -> pl.Expr:
     """The last month of a month, quarter, half or year label."""
     c = pl.col(col)
@@ -82,7 +65,7 @@ def last_month(col: str) -> pl.Expr:
 
 def load(data: Path, label: str, exact: bool) -> tuple[pl.DataFrame, int, int]:
     """One row per employee in the period: the period's metric sums, targets, rating, projects."""
-    months, start, end = period_months(label)
+    months, start, end = period(label)
     period_days = (end - start).days + 1
     money = pl.Decimal(38, 2) if exact else pl.Float64
 

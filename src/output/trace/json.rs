@@ -138,8 +138,7 @@ impl Json {
                 break;
             }
         }
-        self.text
-            .push_str(std::str::from_utf8(&out[at..]).expect("ascii digits"));
+        self.text.extend(out[at..].iter().map(|&d| char::from(d)));
     }
 
     pub(super) fn bool(&mut self, b: bool) {
