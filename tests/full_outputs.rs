@@ -289,6 +289,7 @@ fn stage_times_and_bytes_are_in_the_manifest() {
         [
             "read",
             "compute",
+            "checks",
             "recognition",
             "tables",
             "trace",

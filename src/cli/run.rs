@@ -202,13 +202,15 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
     let run = compute(cfg, &lp, &mut data, &carried)?;
     stages.push(StageTime::new("compute", t.elapsed(), &[]));
     let previous = read_previous(cfg, &lp)?;
+    let checks = crate::progress::Stage::work("checks", run.employees.len() as u64);
     let due = output::adjust::due(&lp, &data, &run, previous.as_ref());
     let exceptions = output::exceptions::collect(&lp, &data, &run, &due);
     output::exceptions::refuse(&exceptions, &cfg.strict)?;
+    let health = engine::health::findings(&lp, &data, &run);
+    stages.push(StageTime::new("checks", checks.finish(), &[]));
     let t = Instant::now();
     let feedback = recognition(&lp, &data, &run)?;
     stages.push(StageTime::new("recognition", t.elapsed(), &[]));
-    let health = engine::health::findings(&lp, &data, &run);
     let built = Built {
         cfg,
         lp: &lp,

@@ -2,18 +2,16 @@
 //! scoring rule (too easy) or leaves below its bottom (too hard), and a
 //! weight that moves almost nobody's score.
 
-use super::{at_least, last_lines, pct, Finder, Kind};
-use crate::data::Data;
-use crate::engine::{KpiLine, RunResult};
+use super::tally::{Tally, Values};
+use super::{at_least, pct, Finder, Kind};
+use crate::engine::KpiLine;
 use crate::policy::locate::Seg;
 use crate::policy::{Scoring, TierMode};
-use rayon::prelude::*;
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, HashMap};
 
 /// Where a line sits on its KPI's scoring rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Level {
+pub(super) enum Level {
     /// Below a curve's threshold, before a points rule's first point, or in
     /// the lowest tier.
     Bottom,
@@ -23,7 +21,7 @@ enum Level {
     Top,
 }
 
-fn level(rule: &Scoring, l: &KpiLine) -> Option<Level> {
+pub(super) fn level(rule: &Scoring, l: &KpiLine) -> Option<Level> {
     use crate::engine::score::Segment;
     Some(match rule {
         Scoring::Curve(c) if l.achievement < c.threshold.achievement.0 => Level::Bottom,
@@ -46,29 +44,10 @@ fn level(rule: &Scoring, l: &KpiLine) -> Option<Level> {
     })
 }
 
-/// Per KPI: (people, at the top, at the bottom).
-fn counts(f: &Finder, run: &RunResult) -> Vec<(usize, usize, usize)> {
-    let p = &f.lp.policy;
-    let mut out = vec![(0, 0, 0); p.kpis.len()];
-    for r in &run.employees {
-        for l in last_lines(&r.kpis) {
-            let Some(rule) = p.scorings.get(&p.kpis[l.kpi].scoring) else {
-                continue;
-            };
-            let Some(lv) = level(rule, l) else { continue };
-            let c = &mut out[l.kpi];
-            c.0 += 1;
-            c.1 += usize::from(lv == Level::Top);
-            c.2 += usize::from(lv == Level::Bottom);
-        }
-    }
-    out
-}
-
 /// Targets too easy or too hard.
-pub(super) fn targets(f: &mut Finder, run: &RunResult) {
+pub(super) fn targets(f: &mut Finder, tally: &Tally) {
     let h = f.lp.policy.health.clone();
-    for (k, (n, top, bottom)) in counts(f, run).into_iter().enumerate() {
+    for (k, &[n, top, bottom]) in tally.levels.iter().enumerate() {
         if n < h.min_people as usize || n == 0 {
             continue;
         }
@@ -93,48 +72,16 @@ pub(super) fn targets(f: &mut Finder, run: &RunResult) {
     }
 }
 
-/// Per KPI: how often each contribution (points) occurs, and each role's
-/// number of lines; lines of zero weight left out.
-type Tally<'a> = Vec<(HashMap<Decimal, usize>, BTreeMap<&'a str, usize>)>;
-
-/// One parallel pass over the employees (12 M lines at 1 M employees):
-/// hashing, not ordering, each contribution.
-fn tally<'a>(kpis: usize, data: &'a Data, run: &RunResult) -> Tally<'a> {
-    let empty = || vec![(HashMap::new(), BTreeMap::new()); kpis];
-    run.employees
-        .par_iter()
-        .fold(empty, |mut t: Tally<'a>, r| {
-            let role = data.employees[r.employee].role.as_str();
-            for l in last_lines(&r.kpis).filter(|l| !l.weight.is_zero()) {
-                let (values, roles) = &mut t[l.kpi];
-                *values.entry(l.contribution).or_default() += 1;
-                *roles.entry(role).or_default() += 1;
-            }
-            t
-        })
-        .reduce(empty, |mut a, b| {
-            for ((va, ra), (vb, rb)) in a.iter_mut().zip(b) {
-                vb.into_iter()
-                    .for_each(|(v, c)| *va.entry(v).or_default() += c);
-                rb.into_iter()
-                    .for_each(|(r, c)| *ra.entry(r).or_default() += c);
-            }
-            a
-        })
-}
-
 /// Per KPI, the lines whose contribution is at least `points` from `modes`.
-fn moved(modes: &[Decimal], points: Decimal, run: &RunResult) -> Vec<usize> {
-    let zero = || vec![0; modes.len()];
-    run.employees
-        .par_iter()
-        .fold(zero, |mut n, r| {
-            for l in last_lines(&r.kpis).filter(|l| !l.weight.is_zero()) {
-                n[l.kpi] += usize::from((l.contribution - modes[l.kpi]).abs() >= points);
-            }
-            n
+fn moved(modes: &[Decimal], points: Decimal, values: &[Values]) -> Vec<usize> {
+    (values.iter().zip(modes))
+        .map(|(values, &mode)| {
+            (values.iter())
+                .filter(|(v, _)| (**v - mode).abs() >= points)
+                .map(|(_, c)| c)
+                .sum()
         })
-        .reduce(zero, |a, b| a.iter().zip(b).map(|(x, y)| x + y).collect())
+        .collect()
 }
 
 /// The most common key; the smallest among equals.
@@ -152,14 +99,15 @@ fn mode<K: Ord + Copy + Default>(counts: impl Iterator<Item = (K, usize)>) -> K 
 
 /// Weights that move almost nobody's score: few contributions differ from
 /// the most common one by the health threshold's points.
-pub(super) fn weights(f: &mut Finder, data: &Data, run: &RunResult) {
+pub(super) fn weights(f: &mut Finder, tally: &Tally) {
     let h = f.lp.policy.health.clone();
-    let tally = tally(f.lp.policy.kpis.len(), data, run);
-    let modes: Vec<Decimal> = (tally.iter())
-        .map(|(values, _)| mode(values.iter().map(|(v, c)| (*v, *c))))
+    let values = &tally.values;
+    let modes: Vec<Decimal> = (values.iter())
+        .map(|values| mode(values.iter().map(|(v, c)| (*v, *c))))
         .collect();
-    let moved = moved(&modes, h.weight_points.0, run);
-    for (k, (values, by_role)) in tally.iter().enumerate() {
+    let moved = moved(&modes, h.weight_points.0, values);
+    let roles: Vec<&str> = f.lp.policy.roles.keys().map(String::as_str).collect();
+    for (k, (values, by_role)) in values.iter().zip(&tally.roles).enumerate() {
         let (n, common, moved) = (values.values().sum::<usize>(), modes[k], moved[k]);
         if n < h.min_people as usize || n == 0 {
             continue;
@@ -167,7 +115,7 @@ pub(super) fn weights(f: &mut Finder, data: &Data, run: &RunResult) {
         if at_least(moved, h.weight_moved_percent.0, n) {
             continue;
         }
-        let role = mode(by_role.iter().map(|(r, c)| (*r, *c))).to_owned();
+        let role = mode(roles.iter().zip(by_role).map(|(r, c)| (*r, *c))).to_owned();
         let id = f.lp.policy.kpis[k].id.clone();
         let scripted =
             f.lp.policy

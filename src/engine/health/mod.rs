@@ -10,6 +10,7 @@
 
 mod kpis;
 mod shape;
+mod tally;
 
 use super::{KpiLine, RunResult};
 use crate::data::Data;
@@ -102,9 +103,10 @@ pub fn findings(lp: &LoadedPolicy, data: &Data, run: &RunResult) -> Vec<Finding>
         lp,
         out: Vec::new(),
     };
-    kpis::targets(&mut f, run);
-    kpis::weights(&mut f, data, run);
-    shape::curves(&mut f, run);
+    let tally = tally::count(lp, data, run);
+    kpis::targets(&mut f, &tally);
+    kpis::weights(&mut f, &tally);
+    shape::curves(&mut f, &tally);
     shape::distribution(&mut f, data, run);
     shape::pay(&mut f, run);
     f.out.sort_by_key(|x| x.kind);
