@@ -284,7 +284,9 @@ fn load(cfg: &RunConfig) -> Result<(LoadedPolicy, Templates, Data)> {
     }
     tracing::info!("policy loaded in {:?}", t.elapsed());
     let t = std::time::Instant::now();
-    let data = data::load(&cfg.data, &lp)?;
+    let mut data = data::load(&cfg.data, &lp)?;
+    // Only the trace reads metric rows or targets after the scoring.
+    data.release_after_scoring = cfg.skip.contains(&Optional::Trace);
     tracing::info!("data loaded and checked in {:?}", t.elapsed());
     Ok((lp, templates, data))
 }

@@ -111,6 +111,10 @@ pub struct Data {
     /// Department id → display names (statements); empty without the table.
     pub departments: Departments,
     pub files: Vec<InputFile>,
+    /// Set by a caller that reads neither metric rows nor targets after
+    /// the computation (`merit run` without the trace): the last scoring
+    /// of the run frees them before the bonus stage, the run's peak.
+    pub release_after_scoring: bool,
 }
 
 impl Data {
@@ -219,8 +223,7 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
     stage.finish();
 
     let (metrics, targets, ratings) = read_large(&tables, policy, &subjects, &mut budget)?;
-    let r = &tables.rest;
-    let money_places = policy.policy.rounding.money_places;
+    let (r, money_places) = (&tables.rest, policy.policy.rounding.money_places);
     let budgets = Option::as_ref(&r.budgets)
         .map(|t| budgets::budgets(t, &subjects, money_places, &mut budget))
         .unwrap_or_default();
@@ -267,6 +270,7 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
         fx_rates,
         departments,
         files: tables.into_files(),
+        release_after_scoring: false,
     })
 }
 

@@ -32,6 +32,8 @@ pub struct Targets {
     entries: Vec<Entry>,
     /// Entries of subject `s`: `offsets[s]..offsets[s + 1]`.
     offsets: Vec<usize>,
+    /// Set by [`Targets::release`]: the entries are gone.
+    released: bool,
 }
 
 impl Targets {
@@ -48,6 +50,8 @@ impl Targets {
 
     /// [`Targets::get`] with the subject's index already known.
     pub fn get_at(&self, s: Option<u32>, period: &str, kpi: &str) -> Option<Decimal> {
+        // Reading released entries would find none: a bug, never "no target".
+        assert!(!self.released, "targets read after their release");
         let s = s?;
         let p = self.periods.iter().position(|x| same(x, period))? as u16;
         let k = self.kpis.iter().position(|x| same(x, kpi))? as u16;
@@ -63,6 +67,13 @@ impl Targets {
 
     pub fn len(&self) -> usize {
         self.entries.len()
+    }
+
+    /// Frees the entries once nothing will read them again (see
+    /// [`Data::release_after_scoring`](super::Data::release_after_scoring)).
+    pub fn release(&mut self) {
+        (self.entries, self.offsets) = (Vec::new(), Vec::new());
+        self.released = true;
     }
 
     /// For a simulated period `to` without targets: the targets of `from`
@@ -93,6 +104,7 @@ impl Targets {
             kpis: kpis.iter().map(|k| (*k).to_owned()).collect(),
             entries: Vec::new(),
             offsets: Vec::new(),
+            released: false,
         };
         // (entry, row) of valid keys; rows with other problems are checked
         // for duplicates too, but not kept. Read in batches, so the text of

@@ -109,7 +109,7 @@ pub(super) fn stage(
             b.forgiven = b.owed_after;
             b.owed_after = Decimal::ZERO;
         }
-        er.balance = Some(b);
+        er.balance = Some(Box::new(b));
     }
     if diags.has_errors() {
         return Err(Error::Invalid(diags));

@@ -104,15 +104,15 @@ pub struct EmployeeResult {
     /// every shut gate is partial ([`EmployeeResult::gate_reduced`]).
     pub gate_failed: Option<String>,
     /// Set when shut partial gates kept part of the formula.
-    pub gate_reduced: Option<GateReduction>,
+    pub gate_reduced: Option<Box<GateReduction>>,
     /// Set when a payout matrix gave the formula.
-    pub matrix: Option<MatrixUse>,
+    pub matrix: Option<Box<MatrixUse>>,
     /// The modifiers' factors (what chose each, factor), in policy order.
     pub modifiers: Vec<(String, Decimal)>,
     /// When `min_amount` or `max_amount` changed the bonus: (before, after).
     pub limited: Option<(Decimal, Decimal)>,
     /// Set when a bonus pool scaled the bonus.
-    pub pool: Option<PoolUse>,
+    pub pool: Option<Box<PoolUse>>,
     pub projects: Vec<(String, Decimal)>,
     pub project_bonus: Decimal,
     /// The commissions the employee's role earns, in policy order.
@@ -124,14 +124,14 @@ pub struct EmployeeResult {
     /// Their sum (not positive).
     pub clawback: Decimal,
     /// Draw, recovery and what is owed, for plans whose runs form a chain.
-    pub balance: Option<balance::BalanceLine>,
+    pub balance: Option<Box<balance::BalanceLine>>,
     /// The spans of a period cut by mid-period changes, in date order
     /// (empty without one); the other fields are the last span's, `bonus`
     /// their sum.
     pub spans: Vec<spans::SpanLine>,
     pub total: Decimal,
     /// The payout in the employee's currency: (currency, rate, amount).
-    pub local: Option<(String, Decimal, Decimal)>,
+    pub local: Option<Box<(String, Decimal, Decimal)>>,
 }
 
 /// The formula kept in part behind shut partial gates (`pay_percent`).
@@ -284,10 +284,10 @@ fn ytd_of<'a>(
 /// (`all`: everyone in the period, the teams cascades divide among).
 fn scored_bonuses(
     lp: &LoadedPolicy,
-    data: &Data,
+    data: &mut Data,
     period: &Period,
     (who, all): (&[usize], &[usize]),
-    first: bool,
+    round: spans::Round,
     cache: &scorecard::AggCache,
 ) -> Result<(
     Vec<EmployeeResult>,
@@ -301,7 +301,12 @@ fn scored_bonuses(
         ),
         _ => scorecard::evaluate(lp, data, period, 0, (who, all), cache)?,
     };
-    if let (Some(c), true) = (&policy.calibration, first) {
+    if round.last && data.release_after_scoring {
+        // Nothing reads them after the last scoring (docs/performance.md).
+        data.metrics.release();
+        data.targets.release();
+    }
+    if let (Some(c), true) = (&policy.calibration, round.first) {
         calibrate::stage(policy, c, data, &mut scored);
     }
     Ok((payout::bonuses(lp, data, period, scored)?, aggs))
@@ -326,8 +331,8 @@ pub fn compute_after(
     let (eligible, not_in_period): (Vec<usize>, Vec<usize>) = (0..data.employees.len())
         .partition(|&i| bonus::days_employed(&data.employees[i], period) > 0);
     let cache = scorecard::AggCache::default();
-    let stage = |data: &Data, who: &[usize], first: bool| {
-        scored_bonuses(lp, data, period, (who, &eligible), first, &cache)
+    let stage = |data: &mut Data, who: &[usize], round: spans::Round| {
+        scored_bonuses(lp, data, period, (who, &eligible), round, &cache)
     };
     let (mut employees, aggs) = spans::pay(lp, data, period, &eligible, &plan.spans, &stage)?;
     let data: &Data = data;

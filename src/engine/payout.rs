@@ -75,7 +75,7 @@ fn employee_bonus(
     } else if let Some(m) = &policy.bonus.matrix {
         let (f, used) = matrix_formula(policy, m, &target_bonus, &kpis)
             .map_err(|m| Diagnostic::error(lp.yaml_path(), format!("employee {}: {m}", e.id)))?;
-        r.matrix = Some(used);
+        r.matrix = Some(Box::new(used));
         f
     } else {
         // With quarters combined, `kpi.*` holds the last quarter's lines.
@@ -191,10 +191,10 @@ fn reduced(formula: Num, gate: Option<Shut>, r: &mut EmployeeResult) -> Num {
     match gate.and_then(|g| g.pay) {
         Some(percents) => {
             let kept = reduce(&formula, &percents);
-            r.gate_reduced = Some(GateReduction {
+            r.gate_reduced = Some(Box::new(GateReduction {
                 percents,
                 before: formula.approx(),
-            });
+            }));
             kept
         }
         None => formula,
@@ -292,7 +292,7 @@ pub(super) fn totals(
         if let Some(cur) = e.currency.as_ref().filter(|c| **c != policy.currency) {
             // ÷ the exact rate (a period average is a sum ÷ months).
             match (Exact::from(er.total) / e.fx_rate_exact.exact()).round(r.money_places, r.mode) {
-                Some(local) => er.local = Some((cur.clone(), e.fx_rate, local)),
+                Some(local) => er.local = Some(Box::new((cur.clone(), e.fx_rate, local))),
                 None => diags.push(Diagnostic::error(
                     data.file_path("fx_rates"),
                     format!(

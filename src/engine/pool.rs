@@ -155,12 +155,12 @@ pub fn apply(
         let pooled = allocate(&ids, &amounts, budget, policy.rounding.money_places);
         for (&i, v) in idx.iter().zip(pooled) {
             let r = &mut employees[i];
-            r.pool = Some(PoolUse {
+            r.pool = Some(Box::new(PoolUse {
                 pool: subject.clone(),
                 budget,
                 requested,
                 before: r.bonus,
-            });
+            }));
             r.bonus = v;
         }
     }

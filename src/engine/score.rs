@@ -42,10 +42,11 @@ pub enum Segment {
     TargetToStretch,
     AboveStretch,
     Capped,
-    /// Step tier (0-based index) the achievement fell in.
-    Tier(usize),
+    /// Step tier (0-based index) the achievement fell in. (`u32`, not
+    /// `usize`: one per KPI line, 12 M lines at 1 M employees.)
+    Tier(u32),
     /// Between point i and i + 1 of a `points` curve (0-based).
-    Between(usize),
+    Between(u32),
     /// Below the first point of a `points` curve.
     BelowFirst,
     /// At or above the last point of a `points` curve.
@@ -95,7 +96,7 @@ pub fn points_score(
                 None => crate::policy::curve::at_fixed(p, achievement),
             };
             let seg = match seg {
-                Ok(i) => Segment::Between(i),
+                Ok(i) => Segment::Between(i as u32),
                 Err(true) => Segment::BelowFirst,
                 Err(false) => Segment::AboveLast,
             };
@@ -126,7 +127,7 @@ fn tiers(t: &Tiers, a: Decimal) -> (Decimal, Segment) {
     };
     match t.cap {
         Some(cap) if raw > cap.0 => (cap.0, Segment::Capped),
-        _ => (raw, Segment::Tier(idx)),
+        _ => (raw, Segment::Tier(idx as u32)),
     }
 }
 

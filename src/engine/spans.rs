@@ -159,11 +159,20 @@ pub(super) fn plan(data: &mut Data, period: &Period) -> Plan {
 /// Scores and pays the given employees of the data as it stands (the bool:
 /// the round that calibrates); `T` is what else it returns.
 pub(super) type Stage<'a, T> =
-    dyn Fn(&Data, &[usize], bool) -> Result<(Vec<EmployeeResult>, T)> + 'a;
+    dyn Fn(&mut Data, &[usize], Round) -> Result<(Vec<EmployeeResult>, T)> + 'a;
+
+/// Which round of spans a call of the bonus stage is.
+#[derive(Clone, Copy)]
+pub(super) struct Round {
+    /// The round that calibrates (everyone in the period).
+    pub first: bool,
+    /// No scoring follows in this run.
+    pub last: bool,
+}
 
 /// The bonus stage for everyone, span by span for those with spans:
-/// `stage(data, eligible, first)` scores and pays the given employees of
-/// `data` as it stands (`first`: the round that calibrates).
+/// `stage(data, eligible, round)` scores and pays the given employees of
+/// `data` as it stands.
 pub(super) fn pay<T>(
     lp: &LoadedPolicy,
     data: &mut Data,
@@ -173,7 +182,14 @@ pub(super) fn pay<T>(
     stage: &Stage<'_, T>,
 ) -> Result<(Vec<EmployeeResult>, T)> {
     if spans.is_empty() {
-        return stage(data, eligible, true);
+        return stage(
+            data,
+            eligible,
+            Round {
+                first: true,
+                last: true,
+            },
+        );
     }
     let finals: Vec<Employee> = spans
         .iter()
@@ -195,8 +211,23 @@ pub(super) fn pay<T>(
         }
         data.apply_fx(&lp.policy, period)?;
         match k {
-            0 => main = Some(stage(data, eligible, true)?),
-            _ => earlier.push(stage(data, &who, false)?.0),
+            0 => {
+                main = Some(stage(
+                    data,
+                    eligible,
+                    Round {
+                        first: true,
+                        last: rounds == 1,
+                    },
+                )?)
+            }
+            _ => {
+                let round = Round {
+                    first: false,
+                    last: k + 1 == rounds,
+                };
+                earlier.push(stage(data, &who, round)?.0)
+            }
         }
     }
     for ((i, _), last) in spans.iter().zip(finals) {

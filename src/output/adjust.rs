@@ -295,7 +295,8 @@ fn due_line<'a>(
     let recomputed = r.map_or(Decimal::ZERO, |r| r.total);
     let diff = recomputed - paid_before;
     let (paid_now, balance) = (diff.max(Decimal::ZERO), diff.min(Decimal::ZERO));
-    let (currency, paid_now_in_currency) = match r.and_then(|r| r.local.as_ref().map(|l| (r, l))) {
+    let (currency, paid_now_in_currency) = match r.and_then(|r| r.local.as_deref().map(|l| (r, l)))
+    {
         // The whole total: the amount payouts.csv states.
         Some((r, (cur, _, local))) if paid_now == r.total => (cur.as_str(), *local),
         // Part of it: converted like the total (÷ the exact rate, one rounding).

@@ -437,7 +437,7 @@ pub fn local_payout(
     lp: &LoadedPolicy,
     r: &crate::engine::EmployeeResult,
 ) -> (String, Decimal, Decimal) {
-    match &r.local {
+    match r.local.as_deref() {
         Some((c, rate, amount)) => (c.clone(), *rate, *amount),
         None => (lp.policy.currency.clone(), Decimal::ONE, r.total),
     }

@@ -31,6 +31,7 @@ impl Metrics {
         extremes: bool,
         subjects: usize,
     ) -> Aggs {
+        self.check_kept();
         let names: Vec<String> = metrics.iter().map(|m| (*m).to_owned()).collect();
         let width = names.len();
         let slot: Vec<Option<usize>> = self

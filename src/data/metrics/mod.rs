@@ -43,6 +43,8 @@ pub struct Metrics {
     sim_first: Option<u16>,
     /// … and whether the last chunk holds simulated rows.
     sim_chunk: bool,
+    /// Set by [`Metrics::release`]: the rows are gone.
+    released: bool,
 }
 
 /// Rows `first_row..` of the table as compact columns.
@@ -89,5 +91,17 @@ impl Metrics {
     /// Rows in the table.
     pub fn rows(&self) -> usize {
         self.chunks.iter().map(|c| c.subject.len()).sum()
+    }
+
+    /// Frees the rows once nothing will read them again (see
+    /// [`Data::release_after_scoring`](super::Data::release_after_scoring)).
+    pub fn release(&mut self) {
+        self.chunks = Vec::new();
+        self.released = true;
+    }
+
+    /// Reading released rows would read none: a bug, never a result.
+    fn check_kept(&self) {
+        assert!(!self.released, "metric rows read after their release");
     }
 }

@@ -35,6 +35,7 @@ impl Metrics {
     /// The rows of `metrics` inside `period`, for tracing which input rows
     /// made each KPI actual. Same filter as [`Metrics::aggregate`].
     pub fn monthly_rows(&self, period: &Period, metrics: &BTreeSet<&str>) -> MonthlyRows<'_> {
+        self.check_kept();
         let wanted: Vec<bool> = self
             .metric_names
             .iter()

@@ -331,6 +331,7 @@ impl Metrics {
             scales,
             sim_first: None,
             sim_chunk: false,
+            released: false,
         };
         ok &= metrics.check_duplicates(t, subjects, budget);
         stage.finish();

@@ -35,7 +35,9 @@ pub(super) fn level(rule: &Scoring, l: &KpiLine) -> Option<Level> {
         // A marginal rule keeps rising inside its last tier: no top.
         Scoring::Tiers(t) => match l.segment {
             Segment::Tier(0) => Level::Bottom,
-            Segment::Tier(i) if i + 1 == t.steps.len() && t.mode == Some(TierMode::WholeAmount) => {
+            Segment::Tier(i)
+                if i as usize + 1 == t.steps.len() && t.mode == Some(TierMode::WholeAmount) =>
+            {
                 Level::Top
             }
             _ => Level::Between,

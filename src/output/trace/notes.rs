@@ -135,7 +135,7 @@ pub(super) fn notes(lp: &LoadedPolicy, r: &EmployeeResult) -> Vec<String> {
             money(r.bonus, lp)
         ));
     }
-    if let Some((cur, rate, amount)) = &r.local {
+    if let Some((cur, rate, amount)) = r.local.as_deref() {
         out.push(format!(
             "Currency         paid in {cur}: {} ÷ rate {} = {} {cur}",
             money(r.total, lp),

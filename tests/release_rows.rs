@@ -1,0 +1,86 @@
+//! `merit run` without the trace frees the metric rows and the targets
+//! after the run's last scoring (before the bonus stage, the peak of a
+//! large run). Plans that score more than once — a year from quarters,
+//! history targets over past periods, rounds of spans cut by mid-period
+//! changes, commissions on KPIs — must give the same tables either way;
+//! a read after the release would stop the run rather than find no rows.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+fn gen(policy: &Path, out: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "gen",
+        "--policy",
+        policy.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--employees",
+        "300",
+        "--seed",
+        "4",
+    ];
+    args.extend_from_slice(extra);
+    let o = merit(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// Runs `period` with and without the trace; the tables must be equal.
+fn same_tables(policy: &Path, data: &Path, period: &str, dir: &Path) {
+    let runs = [
+        ("with", "statements,workbook"),
+        ("without", "statements,trace,workbook"),
+    ];
+    for (name, skip) in runs {
+        let out = dir.join(format!("{period}-{name}"));
+        let o = run_with(policy, data, period, &out, &["--skip", skip], &[]);
+        assert!(o.status.success(), "{period} {name}: {}", stderr(&o));
+    }
+    let with = dir.join(format!("{period}-with"));
+    let without = dir.join(format!("{period}-without"));
+    assert!(with.join("trace.jsonl.zst").is_file());
+    assert!(!without.join("trace.jsonl.zst").exists());
+    let tables = ["payouts.csv", "scores.csv", "summary.csv", "exceptions.csv"];
+    for t in tables.iter().chain(&["spans.csv", "deals.csv"]) {
+        let (a, b) = (with.join(t), without.join(t));
+        if tables.contains(t) || a.exists() {
+            let a = std::fs::read(&a).unwrap_or_else(|e| panic!("{period} {t}: {e}"));
+            assert!(a == std::fs::read(&b).unwrap(), "{period}: {t} differs");
+        }
+    }
+}
+
+#[test]
+fn a_year_from_quarters_with_history_targets_is_the_same_without_the_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = root().join("policies/growth-targets");
+    let data = dir.path().join("data");
+    gen(&policy, &data, &["--months", "24", "--start", "2025-01"]);
+    for period in ["2026", "2026-Q3"] {
+        same_tables(&policy, &data, period, dir.path());
+    }
+}
+
+#[test]
+fn spans_of_mid_period_changes_are_the_same_without_the_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = root().join("policies/platform-ops");
+    let data = dir.path().join("data");
+    gen(&policy, &data, &["--months", "12", "--changes"]);
+    assert!(data.join("history.csv").is_file());
+    for period in ["2026", "2026-Q2"] {
+        same_tables(&policy, &data, period, dir.path());
+    }
+    assert!(dir.path().join("2026-without/spans.csv").is_file());
+}
+
+#[test]
+fn commissions_across_spans_are_the_same_without_the_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = root().join("policies/sales-commission");
+    let data = dir.path().join("data");
+    gen(&policy, &data, &["--months", "1", "--changes"]);
+    same_tables(&policy, &data, "2026-01", dir.path());
+    assert!(dir.path().join("2026-01-without/spans.csv").is_file());
+}
