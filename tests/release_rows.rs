@@ -1,6 +1,6 @@
-//! `merit run` without the trace frees the metric rows and the targets
-//! after the run's last scoring (before the bonus stage, the peak of a
-//! large run). Plans that score more than once — a year from quarters,
+//! `merit run` without the trace frees the metric rows, targets and
+//! ratings during the run's last scoring (the metric rows once aggregated,
+//! before the KPIs are evaluated: the peak of a large run). Plans that score more than once — a year from quarters,
 //! history targets over past periods, rounds of spans cut by mid-period
 //! changes, commissions on KPIs — must give the same tables either way;
 //! a read after the release would stop the run rather than find no rows.

@@ -111,7 +111,7 @@ pub struct Data {
     /// Department id → display names (statements); empty without the table.
     pub departments: Departments,
     pub files: Vec<InputFile>,
-    /// Set by a caller that reads neither metric rows nor targets after
+    /// Set by a caller that reads no metric rows, targets or ratings after
     /// the computation (`merit run` without the trace): the last scoring
     /// of the run frees them before the bonus stage, the run's peak.
     pub release_after_scoring: bool,

@@ -294,6 +294,14 @@ fn scored_bonuses(
     std::sync::Arc<crate::data::metrics::Aggs>,
 )> {
     let policy = &lp.policy;
+    let quarters = policy.evaluation.year_from_quarters.is_some()
+        && period.kind == crate::period::PeriodKind::Year;
+    if round.last && data.release_after_scoring && !quarters {
+        // The scoring finds every aggregate it reads in the cache; the
+        // rows would otherwise sit beside the KPI lines at the run's peak.
+        scorecard::aggregate_ahead(lp, data, period, cache);
+        data.metrics.release();
+    }
     let (mut scored, aggs) = match (&policy.evaluation.year_from_quarters, period.kind) {
         (Some(w), crate::period::PeriodKind::Year) => (
             quarters::evaluate(lp, data, period, (who, all), w, cache)?,
@@ -305,6 +313,7 @@ fn scored_bonuses(
         // Nothing reads them after the last scoring (docs/performance.md).
         data.metrics.release();
         data.targets.release();
+        data.ratings.release();
     }
     if let (Some(c), true) = (&policy.calibration, round.first) {
         calibrate::stage(policy, c, data, &mut scored);

@@ -142,6 +142,14 @@ fn history(
         .collect()
 }
 
+/// Aggregates into `cache` everything [`evaluate`] of `period` reads (the
+/// period and the past periods of history targets), so that the metric
+/// rows can be freed before it runs.
+pub(super) fn aggregate_ahead(lp: &LoadedPolicy, data: &Data, period: &Period, cache: &AggCache) {
+    cache.get(lp, data, period);
+    history(lp, data, period, cache);
+}
+
 /// The eligible employees by department id and under `company`.
 fn members<'a>(data: &'a Data, eligible: &[usize]) -> HashMap<&'a str, Vec<&'a Employee>> {
     let mut members: HashMap<&str, Vec<&Employee>> = HashMap::new();
