@@ -1,6 +1,6 @@
-//! `merit run` without the trace frees the metric rows, targets and
-//! ratings during the run's last scoring (the metric rows once aggregated,
-//! before the KPIs are evaluated: the peak of a large run). Plans that score more than once — a year from quarters,
+//! `merit run` without the trace frees the metric rows and targets during
+//! the run's last scoring (the metric rows once aggregated, before the
+//! KPIs are evaluated: the peak of a large run). Plans that score more than once — a year from quarters,
 //! history targets over past periods, rounds of spans cut by mid-period
 //! changes, commissions on KPIs — must give the same tables either way;
 //! a read after the release would stop the run rather than find no rows.
@@ -84,3 +84,29 @@ fn commissions_across_spans_are_the_same_without_the_trace() {
     same_tables(&policy, &data, "2026-01", dir.path());
     assert!(dir.path().join("2026-01-without/spans.csv").is_file());
 }
+
+/// Plans whose bonus stage reads more of the data (a review modifier reads
+/// the ratings, a funded pool the aggregates, a matrix and qualifiers the
+/// KPI lines), each on generated data.
+#[test]
+fn plans_that_read_data_in_the_bonus_stage_are_the_same_without_the_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    for plan in PLANS {
+        let policy = root().join("tests/plans").join(plan);
+        let data = dir.path().join(format!("data-{plan}"));
+        gen(&policy, &data, &["--months", "3"]);
+        let out = dir.path().join(plan);
+        std::fs::create_dir(&out).unwrap();
+        same_tables(&policy, &data, "2026-Q1", &out);
+    }
+}
+
+const PLANS: [&str; 7] = [
+    "modifiers",
+    "pool-funded",
+    "matrix",
+    "qualifiers",
+    "rollup",
+    "fte",
+    "proration",
+];

@@ -111,9 +111,9 @@ pub struct Data {
     /// Department id → display names (statements); empty without the table.
     pub departments: Departments,
     pub files: Vec<InputFile>,
-    /// Set by a caller that reads no metric rows, targets or ratings after
-    /// the computation (`merit run` without the trace): the last scoring
-    /// of the run frees them before the bonus stage, the run's peak.
+    /// Set by a caller that reads no metric rows or targets after the
+    /// computation (`merit run` without the trace): the run's last scoring
+    /// frees them (the rows once aggregated, before the KPI lines pile up).
     pub release_after_scoring: bool,
 }
 

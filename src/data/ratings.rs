@@ -28,16 +28,12 @@ pub struct Ratings {
     periods: Vec<String>,
     /// (employee's index in [`Subjects`](super::Subjects), index into `periods`, rating), sorted.
     rows: Vec<(u32, u32, Rating)>,
-    /// Set by [`Ratings::release`]: the rows are gone.
-    released: bool,
 }
 
 impl Ratings {
     /// The rating of the employee with subject index `employee` in the
     /// period labelled `period`.
     pub fn get(&self, employee: Option<u32>, period: &str) -> Option<&Rating> {
-        // Reading released rows would find none: a bug, never "not rated".
-        assert!(!self.released, "ratings read after their release");
         let e = employee?;
         let p = self
             .periods
@@ -48,13 +44,6 @@ impl Ratings {
             .binary_search_by(|r| (r.0, r.1).cmp(&(e, p)))
             .ok()?;
         Some(&self.rows[at].2)
-    }
-
-    /// Frees the rows once nothing will read them again (see
-    /// [`Data::release_after_scoring`](super::Data::release_after_scoring)).
-    pub fn release(&mut self) {
-        self.rows = Vec::new();
-        self.released = true;
     }
 
     /// For a simulated period `to` without ratings: the ratings of `from`
@@ -125,11 +114,7 @@ pub(super) fn ratings(
     })?;
     let periods = sort_periods(labels.periods, &mut kept);
     let rows = first_of_each(kept, t, subjects, &periods, b);
-    Ok(Ratings {
-        periods,
-        rows,
-        released: false,
-    })
+    Ok(Ratings { periods, rows })
 }
 
 /// Every rating on the policy's review scales (none: any rating goes).

@@ -313,7 +313,6 @@ fn scored_bonuses(
         // Nothing reads them after the last scoring (docs/performance.md).
         data.metrics.release();
         data.targets.release();
-        data.ratings.release();
     }
     if let (Some(c), true) = (&policy.calibration, round.first) {
         calibrate::stage(policy, c, data, &mut scored);
