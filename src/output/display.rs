@@ -2,14 +2,17 @@
 //! grouped digits, percentages, values in their KPI's unit, HTML escaping.
 //! Display rounding uses the policy's mode; the exact values are in the CSVs.
 
-use crate::decimal::{round_fixed, RoundingMode};
+use crate::decimal::{push_decimal, push_plain, round_fixed, RoundingMode};
 use crate::policy::{Direction, Language, LoadedPolicy};
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 
 /// `1234567.891` at 2 places → `1,234,567.89`.
 pub fn grouped(d: Decimal, places: u32, mode: RoundingMode) -> String {
-    let text = round_fixed(d, places, mode).to_string();
+    // push_decimal: Display's text without the formatting machinery (a
+    // statement writes about a hundred numbers).
+    let mut text = String::with_capacity(40);
+    push_decimal(&mut text, round_fixed(d, places, mode));
     let (sign, digits) = match text.strip_prefix('-') {
         Some(rest) => ("-", rest),
         None => ("", text.as_str()),
@@ -40,9 +43,9 @@ pub fn percent(fraction: Decimal, mode: RoundingMode) -> String {
 
 /// A number without trailing zeros, rounded to at most `places`.
 pub fn trimmed(d: Decimal, places: u32, mode: RoundingMode) -> String {
-    d.round_dp_with_strategy(places, mode.strategy())
-        .normalize()
-        .to_string()
+    let mut text = String::with_capacity(32);
+    push_plain(&mut text, d.round_dp_with_strategy(places, mode.strategy()));
+    text
 }
 
 fn is_ratio(unit: &str) -> bool {
@@ -165,13 +168,28 @@ pub fn esc(s: &str) -> Cow<'_, str> {
 /// Escapes text for Markdown: a backslash before every character that
 /// Markdown or inline HTML would interpret.
 pub fn md_escape(s: &str) -> Cow<'_, str> {
-    const SPECIAL: &[char] = &[
-        '\\', '`', '*', '_', '[', ']', '<', '>', '|', '#', '~', '!', '&',
-    ];
-    // One pass over the bytes (every special character is ASCII): most
-    // values have none of them.
-    let special = |b: &u8| b.is_ascii() && (*b == b'\n' || SPECIAL.contains(&char::from(*b)));
-    if !s.as_bytes().iter().any(special) {
+    // A match, not a list search: this runs on every byte of every value
+    // a Markdown statement prints. Every special character is ASCII.
+    let special = |c: u8| {
+        matches!(
+            c,
+            b'\\'
+                | b'`'
+                | b'*'
+                | b'_'
+                | b'['
+                | b']'
+                | b'<'
+                | b'>'
+                | b'|'
+                | b'#'
+                | b'~'
+                | b'!'
+                | b'&'
+        )
+    };
+    // Most values have none of them.
+    if !s.bytes().any(|b| b == b'\n' || special(b)) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -180,7 +198,7 @@ pub fn md_escape(s: &str) -> Cow<'_, str> {
             out.push(' ');
             continue;
         }
-        if SPECIAL.contains(&c) {
+        if c.is_ascii() && special(c as u8) {
             out.push('\\');
         }
         out.push(c);

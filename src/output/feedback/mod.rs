@@ -7,6 +7,7 @@
 //! language-specific file wins). Every value is escaped on output: HTML in
 //! `.html` templates, Markdown in `.md` templates (`|safe` opts out).
 
+mod builtin;
 mod bundle;
 pub mod pdf;
 mod recognition_csv;

@@ -3,7 +3,7 @@
 
 use super::terms::{self, AppealInfo, RatingInfo};
 use crate::data::Data;
-use crate::decimal::RoundingMode;
+use crate::decimal::{push_decimal, RoundingMode};
 use crate::engine::blend::ReviewUse;
 use crate::engine::recognition::EmployeeFeedback;
 use crate::engine::{EmployeeResult, KpiLine, RunResult};
@@ -226,6 +226,13 @@ pub struct Highlight {
     pub gap: Option<String>,
 }
 
+/// `d.to_string()`, by [`push_decimal`]: a statement writes dozens.
+fn text(d: Decimal) -> String {
+    let mut s = String::with_capacity(32);
+    push_decimal(&mut s, d);
+    s
+}
+
 /// Achievement chart bar: 200 px at 100%, at most 300 px (150%).
 fn bar(achievement: Decimal) -> String {
     let clamped = achievement.clamp(Decimal::ZERO, Decimal::new(15, 1));
@@ -289,7 +296,7 @@ pub fn statement(
         kpis: kpi_rows.into_iter().map(|(_, _, row)| row).collect(),
         review,
         review_missing,
-        score: r.score.to_string(),
+        score: text(r.score),
         rating: terms::rating(lp, r, lang),
         bonus: bonus_info(lp, run, r, lang),
         recognition: fb
@@ -334,14 +341,14 @@ fn kpi_row(lp: &LoadedPolicy, l: &KpiLine, lang: Language) -> Ranked {
         target: value(l.target, &k.unit, lp),
         target_source: l.target_source.to_string(),
         achievement: percent(l.achievement, mode),
-        score: l.score.to_string(),
+        score: text(l.score),
         weight: format!("{}%", trimmed(l.weight, 2, mode)),
         contribution: trimmed(l.contribution, 4, mode),
         met: l.achievement >= Decimal::ONE,
         bar: bar(l.achievement),
         actual_exact: trimmed(l.actual, 28, mode),
         target_exact: trimmed(l.target, 28, mode),
-        achievement_exact: l.achievement.to_string(),
+        achievement_exact: text(l.achievement),
     };
     (l.achievement, l.kpi, row)
 }
@@ -511,7 +518,7 @@ fn span_rows(lp: &LoadedPolicy, r: &EmployeeResult, lang: Language) -> Vec<SpanR
             to: x.to.to_string(),
             role_name: names_of(lp, lang, &x.role),
             target_bonus: money(x.target_bonus, lp),
-            score: x.score.to_string(),
+            score: text(x.score),
             band: x.band.clone(),
             proration: crate::output::spans::proration(x.proration),
             bonus: money(x.bonus, lp),

@@ -33,6 +33,9 @@ impl Format {
 /// The statement templates: built-in ones plus any in the policy folder.
 pub struct Templates {
     env: Environment<'static>,
+    /// The built-in templates specialised per language (builtin.rs), apart
+    /// so that policy templates see the same environment as before.
+    builtin: Environment<'static>,
     /// Policy-folder templates present, by relative path.
     user: BTreeSet<String>,
     dir: PathBuf,
@@ -78,7 +81,8 @@ fn environment() -> Environment<'static> {
         }
     });
     env.set_formatter(|out, state, v| {
-        if state.auto_escape() == AutoEscape::Custom("markdown") && !v.is_safe() {
+        // Markdown is the only custom mode: matched without comparing names.
+        if matches!(state.auto_escape(), AutoEscape::Custom(_)) && !v.is_safe() {
             // Most values are text: escaped without a copy made first.
             let written = match v.as_str() {
                 Some(text) => out.write_str(&md_escape(text)),
@@ -105,6 +109,22 @@ fn template_kind(rel: &str) -> Option<(Option<Language>, Format)> {
         "" => Some((None, format)),
         r => Some((Some(Language::parse(r.strip_suffix('.')?)?), format)),
     }
+}
+
+fn builtin(format: Format) -> &'static str {
+    match format {
+        Format::Markdown => BUILTIN_MD,
+        Format::Html => BUILTIN_HTML,
+    }
+}
+
+/// A built-in template, specialised for `lang` (builtin.rs).
+fn builtin_name(lang: Language, format: Format) -> String {
+    format!(
+        "{BUILTIN_PREFIX}{}/statement.{}.j2",
+        lang.code(),
+        format.ext()
+    )
 }
 
 fn user_name(lang: Option<Language>, format: Format) -> String {
@@ -146,17 +166,19 @@ impl Templates {
     /// language it serves, so that a misspelt variable is found at load.
     pub fn load(dir: &Path, files: &[PolicyFileBytes], diags: &mut Diagnostics) -> Templates {
         let mut env = environment();
+        let mut specialised = environment();
+        // The built-in templates are tested to compile (templates::tests).
         for format in Format::ALL {
-            let source = match format {
-                Format::Markdown => BUILTIN_MD,
-                Format::Html => BUILTIN_HTML,
-            };
-            env.add_template_owned(
-                format!("{BUILTIN_PREFIX}statement.{}.j2", format.ext()),
-                source,
-            )
-            // The built-in templates are tested to compile (templates::tests).
-            .expect("built-in templates compile");
+            let name = format!("{BUILTIN_PREFIX}statement.{}.j2", format.ext());
+            env.add_template_owned(name, builtin(format))
+                .expect("built-in templates compile");
+            for lang in Language::ALL {
+                let name = builtin_name(lang, format);
+                let source = super::builtin::specialise(&env, &name, builtin(format), lang.code());
+                specialised
+                    .add_template_owned(name, source)
+                    .expect("built-in templates compile");
+            }
         }
         let mut user = BTreeSet::new();
         let mut sources = Vec::new();
@@ -186,6 +208,7 @@ impl Templates {
         }
         let templates = Templates {
             env,
+            builtin: specialised,
             user,
             dir: dir.to_path_buf(),
         };
@@ -212,7 +235,7 @@ impl Templates {
                 return name;
             }
         }
-        format!("{BUILTIN_PREFIX}statement.{}.j2", format.ext())
+        builtin_name(lang, format)
     }
 
     /// Renders a statement, given as a [`Statement`] or, to render several
@@ -223,15 +246,21 @@ impl Templates {
         statement: &S,
         subject: &str,
     ) -> std::result::Result<String, Diagnostic> {
-        let tmpl = self
-            .env
+        let env = match name.starts_with(BUILTIN_PREFIX) {
+            true => &self.builtin,
+            false => &self.env,
+        };
+        let tmpl = env
             .get_template(name)
             // pick() returns a user template present in env or a built-in one.
             .expect("picked from known names");
         tmpl.render(statement).and_then(bounded).map_err(|e| {
             let (path, source) = match name.strip_prefix(BUILTIN_PREFIX) {
                 Some(n) => (
-                    PathBuf::from(format!("<merit built-in {n}>")),
+                    PathBuf::from(format!(
+                        "<merit built-in {}>",
+                        n.rsplit('/').next().unwrap_or(n)
+                    )),
                     tmpl.source(),
                 ),
                 None => (self.dir.join(name), tmpl.source()),
@@ -337,5 +366,89 @@ mod tests {
         let (_, diags) = loaded(&[("templates/statment.md.j2", "x")]);
         assert!(!diags.has_errors());
         assert!(diags.0[0].message.contains("not used"), "{diags}");
+    }
+}
+
+#[cfg(test)]
+mod specialised {
+    use super::*;
+    use crate::output::feedback::statement::{BalanceRows, ClawbackRow, CommissionRow, SpanRow};
+
+    /// The sample with every optional part absent, and one with the rows
+    /// of commission, clawback, draw and span plans.
+    fn variants(lang: Language) -> Vec<Statement> {
+        let full = Statement::sample(lang);
+        let mut bare = full.clone();
+        bare.review = None;
+        bare.review_missing = false;
+        let r = &mut bare.rating;
+        (r.min_score, r.next_band, r.next_min_score) = (None, None, None);
+        (r.calibrated_from, r.multiplier, r.name) = (None, None, String::new());
+        let b = &mut bare.bonus;
+        (b.cap, b.pool, b.proration_den, b.prorated) = (None, None, None, false);
+        (bare.recognition, bare.strengths, bare.improvements) = (vec![], vec![], vec![]);
+        (bare.actions, bare.appeal) = (vec![], None);
+        bare.employee.parent_department = None;
+        bare.employee.cost_centre = None;
+        let mut plans = full.clone();
+        let b = &mut plans.bonus;
+        b.proration_den = None;
+        b.commissions = vec![CommissionRow {
+            name: "Deals".into(),
+            credited: "1,000.00".into(),
+            quota: Some("900.00".into()),
+            amount: "50.00".into(),
+        }];
+        b.clawbacks = vec![ClawbackRow {
+            deal: "D1".into(),
+            refunded: "10.00".into(),
+            deal_amount: "100.00".into(),
+            amount: "-1.00".into(),
+        }];
+        b.balance = Some(BalanceRows {
+            draw: "5.00".into(),
+            recovered: "1.00".into(),
+            carried: "0.00".into(),
+            owed_after: "4.00".into(),
+        });
+        b.spans = vec![SpanRow {
+            from: "2026-07-01".into(),
+            to: "2026-08-15".into(),
+            role_name: "Commerce".into(),
+            target_bonus: "5,000.00".into(),
+            score: "101".into(),
+            band: "B".into(),
+            proration: "46/92".into(),
+            bonus: "2,500.00".into(),
+        }];
+        vec![full, bare, plans]
+    }
+
+    #[test]
+    fn builtin_templates_print_what_their_unspecialised_source_does() {
+        let mut generic = environment();
+        for f in Format::ALL {
+            let name = format!("generic/statement.{}.j2", f.ext());
+            generic.add_template_owned(name, builtin(f)).unwrap();
+        }
+        let t = Templates::load(Path::new("pol"), &[], &mut Diagnostics::default());
+        for lang in Language::ALL {
+            for f in Format::ALL {
+                let name = t.pick(lang, f);
+                let labels = |s: &str| s.matches("{{ t.").count();
+                let tmpl = t.builtin.get_template(&name).unwrap();
+                assert!(
+                    labels(tmpl.source()) * 4 < labels(builtin(f)),
+                    "labels inlined"
+                );
+                let g = generic
+                    .get_template(&format!("generic/statement.{}.j2", f.ext()))
+                    .unwrap();
+                for st in variants(lang) {
+                    let want = g.render(&st).unwrap();
+                    assert_eq!(t.render(&name, &st, "x").unwrap(), want);
+                }
+            }
+        }
     }
 }
