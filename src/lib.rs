@@ -15,6 +15,7 @@ pub mod exact;
 pub mod exact_small;
 pub mod gen;
 pub mod ledger;
+pub mod memory;
 pub mod output;
 pub mod period;
 pub mod policy;

@@ -20,6 +20,7 @@ const LAYERS: &[(&str, u8, &[&str])] = &[
             "exact",
             "exact_small",
             "period",
+            "memory",
             "progress",
         ],
     ),

@@ -285,6 +285,7 @@ fn load(cfg: &RunConfig) -> Result<(LoadedPolicy, Templates, Data)> {
     tracing::info!("policy loaded in {:?}", t.elapsed());
     let t = std::time::Instant::now();
     let mut data = data::load(&cfg.data, &lp)?;
+    crate::memory::trim();
     // Only the trace reads metric rows or targets after the scoring.
     data.release_after_scoring = cfg.skip.contains(&Optional::Trace);
     tracing::info!("data loaded and checked in {:?}", t.elapsed());
@@ -300,6 +301,8 @@ fn compute(
 ) -> Result<RunResult> {
     let t = std::time::Instant::now();
     let run = engine::compute_after(lp, data, &cfg.period, carried)?;
+    // What the scoring held beside the results goes before the outputs.
+    crate::memory::trim();
     tracing::info!(
         "computed {} employees in {:?}",
         run.employees.len(),

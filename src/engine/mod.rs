@@ -301,6 +301,7 @@ fn scored_bonuses(
         // rows would otherwise sit beside the KPI lines at the run's peak.
         scorecard::aggregate_ahead(lp, data, period, cache);
         data.metrics.release();
+        crate::memory::trim();
     }
     let (mut scored, aggs) = match (&policy.evaluation.year_from_quarters, period.kind) {
         (Some(w), crate::period::PeriodKind::Year) => (
