@@ -246,7 +246,10 @@ fn compare_kpis(
     out: &mut Vec<Mismatch>,
 ) {
     for (kpi, ke) in &exp.kpis {
-        let line = r.kpis.iter().find(|l| lp.policy.kpis[l.kpi].id == *kpi);
+        let line = r
+            .kpis
+            .iter()
+            .find(|l| lp.policy.kpis[l.kpi_ix()].id == *kpi);
         let Some(l) = line else {
             out.push(Mismatch(
                 format!("{emp} kpi {kpi}"),

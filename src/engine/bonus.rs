@@ -275,7 +275,7 @@ impl<'a> Inputs<'a> {
         if let Some(wanted) = &self.kpi {
             let kpi: Map = lines
                 .iter()
-                .filter(|l| wanted[l.kpi])
+                .filter(|l| wanted[l.kpi_ix()])
                 .map(|l| {
                     let m = masked(KPI_KEYS, &self.kpi_keys, |i| {
                         dec(match i {
@@ -287,7 +287,7 @@ impl<'a> Inputs<'a> {
                             _ => l.contribution,
                         })
                     });
-                    (self.kpi_ids[l.kpi].into(), Dynamic::from_map(m))
+                    (self.kpi_ids[l.kpi_ix()].into(), Dynamic::from_map(m))
                 })
                 .collect();
             put(s, "kpi", Dynamic::from_map(kpi));

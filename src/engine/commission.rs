@@ -406,7 +406,7 @@ fn kpi_line<'a>(
 ) -> std::result::Result<&'a super::KpiLine, String> {
     let k = lp.policy.kpis.iter().position(|k| k.id == id);
     kpis.iter()
-        .find(|l| Some(l.kpi) == k && l.period == 0)
+        .find(|l| Some(l.kpi_ix()) == k && l.period == 0)
         .ok_or_else(|| format!("KPI '{id}' is not evaluated for this employee over the run's period: the role must list it in its weights (weight 0 is allowed), and a year combined from quarters has no year value"))
 }
 

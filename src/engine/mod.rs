@@ -61,8 +61,10 @@ pub struct KpiEval {
 /// One KPI line of an employee's result.
 #[derive(Debug, Clone)]
 pub struct KpiLine {
-    /// Index into the policy's KPIs.
-    pub kpi: usize,
+    /// Index into the policy's KPIs (a policy has at most
+    /// [`crate::policy::MAX_KPIS`]): `u16`, not `usize`, as a run holds one
+    /// line per employee and KPI, 12 M at 1 M employees.
+    pub kpi: u16,
     /// The period evaluated: 0 for the run's period, 1 to 4 for a quarter
     /// of a year that combines quarters ([`RunResult::line_period`]).
     pub period: u8,
@@ -78,6 +80,13 @@ pub struct KpiLine {
     pub weight: Decimal,
     /// Points this line adds to the final score.
     pub contribution: Decimal,
+}
+
+impl KpiLine {
+    /// [`KpiLine::kpi`] as an index into the policy's KPIs.
+    pub fn kpi_ix(&self) -> usize {
+        usize::from(self.kpi)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -204,7 +213,7 @@ pub(crate) fn last_achievement(
     let last = kpis.last()?.period;
     kpis.iter()
         .rev()
-        .find(|l| l.kpi == k && l.period == last)
+        .find(|l| l.kpi_ix() == k && l.period == last)
         .map(|l| l.achievement)
 }
 

@@ -50,7 +50,10 @@ pub fn suggest(lp: &LoadedPolicy, data: &Data, run: &RunResult, share: Decimal) 
         let mut history = String::new();
         for r in &run.employees {
             let last = r.kpis.iter().map(|l| l.period).max().unwrap_or(0);
-            let lines = r.kpis.iter().filter(|l| l.period == last && l.kpi == k);
+            let lines = r
+                .kpis
+                .iter()
+                .filter(|l| l.period == last && l.kpi_ix() == k);
             for l in
                 lines.filter(|l| l.target_source.starts_with("history") && l.target > Decimal::ZERO)
             {

@@ -307,7 +307,7 @@ fn later_steps(
         .iter()
         .filter(|l| l.target_source.contains("(fallback: "))
     {
-        let kpi = &lp.policy.kpis[l.kpi].id;
+        let kpi = &lp.policy.kpis[l.kpi_ix()].id;
         let detail = format!(
             "KPI {kpi} ({}): target {} from {}",
             run.line_period(l),

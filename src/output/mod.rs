@@ -183,7 +183,7 @@ pub fn scores(
         let e = &data.employees[r.employee];
         let mut rows = 0;
         for l in &r.kpis {
-            let (id, name) = &kpi_text[l.kpi];
+            let (id, name) = &kpi_text[l.kpi_ix()];
             c.text(&e.id)
                 .text(run.line_period(l))
                 .pre(id)
@@ -282,7 +282,7 @@ impl Totals {
         self.score_sum += r.score;
         *self.bands.entry(r.band.clone()).or_default() += 1;
         for l in &r.kpis {
-            let e = self.kpis.entry(l.kpi).or_default();
+            let e = self.kpis.entry(l.kpi_ix()).or_default();
             e.0 += l.achievement;
             e.1 += 1;
         }

@@ -6,6 +6,10 @@
 pub mod appeal;
 mod check_plan;
 pub use check_plan::EMPLOYEE_COLUMNS;
+
+/// The most KPIs a policy may define: a KPI line holds its KPI's index in
+/// a `u16` (a run holds one line per employee and KPI).
+pub const MAX_KPIS: usize = u16::MAX as usize;
 pub mod currency;
 pub mod curve;
 pub mod feedback;

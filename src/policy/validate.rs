@@ -117,6 +117,15 @@ fn kpis(ctx: &Ctx, p: &Policy, diags: &mut Diagnostics) {
     use Seg::*;
     if p.kpis.is_empty() {
         diags.push(ctx.error(&[Key("kpis")], "the policy has no KPIs"));
+    } else if p.kpis.len() > super::MAX_KPIS {
+        // Out of reach while a policy file is at most 1 MiB; kept so that
+        // a larger limit cannot wrap a KPI line's index.
+        let m = format!(
+            "the policy has {} KPIs, more than {}",
+            p.kpis.len(),
+            super::MAX_KPIS
+        );
+        diags.push(ctx.error(&[Key("kpis")], m));
     }
     let mut seen = BTreeSet::new();
     for (i, k) in p.kpis.iter().enumerate() {

@@ -54,16 +54,16 @@ impl Tally {
     /// Adds one employee's last lines; `role` indexes the policy's roles.
     fn add(&mut self, rules: &[Option<&Scoring>], lines: &[KpiLine], role: Option<usize>) {
         for l in last_lines(lines) {
-            if let Some(rule) = rules[l.kpi] {
+            if let Some(rule) = rules[l.kpi_ix()] {
                 if let Some(level) = super::kpis::level(rule, l) {
-                    let c = &mut self.levels[l.kpi];
+                    let c = &mut self.levels[l.kpi_ix()];
                     c[0] += 1;
                     c[1] += usize::from(level == super::kpis::Level::Top);
                     c[2] += usize::from(level == super::kpis::Level::Bottom);
                 }
                 if let Scoring::Curve(curve) = rule {
                     let top = curve.cap.map_or(curve.stretch.score.0, |d| d.0);
-                    let c = &mut self.curves[l.kpi];
+                    let c = &mut self.curves[l.kpi_ix()];
                     c[0] += 1;
                     c[1] += usize::from(l.score >= top);
                     c[2] += usize::from(l.achievement < curve.threshold.achievement.0);
@@ -72,9 +72,9 @@ impl Tally {
             if l.weight.is_zero() {
                 continue;
             }
-            *self.values[l.kpi].entry(l.contribution).or_default() += 1;
+            *self.values[l.kpi_ix()].entry(l.contribution).or_default() += 1;
             if let Some(r) = role {
-                self.roles[l.kpi][r] += 1;
+                self.roles[l.kpi_ix()][r] += 1;
             }
         }
     }

@@ -327,7 +327,7 @@ pub fn statement(
 fn kpi_row(lp: &LoadedPolicy, l: &KpiLine, lang: Language) -> Ranked {
     let p = &lp.policy;
     let mode = p.rounding.mode;
-    let k = &p.kpis[l.kpi];
+    let k = &p.kpis[l.kpi_ix()];
     let row = KpiRow {
         id: k.id.clone(),
         name: k.name.get(lang).to_owned(),
@@ -350,7 +350,7 @@ fn kpi_row(lp: &LoadedPolicy, l: &KpiLine, lang: Language) -> Ranked {
         target_exact: trimmed(l.target, 28, mode),
         achievement_exact: text(l.achievement),
     };
-    (l.achievement, l.kpi, row)
+    (l.achievement, l.kpi_ix(), row)
 }
 
 /// Strengths (KPIs at or above target) and areas to improve (below it).
@@ -364,7 +364,11 @@ fn highlights(
     let highlight = |(_, k, row): &Ranked, with_gap: bool| {
         let kpi = &p.kpis[*k];
         // The ranked rows are built from r.kpis, so the line is there.
-        let line = r.kpis.iter().find(|l| l.kpi == *k).expect("from r.kpis");
+        let line = r
+            .kpis
+            .iter()
+            .find(|l| l.kpi_ix() == *k)
+            .expect("from r.kpis");
         Highlight {
             name: row.name.clone(),
             team: row.team,

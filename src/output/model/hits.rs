@@ -49,9 +49,9 @@ impl Hits {
                 continue;
             };
             for l in r.kpis.iter().filter(|l| l.period == last) {
-                let (h, a) = (&mut out[l.kpi], l.achievement);
+                let (h, a) = (&mut out[l.kpi_ix()], l.achievement);
                 h.people += 1;
-                match levels[l.kpi] {
+                match levels[l.kpi_ix()] {
                     Some((t, g, s)) => {
                         h.threshold = h.threshold.map(|n| n + usize::from(a >= t));
                         h.target += usize::from(a >= g);

@@ -173,9 +173,9 @@ pub(super) fn employee(c: &Ctx, r: &EmployeeResult, j: &mut Json, s: &mut Scratc
 /// One KPI: its input rows with their citations, the aggregates its rule
 /// used, and every step to its contribution.
 fn kpi_trace(c: &Ctx, role: &Role, line: &KpiLine, j: &mut Json, s: &mut Scratch) {
-    let k = &c.lp.policy.kpis[line.kpi];
+    let k = &c.lp.policy.kpis[line.kpi_ix()];
     let ix = Some(line.subject);
-    let metrics = &c.metrics[line.kpi];
+    let metrics = &c.metrics[line.kpi_ix()];
     j.open();
     j.key("kpi").str(&k.id);
     j.key("subject").str(c.data.subjects.name(line.subject));
