@@ -120,15 +120,7 @@ fn generated_data_runs_for_every_example_policy_and_parquet_equals_csv() {
 }
 
 fn gen_args(policy: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "gen",
-        "--policy",
-        policy.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    merit(&args)
+    common::gen(policy, out, extra)
 }
 
 fn gen_ok(policy: &Path, out: &Path, extra: &[&str]) {

@@ -10,19 +10,9 @@ use common::*;
 use std::path::Path;
 
 fn gen(policy: &Path, out: &Path, extra: &[&str]) {
-    let mut args = vec![
-        "gen",
-        "--policy",
-        policy.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--employees",
-        "300",
-        "--seed",
-        "4",
-    ];
+    let mut args = vec!["--employees", "300", "--seed", "4"];
     args.extend_from_slice(extra);
-    let o = merit(&args);
+    let o = common::gen(policy, out, &args);
     assert!(o.status.success(), "{}", stderr(&o));
 }
 

@@ -60,6 +60,14 @@ pub fn edit(path: &Path, from: &str, to: &str) {
     std::fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
 
+/// `merit gen --policy POLICY --out OUT` with more arguments.
+pub fn gen(policy: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["gen", "--policy", policy.to_str().unwrap()];
+    args.extend(["--out", out.to_str().unwrap()]);
+    args.extend_from_slice(extra);
+    merit(&args)
+}
+
 /// Runs the example policy on `data` for `period` into `out`.
 pub fn run(policy: &Path, data: &Path, period: &str, out: &Path) -> Output {
     run_with(policy, data, period, out, &[], &[])
