@@ -286,8 +286,11 @@ fn load(cfg: &RunConfig) -> Result<(LoadedPolicy, Templates, Data)> {
     let t = std::time::Instant::now();
     let mut data = data::load(&cfg.data, &lp)?;
     crate::memory::trim();
-    // Only the trace reads metric rows or targets after the scoring.
-    data.release_after_scoring = cfg.skip.contains(&Optional::Trace);
+    // Only the trace reads metric rows after the scoring; nothing the targets.
+    data.release_after_scoring = data::Release {
+        metric_rows: cfg.skip.contains(&Optional::Trace),
+        targets: true,
+    };
     tracing::info!("data loaded and checked in {:?}", t.elapsed());
     Ok((lp, templates, data))
 }

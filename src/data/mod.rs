@@ -111,10 +111,19 @@ pub struct Data {
     /// Department id → display names (statements); empty without the table.
     pub departments: Departments,
     pub files: Vec<InputFile>,
-    /// Set by a caller that reads no metric rows or targets after the
-    /// computation (`merit run` without the trace): the run's last scoring
-    /// frees them (the rows once aggregated, before the KPI lines pile up).
-    pub release_after_scoring: bool,
+    /// What the run's last scoring may free, set by a caller that reads it
+    /// no more (`merit run`); nothing by default.
+    pub release_after_scoring: Release,
+}
+
+/// Tables the run's last scoring frees (docs/architecture.md): a later
+/// read of either stops on an assertion.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Release {
+    /// The metric rows, once aggregated (only the trace reads them later).
+    pub metric_rows: bool,
+    /// The targets, once the KPIs are scored (nothing reads them later).
+    pub targets: bool,
 }
 
 impl Data {
@@ -270,7 +279,7 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
         fx_rates,
         departments,
         files: tables.into_files(),
-        release_after_scoring: false,
+        release_after_scoring: Release::default(),
     })
 }
 

@@ -305,7 +305,8 @@ fn scored_bonuses(
     let policy = &lp.policy;
     let quarters = policy.evaluation.year_from_quarters.is_some()
         && period.kind == crate::period::PeriodKind::Year;
-    if round.last && data.release_after_scoring && !quarters {
+    let release = data.release_after_scoring;
+    if round.last && release.metric_rows && !quarters {
         // The scoring finds every aggregate it reads in the cache; the
         // rows would otherwise sit beside the KPI lines at the run's peak.
         scorecard::aggregate_ahead(lp, data, period, cache);
@@ -319,9 +320,10 @@ fn scored_bonuses(
         ),
         _ => scorecard::evaluate(lp, data, period, 0, (who, all), cache)?,
     };
-    if round.last && data.release_after_scoring {
-        // Nothing reads them after the last scoring (docs/performance.md).
+    if round.last && release.metric_rows {
         data.metrics.release();
+    }
+    if round.last && release.targets {
         data.targets.release();
     }
     if let (Some(c), true) = (&policy.calibration, round.first) {
