@@ -41,37 +41,44 @@ fn same_tables(policy: &Path, data: &Path, period: &str, dir: &Path) {
     }
 }
 
-#[test]
-fn a_year_from_quarters_with_history_targets_is_the_same_without_the_trace() {
+/// Generates data for the example policy `name` with `args` and compares
+/// each period's tables with and without the trace; the folder is kept
+/// for further checks (`data` holds the generated tables).
+fn case(name: &str, args: &[&str], periods: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let policy = root().join("policies/growth-targets");
+    let policy = root().join("policies").join(name);
     let data = dir.path().join("data");
-    gen(&policy, &data, &["--months", "24", "--start", "2025-01"]);
-    for period in ["2026", "2026-Q3"] {
+    gen(&policy, &data, args);
+    for period in periods {
         same_tables(&policy, &data, period, dir.path());
     }
+    dir
+}
+
+#[test]
+fn a_year_from_quarters_with_history_targets_is_the_same_without_the_trace() {
+    let args = ["--months", "24", "--start", "2025-01"];
+    case("growth-targets", &args, &["2026", "2026-Q3"]);
 }
 
 #[test]
 fn spans_of_mid_period_changes_are_the_same_without_the_trace() {
-    let dir = tempfile::tempdir().unwrap();
-    let policy = root().join("policies/platform-ops");
-    let data = dir.path().join("data");
-    gen(&policy, &data, &["--months", "12", "--changes"]);
-    assert!(data.join("history.csv").is_file());
-    for period in ["2026", "2026-Q2"] {
-        same_tables(&policy, &data, period, dir.path());
-    }
+    let dir = case(
+        "platform-ops",
+        &["--months", "12", "--changes"],
+        &["2026", "2026-Q2"],
+    );
+    assert!(dir.path().join("data/history.csv").is_file());
     assert!(dir.path().join("2026-without/spans.csv").is_file());
 }
 
 #[test]
 fn commissions_across_spans_are_the_same_without_the_trace() {
-    let dir = tempfile::tempdir().unwrap();
-    let policy = root().join("policies/sales-commission");
-    let data = dir.path().join("data");
-    gen(&policy, &data, &["--months", "1", "--changes"]);
-    same_tables(&policy, &data, "2026-01", dir.path());
+    let dir = case(
+        "sales-commission",
+        &["--months", "1", "--changes"],
+        &["2026-01"],
+    );
     assert!(dir.path().join("2026-01-without/spans.csv").is_file());
 }
 

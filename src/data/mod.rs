@@ -24,6 +24,7 @@ mod problems;
 mod projects;
 mod ratings;
 mod refunds;
+mod release;
 mod subjects;
 pub mod table;
 pub mod targets;
@@ -46,6 +47,7 @@ pub use metrics::Metrics;
 pub use projects::Project;
 pub use ratings::{Rating, Ratings};
 pub use refunds::{sum_between as refunds_between, Refund, Refunds};
+pub use release::Release;
 pub use subjects::Subjects;
 pub use targets::Targets;
 pub use transactions::Credit;
@@ -114,16 +116,6 @@ pub struct Data {
     /// What the run's last scoring may free, set by a caller that reads it
     /// no more (`merit run`); nothing by default.
     pub release_after_scoring: Release,
-}
-
-/// Tables the run's last scoring frees (docs/architecture.md): a later
-/// read of either stops on an assertion.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Release {
-    /// The metric rows, once aggregated (only the trace reads them later).
-    pub metric_rows: bool,
-    /// The targets, once the KPIs are scored (nothing reads them later).
-    pub targets: bool,
 }
 
 impl Data {

@@ -51,6 +51,8 @@ impl Targets {
     /// [`Targets::get`] with the subject's index already known.
     pub fn get_at(&self, s: Option<u32>, period: &str, kpi: &str) -> Option<Decimal> {
         // Reading released entries would find none: a bug, never "no target".
+        // Cannot happen from input: only the KPI evaluation reads targets,
+        // and they go after the run's last one (tests/release_rows.rs).
         assert!(!self.released, "targets read after their release");
         let s = s?;
         let p = self.periods.iter().position(|x| same(x, period))? as u16;

@@ -303,28 +303,27 @@ fn scored_bonuses(
     std::sync::Arc<crate::data::metrics::Aggs>,
 )> {
     let policy = &lp.policy;
-    let quarters = policy.evaluation.year_from_quarters.is_some()
-        && period.kind == crate::period::PeriodKind::Year;
-    let release = data.release_after_scoring;
-    if round.last && release.metric_rows && !quarters {
+    let by_quarters = match (&policy.evaluation.year_from_quarters, period.kind) {
+        (Some(w), crate::period::PeriodKind::Year) => Some(w),
+        _ => None,
+    };
+    // A year from quarters aggregates as it scores: its rows go after.
+    if round.last && by_quarters.is_none() && data.release_after_scoring.metric_rows {
         // The scoring finds every aggregate it reads in the cache; the
         // rows would otherwise sit beside the KPI lines at the run's peak.
         scorecard::aggregate_ahead(lp, data, period, cache);
         data.metrics.release();
         crate::memory::trim();
     }
-    let (mut scored, aggs) = match (&policy.evaluation.year_from_quarters, period.kind) {
-        (Some(w), crate::period::PeriodKind::Year) => (
+    let (mut scored, aggs) = match by_quarters {
+        Some(w) => (
             quarters::evaluate(lp, data, period, (who, all), w, cache)?,
             cache.get(lp, data, period),
         ),
-        _ => scorecard::evaluate(lp, data, period, 0, (who, all), cache)?,
+        None => scorecard::evaluate(lp, data, period, 0, (who, all), cache)?,
     };
-    if round.last && release.metric_rows {
-        data.metrics.release();
-    }
-    if round.last && release.targets {
-        data.targets.release();
+    if round.last {
+        data.release_scored();
     }
     if let (Some(c), true) = (&policy.calibration, round.first) {
         calibrate::stage(policy, c, data, &mut scored);

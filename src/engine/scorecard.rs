@@ -337,6 +337,8 @@ fn lines(w: &Weights, evals: &[Eval], review: &ReviewUse, period_ix: u8) -> Vec<
             // Shown exact where they have a finite form (see blend::final_score).
             let weight = blend::times_over(Decimal::ONE_HUNDRED, base_weight, share);
             KpiLine {
+                // Cannot fail: validate.rs refuses a policy with more than
+                // MAX_KPIS (= u16::MAX) KPIs before any scoring.
                 kpi: u16::try_from(k).expect("at most MAX_KPIS KPIs (validated)"),
                 period: period_ix,
                 subject: *subject,

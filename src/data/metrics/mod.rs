@@ -100,7 +100,11 @@ impl Metrics {
         self.released = true;
     }
 
-    /// Reading released rows would read none: a bug, never a result.
+    /// Reading released rows would read none: a bug, never a result. It
+    /// cannot happen from input: only `merit run` releases, only after the
+    /// run's last scoring has aggregated everything it reads, and only
+    /// when the trace (their one later reader) is skipped;
+    /// tests/release_rows.rs runs the plans that score several times.
     fn check_kept(&self) {
         assert!(!self.released, "metric rows read after their release");
     }

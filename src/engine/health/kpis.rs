@@ -4,47 +4,8 @@
 
 use super::tally::{Tally, Values};
 use super::{at_least, pct, Finder, Kind};
-use crate::engine::KpiLine;
 use crate::policy::locate::Seg;
-use crate::policy::{Scoring, TierMode};
 use rust_decimal::Decimal;
-
-/// Where a line sits on its KPI's scoring rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Level {
-    /// Below a curve's threshold, before a points rule's first point, or in
-    /// the lowest tier.
-    Bottom,
-    Between,
-    /// At or above a curve's stretch, from a points rule's last point, or
-    /// in the highest tier.
-    Top,
-}
-
-pub(super) fn level(rule: &Scoring, l: &KpiLine) -> Option<Level> {
-    use crate::engine::score::Segment;
-    Some(match rule {
-        Scoring::Curve(c) if l.achievement < c.threshold.achievement.0 => Level::Bottom,
-        Scoring::Curve(c) if l.achievement >= c.stretch.achievement.0 => Level::Top,
-        Scoring::Curve(_) => Level::Between,
-        Scoring::Points(_) => match l.segment {
-            Segment::BelowFirst => Level::Bottom,
-            Segment::AboveLast => Level::Top,
-            _ => Level::Between,
-        },
-        // A marginal rule keeps rising inside its last tier: no top.
-        Scoring::Tiers(t) => match l.segment {
-            Segment::Tier(0) => Level::Bottom,
-            Segment::Tier(i)
-                if i as usize + 1 == t.steps.len() && t.mode == Some(TierMode::WholeAmount) =>
-            {
-                Level::Top
-            }
-            _ => Level::Between,
-        },
-        Scoring::Script(_) => return None,
-    })
-}
 
 /// Targets too easy or too hard.
 pub(super) fn targets(f: &mut Finder, tally: &Tally) {

@@ -1,15 +1,52 @@
 //! One parallel pass over every employee's last lines, counting what the
 //! KPI and curve findings read: at 1 M employees these are 12 M lines of
-//! ≈ 160 bytes, so one pass instead of one per finding, with each KPI's
+//! 136 bytes, so one pass instead of one per finding, with each KPI's
 //! scoring rule and each employee's role looked up once, not per line.
 
 use super::last_lines;
 use crate::data::Data;
 use crate::engine::{KpiLine, RunResult};
-use crate::policy::{LoadedPolicy, Scoring};
+use crate::policy::{LoadedPolicy, Scoring, TierMode};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
+
+/// Where a line sits on its KPI's scoring rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    /// Below a curve's threshold, before a points rule's first point, or in
+    /// the lowest tier.
+    Bottom,
+    Between,
+    /// At or above a curve's stretch, from a points rule's last point, or
+    /// in the highest tier.
+    Top,
+}
+
+fn level(rule: &Scoring, l: &KpiLine) -> Option<Level> {
+    use crate::engine::score::Segment;
+    Some(match rule {
+        Scoring::Curve(c) if l.achievement < c.threshold.achievement.0 => Level::Bottom,
+        Scoring::Curve(c) if l.achievement >= c.stretch.achievement.0 => Level::Top,
+        Scoring::Curve(_) => Level::Between,
+        Scoring::Points(_) => match l.segment {
+            Segment::BelowFirst => Level::Bottom,
+            Segment::AboveLast => Level::Top,
+            _ => Level::Between,
+        },
+        // A marginal rule keeps rising inside its last tier: no top.
+        Scoring::Tiers(t) => match l.segment {
+            Segment::Tier(0) => Level::Bottom,
+            Segment::Tier(i)
+                if i as usize + 1 == t.steps.len() && t.mode == Some(TierMode::WholeAmount) =>
+            {
+                Level::Top
+            }
+            _ => Level::Between,
+        },
+        Scoring::Script(_) => return None,
+    })
+}
 
 /// Contributions counted by hash; the order of a map is never read.
 pub(super) type Values = HashMap<Decimal, usize, ahash::RandomState>;
@@ -55,11 +92,11 @@ impl Tally {
     fn add(&mut self, rules: &[Option<&Scoring>], lines: &[KpiLine], role: Option<usize>) {
         for l in last_lines(lines) {
             if let Some(rule) = rules[l.kpi_ix()] {
-                if let Some(level) = super::kpis::level(rule, l) {
+                if let Some(level) = level(rule, l) {
                     let c = &mut self.levels[l.kpi_ix()];
                     c[0] += 1;
-                    c[1] += usize::from(level == super::kpis::Level::Top);
-                    c[2] += usize::from(level == super::kpis::Level::Bottom);
+                    c[1] += usize::from(level == Level::Top);
+                    c[2] += usize::from(level == Level::Bottom);
                 }
                 if let Scoring::Curve(curve) = rule {
                     let top = curve.cap.map_or(curve.stretch.score.0, |d| d.0);

@@ -173,6 +173,9 @@ impl Templates {
             env.add_template_owned(name, builtin(format))
                 .expect("built-in templates compile");
             for lang in Language::ALL {
+                // Cannot fail on any policy: specialise() only replaces
+                // whole `{{ t.NAME }}` expressions by brace-free text, and
+                // the `specialised` tests render every result.
                 let name = builtin_name(lang, format);
                 let source = super::builtin::specialise(&env, &name, builtin(format), lang.code());
                 specialised
