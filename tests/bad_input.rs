@@ -553,3 +553,59 @@ fn corrupt_parquet_is_a_located_error() {
         assert!(!out.exists());
     }
 }
+
+/// A run holds only the targets and ratings of the period it scores, but
+/// checks every row: a bad value or a duplicate in another period is
+/// reported as when every row is held, first rows named.
+#[test]
+fn problems_in_periods_not_scored_are_reported() {
+    let c = Case::new();
+    let (targets, ratings) = (c.data("targets.csv"), c.data("ratings.csv"));
+    let text: String = std::fs::read_to_string(&targets)
+        .unwrap()
+        .lines()
+        .map(|l| match l.starts_with("E002,2026-02,new_users,") {
+            true => "E002,2026-02,new_users,-5\n".to_owned(),
+            false => format!("{l}\n"),
+        })
+        .collect();
+    std::fs::write(&targets, format!("{text}E001,2026-01,new_users,595\n")).unwrap();
+    let last = text.lines().count() + 1;
+    let r = std::fs::read_to_string(&ratings).unwrap();
+    std::fs::write(&ratings, format!("{r}E001,2026-Q1,3,CEO,\n")).unwrap();
+    let err = c.fails("2026-Q3");
+    assert!(err.contains("target -5 must be greater than zero"), "{err}");
+    let dup = format!("targets.csv:{last}:1: error: duplicate target for E001, 2026-01, new_users (first on line 2)");
+    assert!(err.contains(&dup), "{err}");
+    let line = r.lines().count() + 1;
+    let dup = format!("ratings.csv:{line}:1: error: duplicate rating for E001 in 2026-Q1");
+    assert!(err.contains(&dup), "{err}");
+    assert!(err.contains("3 problems found"), "{err}");
+}
+
+/// The same in the period scored.
+#[test]
+fn duplicates_in_the_period_scored_are_reported() {
+    let c = Case::new();
+    let (targets, ratings) = (c.data("targets.csv"), c.data("ratings.csv"));
+    let t = std::fs::read_to_string(&targets).unwrap();
+    std::fs::write(&targets, format!("{t}E001,2026-Q3,gmv,1\n")).unwrap();
+    let r = std::fs::read_to_string(&ratings).unwrap();
+    std::fs::write(&ratings, format!("{r}E001,2026-Q3,3,CEO,\n")).unwrap();
+    let err = c.fails("2026-Q3");
+    let first = t
+        .lines()
+        .position(|l| l.starts_with("E001,2026-Q3,gmv,"))
+        .unwrap()
+        + 1;
+    let dup = format!(
+        "targets.csv:{}:1: error: duplicate target for E001, 2026-Q3, gmv (first on line {first})",
+        t.lines().count() + 1
+    );
+    assert!(err.contains(&dup), "{err}");
+    let dup = format!(
+        "ratings.csv:{}:1: error: duplicate rating for E001 in 2026-Q3",
+        r.lines().count() + 1
+    );
+    assert!(err.contains(&dup), "{err}");
+}

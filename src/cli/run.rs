@@ -284,7 +284,9 @@ fn load(cfg: &RunConfig) -> Result<(LoadedPolicy, Templates, Data)> {
     }
     tracing::info!("policy loaded in {:?}", t.elapsed());
     let t = std::time::Instant::now();
-    let mut data = data::load(&cfg.data, &lp)?;
+    // Only the scored periods' targets and ratings are held; every row is checked.
+    let keep = data::Keep::Periods(crate::engine::scored_periods(&lp.policy, &cfg.period));
+    let mut data = data::load_keeping(&cfg.data, &lp, &keep)?;
     crate::memory::trim();
     // Only the trace reads metric rows after the scoring; nothing the targets.
     data.release_after_scoring = data::Release {

@@ -47,7 +47,7 @@ pub use metrics::Metrics;
 pub use projects::Project;
 pub use ratings::{Rating, Ratings};
 pub use refunds::{sum_between as refunds_between, Refund, Refunds};
-pub use release::Release;
+pub use release::{Keep, Release};
 pub use subjects::Subjects;
 pub use targets::Targets;
 pub use transactions::Credit;
@@ -195,6 +195,11 @@ fn kilobytes(dir: &Path) -> u64 {
 
 /// Reads and checks a data folder against a policy.
 pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
+    load_keeping(dir, policy, &Keep::All)
+}
+
+/// [`load`], holding only the targets and ratings of the periods `keep` names.
+pub fn load_keeping(dir: &Path, policy: &LoadedPolicy, keep: &Keep) -> Result<Data> {
     if !dir.is_dir() {
         return Err(Error::Usage(format!(
             "data folder '{}' does not exist",
@@ -223,7 +228,7 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
     }
     stage.finish();
 
-    let (metrics, targets, ratings) = read_large(&tables, policy, &subjects, &mut budget)?;
+    let (metrics, targets, ratings) = read_large(&tables, policy, &subjects, keep, &mut budget)?;
     let (r, money_places) = (&tables.rest, policy.policy.rounding.money_places);
     let budgets = Option::as_ref(&r.budgets)
         .map(|t| budgets::budgets(t, &subjects, money_places, &mut budget))
@@ -533,6 +538,7 @@ fn read_large(
     tables: &Tables,
     policy: &LoadedPolicy,
     subjects: &Subjects,
+    keep: &Keep,
     budget: &mut Budget,
 ) -> Result<(Option<Metrics>, Targets, Ratings)> {
     let ((metrics, metrics_apart), ((targets, targets_apart), (ratings, ratings_apart))) =
@@ -542,12 +548,12 @@ fn read_large(
                 rayon::join(
                     || {
                         read_timed("targets", tables.rest.targets.as_ref(), |t, b| {
-                            Targets::read(t, policy, subjects, b)
+                            Targets::read(t, policy, subjects, keep, b)
                         })
                     },
                     || {
                         read_timed("ratings", tables.rest.ratings.as_ref(), |t, b| {
-                            ratings::ratings(t, policy, subjects, b)
+                            ratings::ratings(t, policy, subjects, keep, b)
                         })
                     },
                 )

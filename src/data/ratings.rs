@@ -3,6 +3,7 @@
 
 use super::cells::text;
 use super::problems::Budget;
+use super::release::{other_key, read_kept, repeats, Keep};
 use super::table::Table;
 use super::Subjects;
 use crate::decimal::parse_decimal;
@@ -26,6 +27,8 @@ pub struct Rating {
 pub struct Ratings {
     /// Period labels, sorted.
     periods: Vec<String>,
+    /// Whether each period's ratings are held ([`Keep`]).
+    kept: Vec<bool>,
     /// (employee's index in [`Subjects`](super::Subjects), index into `periods`, rating), sorted.
     rows: Vec<(u32, u32, Rating)>,
 }
@@ -38,7 +41,11 @@ impl Ratings {
         let p = self
             .periods
             .binary_search_by(|x| x.as_str().cmp(period))
-            .ok()? as u32;
+            .ok()?;
+        // Cannot happen from input: `merit run` keeps every period it scores
+        // (`engine::scored_periods`); other callers keep all.
+        assert!(self.kept[p], "ratings of {period} read but not kept");
+        let p = p as u32;
         let at = self
             .rows
             .binary_search_by(|r| (r.0, r.1).cmp(&(e, p)))
@@ -63,6 +70,7 @@ impl Ratings {
             new_index[*old] = new as u32;
         }
         self.periods = order.iter().map(|i| self.periods[*i].clone()).collect();
+        self.kept = order.iter().map(|i| self.kept[*i]).collect();
         for r in &mut self.rows {
             r.1 = new_index[r.1 as usize];
         }
@@ -72,19 +80,47 @@ impl Ratings {
 
 /// A valid row: (employee's subject index, period index, rating, table row).
 type Kept = (u32, u32, Rating, usize);
+/// A valid row held, or only its key when [`Keep`] does not hold its period.
+enum Checked {
+    Held(Kept),
+    Key(u64),
+}
 /// Problems of some rows: (table row, column, message), in row order.
 type Problems = Vec<(usize, &'static str, String)>;
 
+/// Reads and checks every row, holding those of the periods `keep` names.
 pub(super) fn ratings(
     t: &Table,
     policy: &LoadedPolicy,
     subjects: &Subjects,
+    keep: &Keep,
     b: &mut Budget,
 ) -> Result<Ratings> {
+    read_kept(keep, b, |keep, b| {
+        read_keeping(t, policy, subjects, keep, b)
+    })
+}
+
+/// [`ratings`], and whether a key repeats among the rows not held (their
+/// duplicates are not reported).
+fn read_keeping(
+    t: &Table,
+    policy: &LoadedPolicy,
+    subjects: &Subjects,
+    keep: &Keep,
+    b: &mut Budget,
+) -> Result<(Ratings, bool)> {
     let scale = review_scale(policy);
     // The few period labels, in order of appearance until sorted at the end.
     let mut labels = Labels::default();
-    let mut kept: Vec<Kept> = Vec::with_capacity(t.capacity_hint());
+    let hint = if let Keep::All = keep {
+        t.capacity_hint()
+    } else {
+        0
+    };
+    let mut kept: Vec<Kept> = Vec::with_capacity(hint);
+    // The keys of valid rows not held, for their duplicates.
+    let mut others: Vec<u64> = Vec::new();
     // Read in batches; each batch's rows are checked in parallel parts,
     // problems taken in row order.
     t.batches(&mut |first, df| {
@@ -96,11 +132,13 @@ pub(super) fn ratings(
             .iter()
             .map(|p| Period::parse(p).err())
             .collect();
+        let held: Vec<bool> = labels.periods.iter().map(|p| keep.keeps(p)).collect();
         let batch = Batch {
             first,
             cols: &cols,
             period_ix: &period_ix,
             period_error: &period_error,
+            held: &held,
             scale: &scale,
             subjects,
         };
@@ -108,13 +146,24 @@ pub(super) fn ratings(
             for (row, column, msg) in problems {
                 b.cell(t, row, column, msg);
             }
-            kept.extend(k);
+            for c in k {
+                match c {
+                    Checked::Held(k) => kept.push(k),
+                    Checked::Key(k) => others.push(k),
+                }
+            }
         }
         Ok(())
     })?;
     let periods = sort_periods(labels.periods, &mut kept);
     let rows = first_of_each(kept, t, subjects, &periods, b);
-    Ok(Ratings { periods, rows })
+    let kept = periods.iter().map(|p| keep.keeps(p)).collect();
+    let ratings = Ratings {
+        periods,
+        kept,
+        rows,
+    };
+    Ok((ratings, repeats(others)))
 }
 
 /// Every rating on the policy's review scales (none: any rating goes).
@@ -178,13 +227,15 @@ struct Batch<'a> {
     period_ix: &'a [u32],
     /// Each label's problem, by label index.
     period_error: &'a [Option<String>],
+    /// Whether each label's rows are held, by label index.
+    held: &'a [bool],
     scale: &'a BTreeSet<Decimal>,
     subjects: &'a Subjects,
 }
 
 impl Batch<'_> {
     /// Row `row` of the batch, if valid; its problems go to `problems`.
-    fn check(&self, row: usize, problems: &mut Problems) -> Option<Kept> {
+    fn check(&self, row: usize, problems: &mut Problems) -> Option<Checked> {
         let (first, cols, subjects) = (self.first, self.cols, self.subjects);
         let e = text(cols[0][row]).unwrap_or("");
         let mut ok = true;
@@ -209,12 +260,16 @@ impl Batch<'_> {
             }
         };
         let rating = rating.filter(|_| ok)?;
+        let (employee, period) = (employee?, self.period_ix[row]);
+        if !self.held[period as usize] {
+            return Some(Checked::Key(other_key(employee, period)));
+        }
         let r = Rating {
             rating,
             rater: text(cols[3][row]).map(str::to_owned),
             comment: text(cols[4][row]).map(str::to_owned),
         };
-        Some((employee?, self.period_ix[row], r, first + row))
+        Some(Checked::Held((employee, period, r, first + row)))
     }
 }
 
@@ -239,8 +294,8 @@ fn rating_value(
 /// rows in row order, the parts in order.
 fn check_in_parts(
     n: usize,
-    check: impl Fn(usize, &mut Problems) -> Option<Kept> + Sync,
-) -> Vec<(Problems, Vec<Kept>)> {
+    check: impl Fn(usize, &mut Problems) -> Option<Checked> + Sync,
+) -> Vec<(Problems, Vec<Checked>)> {
     const PART: usize = 1 << 15;
     (0..n.div_ceil(PART))
         .into_par_iter()

@@ -7,6 +7,7 @@
 use super::cells::text;
 use super::fast::{fast_decimal, same, slices};
 use super::problems::{Budget, MAX_PROBLEMS_PER_COLUMN};
+use super::release::{other_key, read_kept, repeats, Keep};
 use super::table::Table;
 use super::{Subjects, COMPANY};
 use crate::decimal::parse_decimal;
@@ -27,6 +28,8 @@ struct Entry {
 #[derive(Default)]
 pub struct Targets {
     periods: Vec<String>,
+    /// Whether each period's entries are held ([`Keep`]).
+    kept: Vec<bool>,
     kpis: Vec<String>,
     /// Sorted by (subject, period, KPI).
     entries: Vec<Entry>,
@@ -55,7 +58,11 @@ impl Targets {
         // and they go after the run's last one (tests/release_rows.rs).
         assert!(!self.released, "targets read after their release");
         let s = s?;
-        let p = self.periods.iter().position(|x| same(x, period))? as u16;
+        let p = self.periods.iter().position(|x| same(x, period))?;
+        // Cannot happen from input: `merit run` keeps every period it scores
+        // (`engine::scored_periods`); other callers keep all.
+        assert!(self.kept[p], "targets of {period} read but not kept");
+        let p = p as u16;
         let k = self.kpis.iter().position(|x| same(x, kpi))? as u16;
         let s = s as usize;
         let range = *self.offsets.get(s)?..*self.offsets.get(s + 1)?;
@@ -93,32 +100,53 @@ impl Targets {
         self.entries.is_empty()
     }
 
-    /// Parses and checks every row; problems go to `b`.
+    /// Parses and checks every row, holding those of the periods `keep`
+    /// names; problems go to `b`.
     pub(super) fn read(
         t: &Table,
         policy: &LoadedPolicy,
         subjects: &Subjects,
+        keep: &Keep,
         b: &mut Budget,
     ) -> crate::error::Result<Targets> {
+        read_kept(keep, b, |keep, b| {
+            Self::read_keeping(t, policy, subjects, keep, b)
+        })
+    }
+
+    /// [`Targets::read`], and whether a key repeats among the rows not held
+    /// (their duplicates are not reported).
+    fn read_keeping(
+        t: &Table,
+        policy: &LoadedPolicy,
+        subjects: &Subjects,
+        keep: &Keep,
+        b: &mut Budget,
+    ) -> crate::error::Result<(Targets, bool)> {
         let kpis: Vec<&str> = policy.policy.kpis.iter().map(|k| k.id.as_str()).collect();
         let mut out = Targets {
-            periods: Vec::new(),
             kpis: kpis.iter().map(|k| (*k).to_owned()).collect(),
-            entries: Vec::new(),
-            offsets: Vec::new(),
-            released: false,
+            ..Targets::default()
         };
         // (entry, row) of valid keys; rows with other problems are checked
         // for duplicates too, but not kept. Read in batches, so the text of
         // the whole table is never in memory at once.
-        let mut keyed: Vec<(Entry, u32, bool)> = Vec::with_capacity(t.capacity_hint());
+        let hint = if let Keep::All = keep {
+            t.capacity_hint()
+        } else {
+            0
+        };
+        let mut keyed: Vec<(Entry, u32, bool)> = Vec::with_capacity(hint);
+        // The keys of rows not held, for their duplicates.
+        let mut others: Vec<u64> = Vec::new();
         let read = t.batches(&mut |first, df| {
             for p in parse_batch(first, df, &kpis, subjects) {
-                out.take_part(p, &mut keyed, t, b);
+                out.take_part(p, (&mut keyed, &mut others), keep, t, b);
             }
             Ok(())
         });
         read?;
+        let repeated = repeats(others);
         // Sorted by key, then row: a duplicate follows the first occurrence.
         keyed.par_sort_unstable_by_key(|(e, row, _)| (e.subject, e.period, e.kpi, *row));
         let dups = duplicates(&keyed);
@@ -136,15 +164,17 @@ impl Targets {
         out.report_duplicates(dups, t, subjects, b);
         out.offsets = offsets(&out.entries, subjects.len());
         out.entries.shrink_to_fit();
-        Ok(out)
+        Ok((out, repeated))
     }
 
     /// A parsed part's problems go to `b`, its keyed rows to `keyed` with
-    /// period indices into `self.periods` (new labels added).
+    /// period indices into `self.periods` (new labels added), or only their
+    /// keys to `others` when `keep` does not hold their period.
     fn take_part(
         &mut self,
         p: Part,
-        keyed: &mut Vec<(Entry, u32, bool)>,
+        (keyed, others): (&mut Vec<(Entry, u32, bool)>, &mut Vec<u64>),
+        keep: &Keep,
         t: &Table,
         b: &mut Budget,
     ) {
@@ -161,14 +191,20 @@ impl Targets {
                 Some(i) => i as u16,
                 None => {
                     self.periods.push(x.clone());
+                    self.kept.push(keep.keeps(x));
                     (self.periods.len() - 1) as u16
                 }
             })
             .collect();
-        keyed.extend(p.keyed.into_iter().map(|(mut e, row, ok)| {
+        for (mut e, row, ok) in p.keyed {
             e.period = map[e.period as usize];
-            (e, row, ok)
-        }));
+            if self.kept[e.period as usize] {
+                keyed.push((e, row, ok));
+            } else {
+                let rest = u32::from(e.period) << 16 | u32::from(e.kpi);
+                others.push(other_key(e.subject, rest));
+            }
+        }
     }
 
     /// Reports each duplicate (row, first row, entry) in row order.

@@ -262,6 +262,28 @@ fn script_error_kind(d: &Diagnostic) -> Option<String> {
     ))
 }
 
+/// The quarter weights when `period` is a year scored from its quarters.
+fn year_weights<'a>(
+    policy: &'a crate::policy::Policy,
+    period: &Period,
+) -> Option<&'a Vec<crate::decimal::Dec>> {
+    match (&policy.evaluation.year_from_quarters, period.kind) {
+        (Some(w), crate::period::PeriodKind::Year) => Some(w),
+        _ => None,
+    }
+}
+
+/// The periods a run of `period` scores, whose targets and ratings it
+/// reads (`data::Keep`): the period, and its quarters for a year scored
+/// from them.
+pub fn scored_periods(policy: &crate::policy::Policy, period: &Period) -> Vec<String> {
+    let mut labels = vec![period.label.clone()];
+    if year_weights(policy, period).is_some() {
+        labels.extend(period.quarters().into_iter().map(|q| q.label));
+    }
+    labels
+}
+
 /// The whole pipeline for one period, starting from nothing carried (the
 /// first period of a chain, or a plan without one).
 pub fn compute(lp: &LoadedPolicy, data: &mut Data, period: &Period) -> Result<RunResult> {
@@ -303,10 +325,7 @@ fn scored_bonuses(
     std::sync::Arc<crate::data::metrics::Aggs>,
 )> {
     let policy = &lp.policy;
-    let by_quarters = match (&policy.evaluation.year_from_quarters, period.kind) {
-        (Some(w), crate::period::PeriodKind::Year) => Some(w),
-        _ => None,
-    };
+    let by_quarters = year_weights(policy, period);
     // A year from quarters aggregates as it scores: its rows go after.
     if round.last && by_quarters.is_none() && data.release_after_scoring.metric_rows {
         // The scoring finds every aggregate it reads in the cache; the
