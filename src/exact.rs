@@ -261,6 +261,13 @@ impl Num {
         }
     }
 
+    pub fn is_negative(&self) -> bool {
+        match self {
+            Num::Dec(d) => d.is_sign_negative() && !d.is_zero(),
+            Num::Exact(x) => x.is_negative(),
+        }
+    }
+
     pub fn exact(&self) -> Exact {
         match self {
             Num::Dec(d) => Exact::from(*d),
@@ -323,11 +330,25 @@ pub fn largest_remainder(
 }
 
 impl From<Decimal> for Exact {
+    /// `mantissa / 10^scale` in lowest terms without a gcd: once the
+    /// mantissa's trailing zeros are gone it shares at most 2s or 5s with
+    /// the power of ten, never both (a conversion per amount adds up).
     fn from(d: Decimal) -> Exact {
-        Exact(BigRational::new(
-            BigInt::from(d.mantissa()),
-            ten_pow(d.scale()),
-        ))
+        let (mut m, mut scale) = (d.mantissa(), d.scale());
+        while scale > 0 && m % 10 == 0 {
+            (m, scale) = (m / 10, scale - 1);
+        }
+        if m == 0 {
+            return Exact::zero();
+        }
+        let (twos, mut fives) = (m.unsigned_abs().trailing_zeros().min(scale), 0);
+        m /= 1i128 << twos;
+        while twos == 0 && fives < scale && m % 5 == 0 {
+            (m, fives) = (m / 5, fives + 1);
+        }
+        let den = num_traits::pow(BigInt::from(2), (scale - twos) as usize)
+            * num_traits::pow(BigInt::from(5), (scale - fives) as usize);
+        Exact(BigRational::new_raw(BigInt::from(m), den))
     }
 }
 
@@ -402,6 +423,57 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_decimal_converts_in_lowest_terms() {
+        let mut cases: Vec<Decimal> = [
+            "0",
+            "0.000",
+            "-0.50",
+            "1",
+            "10",
+            "0.1",
+            "0.25",
+            "-0.0625",
+            "1.5",
+            "12.80",
+            "0.2",
+            "0.04",
+            "3.125",
+            "-7.0000",
+            "0.3333",
+            "1234567.890",
+        ]
+        .iter()
+        .map(|x| d(x))
+        .collect();
+        cases.extend([
+            Decimal::MAX,
+            Decimal::MIN,
+            Decimal::new(1, 28),
+            Decimal::new(-5, 28),
+        ]);
+        cases.extend([
+            Decimal::from_i128_with_scale(1 << 90, 28),
+            Decimal::from_i128_with_scale(5i128.pow(40), 28),
+        ]);
+        for m in [
+            1i64, 2, 4, 5, 8, 25, 125, 40, 3, 7, 1024, 390625, -16, -3125,
+        ] {
+            for scale in 0..=28 {
+                cases.push(Decimal::new(m, scale));
+            }
+        }
+        for x in cases {
+            let gcd = BigRational::new(BigInt::from(x.mantissa()), ten_pow(x.scale()));
+            let fast = Exact::from(x).0;
+            assert_eq!(
+                (fast.numer(), fast.denom()),
+                (gcd.numer(), gcd.denom()),
+                "{x}"
+            );
+        }
     }
 
     #[test]

@@ -94,7 +94,7 @@ fn employee_bonus(
             format!("while evaluating employee {}: {m}", e.id),
         )
     };
-    if formula.exact().is_negative() {
+    if formula.is_negative() {
         return Err(fail(format!(
             "the bonus formula returned {}, a negative amount",
             formula.approx()
