@@ -142,7 +142,7 @@ fn read_keeping(
             scale: &scale,
             subjects,
         };
-        for (problems, k) in check_in_parts(df.height(), |row, p| batch.check(row, p)) {
+        for (problems, k) in check_in_parts(df.height(), |row, p, last| batch.check(row, p, last)) {
             for (row, column, msg) in problems {
                 b.cell(t, row, column, msg);
             }
@@ -233,13 +233,25 @@ struct Batch<'a> {
     subjects: &'a Subjects,
 }
 
-impl Batch<'_> {
+impl<'a> Batch<'a> {
     /// Row `row` of the batch, if valid; its problems go to `problems`.
-    fn check(&self, row: usize, problems: &mut Problems) -> Option<Checked> {
+    /// `last` is the previous row's employee cell and subject, if any.
+    fn check(
+        &self,
+        row: usize,
+        problems: &mut Problems,
+        last: &mut Option<(&'a str, Option<u32>)>,
+    ) -> Option<Checked> {
         let (first, cols, subjects) = (self.first, self.cols, self.subjects);
         let e = text(cols[0][row]).unwrap_or("");
         let mut ok = true;
-        let employee = subjects.get(e).filter(|&i| subjects.is_employee_index(i));
+        // Rows come grouped by employee, usually in the employees' order.
+        let subject = match *last {
+            Some((x, ix)) if x == e => ix,
+            _ => subjects.get_after(e, last.and_then(|l| l.1)),
+        };
+        *last = Some((e, subject));
+        let employee = subject.filter(|&i| subjects.is_employee_index(i));
         if employee.is_none() {
             problems.push((
                 first + row,
@@ -292,17 +304,17 @@ fn rating_value(
 
 /// Checks rows `0..n` in parallel parts; each part's problems and valid
 /// rows in row order, the parts in order.
-fn check_in_parts(
+fn check_in_parts<'a>(
     n: usize,
-    check: impl Fn(usize, &mut Problems) -> Option<Checked> + Sync,
+    check: impl Fn(usize, &mut Problems, &mut Option<(&'a str, Option<u32>)>) -> Option<Checked> + Sync,
 ) -> Vec<(Problems, Vec<Checked>)> {
     const PART: usize = 1 << 15;
     (0..n.div_ceil(PART))
         .into_par_iter()
         .map(|i| {
-            let mut problems = Vec::new();
+            let (mut problems, mut last) = (Vec::new(), None);
             let kept = (i * PART..((i + 1) * PART).min(n))
-                .filter_map(|row| check(row, &mut problems))
+                .filter_map(|row| check(row, &mut problems, &mut last))
                 .collect();
             (problems, kept)
         })

@@ -57,6 +57,17 @@ impl Subjects {
     pub fn get(&self, name: &str) -> Option<u32> {
         self.names.get_index_of(name).map(|i| i as u32)
     }
+    /// [`Subjects::get`], trying the subject after `prev` first: a table
+    /// sorted like the employees names them in that order, and a compare
+    /// costs less than a probe into a million entries (names are unique,
+    /// so the answer is the same).
+    pub fn get_after(&self, name: &str, prev: Option<u32>) -> Option<u32> {
+        let next = prev.map(|p| p as usize + 1);
+        match next.and_then(|i| self.names.get_index(i)) {
+            Some(n) if n == name => next.map(|i| i as u32),
+            _ => self.get(name),
+        }
+    }
     /// The index of employee `i` of [`Data::employees`](super::Data::employees)
     /// (whose id is `id`): `i` itself, as the employees come first; looked up
     /// otherwise.
@@ -88,5 +99,28 @@ impl Subjects {
         self.names
             .get_index_of(name)
             .is_some_and(|i| i < self.employee_ids)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hint_never_changes_the_answer() {
+        let mut s = Subjects::default();
+        for n in ["E1", "E2", "E3", "sales"] {
+            s.add(n);
+        }
+        for name in ["E1", "E2", "E3", "sales", "E4", ""] {
+            for prev in [None, Some(0), Some(1), Some(2), Some(3), Some(9)] {
+                assert_eq!(
+                    s.get_after(name, prev),
+                    s.get(name),
+                    "{name} after {prev:?}"
+                );
+            }
+        }
+        assert_eq!(s.get_after("E3", Some(1)), Some(2));
     }
 }

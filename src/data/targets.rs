@@ -392,7 +392,12 @@ fn subject_of<'c>(
 ) -> Option<u32> {
     match *last {
         Some((x, ix)) if same(s, x) => ix,
-        _ => {
+        Some((_, prev)) => {
+            let ix = subjects.get_after(s, prev);
+            *last = Some((s, ix));
+            ix
+        }
+        None => {
             let ix = subjects.get(s);
             *last = Some((s, ix));
             ix

@@ -72,7 +72,7 @@ fn convert(
         let row = first_row + i;
         let s = trim(s.unwrap_or(""));
         if !is_last(s, last_s.map(|l| l.0)) {
-            last_s = p.subject_of(subjects, row, s);
+            last_s = p.subject_of(subjects, row, s, last_s.map(|l| l.1));
         }
         p.subject.push(last_s.map_or(0, |l| l.1));
 
@@ -125,8 +125,9 @@ impl Part {
         subjects: &Subjects,
         row: usize,
         s: &'c str,
+        prev: Option<u32>,
     ) -> Option<(&'c str, u32)> {
-        match subjects.get(s) {
+        match subjects.get_after(s, prev) {
             Some(ix) => Some((s, ix)),
             None => {
                 if s.is_empty() {
