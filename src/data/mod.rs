@@ -47,6 +47,7 @@ pub use metrics::Metrics;
 pub use projects::Project;
 pub use ratings::{Rating, Ratings};
 pub use refunds::{sum_between as refunds_between, Refund, Refunds};
+use release::read_kept;
 pub use release::{Keep, Release};
 pub use subjects::Subjects;
 pub use targets::Targets;
@@ -548,12 +549,12 @@ fn read_large(
                 rayon::join(
                     || {
                         read_timed("targets", tables.rest.targets.as_ref(), |t, b| {
-                            Targets::read(t, policy, subjects, keep, b)
+                            read_kept(keep, b, |k, b| Targets::read(t, policy, subjects, k, b))
                         })
                     },
                     || {
                         read_timed("ratings", tables.rest.ratings.as_ref(), |t, b| {
-                            ratings::ratings(t, policy, subjects, keep, b)
+                            read_kept(keep, b, |k, b| ratings::ratings(t, policy, subjects, k, b))
                         })
                     },
                 )

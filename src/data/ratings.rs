@@ -3,7 +3,7 @@
 
 use super::cells::text;
 use super::problems::Budget;
-use super::release::{other_key, read_kept, repeats, Keep};
+use super::release::{other_key, repeats, Keep};
 use super::table::Table;
 use super::Subjects;
 use crate::decimal::parse_decimal;
@@ -88,22 +88,10 @@ enum Checked {
 /// Problems of some rows: (table row, column, message), in row order.
 type Problems = Vec<(usize, &'static str, String)>;
 
-/// Reads and checks every row, holding those of the periods `keep` names.
+/// Reads and checks every row, holding those of the periods `keep` names;
+/// also says whether a key repeats among the rows not held, whose
+/// duplicates are not reported (`release::read_kept` reads again then).
 pub(super) fn ratings(
-    t: &Table,
-    policy: &LoadedPolicy,
-    subjects: &Subjects,
-    keep: &Keep,
-    b: &mut Budget,
-) -> Result<Ratings> {
-    read_kept(keep, b, |keep, b| {
-        read_keeping(t, policy, subjects, keep, b)
-    })
-}
-
-/// [`ratings`], and whether a key repeats among the rows not held (their
-/// duplicates are not reported).
-fn read_keeping(
     t: &Table,
     policy: &LoadedPolicy,
     subjects: &Subjects,
@@ -113,12 +101,7 @@ fn read_keeping(
     let scale = review_scale(policy);
     // The few period labels, in order of appearance until sorted at the end.
     let mut labels = Labels::default();
-    let hint = if let Keep::All = keep {
-        t.capacity_hint()
-    } else {
-        0
-    };
-    let mut kept: Vec<Kept> = Vec::with_capacity(hint);
+    let mut kept: Vec<Kept> = Vec::with_capacity(keep.capacity(t));
     // The keys of valid rows not held, for their duplicates.
     let mut others: Vec<u64> = Vec::new();
     // Read in batches; each batch's rows are checked in parallel parts,
@@ -245,13 +228,9 @@ impl<'a> Batch<'a> {
         let (first, cols, subjects) = (self.first, self.cols, self.subjects);
         let e = text(cols[0][row]).unwrap_or("");
         let mut ok = true;
-        // Rows come grouped by employee, usually in the employees' order.
-        let subject = match *last {
-            Some((x, ix)) if x == e => ix,
-            _ => subjects.get_after(e, last.and_then(|l| l.1)),
-        };
-        *last = Some((e, subject));
-        let employee = subject.filter(|&i| subjects.is_employee_index(i));
+        let employee = subjects
+            .get_grouped(e, last)
+            .filter(|&i| subjects.is_employee_index(i));
         if employee.is_none() {
             problems.push((
                 first + row,

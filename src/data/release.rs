@@ -17,6 +17,13 @@ pub struct Release {
 }
 
 impl Data {
+    /// Frees the metric rows before the last scoring, once the caller has
+    /// aggregated everything that scoring reads, and hands the memory back.
+    pub fn release_metric_rows(&mut self) {
+        self.metrics.release();
+        crate::memory::trim();
+    }
+
     /// Frees what [`Data::release_after_scoring`] names, after the run's
     /// last scoring (freeing twice is harmless).
     pub fn release_scored(&mut self) {
@@ -43,6 +50,15 @@ pub enum Keep {
 }
 
 impl Keep {
+    /// The rows to reserve for the held rows of `t`: all of them when every
+    /// period is held, else none (they grow as found).
+    pub(super) fn capacity(&self, t: &super::table::Table) -> usize {
+        match self {
+            Keep::All => t.capacity_hint(),
+            Keep::Periods(_) => 0,
+        }
+    }
+
     /// Whether the rows of the period labelled `label` are kept.
     pub fn keeps(&self, label: &str) -> bool {
         match self {

@@ -2,6 +2,7 @@
 //! from the employees table.
 
 use super::cells::{col, text};
+use super::fast::same;
 use super::table::Table;
 use super::{Employee, COMPANY};
 use polars::prelude::PlIndexSet;
@@ -68,6 +69,23 @@ impl Subjects {
             _ => self.get(name),
         }
     }
+    /// The index of `s` in a table whose rows come grouped by subject,
+    /// usually in the employees' order: `last` is the previous row's
+    /// subject, found or not, and becomes this row's.
+    pub(super) fn get_grouped<'c>(
+        &self,
+        s: &'c str,
+        last: &mut Option<(&'c str, Option<u32>)>,
+    ) -> Option<u32> {
+        match *last {
+            Some((x, ix)) if same(s, x) => ix,
+            _ => {
+                let ix = self.get_after(s, last.and_then(|l| l.1));
+                *last = Some((s, ix));
+                ix
+            }
+        }
+    }
     /// The index of employee `i` of [`Data::employees`](super::Data::employees)
     /// (whose id is `id`): `i` itself, as the employees come first; looked up
     /// otherwise.
@@ -122,5 +140,9 @@ mod tests {
             }
         }
         assert_eq!(s.get_after("E3", Some(1)), Some(2));
+        let mut last = None;
+        for name in ["E1", "E1", "E2", "x", "x", "E3", "sales", "E1"] {
+            assert_eq!(s.get_grouped(name, &mut last), s.get(name), "{name}");
+        }
     }
 }

@@ -7,7 +7,7 @@
 use super::cells::text;
 use super::fast::{fast_decimal, same, slices};
 use super::problems::{Budget, MAX_PROBLEMS_PER_COLUMN};
-use super::release::{other_key, read_kept, repeats, Keep};
+use super::release::{other_key, repeats, Keep};
 use super::table::Table;
 use super::{Subjects, COMPANY};
 use crate::decimal::parse_decimal;
@@ -101,22 +101,10 @@ impl Targets {
     }
 
     /// Parses and checks every row, holding those of the periods `keep`
-    /// names; problems go to `b`.
+    /// names; problems go to `b`. Also says whether a key repeats among the
+    /// rows not held, whose duplicates are not reported (`release::read_kept`
+    /// reads again then).
     pub(super) fn read(
-        t: &Table,
-        policy: &LoadedPolicy,
-        subjects: &Subjects,
-        keep: &Keep,
-        b: &mut Budget,
-    ) -> crate::error::Result<Targets> {
-        read_kept(keep, b, |keep, b| {
-            Self::read_keeping(t, policy, subjects, keep, b)
-        })
-    }
-
-    /// [`Targets::read`], and whether a key repeats among the rows not held
-    /// (their duplicates are not reported).
-    fn read_keeping(
         t: &Table,
         policy: &LoadedPolicy,
         subjects: &Subjects,
@@ -131,12 +119,7 @@ impl Targets {
         // (entry, row) of valid keys; rows with other problems are checked
         // for duplicates too, but not kept. Read in batches, so the text of
         // the whole table is never in memory at once.
-        let hint = if let Keep::All = keep {
-            t.capacity_hint()
-        } else {
-            0
-        };
-        let mut keyed: Vec<(Entry, u32, bool)> = Vec::with_capacity(hint);
+        let mut keyed: Vec<(Entry, u32, bool)> = Vec::with_capacity(keep.capacity(t));
         // The keys of rows not held, for their duplicates.
         let mut others: Vec<u64> = Vec::new();
         let read = t.batches(&mut |first, df| {
@@ -341,7 +324,7 @@ fn parse(
             text(k).unwrap_or(""),
         );
         let mut ok = true;
-        let s_ix = subject_of(subjects, s, &mut last_subject);
+        let s_ix = subjects.get_grouped(s, &mut last_subject);
         if s_ix.is_none() {
             part.problem(row, "subject_id", &|| {
                 format!("unknown subject '{s}' (not an employee, a department or '{COMPANY}')")
@@ -381,28 +364,6 @@ fn parse(
         }
     }
     part
-}
-
-/// The index of subject `s`; `last` is the previous row's subject, found or
-/// not, and becomes this row's.
-fn subject_of<'c>(
-    subjects: &Subjects,
-    s: &'c str,
-    last: &mut Option<(&'c str, Option<u32>)>,
-) -> Option<u32> {
-    match *last {
-        Some((x, ix)) if same(s, x) => ix,
-        Some((_, prev)) => {
-            let ix = subjects.get_after(s, prev);
-            *last = Some((s, ix));
-            ix
-        }
-        None => {
-            let ix = subjects.get(s);
-            *last = Some((s, ix));
-            ix
-        }
-    }
 }
 
 /// The index of KPI `k` in `kpis`; `last` is the previous row's.

@@ -331,8 +331,7 @@ fn scored_bonuses(
         // The scoring finds every aggregate it reads in the cache; the
         // rows would otherwise sit beside the KPI lines at the run's peak.
         scorecard::aggregate_ahead(lp, data, period, cache);
-        data.metrics.release();
-        crate::memory::trim();
+        data.release_metric_rows();
     }
     let (mut scored, aggs) = match by_quarters {
         Some(w) => (
