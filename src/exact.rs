@@ -16,6 +16,9 @@ use rust_decimal::Decimal;
 use std::fmt;
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
+mod divide;
+pub use divide::{div_round, exact_div, exact_mul};
+
 /// An exact rational number.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Exact(BigRational);
@@ -154,84 +157,6 @@ impl Exact {
                 },
                 |d| d.normalize(),
             )
-    }
-}
-
-/// `n ÷ d` rounded to `places` in `mode` as if from the exact quotient: the
-/// fast `Decimal` quotient where it is exact, or far enough from a rounding
-/// boundary that its last-digit error cannot cross it; the exact rational
-/// otherwise. `None` when `d` is zero or the result does not fit.
-pub fn div_round(n: Decimal, d: Decimal, places: u32, mode: RoundingMode) -> Option<Decimal> {
-    let q = n.checked_div(d)?;
-    if safely_rounded(q, places, mode) {
-        return Some(crate::decimal::round_fixed(q, places, mode));
-    }
-    if let Some(q) = exact_div(n, d) {
-        return Some(crate::decimal::round_fixed(q, places, mode));
-    }
-    Exact::ratio(n, d)?.round(places, mode)
-}
-
-/// `a × b` when a `Decimal` holds it exactly (`Decimal` multiplication
-/// silently rounds a product with more than 28 decimal places).
-pub fn exact_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
-    let p = a.checked_mul(b)?;
-    (p.scale() == a.scale() + b.scale() || p.is_zero()).then_some(p)
-}
-
-/// `n ÷ d` when the quotient has a finite decimal form that a `Decimal`
-/// holds exactly. (A check by multiplying back is not enough: the product
-/// is itself rounded to 28 digits.)
-pub fn exact_div(n: Decimal, d: Decimal) -> Option<Decimal> {
-    if d.is_zero() {
-        return None;
-    }
-    // n ÷ d terminates iff d's mantissa without its factors 2 and 5 divides n's.
-    let mut odd = d.mantissa().unsigned_abs();
-    while odd.is_multiple_of(2) {
-        odd /= 2;
-    }
-    while odd.is_multiple_of(5) {
-        odd /= 5;
-    }
-    if !n.mantissa().unsigned_abs().is_multiple_of(odd) {
-        return None;
-    }
-    let q = n.checked_div(d)?;
-    // A terminating quotient that needed every digit may have been rounded.
-    let digits = q
-        .mantissa()
-        .unsigned_abs()
-        .checked_ilog10()
-        .map_or(1, |l| l + 1);
-    (digits < 28).then_some(q)
-}
-
-/// Whether `q`, within one unit of its last digit of the true value, is at
-/// least ten such units away from every rounding boundary at `places`
-/// (integer arithmetic on the digits below the rounding place).
-fn safely_rounded(q: Decimal, places: u32, mode: RoundingMode) -> bool {
-    let scale = q.scale();
-    if scale < places + 2 {
-        return false;
-    }
-    let digits = scale - places;
-    let m = q.mantissa().unsigned_abs();
-    // 64-bit arithmetic where it suffices (the usual case): this runs for
-    // every actual and achievement.
-    let (below, unit) = match (u64::try_from(m), digits) {
-        (Ok(m), 0..=19) => {
-            let unit = 10u64.pow(digits);
-            (u128::from(m % unit), u128::from(unit))
-        }
-        _ => {
-            let unit = 10u128.pow(digits);
-            (m % unit, unit)
-        }
-    };
-    match mode {
-        RoundingMode::Down | RoundingMode::Up => below > 10 && unit - below > 10,
-        RoundingMode::HalfUp | RoundingMode::HalfEven => below.abs_diff(unit / 2) > 10,
     }
 }
 
@@ -494,43 +419,6 @@ mod tests {
         let share = Exact::ratio(Decimal::ONE, d("96")).unwrap();
         let t = share * d("769938");
         assert_eq!(t.round(6, RoundingMode::Up), Some(d("8020.187500")));
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn div_round_is_the_exact_quotient_rounded(
-            n in -10_000_000_000i64..10_000_000_000,
-            ns in 0u32..8,
-            d in 1i64..1_000_000,
-            ds in 0u32..6,
-            places in 0u32..7,
-            mode in 0usize..4,
-        ) {
-            let mode = [RoundingMode::HalfUp, RoundingMode::HalfEven, RoundingMode::Down, RoundingMode::Up][mode];
-            let (n, d) = (Decimal::new(n, ns), Decimal::new(d, ds));
-            let exact = Exact::ratio(n, d).unwrap().round(places, mode);
-            proptest::prop_assert_eq!(div_round(n, d, places, mode), exact);
-        }
-    }
-
-    #[test]
-    fn ties_and_boundaries_take_the_exact_path() {
-        // 1 ÷ 8 = 0.125 is a tie at 2 places; 2 ÷ 3 is near no boundary.
-        let (one, eight) = (Decimal::ONE, Decimal::from(8));
-        assert_eq!(
-            div_round(one, eight, 2, RoundingMode::HalfUp),
-            Some(d("0.13"))
-        );
-        assert_eq!(
-            div_round(one, eight, 2, RoundingMode::HalfEven),
-            Some(d("0.12"))
-        );
-        assert_eq!(
-            div_round(d("2"), d("3"), 4, RoundingMode::Down),
-            Some(d("0.6666"))
-        );
-        assert_eq!(exact_div(d("1000600"), d("1200")), None);
-        assert_eq!(exact_div(d("3"), d("8")), Some(d("0.375")));
     }
 
     #[test]

@@ -2,12 +2,19 @@
 //! terminal (never when it is piped or redirected), and every stage's wall
 //! time logged at info level (`merit -v …`).
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 /// Stages smaller than this finish too fast for a bar to help.
 const MIN_BAR_ITEMS: u64 = 50_000;
+
+/// Every bar, drawn on stderr one line each: stages can run at once (the
+/// workbook beside the statements).
+fn bars() -> &'static MultiProgress {
+    static BARS: std::sync::OnceLock<MultiProgress> = std::sync::OnceLock::new();
+    BARS.get_or_init(MultiProgress::new)
+}
 
 pub struct Stage {
     name: &'static str,
@@ -42,7 +49,7 @@ impl Stage {
     /// A stage of `total` items (rows, employees); 0 when unknown.
     pub fn new(name: &'static str, total: u64) -> Stage {
         let bar = (total >= MIN_BAR_ITEMS && std::io::stderr().is_terminal()).then(|| {
-            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+            let bar = bars().add(ProgressBar::new(total));
             bar.set_style(
                 ProgressStyle::with_template(
                     "{prefix:>16} [{bar:32}] {human_pos}/{human_len} {per_sec:0} {elapsed} (eta {eta})",
@@ -61,7 +68,7 @@ impl Stage {
     /// spinner with the count and the time taken so far.
     pub fn work(name: &'static str, items: u64) -> Stage {
         let bar = (items >= MIN_BAR_ITEMS && std::io::stderr().is_terminal()).then(|| {
-            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            let bar = bars().add(ProgressBar::no_length());
             bar.set_style(
                 ProgressStyle::with_template("{prefix:>16} {spinner} {msg} {elapsed}")
                     .expect("valid template"),
@@ -101,6 +108,7 @@ impl Stage {
         let elapsed = self.start.elapsed();
         if let Some(b) = &self.bar {
             b.finish_and_clear();
+            bars().remove(b);
         }
         match (self.cpu, cpu_seconds(), memory_gib()) {
             (Some(a), Some(b), Some((rss, peak))) => tracing::info!(

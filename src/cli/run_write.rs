@@ -112,37 +112,53 @@ pub(super) fn write_outputs<'s>(
         stages,
     };
     let (report, groups) = write_tables(b, &mut out)?;
-    write_documents(b, &mut out, report)?;
     let totals = output::control_totals(b.lp, &groups);
-    out.timed("tables", |out| {
-        if let Some(prev) = b.previous {
-            out.put(output::adjust::build(b.lp, b.data, b.run, prev, b.due))?;
-        }
-        let balances = (b.lp.policy.is_stateful())
-            .then(|| output::balances::csv(b.lp, b.data, b.run, b.carried));
-        let deals = b.run.deals.as_ref().map(|d| output::deals::csv(b.lp, d));
-        let spans = output::spans::csv(b.lp, b.data, b.run);
-        for file in [balances, deals, spans].into_iter().flatten() {
-            out.put(file)?;
-        }
-        Ok(())
-    })?;
-    if !b.skip(Optional::Workbook) {
-        out.timed("workbook", |out| {
-            let stage = crate::progress::Stage::work("workbook", b.run.employees.len() as u64);
-            let tables = (&totals, b.due, b.exceptions);
-            let tmp = out.staging.path();
-            let bytes = output::workbook::build(b.lp, b.data, b.run, tables, tmp)?;
-            out.put(output::OutFile {
-                rel: "payouts.xlsx".into(),
-                bytes,
-                rows: b.run.employees.len(),
-            })?;
-            stage.finish();
+    // The workbook is written on one core, so it is built on its own
+    // thread beside the trace and the statements; listed after them.
+    let workbook = std::thread::scope(|s| -> Result<_> {
+        let workbook = (!b.skip(Optional::Workbook)).then(|| {
+            let totals = &totals;
+            let tmp = out.staging.path().to_path_buf();
+            s.spawn(move || workbook(b, totals, &tmp))
+        });
+        write_documents(b, &mut out, report)?;
+        out.timed("tables", |out| {
+            if let Some(prev) = b.previous {
+                out.put(output::adjust::build(b.lp, b.data, b.run, prev, b.due))?;
+            }
+            let balances = (b.lp.policy.is_stateful())
+                .then(|| output::balances::csv(b.lp, b.data, b.run, b.carried));
+            let deals = b.run.deals.as_ref().map(|d| output::deals::csv(b.lp, d));
+            let spans = output::spans::csv(b.lp, b.data, b.run);
+            for file in [balances, deals, spans].into_iter().flatten() {
+                out.put(file)?;
+            }
             Ok(())
         })?;
+        let joined = workbook.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        joined.transpose()
+    })?;
+    if let Some((bytes, took)) = workbook {
+        let start = Instant::now();
+        let hash = out.put(output::OutFile {
+            rel: "payouts.xlsx".into(),
+            bytes,
+            rows: b.run.employees.len(),
+        })?;
+        out.record(StageTime::new("workbook", took + start.elapsed(), &[hash]));
     }
     Ok((out, totals))
+}
+
+/// payouts.xlsx's bytes and the time taken to build them.
+fn workbook(
+    b: &Built,
+    totals: &output::ControlTotals,
+    tmp: &std::path::Path,
+) -> Result<(Vec<u8>, Duration)> {
+    let stage = crate::progress::Stage::work("workbook", b.run.employees.len() as u64);
+    let bytes = output::workbook::build(b.lp, b.data, b.run, (totals, b.due, b.exceptions), tmp)?;
+    Ok((bytes, stage.finish()))
 }
 
 /// payouts.csv, scores.csv, summary.csv and exceptions.csv; returns the

@@ -55,31 +55,91 @@ thread_local! {
     /// than deflating a statement (it allocates and clears its tables).
     static DEFLATER: std::cell::RefCell<flate2::Compress> =
         std::cell::RefCell::new(flate2::Compress::new(flate2::Compression::new(LEVEL), false));
+    /// The last style sheet this worker deflated, and its deflate blocks.
+    static STYLE: std::cell::RefCell<(Vec<u8>, Vec<u8>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 
-/// `bytes` as one raw deflate stream, the bytes `flate2::write::DeflateEncoder`
-/// gives (the bundles' hashes are in snapshots): all the input first, then
-/// the end of the stream, as a separate step.
+/// A style sheet shorter than this is deflated with the rest.
+const MIN_STYLE: usize = 1024;
+/// Nor is a style sheet after more text than this (stored, see [`stored`]).
+const MAX_HEAD: usize = 4096;
+
+/// Where the first `<style>…</style>` of an HTML text is, when it is long
+/// and near the start.
+fn style_sheet(bytes: &[u8]) -> Option<std::ops::Range<usize>> {
+    let start = memchr::memmem::find(&bytes[..bytes.len().min(MAX_HEAD)], b"<style")?;
+    let end = start + memchr::memmem::find(&bytes[start..], b"</style>")? + b"</style>".len();
+    (end - start >= MIN_STYLE).then_some(start..end)
+}
+
+/// `bytes` as one raw deflate stream. Every HTML statement of a run
+/// carries the same style sheet (a quarter of its bytes), so it is
+/// deflated once per worker and its blocks reused: the text before it is
+/// stored, the sheet's blocks end on a byte boundary (a sync flush) and the
+/// text after it is deflated apart, which joins them into one valid
+/// stream. Any other text: the bytes `flate2::write::DeflateEncoder` gives.
 fn deflate(d: &mut flate2::Compress, bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    use flate2::FlushCompress::{Finish, Sync};
+    let mut out = Vec::with_capacity(bytes.len() / 2 + 64);
+    let Some(sheet) = style_sheet(bytes) else {
+        part(d, bytes, Finish, &mut out)?;
+        return Ok(out);
+    };
+    stored(&bytes[..sheet.start], &mut out);
+    STYLE.with_borrow_mut(|(text, blocks)| {
+        if text[..] != bytes[sheet.clone()] {
+            text.clear();
+            blocks.clear();
+            text.extend_from_slice(&bytes[sheet.clone()]);
+            part(d, text, Sync, blocks)?;
+        }
+        out.extend_from_slice(blocks);
+        std::io::Result::Ok(())
+    })?;
+    part(d, &bytes[sheet.end..], Finish, &mut out)?;
+    Ok(out)
+}
+
+/// Appends `bytes` as stored (uncompressed) deflate blocks, none final. The
+/// text before a style sheet is short (the head up to the title); storing
+/// it spares a reset of the deflater, which costs more than deflating it.
+fn stored(bytes: &[u8], out: &mut Vec<u8>) {
+    for chunk in bytes.chunks(usize::from(u16::MAX)) {
+        // BFINAL 0, BTYPE 00, padded to the byte; LEN and its complement.
+        let len = chunk.len() as u16;
+        out.push(0);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+}
+
+/// Appends `bytes` deflated by a reset `d` to `out`: all the input first,
+/// then `end` (the end of the stream, or a sync flush) as a separate step.
+fn part(
+    d: &mut flate2::Compress,
+    bytes: &[u8],
+    end: flate2::FlushCompress,
+    out: &mut Vec<u8>,
+) -> std::io::Result<()> {
     use flate2::{FlushCompress, Status};
     d.reset();
-    // Statements deflate to about a fifth; grown below when that is short.
-    let mut out = Vec::with_capacity(bytes.len() / 2 + 64);
     let mut flush = FlushCompress::None;
     loop {
         let read = d.total_in() as usize;
+        // Deflate grows a text by a few bytes a block at most; a sync flush
+        // needs more than six bytes of room to end once (zlib's manual).
+        out.reserve(bytes.len() - read + 64);
         let status = d
-            .compress_vec(&bytes[read..], &mut out, flush)
+            .compress_vec(&bytes[read..], out, flush)
             .map_err(std::io::Error::other)?;
+        let room = out.len() < out.capacity();
         match (status, flush) {
-            (Status::StreamEnd, _) => return Ok(out),
-            (_, FlushCompress::None) if d.total_in() as usize == bytes.len() => {
-                flush = FlushCompress::Finish;
-            }
+            (Status::StreamEnd, _) => return Ok(()),
+            (_, FlushCompress::Sync) if room => return Ok(()),
+            (_, FlushCompress::None) if d.total_in() as usize == bytes.len() => flush = end,
             _ => {}
-        }
-        if out.len() == out.capacity() {
-            out.reserve(out.capacity());
         }
     }
 }
@@ -324,6 +384,65 @@ mod tests {
             let reused = Entry::new("a".into(), text.as_bytes()).unwrap();
             assert_eq!(reused.data, fresh);
         }
+    }
+
+    fn inflated(data: &[u8]) -> Vec<u8> {
+        use std::io::Read;
+        let mut text = Vec::new();
+        flate2::read::DeflateDecoder::new(data)
+            .read_to_end(&mut text)
+            .unwrap();
+        text
+    }
+
+    #[test]
+    fn a_style_sheet_is_deflated_once_and_the_stream_reads_back() {
+        let sheet = |colour: &str| {
+            format!(
+                "<style>\n  p {{ color: {colour}; }}\n{}</style>",
+                &noise()[..3000]
+            )
+        };
+        let page = |sheet: &str, who: &str| {
+            format!(
+                "<html><head><title>{who}</title>\n{sheet}\n</head><body>{}</body></html>\n",
+                "<p>Hello 世界</p>\n".repeat(50) + who
+            )
+        };
+        let (red, blue) = (sheet("red"), sheet("blue"));
+        let mut blocks = Vec::new();
+        let mut d = flate2::Compress::new(flate2::Compression::new(LEVEL), false);
+        part(
+            &mut d,
+            red.as_bytes(),
+            flate2::FlushCompress::Sync,
+            &mut blocks,
+        )
+        .unwrap();
+        let texts = [
+            page(&red, "E1"),
+            page(&red, "E2"),
+            page(&blue, "E3"),
+            page(&red, "E4"),
+            red.clone() + "tail",
+            page(&red[..900], "short"),
+            "x".repeat(MAX_HEAD) + red.as_str(),
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            let e = Entry::new("a.html".into(), text.as_bytes()).unwrap();
+            assert_eq!(inflated(&e.data), text.as_bytes(), "text {i}");
+            let shared = e.data.windows(blocks.len()).any(|w| w == blocks);
+            let near_start = text.find(red.as_str()).is_some_and(|at| at < MAX_HEAD);
+            assert_eq!(shared, near_start, "text {i}");
+        }
+        // The sheet's blocks are in each stream, not deflated again.
+        let e1 = Entry::new("a".into(), texts[0].as_bytes()).unwrap();
+        assert!(
+            e1.data.len() < blocks.len() + 200,
+            "{} {}",
+            e1.data.len(),
+            blocks.len()
+        );
     }
 
     #[test]
