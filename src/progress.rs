@@ -1,6 +1,8 @@
 //! Progress of long stages: a bar per stage on stderr when stderr is a
 //! terminal (never when it is piped or redirected), and every stage's wall
-//! time logged at info level (`merit -v …`).
+//! time logged at info level (`merit -v …`) with the process's CPU time
+//! over it (a stage running beside another, the workbook beside the trace
+//! and the statements, counts both).
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -110,7 +112,8 @@ impl Stage {
             b.finish_and_clear();
             bars().remove(b);
         }
-        match (self.cpu, cpu_seconds(), memory_gib()) {
+        // Bars of stages still running are hidden while the line is written.
+        bars().suspend(|| match (self.cpu, cpu_seconds(), memory_gib()) {
             (Some(a), Some(b), Some((rss, peak))) => tracing::info!(
                 "{}: {:.3} s (cpu {:.2} s, rss {rss:.2} GiB, peak {peak:.2} GiB)",
                 self.name,
@@ -118,7 +121,7 @@ impl Stage {
                 b - a
             ),
             _ => tracing::info!("{}: {:.3} s", self.name, elapsed.as_secs_f64()),
-        }
+        });
         elapsed
     }
 }

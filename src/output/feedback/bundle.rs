@@ -89,10 +89,11 @@ fn deflate(d: &mut flate2::Compress, bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     stored(&bytes[..sheet.start], &mut out);
     STYLE.with_borrow_mut(|(text, blocks)| {
         if text[..] != bytes[sheet.clone()] {
-            text.clear();
-            blocks.clear();
-            text.extend_from_slice(&bytes[sheet.clone()]);
-            part(d, text, Sync, blocks)?;
+            // A new buffer: the blocks must not depend on an earlier sheet.
+            let mut fresh = Vec::new();
+            part(d, &bytes[sheet.clone()], Sync, &mut fresh)?;
+            *text = bytes[sheet.clone()].to_vec();
+            *blocks = fresh;
         }
         out.extend_from_slice(blocks);
         std::io::Result::Ok(())
@@ -128,9 +129,11 @@ fn part(
     let mut flush = FlushCompress::None;
     loop {
         let read = d.total_in() as usize;
-        // Deflate grows a text by a few bytes a block at most; a sync flush
-        // needs more than six bytes of room to end once (zlib's manual).
-        out.reserve(bytes.len() - read + 64);
+        // Room for all the rest, so a sync flush ends in one call (never a
+        // second marker) whatever the buffer held before: level 1 writes a
+        // byte in at most 9 bits, plus a few bytes a block.
+        let rest = bytes.len() - read;
+        out.reserve(rest + rest / 4 + 128);
         let status = d
             .compress_vec(&bytes[read..], out, flush)
             .map_err(std::io::Error::other)?;
@@ -443,6 +446,40 @@ mod tests {
             e1.data.len(),
             blocks.len()
         );
+    }
+
+    #[test]
+    fn a_style_sheets_blocks_do_not_depend_on_the_workers_history() {
+        // Distinct CJK characters deflate to more than they take (9-bit
+        // literals); a sheet compressed before leaves its buffer's size.
+        let cjk: String = (0..1000u32)
+            .map(|i| char::from_u32(0x4e00 + i * 7).unwrap())
+            .collect();
+        let wide = format!("<style>/* {cjk} */</style>");
+        let page = |sheet: &str| format!("<html><head>{sheet}</head><body>x</body></html>");
+        let fresh = || {
+            let wide = page(&wide);
+            std::thread::spawn(move || Entry::new("b".into(), wide.as_bytes()).unwrap().data)
+                .join()
+                .unwrap()
+        };
+        let alone = fresh();
+        for len in (alone.len() - 120)..(alone.len() + 16) {
+            let narrow = format!("<style>{}</style>", "a".repeat(len - 15));
+            let narrow = page(&narrow);
+            let wide = page(&wide);
+            let after = std::thread::spawn(move || {
+                Entry::new("a".into(), narrow.as_bytes()).unwrap();
+                Entry::new("b".into(), wide.as_bytes()).unwrap().data
+            });
+            let after = after.join().unwrap();
+            assert!(
+                after == alone,
+                "after a sheet of {len} bytes: {} bytes, alone {}",
+                after.len(),
+                alone.len()
+            );
+        }
     }
 
     #[test]
