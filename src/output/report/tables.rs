@@ -4,7 +4,7 @@
 use super::t;
 use crate::data::Data;
 use crate::engine::recognition::EmployeeFeedback;
-use crate::engine::{EmployeeResult, RunResult};
+use crate::engine::RunResult;
 use crate::output::display::{esc, grouped, money, percent};
 use crate::output::Totals;
 use crate::policy::{AwardKind, Language, LoadedPolicy};
@@ -147,6 +147,22 @@ pub(super) fn kpi_heatmap(
     rows_then_total(h, depts, all, t(lang, "公司", "Company"), row);
 }
 
+/// The first `n` employees by `key`, ties in employee id order: what a
+/// stable sort of them all would put first, found by selection (a run of a
+/// million employees lists ten).
+fn first<T, K: Ord>(items: &[T], n: usize, key: impl Fn(&T) -> K) -> Vec<&T> {
+    // The index breaks ties: the employees are in id order.
+    let mut keyed: Vec<(K, usize)> = items.iter().map(&key).zip(0..).collect();
+    if n < keyed.len() {
+        if n > 0 {
+            keyed.select_nth_unstable(n - 1);
+        }
+        keyed.truncate(n);
+    }
+    keyed.sort_unstable();
+    keyed.into_iter().map(|(_, i)| &items[i]).collect()
+}
+
 pub(super) fn performers(
     h: &mut String,
     lp: &LoadedPolicy,
@@ -154,19 +170,13 @@ pub(super) fn performers(
     run: &RunResult,
     lang: Language,
 ) {
-    // Stable sorts: ties stay in employee id order.
-    let mut best: Vec<&EmployeeResult> = run.employees.iter().collect();
-    best.sort_by_key(|r| std::cmp::Reverse(r.score));
-    let mut worst: Vec<&EmployeeResult> = run.employees.iter().collect();
-    worst.sort_by_key(|r| r.score);
     // The lists never overlap; a single employee is only "top".
-    let n = PERFORMERS.min(best.len() / 2);
-    let top: Vec<&EmployeeResult> = best
-        .iter()
-        .take(n.max(best.len().min(1)))
-        .copied()
-        .collect();
-    let bottom: Vec<&EmployeeResult> = worst.iter().take(n).copied().collect();
+    let all = run.employees.len();
+    let n = PERFORMERS.min(all / 2);
+    let top = first(&run.employees, n.max(all.min(1)), |r| {
+        std::cmp::Reverse(r.score)
+    });
+    let bottom = first(&run.employees, n, |r| r.score);
     let _ = writeln!(
         h,
         "<section>\n<h2>{}</h2>\n<div class=\"columns\">",
@@ -256,4 +266,24 @@ pub(super) fn recognition(
             "Names are listed in recognition.csv."
         )
     );
+}
+
+#[cfg(test)]
+mod tests {
+    proptest::proptest! {
+        #[test]
+        fn first_is_what_a_stable_sort_puts_first(
+            scores in proptest::collection::vec(0u8..6, 0..60),
+            n in 0usize..70,
+        ) {
+            let items: Vec<(u8, usize)> = scores.into_iter().zip(0..).collect();
+            for reverse in [false, true] {
+                let key = |x: &(u8, usize)| if reverse { 255 - x.0 } else { x.0 };
+                let mut sorted: Vec<&(u8, usize)> = items.iter().collect();
+                sorted.sort_by_key(|x| key(x));
+                sorted.truncate(n);
+                proptest::prop_assert_eq!(super::first(&items, n, key), sorted);
+            }
+        }
+    }
 }
