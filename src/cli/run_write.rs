@@ -116,25 +116,12 @@ pub(super) fn write_outputs<'s>(
     // The workbook is written on one core, so it is built on its own
     // thread beside the trace and the statements; listed after them.
     let workbook = std::thread::scope(|s| -> Result<_> {
-        let workbook = (!b.skip(Optional::Workbook)).then(|| {
-            let totals = &totals;
-            let tmp = out.staging.path().to_path_buf();
-            s.spawn(move || workbook(b, totals, &tmp))
-        });
+        let (totals, staging) = (&totals, out.staging);
+        let workbook = (!b.skip(Optional::Workbook))
+            .then(|| s.spawn(move || workbook(b, totals, staging.path())));
         write_documents(b, &mut out, report)?;
-        out.timed("tables", |out| {
-            if let Some(prev) = b.previous {
-                out.put(output::adjust::build(b.lp, b.data, b.run, prev, b.due))?;
-            }
-            let balances = (b.lp.policy.is_stateful())
-                .then(|| output::balances::csv(b.lp, b.data, b.run, b.carried));
-            let deals = b.run.deals.as_ref().map(|d| output::deals::csv(b.lp, d));
-            let spans = output::spans::csv(b.lp, b.data, b.run);
-            for file in [balances, deals, spans].into_iter().flatten() {
-                out.put(file)?;
-            }
-            Ok(())
-        })?;
+        out.timed("tables", |out| write_plan_tables(b, out))?;
+        // A panic on the workbook's thread goes on here, as it would have.
         let joined = workbook.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
         joined.transpose()
     })?;
@@ -148,6 +135,22 @@ pub(super) fn write_outputs<'s>(
         out.record(StageTime::new("workbook", took + start.elapsed(), &[hash]));
     }
     Ok((out, totals))
+}
+
+/// The tables only some plans have: adjustments (a re-run), balances
+/// (draws), deals (commissions), spans (mid-period changes).
+fn write_plan_tables(b: &Built, out: &mut Staged) -> Result<()> {
+    if let Some(prev) = b.previous {
+        out.put(output::adjust::build(b.lp, b.data, b.run, prev, b.due))?;
+    }
+    let balances =
+        (b.lp.policy.is_stateful()).then(|| output::balances::csv(b.lp, b.data, b.run, b.carried));
+    let deals = b.run.deals.as_ref().map(|d| output::deals::csv(b.lp, d));
+    let spans = output::spans::csv(b.lp, b.data, b.run);
+    for file in [balances, deals, spans].into_iter().flatten() {
+        out.put(file)?;
+    }
+    Ok(())
 }
 
 /// payouts.xlsx's bytes and the time taken to build them.

@@ -366,20 +366,28 @@ pub(super) fn employees(t: &Table, policy: &LoadedPolicy, b: &mut Budget) -> Vec
 
 /// `items` in the order of their unique `key`. An employee is a few
 /// hundred bytes, which a sort would move many times: the order is sorted
-/// instead, then each item moved once (a shuffled employees file of a
-/// million took 3.3 s to read against 2.5 s this way, 1.4 s sorted).
+/// instead, then each item swapped into its place (a shuffled employees file of a
+/// million took 3.3 s to read against 2.2 s this way, 1.4 s sorted).
 fn by_key<T>(items: Vec<T>, key: impl Fn(&T) -> &str) -> Vec<T> {
     if items.is_sorted_by(|a, b| key(a) <= key(b)) {
         return items;
     }
     let mut order: Vec<(&str, usize)> = items.iter().map(&key).zip(0..).collect();
     order.sort_unstable();
-    let order: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
-    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
-    order
-        .into_iter()
-        .map(|i| slots[i].take().expect("each index once"))
-        .collect()
+    // rank[i]: where item i goes. Each swap puts one item in its place.
+    let mut rank = vec![0; order.len()];
+    for (place, (_, i)) in order.into_iter().enumerate() {
+        rank[i] = place;
+    }
+    let mut items = items;
+    for i in 0..items.len() {
+        while rank[i] != i {
+            let to = rank[i];
+            items.swap(i, to);
+            rank.swap(i, to);
+        }
+    }
+    items
 }
 
 #[cfg(test)]

@@ -87,12 +87,13 @@ fn deflate(d: &mut flate2::Compress, bytes: &[u8]) -> std::io::Result<Vec<u8>> {
         return Ok(out);
     };
     stored(&bytes[..sheet.start], &mut out);
+    let sheet_text = &bytes[sheet.clone()];
     STYLE.with_borrow_mut(|(text, blocks)| {
-        if text[..] != bytes[sheet.clone()] {
+        if text[..] != *sheet_text {
             // A new buffer: the blocks must not depend on an earlier sheet.
             let mut fresh = Vec::new();
-            part(d, &bytes[sheet.clone()], Sync, &mut fresh)?;
-            *text = bytes[sheet.clone()].to_vec();
+            part(d, sheet_text, Sync, &mut fresh)?;
+            *text = sheet_text.to_vec();
             *blocks = fresh;
         }
         out.extend_from_slice(blocks);
