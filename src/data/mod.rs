@@ -93,6 +93,8 @@ pub struct Data {
     pub targets: Targets,
     pub ratings: Ratings,
     pub projects: Vec<Project>,
+    /// Per employee, where their projects start ([`Data::projects_of`]).
+    pub project_starts: Vec<usize>,
     /// Deal credits, sorted by employee id, date and deal.
     pub credits: Vec<Credit>,
     /// Deal id → its refunds, by date.
@@ -240,8 +242,8 @@ pub fn load_keeping(dir: &Path, policy: &LoadedPolicy, keep: &Keep) -> Result<Da
     let benchmarks = Option::as_ref(&r.benchmarks)
         .map(|t| benchmarks::benchmarks(t, policy, &mut budget))
         .unwrap_or_default();
-    let projects = Option::as_ref(&r.projects)
-        .map(|t| projects::projects(t, &subjects, &mut budget))
+    let (projects, project_starts) = Option::as_ref(&r.projects)
+        .map(|t| projects::projects(t, &subjects, &employees, &mut budget))
         .unwrap_or_default();
     let credits = Option::as_ref(&r.transactions)
         .map(|t| {
@@ -253,7 +255,6 @@ pub fn load_keeping(dir: &Path, policy: &LoadedPolicy, keep: &Keep) -> Result<Da
         .unwrap_or_default();
     let (assignments, leave, holidays, history, departments) =
         people_tables(r, policy, &employees, &subjects, &mut budget);
-
     budget.finish(&tables.all());
     if diags.has_errors() {
         return Err(Error::Invalid(diags));
@@ -266,6 +267,7 @@ pub fn load_keeping(dir: &Path, policy: &LoadedPolicy, keep: &Keep) -> Result<Da
         targets,
         ratings,
         projects,
+        project_starts,
         credits,
         refunds,
         assignments,

@@ -414,16 +414,13 @@ pub(super) fn limits(policy: &Policy, v: Exact, r: &mut EmployeeResult) -> Exact
 pub fn projects(
     policy: &Policy,
     data: &Data,
-    e: &Employee,
+    (i, e): (usize, &Employee),
     period: &Period,
 ) -> Option<(Decimal, Vec<(String, Decimal)>)> {
     if !policy.bonus.project_bonuses {
         return Some((Decimal::ZERO, Vec::new()));
     }
-    let start = data.projects.partition_point(|p| p.employee_id < e.id);
-    let items: Vec<(String, Decimal)> = data.projects[start..]
-        .iter()
-        .take_while(|p| p.employee_id == e.id)
+    let items: Vec<(String, Decimal)> = (data.projects_of(i, &e.id).iter())
         // Paid by the run whose period holds the project period's last
         // month: once at any one cadence of runs.
         .filter(|p| {

@@ -16,6 +16,12 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::path::PathBuf;
 
+/// Whether `n` and `m` name the same metric; `m` is usually one of the
+/// rule's own names, so addresses are compared first.
+fn same_name(n: &str, m: &str) -> bool {
+    std::ptr::eq(n, m) || n == m
+}
+
 /// What every KPI evaluation of one period reads, found once.
 pub(super) struct KpiEvaluator<'a> {
     lp: &'a LoadedPolicy,
@@ -113,7 +119,21 @@ impl<'a> KpiEvaluator<'a> {
                 .unwrap_or(self.all_months),
             _ => self.all_months,
         };
-        let get = |m: &str| coverage::fill(kpi.missing_months, self.agg(k, ix, m), need);
+        // Each metric fetched once: the coverage check and the actual read
+        // it (a rule reads one or two metrics).
+        let slots = &self.slots[k];
+        let fetch = |i: usize| {
+            let (name, slot) = slots.get(i)?;
+            Some((
+                *name,
+                coverage::fill(kpi.missing_months, self.aggs.at(ix, *slot), need),
+            ))
+        };
+        let fetched = [fetch(0), fetch(1)];
+        let get = |m: &str| match fetched.iter().flatten().find(|(n, _)| same_name(n, m)) {
+            Some((_, agg)) => agg.clone(),
+            None => coverage::fill(kpi.missing_months, self.agg(k, ix, m), need),
+        };
         coverage::check(kpi, get, need, period)
             .map_err(|m| self.error(format!("KPI '{}' of {subject}: {m}", kpi.id)))?;
         let actual = kpi::actual(&kpi.aggregate, get, r.actual_places, r.mode)
@@ -123,10 +143,9 @@ impl<'a> KpiEvaluator<'a> {
 
     /// Metric `m` of KPI `k` for subject `ix`, aggregated.
     fn agg(&self, k: usize, ix: Option<u32>, m: &str) -> Option<Agg> {
-        // `m` is one of the rule's own names: compare addresses first.
         let slot = self.slots[k]
             .iter()
-            .find(|(n, _)| std::ptr::eq(*n, m) || *n == m)
+            .find(|(n, _)| same_name(n, m))
             .and_then(|(_, s)| *s);
         self.aggs.at(ix, slot)
     }

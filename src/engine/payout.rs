@@ -211,13 +211,14 @@ fn started(
     target_bonus: &Num,
     s: Scored,
 ) -> std::result::Result<(EmployeeResult, Vec<KpiLine>), Diagnostic> {
-    let (project_bonus, projects) = bonus::projects(policy, data, e, period).ok_or_else(|| {
-        let m = format!(
-            "employee {}: the project bonuses of {period} sum to more than a decimal holds",
-            e.id
-        );
-        Diagnostic::error(data.file_path("projects"), m)
-    })?;
+    let (project_bonus, projects) = bonus::projects(policy, data, (s.employee, e), period)
+        .ok_or_else(|| {
+            let m = format!(
+                "employee {}: the project bonuses of {period} sum to more than a decimal holds",
+                e.id
+            );
+            Diagnostic::error(data.file_path("projects"), m)
+        })?;
     let r = EmployeeResult {
         employee: s.employee,
         kpis: Vec::new(),

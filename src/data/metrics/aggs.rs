@@ -148,9 +148,11 @@ impl Aggs {
             return None;
         }
         let d = |v: i64| Decimal::from_i128_with_scale(i128::from(v), self.scales[s]);
-        let or_sum = |v: &[i64]| v.get(c).map_or(d(self.sum[c]), |x| d(*x));
+        let sum = d(self.sum[c]);
+        // Without extremes (no KPI reads them), max, min and last repeat the sum.
+        let or_sum = |v: &[i64]| v.get(c).map_or(sum, |x| d(*x));
         Some(Agg {
-            sum: d(self.sum[c]),
+            sum,
             count,
             months: self.months[c],
             max: or_sum(&self.max),
