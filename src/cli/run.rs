@@ -176,8 +176,10 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
     if let (Some(dir), false) = (&cfg.previous, cfg.previous_checked) {
         super::verify::verified(dir, "--previous")?;
     }
+    // Made now: the data tables are copied into its archive as they are read.
+    let staging = Staging::new(claim)?;
     let t = Instant::now();
-    let (lp, templates, mut data) = load(cfg)?;
+    let (lp, templates, mut data) = load(cfg, &staging)?;
     let mut stages = vec![StageTime::new("read", t.elapsed(), &[])];
     if cfg.ledger_given {
         super::payrun::check_pinned(cfg.ledger.as_deref(), &lp)?;
@@ -228,7 +230,6 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
     };
     // Each output goes to the staging folder as soon as it is built; a
     // failure drops the staging folder, so --out is still all or nothing.
-    let staging = Staging::new(claim)?;
     let (written, totals) = write_outputs(&built, &staging, stages)?;
     let written = written.done();
     finish(&built, staging, written, totals.clone(), ledger.as_deref())?;
@@ -276,7 +277,9 @@ fn claim_out(cfg: &RunConfig) -> Result<output::atomic::Claim> {
 }
 
 /// Loads the policy (printing its warnings) and the data checked against it.
-fn load(cfg: &RunConfig) -> Result<(LoadedPolicy, Templates, Data)> {
+/// The data tables are copied into the staging folder's archive as they
+/// are read.
+fn load(cfg: &RunConfig, staging: &Staging) -> Result<(LoadedPolicy, Templates, Data)> {
     let t = std::time::Instant::now();
     let (lp, templates) = output::feedback::load_policy(&cfg.policy)?;
     for w in &lp.warnings {
@@ -286,7 +289,8 @@ fn load(cfg: &RunConfig) -> Result<(LoadedPolicy, Templates, Data)> {
     let t = std::time::Instant::now();
     // Only the scored periods' targets and ratings are held; every row is checked.
     let keep = data::Keep::Periods(crate::engine::scored_periods(&lp.policy, &cfg.period));
-    let mut data = data::load_keeping(&cfg.data, &lp, &keep)?;
+    let copy = |name: &str, bytes: &[u8]| output::archive::copy_data(staging, name, bytes);
+    let mut data = data::load_beside(&cfg.data, &lp, &keep, Some(&copy))?;
     crate::memory::trim();
     // Only the trace reads metric rows after the scoring; nothing the targets.
     data.release_after_scoring = data::Release {

@@ -18,6 +18,7 @@ mod fast;
 mod fx;
 pub mod history;
 mod inputs;
+mod large;
 pub mod metrics;
 mod parquet_pages;
 mod problems;
@@ -33,7 +34,7 @@ mod transactions;
 use crate::error::{Diagnostic, Diagnostics, Error, Result};
 use crate::period::Month;
 use crate::policy::LoadedPolicy;
-use problems::{read_apart, Budget};
+use problems::Budget;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -43,11 +44,11 @@ use table::Table;
 pub use departments::{Department, Departments};
 pub use employees::Employee;
 pub use inputs::InputValue;
+pub use large::Beside;
 pub use metrics::Metrics;
 pub use projects::Project;
 pub use ratings::{Rating, Ratings};
 pub use refunds::{sum_between as refunds_between, Refund, Refunds};
-use release::read_kept;
 pub use release::{Keep, Release};
 pub use subjects::Subjects;
 pub use targets::Targets;
@@ -203,6 +204,18 @@ pub fn load(dir: &Path, policy: &LoadedPolicy) -> Result<Data> {
 
 /// [`load`], holding only the targets and ratings of the periods `keep` names.
 pub fn load_keeping(dir: &Path, policy: &LoadedPolicy, keep: &Keep) -> Result<Data> {
+    load_beside(dir, policy, keep, None)
+}
+
+/// [`load_keeping`], with `beside` called for every input file on a thread
+/// of its own while the tables are read (their hashes computed there too).
+/// Problems of the data are reported before an error of `beside`.
+pub fn load_beside(
+    dir: &Path,
+    policy: &LoadedPolicy,
+    keep: &Keep,
+    beside: Option<Beside>,
+) -> Result<Data> {
     if !dir.is_dir() {
         return Err(Error::Usage(format!(
             "data folder '{}' does not exist",
@@ -220,8 +233,27 @@ pub fn load_keeping(dir: &Path, policy: &LoadedPolicy, keep: &Keep) -> Result<Da
     let Some(tables) = opened.checked((&required, &optional), history_columns, &mut diags) else {
         return Err(Error::Invalid(diags));
     };
+    let (read, hashes) = std::thread::scope(|s| {
+        let side = beside.map(|f| s.spawn(|| large::beside(&tables, f)));
+        let read = read_tables(dir, &tables, policy, keep, &mut diags);
+        // A panic on the thread goes on here, as it would have.
+        let side = side.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        (read, side)
+    });
+    let mut data = read?;
+    data.files = tables.into_files(hashes.transpose()?);
+    Ok(data)
+}
 
-    let mut budget = Budget::new(&mut diags);
+/// Every table's rows read and checked; the files are the caller's.
+fn read_tables(
+    dir: &Path,
+    tables: &Tables,
+    policy: &LoadedPolicy,
+    keep: &Keep,
+    diags: &mut Diagnostics,
+) -> Result<Data> {
+    let mut budget = Budget::new(diags);
     let stage = crate::progress::Stage::work("read employees", tables.employees.rows() as u64);
     let employees = employees::employees(&tables.employees, policy, &mut budget);
     let mut subjects = Subjects::of_employees(&employees, &tables.employees);
@@ -231,7 +263,8 @@ pub fn load_keeping(dir: &Path, policy: &LoadedPolicy, keep: &Keep) -> Result<Da
     }
     stage.finish();
 
-    let (metrics, targets, ratings) = read_large(&tables, policy, &subjects, keep, &mut budget)?;
+    let (metrics, targets, ratings) =
+        large::read_large(tables, policy, &subjects, keep, &mut budget)?;
     let (r, money_places) = (&tables.rest, policy.policy.rounding.money_places);
     let budgets = Option::as_ref(&r.budgets)
         .map(|t| budgets::budgets(t, &subjects, money_places, &mut budget))
@@ -257,7 +290,7 @@ pub fn load_keeping(dir: &Path, policy: &LoadedPolicy, keep: &Keep) -> Result<Da
         people_tables(r, policy, &employees, &subjects, &mut budget);
     budget.finish(&tables.all());
     if diags.has_errors() {
-        return Err(Error::Invalid(diags));
+        return Err(Error::Invalid(std::mem::take(diags)));
     }
     Ok(Data {
         dir: dir.to_path_buf(),
@@ -278,7 +311,7 @@ pub fn load_keeping(dir: &Path, policy: &LoadedPolicy, keep: &Keep) -> Result<Da
         budgets,
         fx_rates,
         departments,
-        files: tables.into_files(),
+        files: Vec::new(),
         release_after_scoring: Release::default(),
     })
 }
@@ -497,8 +530,9 @@ impl Tables {
         .collect()
     }
 
-    /// The tables as input files, in [`Tables::all`]'s order.
-    fn into_files(self) -> Vec<InputFile> {
+    /// The tables as input files, in [`Tables::all`]'s order, with their
+    /// hashes when they were computed.
+    fn into_files(self, hashes: Option<Vec<String>>) -> Vec<InputFile> {
         let r = self.rest;
         [
             Some(self.employees),
@@ -519,74 +553,17 @@ impl Tables {
         ]
         .into_iter()
         .flatten()
-        .map(|t| InputFile {
+        .enumerate()
+        .map(|(i, t)| InputFile {
             table: t.name,
-            file_name: t
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            file_name: t.file_name(),
             rows: t.rows(),
+            hash: match hashes.as_ref().and_then(|h| h.get(i)) {
+                Some(h) => std::sync::OnceLock::from(h.clone()),
+                None => std::sync::OnceLock::new(),
+            },
             bytes: t.bytes,
-            hash: std::sync::OnceLock::new(),
         })
         .collect()
     }
-}
-
-/// The metrics, targets and ratings tables, read side by side (each on every
-/// core, with parts that run on one), their problems reported in this order.
-/// `None` metrics when their rows had problems.
-fn read_large(
-    tables: &Tables,
-    policy: &LoadedPolicy,
-    subjects: &Subjects,
-    keep: &Keep,
-    budget: &mut Budget,
-) -> Result<(Option<Metrics>, Targets, Ratings)> {
-    let ((metrics, metrics_apart), ((targets, targets_apart), (ratings, ratings_apart))) =
-        rayon::join(
-            || read_apart(|b| Metrics::read(&tables.metrics, subjects, b)),
-            || {
-                rayon::join(
-                    || {
-                        read_timed("targets", tables.rest.targets.as_ref(), |t, b| {
-                            read_kept(keep, b, |k, b| Targets::read(t, policy, subjects, k, b))
-                        })
-                    },
-                    || {
-                        read_timed("ratings", tables.rest.ratings.as_ref(), |t, b| {
-                            read_kept(keep, b, |k, b| ratings::ratings(t, policy, subjects, k, b))
-                        })
-                    },
-                )
-            },
-        );
-    budget.absorb(metrics_apart);
-    let metrics = metrics?;
-    if tables.metrics.rows() == 0 {
-        budget.diags.push(Diagnostic::error(
-            &tables.metrics.path,
-            "the metrics table is empty",
-        ));
-    }
-    budget.absorb(targets_apart);
-    let targets = targets?.unwrap_or_default();
-    budget.absorb(ratings_apart);
-    let ratings = ratings?.unwrap_or_default();
-    Ok((metrics, targets, ratings))
-}
-
-/// [`read_apart`] for an optional table, with the time it took in the log.
-fn read_timed<T>(
-    name: &str,
-    t: Option<&Table>,
-    read: impl FnOnce(&Table, &mut Budget) -> Result<T>,
-) -> (Result<Option<T>>, problems::Apart) {
-    read_apart(|b| {
-        let t0 = std::time::Instant::now();
-        let r = t.map(|t| read(t, b)).transpose();
-        tracing::info!("read {name}: {:.3} s", t0.elapsed().as_secs_f64());
-        r
-    })
 }

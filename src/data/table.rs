@@ -222,6 +222,13 @@ impl Table {
         Ok(())
     }
 
+    /// The file's name inside the data folder.
+    pub fn file_name(&self) -> String {
+        (self.path.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
     pub fn rows(&self) -> usize {
         self.rows.load(std::sync::atomic::Ordering::Relaxed)
     }

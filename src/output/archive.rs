@@ -58,17 +58,21 @@ pub fn write_files(
     Ok((files.len(), bytes))
 }
 
-/// Writes the archive into a staged run folder; returns how many files
-/// and bytes.
+/// Copies a data table's file into a staged run folder's archive (while
+/// the tables are read: `data::load_beside`).
+pub fn copy_data(staging: &Staging, file_name: &str, bytes: &[u8]) -> Result<()> {
+    staging.write(&format!("{DATA_DIR}/{file_name}"), bytes)
+}
+
+/// Writes the policy folder's copy into a staged run folder whose data
+/// tables were copied with [`copy_data`]; returns how many files and bytes
+/// the archive holds.
 pub fn write(staging: &Staging, lp: &LoadedPolicy, data: &Data) -> Result<(usize, u64)> {
     let mut bytes = 0;
     for f in &lp.files {
         staging.write(&format!("{POLICY_DIR}/{}", f.rel), &f.bytes)?;
         bytes += f.bytes.len() as u64;
     }
-    for f in &data.files {
-        staging.write(&format!("{DATA_DIR}/{}", f.file_name), &f.bytes)?;
-        bytes += f.bytes.len() as u64;
-    }
+    bytes += data.files.iter().map(|f| f.bytes.len() as u64).sum::<u64>();
     Ok((lp.files.len() + data.files.len(), bytes))
 }
