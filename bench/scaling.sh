@@ -14,8 +14,8 @@
 # Data is made by `merit gen --format parquet --seed 1` in $WORK (kept, so a
 # second invocation reuses it; ~1 GB at 1,000,000 employees). Every run's
 # payouts are compared with merit's byte for byte; a disagreement stops the
-# script. seconds: median wall time of REPEAT rounds (GNU time); MiB: the
-# largest peak RSS.
+# script. seconds: median wall time of REPEAT rounds (GNU time), each run
+# started after a `sync`; MiB: the largest peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/merit-target}"
@@ -54,6 +54,8 @@ for n in "${sizes[@]}"; do
         baseline) cmd=("$BASELINE" "$data" "$period" "$out-baseline.csv") ;;
         *) cmd=("$PY" "bench/peers/${p}_exact.py" "$data" "$period" "$out-$p.csv") ;;
       esac
+      # Not timed: no program pays for the writeback of an earlier run's files.
+      sync
       /usr/bin/time -f "%e %M" -o "$WORK/time" "${cmd[@]}" >/dev/null 2>"$WORK/stderr" \
         || { cat "$WORK/stderr" >&2; exit 1; }
       cat "$WORK/time" >>"$WORK/t-$p"
