@@ -63,7 +63,7 @@ pub struct RunArgs {
     /// manifest; replay skips the same ones.
     #[arg(long, value_enum, value_delimiter = ',')]
     pub skip: Vec<Optional>,
-    /// Exception kinds that stop the run before anything is written
+    /// Exception kinds that stop the run before any output is written
     /// (comma-separated; see exceptions.csv), each listed with employee id
     /// and detail.
     #[arg(long, value_delimiter = ',', value_parser = PossibleValuesParser::new(Kind::names()))]
@@ -176,19 +176,14 @@ pub fn execute(cfg: &RunConfig) -> Result<Done> {
     if let (Some(dir), false) = (&cfg.previous, cfg.previous_checked) {
         super::verify::verified(dir, "--previous")?;
     }
-    // Made now: the data tables are copied into its archive as they are read.
-    let staging = Staging::new(claim)?;
     let t = Instant::now();
-    let (lp, templates, mut data) = load(cfg, &staging)?;
+    let (lp, templates) = load_policy(cfg)?;
+    let ledger = may_pay(cfg, &lp)?;
+    // Made now: the data tables are copied into its archive as they are
+    // read; a problem of the policy or a refusal of the ledger came first.
+    let staging = Staging::new(claim)?;
+    let mut data = load_data(cfg, &lp, &staging)?;
     let mut stages = vec![StageTime::new("read", t.elapsed(), &[])];
-    if cfg.ledger_given {
-        super::payrun::check_pinned(cfg.ledger.as_deref(), &lp)?;
-    }
-    let ledger = super::payrun::run_ledger(cfg.ledger.as_deref(), cfg.ledger_given, &lp);
-    if let Some(ledger) = &ledger {
-        let (plan, period) = (&lp.policy.id, &cfg.period.label);
-        super::payrun::check_may_pay(ledger, plan, period, cfg.previous.as_deref())?;
-    }
     let after = super::chain::read(
         cfg.after.as_deref(),
         cfg.after_checked,
@@ -277,20 +272,40 @@ fn claim_out(cfg: &RunConfig) -> Result<output::atomic::Claim> {
 }
 
 /// Loads the policy (printing its warnings) and the data checked against it.
-/// The data tables are copied into the staging folder's archive as they
-/// are read.
-fn load(cfg: &RunConfig, staging: &Staging) -> Result<(LoadedPolicy, Templates, Data)> {
+/// Loads the policy, printing its warnings.
+fn load_policy(cfg: &RunConfig) -> Result<(LoadedPolicy, Templates)> {
     let t = std::time::Instant::now();
     let (lp, templates) = output::feedback::load_policy(&cfg.policy)?;
     for w in &lp.warnings {
         eprintln!("{w}");
     }
     tracing::info!("policy loaded in {:?}", t.elapsed());
+    Ok((lp, templates))
+}
+
+/// The ledger the run is recorded in, once it may pay the period: the
+/// policy pinned by `--ledger`, and no earlier run of the period paid
+/// unless this one re-runs it (`--previous`).
+fn may_pay(cfg: &RunConfig, lp: &LoadedPolicy) -> Result<Option<PathBuf>> {
+    if cfg.ledger_given {
+        super::payrun::check_pinned(cfg.ledger.as_deref(), lp)?;
+    }
+    let ledger = super::payrun::run_ledger(cfg.ledger.as_deref(), cfg.ledger_given, lp);
+    if let Some(ledger) = &ledger {
+        let (plan, period) = (&lp.policy.id, &cfg.period.label);
+        super::payrun::check_may_pay(ledger, plan, period, cfg.previous.as_deref())?;
+    }
+    Ok(ledger)
+}
+
+/// The data checked against the policy; its tables are copied into the
+/// staging folder's archive as they are read.
+fn load_data(cfg: &RunConfig, lp: &LoadedPolicy, staging: &Staging) -> Result<Data> {
     let t = std::time::Instant::now();
     // Only the scored periods' targets and ratings are held; every row is checked.
     let keep = data::Keep::Periods(crate::engine::scored_periods(&lp.policy, &cfg.period));
     let copy = |name: &str, bytes: &[u8]| output::archive::copy_data(staging, name, bytes);
-    let mut data = data::load_beside(&cfg.data, &lp, &keep, Some(&copy))?;
+    let mut data = data::load_beside(&cfg.data, lp, &keep, Some(&copy))?;
     crate::memory::trim();
     // Only the trace reads metric rows after the scoring; nothing the targets.
     data.release_after_scoring = data::Release {
@@ -298,7 +313,7 @@ fn load(cfg: &RunConfig, staging: &Staging) -> Result<(LoadedPolicy, Templates, 
         targets: true,
     };
     tracing::info!("data loaded and checked in {:?}", t.elapsed());
-    Ok((lp, templates, data))
+    Ok(data)
 }
 
 /// Scores and pays every employee of the period.

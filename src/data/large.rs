@@ -7,6 +7,7 @@ use super::table::Table;
 use super::{ratings, Keep, Metrics, Ratings, Subjects, Tables, Targets};
 use crate::error::{Diagnostic, Result};
 use crate::policy::LoadedPolicy;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The metrics, targets and ratings tables, read side by side (each on every
 /// core, with parts that run on one), their problems reported in this order.
@@ -72,9 +73,11 @@ fn read_timed<T>(
 pub type Beside<'a> = &'a (dyn Fn(&str, &[u8]) -> Result<()> + Sync);
 
 /// Calls `f` for every table's file and hashes its bytes; the hashes in
-/// [`Tables::all`]'s order.
-pub(super) fn beside(tables: &Tables, f: Beside) -> Result<Vec<String>> {
+/// [`Tables::all`]'s order. Once `stop` is set (the data had problems), the
+/// files left are skipped and the hashes are fewer.
+pub(super) fn beside(tables: &Tables, f: Beside, stop: &AtomicBool) -> Result<Vec<String>> {
     (tables.all().into_iter())
+        .take_while(|_| !stop.load(Ordering::Relaxed))
         .map(|t| {
             f(&t.file_name(), &t.bytes)?;
             Ok(super::sha256(&t.bytes))

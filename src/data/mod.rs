@@ -233,9 +233,12 @@ pub fn load_beside(
     let Some(tables) = opened.checked((&required, &optional), history_columns, &mut diags) else {
         return Err(Error::Invalid(diags));
     };
+    let stop = std::sync::atomic::AtomicBool::new(false);
     let (read, hashes) = std::thread::scope(|s| {
-        let side = beside.map(|f| s.spawn(|| large::beside(&tables, f)));
+        let side = beside.map(|f| s.spawn(|| large::beside(&tables, f, &stop)));
         let read = read_tables(dir, &tables, policy, keep, &mut diags);
+        // Bad data: the files not yet handed over are not.
+        stop.store(read.is_err(), std::sync::atomic::Ordering::Relaxed);
         // A panic on the thread goes on here, as it would have.
         let side = side.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
         (read, side)
