@@ -271,7 +271,6 @@ fn claim_out(cfg: &RunConfig) -> Result<output::atomic::Claim> {
     Ok(claim)
 }
 
-/// Loads the policy (printing its warnings) and the data checked against it.
 /// Loads the policy, printing its warnings.
 fn load_policy(cfg: &RunConfig) -> Result<(LoadedPolicy, Templates)> {
     let t = std::time::Instant::now();

@@ -72,15 +72,18 @@ fn read_timed<T>(
 /// in [`Tables::all`]'s order.
 pub type Beside<'a> = &'a (dyn Fn(&str, &[u8]) -> Result<()> + Sync);
 
-/// Calls `f` for every table's file and hashes its bytes; the hashes in
-/// [`Tables::all`]'s order. Once `stop` is set (the data had problems), the
-/// files left are skipped and the hashes are fewer.
-pub(super) fn beside(tables: &Tables, f: Beside, stop: &AtomicBool) -> Result<Vec<String>> {
+/// Calls `f` for every table's file and hashes its bytes: each table's
+/// name with its file's hash. Once `stop` is set (the data had problems),
+/// the files left are skipped and their hashes missing.
+pub(super) fn beside(tables: &Tables, f: Beside, stop: &AtomicBool) -> Result<Hashes> {
     (tables.all().into_iter())
         .take_while(|_| !stop.load(Ordering::Relaxed))
         .map(|t| {
             f(&t.file_name(), &t.bytes)?;
-            Ok(super::sha256(&t.bytes))
+            Ok((t.name, super::sha256(&t.bytes)))
         })
         .collect()
 }
+
+/// Table name → the sha256 of its file.
+pub(super) type Hashes = std::collections::BTreeMap<&'static str, String>;

@@ -244,7 +244,7 @@ pub fn load_beside(
         (read, side)
     });
     let mut data = read?;
-    data.files = tables.into_files(hashes.transpose()?);
+    data.files = tables.into_files(hashes.transpose()?.unwrap_or_default());
     Ok(data)
 }
 
@@ -535,7 +535,7 @@ impl Tables {
 
     /// The tables as input files, in [`Tables::all`]'s order, with their
     /// hashes when they were computed.
-    fn into_files(self, hashes: Option<Vec<String>>) -> Vec<InputFile> {
+    fn into_files(self, mut hashes: large::Hashes) -> Vec<InputFile> {
         let r = self.rest;
         [
             Some(self.employees),
@@ -556,13 +556,12 @@ impl Tables {
         ]
         .into_iter()
         .flatten()
-        .enumerate()
-        .map(|(i, t)| InputFile {
+        .map(|t| InputFile {
             table: t.name,
             file_name: t.file_name(),
             rows: t.rows(),
-            hash: match hashes.as_ref().and_then(|h| h.get(i)) {
-                Some(h) => std::sync::OnceLock::from(h.clone()),
+            hash: match hashes.remove(t.name) {
+                Some(h) => std::sync::OnceLock::from(h),
                 None => std::sync::OnceLock::new(),
             },
             bytes: t.bytes,

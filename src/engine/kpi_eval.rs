@@ -121,18 +121,17 @@ impl<'a> KpiEvaluator<'a> {
         };
         // Each metric fetched once: the coverage check and the actual read
         // it (a rule reads one or two metrics).
+        let filled = |agg| coverage::fill(kpi.missing_months, agg, need);
         let slots = &self.slots[k];
         let fetch = |i: usize| {
-            let (name, slot) = slots.get(i)?;
-            Some((
-                *name,
-                coverage::fill(kpi.missing_months, self.aggs.at(ix, *slot), need),
-            ))
+            slots
+                .get(i)
+                .map(|(n, s)| (*n, filled(self.aggs.at(ix, *s))))
         };
         let fetched = [fetch(0), fetch(1)];
         let get = |m: &str| match fetched.iter().flatten().find(|(n, _)| same_name(n, m)) {
             Some((_, agg)) => agg.clone(),
-            None => coverage::fill(kpi.missing_months, self.agg(k, ix, m), need),
+            None => filled(self.agg(k, ix, m)),
         };
         coverage::check(kpi, get, need, period)
             .map_err(|m| self.error(format!("KPI '{}' of {subject}: {m}", kpi.id)))?;
